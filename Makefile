@@ -1,0 +1,83 @@
+# Woodshed — `make run` serves the app on SQLite, `make test` runs the whole suite.
+# Everything is installed into .venv from pinned versions (constraints.txt, package-lock.json).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PG_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+PYTEST_WORKERS ?= 2
+
+.PHONY: run install install-test assets test lint test-sqlite test-postgres test-e2e-setup bench demo clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Woodshed needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed assets
+install-test: $(VENV)/.installed-test assets
+
+# Chart.js and other browser libraries come from the npm registry, pinned in
+# package-lock.json, and are copied into woodshed/static/vendor. Without npm the app
+# still works: every chart is also a table.
+assets:
+	@if [ -f package.json ] && command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && node scripts/copy-vendor.mjs; \
+	elif [ -f package.json ]; then \
+		echo "npm not found: charts will show as tables only."; \
+	fi
+
+run: install
+	$(BIN)/woodshed db upgrade
+	@echo "Woodshed is starting at http://$(HOST):$(PORT)/ — want sample data? run: $(BIN)/woodshed demo"
+	$(BIN)/woodshed run --host $(HOST) --port $(PORT)
+
+demo: install
+	$(BIN)/woodshed db upgrade
+	$(BIN)/woodshed demo
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-e2e-setup:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$CI" = "true" ]; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium not found: browser tests will be skipped (CI=true installs it)."; \
+		fi; \
+	fi
+
+test-sqlite: install-test test-e2e-setup
+	WOODSHED_TEST_DATABASE=sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+# PostgreSQL runs when the server answers; with CI=true it must.
+test-postgres: install-test
+	@if $(BIN)/python -c "import sqlalchemy as sa; sa.create_engine('$(PG_URL)').connect().close()" 2>/dev/null; then \
+		WOODSHED_TEST_DATABASE=postgresql WOODSHED_TEST_POSTGRES_URL='$(PG_URL)' \
+			$(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not e2e"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(PG_URL) is not reachable, and CI requires it." >&2; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run."; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules woodshed/static/vendor .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,196 @@
+"""Test set-up: one migrated database per test run, a rolled-back transaction per test.
+
+WOODSHED_TEST_DATABASE picks the database: `sqlite` (default) or `postgresql`, the latter
+at WOODSHED_TEST_POSTGRES_URL (default: the local server, database `test`). Each run gets
+its own PostgreSQL schema, so parallel runs never see each other.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.clients import ApiClient, WebClient
+from tests.factories import Persona, make_persona
+from tests.smtp import Mailbox, start_smtp_server
+from woodshed import create_app, migrate
+from woodshed.db import Clock, db, make_engine
+from woodshed.ratelimit import throttle
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://127.0.0.1:5432/test"
+CHEAP_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def database_kind() -> str:
+    return os.environ.get("WOODSHED_TEST_DATABASE", "sqlite")
+
+
+def postgres_url() -> str:
+    return os.environ.get("WOODSHED_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
+    """A fresh, empty database for this process and a function that removes it."""
+    if database_kind() == "postgresql":
+        schema = f"ws_test_{os.getpid()}_{secrets.token_hex(4)}"
+        admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = sa.make_url(postgres_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            admin.dispose()
+
+        return url.render_as_string(hide_password=False), drop
+    path = tmp_dir / f"woodshed-{uuid.uuid4().hex}.db"
+    return f"sqlite:///{path}", lambda: None
+
+
+def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-the-checks",
+        "DATABASE_URL": database_url,
+        "STORAGE_PATH": str(instance / "storage"),
+        "SMTP_URL": smtp_url,
+        "PASSWORD_HASH_PARAMS": CHEAP_HASH,
+        "BASE_URL": "http://woodshed.test",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback that keeps what it receives."""
+    mailbox, controller = start_smtp_server()
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: Mailbox) -> Mailbox:
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def instance_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="woodshed-test-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def database_url(instance_dir: Path) -> Iterator[str]:
+    url, drop = new_database_url(instance_dir)
+    app = Flask("migrate")
+    app.extensions["woodshed.engine"] = make_engine(url)
+    migrate.upgrade(app)
+    app.extensions["woodshed.engine"].dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url: str, instance_dir: Path, smtp_server: Mailbox) -> Flask:
+    return create_app(test_config(database_url, instance_dir, smtp_server.url))
+
+
+@pytest.fixture
+def make_app(database_url: str, instance_dir: Path, smtp_server: Mailbox, _connection):
+    """Build an app with extra config for one test (sharing the test's transaction)."""
+
+    def build(**overrides) -> Flask:
+        app = create_app(test_config(database_url, instance_dir, smtp_server.url) | overrides)
+        app.extensions["woodshed.test_connection"] = _connection
+        app.test_client_class = WebClient
+        return app
+
+    return build
+
+
+@pytest.fixture
+def _connection(_session_app: Flask) -> Iterator[sa.Connection]:
+    engine = _session_app.extensions["woodshed.engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    yield connection
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def app(_session_app: Flask, _connection) -> Iterator[Flask]:
+    """The application, inside a transaction that is rolled back after the test."""
+    _session_app.extensions["woodshed.test_connection"] = _connection
+    _session_app.test_client_class = WebClient
+    throttle_storage_reset(_session_app)
+    with _session_app.app_context():
+        yield _session_app
+        db.session.remove()
+    _session_app.extensions.pop("woodshed.test_connection", None)
+    Clock.frozen = None
+
+
+def throttle_storage_reset(app: Flask) -> None:
+    with app.app_context():
+        throttle().reset()
+
+
+@pytest.fixture
+def client(app: Flask) -> WebClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def alice(app: Flask) -> Persona:
+    return make_persona("alice", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def bob(app: Flask) -> Persona:
+    return make_persona("bob", timezone="America/New_York")
+
+
+@pytest.fixture
+def charlie(app: Flask) -> Persona:
+    """An administrator."""
+    return make_persona("charlie", timezone="UTC", is_admin=True)
+
+
+@pytest.fixture
+def alice_api(app: Flask, alice: Persona) -> ApiClient:
+    return ApiClient.for_user(app, alice.user)
+
+
+@pytest.fixture
+def bob_api(app: Flask, bob: Persona) -> ApiClient:
+    return ApiClient.for_user(app, bob.user)
+
+
+@pytest.fixture
+def alice_web(app: Flask, alice: Persona) -> WebClient:
+    web = app.test_client()
+    web.sign_in(alice)
+    return web
+
+
+@pytest.fixture
+def frozen_clock():
+    """Freeze `utcnow()`: call it with an aware datetime."""
+
+    def freeze(instant):
+        Clock.frozen = instant
+        return instant
+
+    yield freeze
+    Clock.frozen = None

@@ -1,0 +1,53 @@
+"""Small builders for test data; each returns real rows, flushed, never committed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from woodshed.accounts import passwords
+from woodshed.accounts.models import User
+from woodshed.db import db
+from woodshed.profiles.models import Instrument, MusicianProfile
+
+
+@dataclass
+class Persona:
+    user: User
+    password: str
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def profile(self) -> MusicianProfile:
+        return self.user.profile
+
+
+def make_persona(
+    name: str,
+    *,
+    timezone: str = "UTC",
+    is_admin: bool = False,
+    password: str | None = None,
+    **profile_fields,
+) -> Persona:
+    password = password or f"{name}-plays-the-long-game"
+    user = User(
+        email=f"{name}@example.org",
+        password_hash=passwords.hash_password(password),
+        is_admin=is_admin,
+    )
+    user.profile = MusicianProfile(
+        display_name=name.title(), timezone=timezone, rest_weekdays=[], **profile_fields
+    )
+    db.session.add(user)
+    db.session.flush()
+    return Persona(user, password)
+
+
+def make_instrument(profile: MusicianProfile, name: str = "Piano", **fields) -> Instrument:
+    instrument = Instrument(profile_id=profile.id, name=name, **fields)
+    db.session.add(instrument)
+    db.session.flush()
+    return instrument

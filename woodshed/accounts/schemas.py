@@ -1,0 +1,76 @@
+"""Input and output shapes for accounts; the forms and the API share them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from woodshed.accounts.passwords import MAX_LENGTH, policy_problem
+from woodshed.profiles.schemas import DisplayName
+from woodshed.validation import Schema, Timezone
+
+
+def _password_policy(value: str) -> str:
+    problem = policy_problem(value)
+    if problem:
+        raise PydanticCustomError("password_policy", problem)
+    return value
+
+
+# Passwords are never stripped: spaces count, and nothing is silently truncated.
+NewPassword = Annotated[
+    str, StringConstraints(strip_whitespace=False), AfterValidator(_password_policy)
+]
+AnyPassword = Annotated[
+    str, StringConstraints(strip_whitespace=False, min_length=1, max_length=MAX_LENGTH * 4)
+]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+
+
+class Registration(Schema):
+    email: Email
+    password: NewPassword
+    display_name: DisplayName
+    timezone: Timezone = "UTC"
+
+
+class Credentials(Schema):
+    email: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+    password: AnyPassword
+
+
+class ResetRequest(Schema):
+    email: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+
+
+class ResetConfirm(Schema):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: NewPassword
+
+
+class PasswordChange(Schema):
+    current_password: AnyPassword
+    new_password: NewPassword
+    end_other_sessions: bool = False
+
+
+class EraseConfirm(Schema):
+    confirm_email: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+
+
+class TokenOut(Schema):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class TokenInfo(Schema):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime

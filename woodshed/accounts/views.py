@@ -1,0 +1,232 @@
+"""Account pages: register, sign in/out, password reset and change, sessions, tokens, erasure."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from woodshed.accounts import services
+from woodshed.accounts.schemas import (
+    Credentials,
+    EraseConfirm,
+    PasswordChange,
+    Registration,
+    ResetConfirm,
+    ResetRequest,
+)
+from woodshed.errors import DomainError
+from woodshed.ratelimit import check_auth, client_address, record_auth_attempt
+from woodshed.timeutil import timezone_names
+from woodshed.validation import parse_form
+
+bp = Blueprint("accounts", __name__)
+
+
+def _form_page(template: str, errors: dict | None = None, status: int = 200, **context):
+    context.setdefault("form", request.form)
+    return render_template(template, errors=errors or {}, **context), status
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("core.home")
+
+
+def sign_in(user) -> None:
+    """Start a fresh server-side session (a new id at every sign-in) for this browser."""
+    session.clear()
+    raw = services.start_session(user, client_address(), request.user_agent.string or "")
+    session["sid"] = raw
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    if request.method == "GET":
+        return _form_page(
+            "accounts/register.html", form={"timezone": "UTC"}, timezones=timezone_names()
+        )
+    check_auth(None)
+    record_auth_attempt(None)
+    try:
+        data = parse_form(Registration, request.form)
+        services.register(data)
+    except DomainError as exc:
+        return _form_page("accounts/register.html", exc.messages, 422, timezones=timezone_names())
+    flash("Your account is ready. Sign in to start your practice journal.", "success")
+    return redirect(url_for("accounts.login", email=data.email))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    if request.method == "GET":
+        return _form_page("accounts/login.html", form={"email": request.args.get("email", "")})
+    email = request.form.get("email", "")
+    check_auth(email)
+    try:
+        creds = parse_form(Credentials, request.form)
+        user = services.authenticate(creds.email, creds.password)
+    except DomainError:
+        record_auth_attempt(email)
+        errors = {"email": "The email or password is not right."}
+        return _form_page("accounts/login.html", errors, 401, form={"email": email})
+    sign_in(user)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    services.end_session_by_token(session.get("sid"))
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    if request.method == "GET":
+        return _form_page("accounts/reset_request.html")
+    email = request.form.get("email", "")
+    check_auth(email)
+    record_auth_attempt(email)
+    try:
+        data = parse_form(ResetRequest, request.form)
+    except DomainError as exc:
+        return _form_page("accounts/reset_request.html", exc.messages, 422)
+    services.request_password_reset(data.email)
+    return render_template("accounts/reset_sent.html", email=data.email)
+
+
+@bp.route("/reset/confirm", methods=["GET", "POST"])
+def reset_confirm():
+    token = request.values.get("token", "")
+    if request.method == "GET":
+        valid = services.reset_token_user(token) is not None
+        return _form_page("accounts/reset_confirm.html", token=token, valid=valid)
+    found = services.reset_token_user(token)
+    check_auth(found[0].email if found else None)
+    try:
+        data = parse_form(ResetConfirm, request.form)
+        services.reset_password(data.token, data.new_password)
+    except DomainError as exc:
+        record_auth_attempt(found[0].email if found else None)
+        return _form_page(
+            "accounts/reset_confirm.html", exc.messages, 422, token=token, valid=found is not None
+        )
+    logout_user()
+    session.clear()
+    flash("Your password is changed. Sign in with the new one.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/settings/security")
+@login_required
+def security():
+    return _security_page()
+
+
+def _security_page(errors: dict | None = None, status: int = 200, new_token: str | None = None):
+    return render_template(
+        "accounts/security.html",
+        sessions=services.list_sessions(current_user),
+        current_session_id=g.get("auth_session_id"),
+        tokens=services.list_api_tokens(current_user),
+        new_token=new_token,
+        errors=errors or {},
+        form=request.form,
+    ), status
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password():
+    try:
+        data = parse_form(PasswordChange, request.form)
+        services.change_password(
+            current_user,
+            data.current_password,
+            data.new_password,
+            data.end_other_sessions,
+            g.get("auth_session_id"),
+        )
+    except DomainError as exc:
+        return _security_page(exc.messages, 422)
+    flash(
+        "Password changed."
+        + (" Other devices are signed out." if request.form.get("end_other_sessions") else ""),
+        "success",
+    )
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/settings/sessions/<uuid:session_id>/end")
+@login_required
+def end_session(session_id: uuid.UUID):
+    if not services.end_session(current_user, session_id):
+        abort(404)
+    if session_id == g.get("auth_session_id"):
+        logout_user()
+        session.clear()
+        return redirect(url_for("accounts.login"))
+    flash("That session is signed out.", "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/settings/sessions/end-others")
+@login_required
+def end_other_sessions():
+    count = services.end_all_sessions(current_user, keep=g.get("auth_session_id"))
+    flash(f"Signed out {count} other session{'s' if count != 1 else ''}.", "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/settings/tokens")
+@login_required
+def create_token():
+    name = (request.form.get("name") or "API token").strip()[:100]
+    raw, _token = services.issue_api_token(current_user, name)
+    return _security_page(new_token=raw)
+
+
+@bp.post("/settings/tokens/<uuid:token_id>/revoke")
+@login_required
+def revoke_token(token_id: uuid.UUID):
+    if not services.revoke_api_token(current_user, token_id):
+        abort(404)
+    flash("Token revoked.", "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    if request.method == "GET":
+        return _form_page("accounts/delete.html")
+    try:
+        data = parse_form(EraseConfirm, request.form)
+        services.erase_account(current_user, data.confirm_email)
+    except DomainError as exc:
+        return _form_page("accounts/delete.html", exc.messages, 422)
+    logout_user()
+    session.clear()
+    flash("Your account and everything in it are erased.", "info")
+    return redirect(url_for("core.home"))

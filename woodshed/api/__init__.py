@@ -1,0 +1,257 @@
+"""The JSON API toolkit every feature's `api.py` uses.
+
+`ApiBlueprint.operation` declares an endpoint once — method, path, input schemas, output
+schema, summary — and gets authentication, validation into problem+json, rate limiting,
+serialisation and its OpenAPI description from that one declaration.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, wraps
+from typing import Any
+
+from flask import Blueprint, Response, g, json, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from wtforms.validators import ValidationError as CSRFValidationError
+
+from woodshed.errors import PreconditionFailed, Problem, validation_problem
+from woodshed.ratelimit import check_api, client_address
+
+log = logging.getLogger("woodshed.security")
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class Operation:
+    """What the OpenAPI builder knows about one endpoint."""
+
+    method: str
+    summary: str
+    tags: list[str]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    auth: bool = True
+    description: str = ""
+    etag: bool = False
+    extra_responses: dict[int, str] = field(default_factory=dict)
+    body_content_type: str = "application/json"
+    response_content_type: str = "application/json"
+    idempotent_create: bool = False
+
+    @cached_property
+    def adapter(self) -> TypeAdapter | None:
+        return TypeAdapter(self.response) if self.response is not None else None
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def authenticate():
+    """The API caller: a bearer token, or a signed-in browser that sent its CSRF token."""
+    from woodshed.accounts import services as accounts
+
+    raw = bearer_token()
+    if raw is not None:
+        found = accounts.user_for_api_token(raw)
+        if found is None:
+            log.warning(
+                "API request with an invalid or expired token %s %s", request.method, request.path
+            )
+            raise Problem(
+                401,
+                "The bearer token is invalid or has expired.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        user, token = found
+        check_api(f"token:{token.id}")
+        return user
+    if current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except CSRFValidationError:
+                raise Problem(
+                    403, "Send the page's CSRF token in the X-CSRFToken header."
+                ) from None
+        check_api(f"user:{current_user.id}")
+        return current_user._get_current_object()
+    check_api(f"ip:{client_address()}")
+    raise Problem(
+        401,
+        "Sign in: send 'Authorization: Bearer <token>'.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _parse_body(schema: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        raise Problem(415, "Send the body as application/json.")
+    raw = request.get_data(cache=True)
+    try:
+        return schema.model_validate_json(raw or b"null", strict=True)
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def _query_dict(schema: type[BaseModel]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, info in schema.model_fields.items():
+        key = info.alias or name
+        values = request.args.getlist(key)
+        if not values:
+            continue
+        origin = getattr(info.annotation, "__origin__", None)
+        is_list = origin is list or "list[" in str(info.annotation)
+        data[key] = values if is_list else values[-1]
+    return data
+
+
+def _parse_query(schema: type[BaseModel]) -> BaseModel:
+    try:
+        return schema.model_validate(_query_dict(schema))
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def if_match_version() -> int | None:
+    """The version an `If-Match: "v<n>"` header expects, or None when it is absent."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not tag.startswith("v") or not tag[1:].isdigit():
+        raise PreconditionFailed('If-Match must be an ETag this API sent, like "v3".')
+    return int(tag[1:])
+
+
+class Message(BaseModel):
+    """A plain acknowledgement."""
+
+    detail: str
+
+
+def etag_for(version: int) -> str:
+    return f'"v{version}"'
+
+
+@dataclass
+class Reply:
+    """A handler result with a status or headers other than the declared ones."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    version: int | None = None
+
+
+def _serialise(op: Operation, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    status = op.status
+    headers: dict[str, str] = {}
+    version = None
+    if isinstance(result, Reply):
+        status = result.status or status
+        headers = result.headers
+        version = result.version
+        result = result.body
+    if result is None:
+        resp = Response(status=204 if status in (200, 204) else status)
+    else:
+        if op.adapter is not None:
+            # Validate first: ORM rows become the declared shape, never their __dict__.
+            value = op.adapter.validate_python(result, from_attributes=True)
+            payload = op.adapter.dump_json(value, by_alias=True)
+        else:
+            payload = json.dumps(result).encode()
+        resp = Response(payload, status=status, mimetype="application/json")
+    if version is not None:
+        resp.headers["ETag"] = etag_for(version)
+    for k, v in headers.items():
+        resp.headers[k] = v
+    return resp
+
+
+class ApiBlueprint(Blueprint):
+    """A blueprint under /api/v1 whose routes are declared with `operation`."""
+
+    def __init__(self, name: str, import_name: str, tag: str) -> None:
+        super().__init__(name, import_name, url_prefix=API_PREFIX)
+        self.tag = tag
+
+    def operation(
+        self,
+        method: str,
+        rule: str,
+        *,
+        summary: str,
+        body=None,
+        query=None,
+        response=None,
+        status: int = 200,
+        auth: bool = True,
+        description: str = "",
+        etag: bool = False,
+        tags: list[str] | None = None,
+        extra_responses: dict[int, str] | None = None,
+        endpoint: str | None = None,
+        body_content_type: str = "application/json",
+        response_content_type: str = "application/json",
+        idempotent_create: bool = False,
+    ) -> Callable:
+        op = Operation(
+            method=method.upper(),
+            summary=summary,
+            tags=tags or [self.tag],
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            auth=auth,
+            description=description,
+            etag=etag,
+            extra_responses=extra_responses or {},
+            body_content_type=body_content_type,
+            response_content_type=response_content_type,
+            idempotent_create=idempotent_create,
+        )
+
+        def decorator(fn: Callable) -> Callable:
+            wanted = set(inspect.signature(fn).parameters)
+
+            @wraps(fn)
+            def view(**path):
+                kwargs: dict[str, Any] = dict(path)
+                user = authenticate() if op.auth else None
+                g.api_user = user
+                if "user" in wanted:
+                    kwargs["user"] = user
+                if "profile" in wanted:
+                    kwargs["profile"] = user.profile
+                if op.body is not None and op.body_content_type == "application/json":
+                    kwargs["body"] = _parse_body(op.body)
+                if op.query is not None:
+                    kwargs["query"] = _parse_query(op.query)
+                return _serialise(op, fn(**kwargs))
+
+            view.openapi = op
+            self.add_url_rule(
+                rule, endpoint=endpoint or fn.__name__, view_func=view, methods=[op.method]
+            )
+            return view
+
+        return decorator

@@ -1,0 +1,162 @@
+"""The `woodshed` command: run, serve, db, create-admin, check-deploy, …"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def main() -> None:
+    from woodshed import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="Woodshed, the practice journal.")
+    cli.main(prog_name="woodshed")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(serve)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(check_deploy)
+
+
+@click.group("db", help="Database schema migrations.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Migrate the database to the latest schema (or REVISION).")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from woodshed import migrate
+
+    migrate.upgrade(current_app._get_current_object(), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_group.command("downgrade", help="Migrate the database back to REVISION.")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    from woodshed import migrate
+
+    migrate.downgrade(current_app._get_current_object(), revision)
+
+
+@db_group.command("current", help="Show the database's schema revision.")
+@with_appcontext
+def db_current() -> None:
+    from woodshed import migrate
+
+    with current_app.extensions["woodshed.engine"].connect() as conn:
+        click.echo(f"current: {migrate.current_revision(conn)}  head: {migrate.head_revision()}")
+
+
+@db_group.command("revision", help="Create a migration from the models (then read and edit it).")
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Do not autogenerate.")
+@with_appcontext
+def db_revision(message: str, empty: bool) -> None:
+    from woodshed import migrate
+
+    migrate.revision(current_app._get_current_object(), message, autogenerate=not empty)
+
+
+@click.command("serve", help="Serve with gunicorn, the production WSGI server.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=lambda: int(os.environ.get("WOODSHED_WEB_WORKERS", "2")),
+    show_default="WOODSHED_WEB_WORKERS or 2",
+    type=int,
+)
+@click.option("--threads", default=4, show_default=True, type=int)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from woodshed import create_app
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+            # %(U)s is the path without the query string, so tokens in links are not logged.
+            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
+            self.cfg.set(
+                "forwarded_allow_ips", "*" if current_app.config["TRUSTED_PROXIES"] else "127.0.0.1"
+            )
+
+        def load(self):
+            return create_app()
+
+    Server().run()
+
+
+@click.command("create-admin", help="Create an administrator (or make an account one).")
+@click.option("--email", prompt=True)
+@click.password_option(confirmation_prompt=True)
+@with_appcontext
+def create_admin(email: str, password: str) -> None:
+    from woodshed.accounts import services
+    from woodshed.db import db
+    from woodshed.errors import DomainError
+
+    try:
+        user = services.create_admin(email, password)
+    except DomainError as exc:
+        raise click.ClickException(" ".join(exc.messages.values())) from exc
+    db.session.commit()
+    click.echo(f"{user.email} is an administrator.")
+
+
+@click.command("check-deploy", help="List problems with this configuration; exit 1 if any.")
+@with_appcontext
+def check_deploy() -> None:
+    from woodshed.config import config_problems
+
+    problems = config_problems(current_app.config)
+    problems += _runtime_problems()
+    if not problems:
+        click.echo("No problems found.")
+        return
+    for p in problems:
+        click.echo(f"- {p}")
+    sys.exit(1)
+
+
+def _runtime_problems() -> list[str]:
+    import sqlalchemy as sa
+
+    from woodshed import migrate
+    from woodshed.accounts.models import User
+    from woodshed.db import db
+
+    problems = []
+    try:
+        with current_app.extensions["woodshed.engine"].connect() as conn:
+            current, head = migrate.current_revision(conn), migrate.head_revision()
+        if current != head:
+            problems.append(f"The database is at {current}, not {head}: run `woodshed db upgrade`.")
+        elif not db.session.scalar(sa.select(sa.func.count()).where(User.is_admin)):
+            problems.append("No administrator yet: run `woodshed create-admin`.")
+    except sa.exc.SQLAlchemyError as exc:
+        problems.append(f"The database cannot be reached: {exc.__class__.__name__}.")
+    config = current_app.config
+    if (
+        config["PRODUCTION"]
+        and config["RATELIMIT_STORAGE_URL"].startswith("memory")
+        and int(os.environ.get("WOODSHED_WEB_WORKERS", "2")) > 1
+    ):
+        problems.append(
+            "Rate limits are kept per process (memory://); with several web "
+            "workers set WOODSHED_RATELIMIT_STORAGE_URL=redis://…."
+        )
+    return problems

@@ -1,0 +1,197 @@
+"""Settings: safe defaults for development, every value overridable by a WOODSHED_* variable.
+
+Production (WOODSHED_ENV=production) refuses to start with a missing or placeholder secret
+key or with debug on; `woodshed check-deploy` lists the same problems and a few more.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development", "xxx"}
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration Woodshed refuses to run with."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Read WOODSHED_<name>, or the contents of the file named by WOODSHED_<name>_FILE."""
+    file_var = os.environ.get(f"WOODSHED_{name}_FILE")
+    if file_var:
+        try:
+            return Path(file_var).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"WOODSHED_{name}_FILE={file_var} cannot be read: {exc}") from exc
+    return os.environ.get(f"WOODSHED_{name}", default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(f"WOODSHED_{name}")
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"WOODSHED_{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(f"WOODSHED_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"WOODSHED_{name} must be an integer, not {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented environment variable (the README table is checked against this list)."""
+
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: list[Setting] = [
+    Setting(
+        "ENV", "development", "`production` turns on the strict checks, secure cookies and HSTS."
+    ),
+    Setting(
+        "SECRET_KEY",
+        "(generated in the instance folder in development)",
+        "Signs cookies and tokens. Required in production; or set `WOODSHED_SECRET_KEY_FILE`.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///<instance>/woodshed.db",
+        "SQLAlchemy URL, e.g. `postgresql+psycopg://woodshed@db/woodshed`.",
+    ),
+    Setting("INSTANCE_PATH", "./instance", "Folder for the SQLite database and generated secrets."),
+    Setting("STORAGE_PATH", "<instance>/storage", "Folder for uploaded files."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public address, used in emails and feed links."),
+    Setting(
+        "SMTP_URL",
+        "(unset: mail is printed to the console)",
+        "`smtp://user:pass@host:587?starttls=1` or `smtps://…`.",
+    ),
+    Setting("MAIL_FROM", "Woodshed <woodshed@localhost>", "Sender of every email."),
+    Setting(
+        "TRUSTED_PROXIES",
+        "0",
+        "How many reverse proxies set `X-Forwarded-For`/`-Proto`; 0 trusts none.",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URL",
+        "memory://",
+        "Where rate-limit counters live; use `redis://host:6379` with several web processes.",
+    ),
+    Setting(
+        "AUTH_RATE_LIMIT",
+        "10 per 15 minutes",
+        "Failed/attempted sign-ins per account and per client address (IPv6 by /64).",
+    ),
+    Setting("API_RATE_LIMIT", "600 per minute", "API requests per token or client address."),
+    Setting("SESSION_IDLE_MINUTES", "10080", "A browser session ends after this long unused."),
+    Setting(
+        "SESSION_MAX_DAYS", "30", "A browser session ends this long after sign-in, used or not."
+    ),
+    Setting("TOKEN_DAYS", "30", "Lifetime of an API bearer token."),
+    Setting("RESET_TOKEN_MINUTES", "60", "Lifetime of a password-reset link."),
+    Setting("REGISTRATION_OPEN", "true", "`false` lets only the admin create accounts."),
+    Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
+    Setting("LOG_LEVEL", "INFO", "Python logging level."),
+]
+
+
+def _default_secret(instance_path: Path) -> str:
+    """Development only: a random key kept in the instance folder so restarts keep sessions."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the Flask config mapping from the environment."""
+    env = (env_str("ENV", "development") or "development").strip().lower()
+    production = env == "production"
+    storage = env_str("STORAGE_PATH") or str(instance_path / "storage")
+    secret = env_str("SECRET_KEY")
+    if secret is None and not production:
+        secret = _default_secret(instance_path)
+    max_upload_mb = env_int("MAX_UPLOAD_MB", 100)
+    return {
+        "WOODSHED_ENV": env,
+        "PRODUCTION": production,
+        "DEBUG": env_bool("DEBUG", False),
+        "SECRET_KEY": secret,
+        "DATABASE_URL": env_str("DATABASE_URL") or f"sqlite:///{instance_path / 'woodshed.db'}",
+        "STORAGE_PATH": storage,
+        "BASE_URL": (env_str("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        "SMTP_URL": env_str("SMTP_URL"),
+        "MAIL_FROM": env_str("MAIL_FROM", "Woodshed <woodshed@localhost>"),
+        "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
+        "RATELIMIT_STORAGE_URL": env_str("RATELIMIT_STORAGE_URL", "memory://"),
+        "AUTH_RATE_LIMIT": env_str("AUTH_RATE_LIMIT", "10 per 15 minutes"),
+        "API_RATE_LIMIT": env_str("API_RATE_LIMIT", "600 per minute"),
+        "SESSION_IDLE_MINUTES": env_int("SESSION_IDLE_MINUTES", 7 * 24 * 60),
+        "SESSION_MAX_DAYS": env_int("SESSION_MAX_DAYS", 30),
+        "TOKEN_DAYS": env_int("TOKEN_DAYS", 30),
+        "RESET_TOKEN_MINUTES": env_int("RESET_TOKEN_MINUTES", 60),
+        "REGISTRATION_OPEN": env_bool("REGISTRATION_OPEN", True),
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        "SESSION_COOKIE_NAME": "woodshed_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": production,
+        "PASSWORD_HASH_PARAMS": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
+    }
+
+
+def config_problems(config: dict) -> list[str]:
+    """What would make this configuration unsafe to serve to the public."""
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+        problems.append(
+            "WOODSHED_SECRET_KEY is missing, a placeholder or shorter than 32 characters."
+        )
+    if config.get("DEBUG"):
+        problems.append("WOODSHED_DEBUG is on; never serve the debugger to the public.")
+    if config.get("PRODUCTION"):
+        if not str(config.get("BASE_URL", "")).startswith("https://"):
+            problems.append("WOODSHED_BASE_URL should be an https:// address in production.")
+        if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
+            problems.append(
+                "The database is SQLite; fine for one person, PostgreSQL is recommended."
+            )
+        if not config.get("SMTP_URL"):
+            problems.append("WOODSHED_SMTP_URL is unset: password-reset mail is only logged.")
+    return problems
+
+
+FATAL_IN_PRODUCTION = ("WOODSHED_SECRET_KEY", "WOODSHED_DEBUG")
+
+
+def refuse_unsafe(config: dict) -> None:
+    """Stop start-up in production when a fatal problem is present."""
+    if not config.get("PRODUCTION"):
+        return
+    fatal = [p for p in config_problems(config) if p.startswith(FATAL_IN_PRODUCTION)]
+    if fatal:
+        raise ConfigError("Refusing to start in production: " + " ".join(fatal))

@@ -1,0 +1,170 @@
+"""Database plumbing: declarative base, UTC datetimes, engine set-up and the session lifecycle.
+
+One SQLAlchemy session per application context (so per request or per job). Services
+flush; the request (see `commit_request`) or the job commits. Tests bind the session to a
+connection inside an outer transaction so each test is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    scoped_session,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as UTC; both databases hand back aware UTC datetimes."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), date: sa.Date(), uuid.UUID: sa.Uuid()}
+
+
+class Clock:
+    """The one clock the code reads. Tests set `frozen` to a fixed instant."""
+
+    frozen: datetime | None = None
+
+
+def utcnow() -> datetime:
+    return Clock.frozen if Clock.frozen is not None else datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    """A UUIDv7: time-ordered, so new rows append to indexes instead of scattering."""
+    ms = int(time.time() * 1000)
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class VersionMixin:
+    """Optimistic concurrency: `version` goes up on each update and is the ETag.
+
+    SQLAlchemy adds `WHERE version = <read version>` to every UPDATE, so a concurrent
+    write raises StaleDataError instead of being silently overwritten.
+    """
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version}
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+    # SAVEPOINTs (nested transactions, rolled-back tests) behave as documented.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the settings Woodshed relies on for each database."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+        engine = sa.create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def _scope() -> int:
+    return id(g._get_current_object()) if has_app_context() else 0
+
+
+class Database:
+    """The unbound database extension: `db.session` is the current context's session."""
+
+    def __init__(self) -> None:
+        self.session = scoped_session(self._make_session, scopefunc=_scope)
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["woodshed.engine"] = make_engine(app.config["DATABASE_URL"])
+        app.teardown_appcontext(self._teardown)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["woodshed.engine"]
+
+    def _make_session(self) -> Session:
+        bind = current_app.extensions.get("woodshed.test_connection") or self.engine
+        return Session(bind=bind, join_transaction_mode="create_savepoint", autoflush=True)
+
+    def _teardown(self, _exc) -> None:
+        self.session.remove()
+
+
+db = Database()
+
+
+def check_version(obj: VersionMixin, expected: int | None) -> None:
+    """Refuse a write based on a stale read (If-Match header or a form's hidden version)."""
+    from woodshed.errors import PreconditionFailed
+
+    if expected is not None and obj.version != expected:
+        raise PreconditionFailed()

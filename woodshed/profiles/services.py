@@ -1,0 +1,90 @@
+"""Changes to musician profiles and their instruments."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from woodshed.db import db
+from woodshed.errors import DomainError
+from woodshed.profiles.models import Instrument, MusicianProfile
+from woodshed.profiles.schemas import InstrumentFields, InstrumentIn, ProfileFields
+
+
+def new_profile_object(display_name: str, timezone: str) -> MusicianProfile:
+    return MusicianProfile(display_name=display_name, timezone=timezone, rest_weekdays=[])
+
+
+def update_profile(profile: MusicianProfile, changes: dict) -> MusicianProfile:
+    """Apply validated changes (a partial dict from ProfileUpdate or ProfileFields)."""
+    for key, value in changes.items():
+        if key in ProfileFields.model_fields:
+            setattr(profile, key, value)
+    db.session.flush()
+    return profile
+
+
+def instrument_by_name(profile: MusicianProfile, name: str) -> Instrument | None:
+    return db.session.scalar(
+        sa.select(Instrument).where(
+            Instrument.profile_id == profile.id, sa.func.lower(Instrument.name) == name.lower()
+        )
+    )
+
+
+def _name_taken(profile: MusicianProfile, name: str, instrument_id: uuid.UUID | None) -> bool:
+    found = instrument_by_name(profile, name)
+    return found is not None and found.id != instrument_id
+
+
+def add_instrument(profile: MusicianProfile, data: InstrumentIn) -> tuple[Instrument, bool]:
+    """Add an instrument; re-sending the same client id returns the existing one."""
+    if data.id is not None:
+        existing = db.session.get(Instrument, data.id)
+        if existing is not None:
+            if existing.profile_id != profile.id:
+                raise DomainError({"id": "This id is already in use."})
+            return existing, False
+    if _name_taken(profile, data.name, None):
+        raise DomainError({"name": "You already have an instrument with this name."})
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Instrument.position), -1) + 1).where(
+            Instrument.profile_id == profile.id
+        )
+    )
+    instrument = Instrument(
+        profile_id=profile.id,
+        position=position,
+        **data.model_dump(exclude={"id"}, exclude_none=True),
+    )
+    if data.id is not None:
+        instrument.id = data.id
+    db.session.add(instrument)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # A concurrent identical request won the race; answer with its row.
+        existing = db.session.get(Instrument, data.id) if data.id else None
+        if existing is not None and existing.profile_id == profile.id:
+            return existing, False
+        raise DomainError({"name": "You already have an instrument with this name."}) from None
+    return instrument, True
+
+
+def update_instrument(instrument: Instrument, changes: dict) -> Instrument:
+    name = changes.get("name")
+    if name and _name_taken(instrument.profile, name, instrument.id):
+        raise DomainError({"name": "You already have an instrument with this name."})
+    for key, value in changes.items():
+        if key in InstrumentFields.model_fields:
+            setattr(instrument, key, value)
+    db.session.flush()
+    return instrument
+
+
+def delete_instrument(instrument: Instrument) -> None:
+    db.session.delete(instrument)
+    db.session.flush()

@@ -1,0 +1,110 @@
+"""Settings pages for the musician profile and instruments."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from woodshed import policy
+from woodshed.db import check_version
+from woodshed.errors import FormErrors
+from woodshed.profiles import services
+from woodshed.profiles.models import Instrument
+from woodshed.profiles.schemas import (
+    LEVEL_LABELS,
+    WEEKDAY_LABELS,
+    InstrumentIn,
+    InstrumentUpdate,
+    ProfileFields,
+)
+from woodshed.timeutil import timezone_names
+from woodshed.validation import parse_form
+
+bp = Blueprint("profiles", __name__, url_prefix="/settings")
+
+
+def _version(form) -> int | None:
+    raw = form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _page(errors: dict | None = None, form=None, status: int = 200, instrument_errors=None):
+    profile = current_user.profile
+    if form is None:
+        form = ProfileFields.model_validate(profile).model_dump() | {"version": profile.version}
+    return render_template(
+        "profiles/profile.html",
+        profile=profile,
+        form=form,
+        errors=errors or {},
+        instrument_errors=instrument_errors or {},
+        timezones=timezone_names(),
+        levels=LEVEL_LABELS,
+        weekdays=WEEKDAY_LABELS,
+    ), status
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return _page()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    profile = policy.acting_profile(current_user)
+    try:
+        data = parse_form(ProfileFields, request.form, lists=("rest_weekdays",))
+        check_version(profile, _version(request.form))
+    except FormErrors as exc:
+        return _page(exc.messages, _sticky(request.form), 422)
+    services.update_profile(profile, data.model_dump())
+    flash("Profile saved.", "success")
+    return redirect(url_for("profiles.profile"))
+
+
+def _sticky(form) -> dict:
+    """The submitted form as a dict the template can read, lists kept as lists."""
+    data = form.to_dict()
+    data["rest_weekdays"] = form.getlist("rest_weekdays")
+    return data
+
+
+@bp.post("/instruments")
+@login_required
+def add_instrument():
+    profile = policy.acting_profile(current_user)
+    try:
+        services.add_instrument(profile, parse_form(InstrumentIn, request.form))
+    except FormErrors as exc:
+        return _page(instrument_errors={"new": exc.messages, "new_form": request.form}, status=422)
+    flash("Instrument added.", "success")
+    return redirect(url_for("profiles.profile") + "#instruments")
+
+
+@bp.post("/instruments/<uuid:instrument_id>")
+@login_required
+def update_instrument(instrument_id: uuid.UUID):
+    profile = policy.acting_profile(current_user)
+    instrument = policy.owned_or_404(Instrument, instrument_id, profile)
+    try:
+        data = parse_form(InstrumentUpdate, request.form)
+        check_version(instrument, _version(request.form))
+        services.update_instrument(instrument, data.model_dump(exclude_unset=True))
+    except FormErrors as exc:
+        key = str(instrument_id)
+        return _page(instrument_errors={key: exc.messages, f"{key}_form": request.form}, status=422)
+    flash("Instrument saved.", "success")
+    return redirect(url_for("profiles.profile") + "#instruments")
+
+
+@bp.post("/instruments/<uuid:instrument_id>/delete")
+@login_required
+def delete_instrument(instrument_id: uuid.UUID):
+    profile = policy.acting_profile(current_user)
+    services.delete_instrument(policy.owned_or_404(Instrument, instrument_id, profile))
+    flash("Instrument removed.", "success")
+    return redirect(url_for("profiles.profile") + "#instruments")
