@@ -51,3 +51,22 @@ def make_instrument(profile: MusicianProfile, name: str = "Piano", **fields) -> 
     db.session.add(instrument)
     db.session.flush()
     return instrument
+
+
+def log_session(profile: MusicianProfile, started_at=None, duration_minutes: int = 30, **fields):
+    """Log a session through the real service (practice date, tags, search index)."""
+    from datetime import timedelta
+
+    from woodshed.db import utcnow
+    from woodshed.journal.schemas import SessionIn
+    from woodshed.journal.services import create_session
+
+    data = SessionIn.model_validate(
+        {
+            "started_at": started_at or utcnow() - timedelta(hours=1),
+            "duration_minutes": duration_minutes,
+            **fields,
+        }
+    )
+    session, _ = create_session(profile, data)
+    return session

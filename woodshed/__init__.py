@@ -41,7 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from sqlalchemy.exc import OperationalError
+
     from woodshed import models, ratelimit, security  # noqa: F401  (models: complete metadata)
+    from woodshed.db import SAFE_METHODS
     from woodshed.errors import register_error_handlers
     from woodshed.extensions import csrf, db, login_manager
 
@@ -80,10 +83,16 @@ def _init_extensions(app: Flask) -> None:
     @app.after_request
     def commit_request(response):
         """One transaction per request: kept when it succeeded, dropped otherwise."""
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+        elif request.method in SAFE_METHODS:
+            # Reads only write bookkeeping (session last-seen); losing it beats failing.
+            try:
+                db.session.commit()
+            except OperationalError:
+                db.session.rollback()
+        else:
+            db.session.commit()
         return response
 
 
@@ -94,13 +103,14 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.api.openapi import bp as api_docs_bp
     from woodshed.core.views import bp as core_bp
     from woodshed.extensions import csrf
+    from woodshed.journal.api import api as journal_api
     from woodshed.profiles.api import api as profiles_api
     from woodshed.profiles.views import bp as profiles_bp
 
     for blueprint in (core_bp, accounts_bp, profiles_bp, admin_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     # API blueprints authenticate with bearer tokens (or check X-CSRFToken themselves).
-    for blueprint in (accounts_api, profiles_api):
+    for blueprint in (accounts_api, profiles_api, journal_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
 

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -121,13 +121,29 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _sqlite_begin(conn) -> None:
+    """Writers take SQLite's write lock up front (waiting for it, up to busy_timeout).
+
+    A deferred transaction that reads first and writes later fails at once if another
+    writer committed in between; requests that change things and jobs that declare
+    `g.write_intent` therefore begin IMMEDIATE. Reads stay concurrent.
+    """
+    writing = has_app_context() and (
+        g.get("write_intent") or (has_request_context() and request.method not in SAFE_METHODS)
+    )
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings Woodshed relies on for each database."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         engine = sa.create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)

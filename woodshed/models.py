@@ -1,7 +1,14 @@
 """Imports every feature's models so the metadata is complete (for Alembic and tests)."""
 
+from woodshed import search  # noqa: F401
 from woodshed.accounts import models as accounts_models  # noqa: F401
+from woodshed.api import models as api_models  # noqa: F401
 from woodshed.db import Base
+from woodshed.goals import models as goals_models  # noqa: F401
+from woodshed.journal import models as journal_models  # noqa: F401
+from woodshed.library import models as library_models  # noqa: F401
+from woodshed.notify import models as notify_models  # noqa: F401
 from woodshed.profiles import models as profiles_models  # noqa: F401
+from woodshed.repertoire import models as repertoire_models  # noqa: F401
 
 metadata = Base.metadata

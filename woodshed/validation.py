@@ -7,6 +7,7 @@ API say the same thing in the same words.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -182,3 +183,42 @@ def partial(model: type[S], name: str) -> type[S]:
         copy.default_factory = None
         fields[field_name] = (info.annotation, copy)
     return create_model(name, __base__=model, __module__=model.__module__, **fields)
+
+
+DURATION = re.compile(
+    r"^\s*(?:(?P<h>\d+(?:[.,]\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>\d+)\s*m(?:in(?:utes?|s)?)?)?\s*$",
+    re.IGNORECASE,
+)
+CLOCK = re.compile(r"^\s*(?P<h>\d+):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*$")
+
+
+def parse_duration(text: str) -> int:
+    """Minutes from what people type: `45`, `1:30`, `1h30m`, `1h 30min`, `1.5h`, `90 min`."""
+    value = str(text).strip()
+    if value.isdigit():
+        return int(value)
+    if m := CLOCK.match(value):
+        return int(m["h"]) * 60 + int(m["m"]) + (1 if m["s"] and int(m["s"]) >= 30 else 0)
+    m = DURATION.match(value)
+    if m and (m["h"] or m["m"]):
+        hours = float(m["h"].replace(",", ".")) if m["h"] else 0.0
+        return round(hours * 60) + int(m["m"] or 0)
+    raise ValueError("Enter minutes (45), hours and minutes (1:30) or 1h30m.")
+
+
+BARS = re.compile(
+    r"^\s*(?:bars?|mm?\.?)?\s*(\d{1,5})\s*(?:(?:-|–|—|to|\.\.)\s*(\d{1,5}))?\s*$", re.IGNORECASE
+)
+
+
+def parse_bars(text: str) -> tuple[int, int]:
+    """`33-40`, `33–40`, `bars 33 to 40` or `33` → (33, 40); start must not exceed end."""
+    m = BARS.match(str(text))
+    if not m:
+        raise ValueError("Enter bars like 33-40 or a single bar like 12.")
+    start, end = int(m[1]), int(m[2] or m[1])
+    if start < 1:
+        raise ValueError("Bars are numbered from 1.")
+    if start > end:
+        raise ValueError(f"The first bar ({start}) comes after the last ({end}).")
+    return start, end

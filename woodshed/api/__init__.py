@@ -20,6 +20,7 @@ from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from wtforms.validators import ValidationError as CSRFValidationError
 
+from woodshed.api.idempotency import run_once
 from woodshed.errors import PreconditionFailed, Problem, validation_problem
 from woodshed.ratelimit import check_api, client_address
 
@@ -246,6 +247,8 @@ class ApiBlueprint(Blueprint):
                     kwargs["body"] = _parse_body(op.body)
                 if op.query is not None:
                     kwargs["query"] = _parse_query(op.query)
+                if op.idempotent_create and user is not None:
+                    return run_once(user, request.endpoint, lambda: _serialise(op, fn(**kwargs)))
                 return _serialise(op, fn(**kwargs))
 
             view.openapi = op
