@@ -160,13 +160,41 @@ def form_to_dict(formdata: MultiDict, lists: tuple[str, ...] = ()) -> dict[str, 
     return {k: v for k, v in data.items() if v is not None}
 
 
-def parse_form(schema: type[S], formdata: MultiDict, lists: tuple[str, ...] = (), **extra) -> S:
-    """Validate a form with the same schema the API uses; raises DomainError on bad input."""
+def form_rows(formdata: MultiDict, prefix: str) -> list[dict[str, str]]:
+    """Repeated rows of a form (`items-0-bars`, `items-1-bars` …) in index order.
+
+    Rows left completely blank are dropped, so the list (and the error paths the schema
+    reports, `items.0.bars`) counts only the rows the person filled in.
+    """
+    rows: dict[int, dict[str, str]] = {}
+    for key in formdata:
+        head, _, rest = key.partition("-")
+        index, _, name = rest.partition("-")
+        if head != prefix or not index.isdigit() or not name:
+            continue
+        rows.setdefault(int(index), {})[name] = formdata.get(key, "")
+    return [rows[i] for i in sorted(rows) if any(v.strip() for v in rows[i].values())]
+
+
+def parse_form(
+    schema: type[S],
+    formdata: MultiDict | dict,
+    lists: tuple[str, ...] = (),
+    *,
+    context: dict[str, Any] | None = None,
+    **extra,
+) -> S:
+    """Validate a form with the same schema the API uses; raises DomainError on bad input.
+
+    `formdata` is the submitted form, or a dict a feature already shaped from it (nested
+    rows); `context` reaches the schema's validators (e.g. `{"form": True, "timezone": …}`
+    lets the journal read `1h30m` and local start times).
+    """
     from woodshed.errors import validation_problem
 
-    data = form_to_dict(formdata, lists) | extra
+    data = form_to_dict(formdata, lists) if isinstance(formdata, MultiDict) else dict(formdata)
     try:
-        return schema.model_validate(data)
+        return schema.model_validate(data | extra, context=context)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
 
