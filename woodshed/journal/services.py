@@ -8,7 +8,7 @@ and history are always kept the same way.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +29,14 @@ from woodshed.journal.models import (
     session_goals,
     session_tags,
 )
-from woodshed.journal.schemas import EvidenceIn, ItemIn, SessionFields, SessionIn, SessionQuery
+from woodshed.journal.schemas import (
+    EvidenceIn,
+    ItemIn,
+    QuickLogIn,
+    SessionFields,
+    SessionIn,
+    SessionQuery,
+)
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.timeutil import practice_date
@@ -262,6 +269,7 @@ def update_session(
 ) -> PracticeSession:
     """Apply changed fields (validated by SessionUpdate/SessionFields) and record a revision."""
     before = _summary(session)
+    version_before = session.version
     errors: dict[str, str] = {}
     if "instrument_id" in changes:
         _check_instrument(profile, changes["instrument_id"], errors)
@@ -296,6 +304,10 @@ def update_session(
     after = _summary(session)
     diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if diff:
+        if session.version == version_before:
+            # Only lists (items, tags, goals, evidence) changed, which leaves the session's
+            # own row alone; touch it so the version (the ETag) still moves on.
+            session.updated_at = utcnow()
         db.session.add(
             SessionRevision(
                 session_id=session.id, changes=diff, editor_id=editor_id, changed_at=utcnow()
@@ -431,3 +443,18 @@ def tag_usage(profile: MusicianProfile) -> list[dict]:
         .order_by(count.desc(), Tag.name)
     )
     return [{"name": name, "sessions": n} for name, n in rows]
+
+
+def quick_log(
+    profile: MusicianProfile, data: QuickLogIn, editor_id: uuid.UUID | None = None
+) -> tuple[PracticeSession, bool]:
+    """Log a session that just ended: it started `duration` minutes ago (to the minute)."""
+    now = utcnow()
+    ended = now - timedelta(seconds=now.second, microseconds=now.microsecond)
+    session_in = SessionIn(
+        started_at=ended - timedelta(minutes=data.duration_minutes),
+        duration_minutes=data.duration_minutes,
+        instrument_id=data.instrument_id,
+        items=[ItemIn(piece_id=data.piece_id)] if data.piece_id else [],
+    )
+    return create_session(profile, session_in, editor_id=editor_id)
