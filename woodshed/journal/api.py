@@ -8,10 +8,10 @@ from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
 from woodshed.api.pagination import Page
 from woodshed.db import check_version
-from woodshed.journal import services
+from woodshed.journal import history, services
 from woodshed.journal.models import PracticeSession
 from woodshed.journal.schemas import (
-    RevisionOut,
+    RevisionSummaryOut,
     SessionIn,
     SessionOut,
     SessionQuery,
@@ -99,10 +99,25 @@ def delete_session(profile, session_id: uuid.UUID):
     "GET",
     "/sessions/<uuid:session_id>/revisions",
     summary="What each edit of a session changed",
-    response=list[RevisionOut],
+    response=list[RevisionSummaryOut],
+    description="Newest first. `changes` is `{field: [before, after]}`; `summary` says the "
+    "same in words, as the entry page shows it.",
 )
 def session_revisions(profile, session_id: uuid.UUID):
-    return policy.owned_or_404(PracticeSession, session_id, profile).revisions
+    session = policy.owned_or_404(PracticeSession, session_id, profile)
+    names = {str(i.id): i.name for i in profile.instruments}
+    return [
+        {
+            "id": revision.id,
+            "changed_at": revision.changed_at,
+            "changes": revision.changes,
+            "summary": line.summary,
+            "delay": line.delay,
+        }
+        for revision, line in zip(
+            session.revisions, history.revision_lines(session, names), strict=True
+        )
+    ]
 
 
 @api.operation("GET", "/tags", summary="Your focus tags, most used first", response=Page[TagOut])

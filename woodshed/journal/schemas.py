@@ -311,3 +311,18 @@ class SessionQuery(ListQuery):
         if value is not None and info.data.get("rating") is None:
             raise PydanticCustomError("rating", "Choose which rating the minimum applies to.")
         return value
+
+
+class RevisionSummaryOut(RevisionOut):
+    summary: str = Field(
+        description='The edit in words, e.g. "duration 30 → 45 min; tags + scales".'
+    )
+    delay: str = Field(description='How long after logging it came, e.g. "2 days later".')
+
+
+class QuickLogIn(Schema):
+    """Quick log: how long, on what, optionally which piece; it started that long ago."""
+
+    duration_minutes: Duration
+    instrument_id: uuid.UUID | None = None
+    piece_id: uuid.UUID | None = None
