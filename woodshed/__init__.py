@@ -114,6 +114,16 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
 
+    from woodshed.core.dashboard import Panel, register_panel
+    from woodshed.journal.queries import quick_log_context
+    from woodshed.journal.views import bp as journal_bp
+
+    app.register_blueprint(journal_bp)
+    register_panel(
+        app,
+        Panel("journal.quick_log", "journal/_quick_log_panel.html", quick_log_context, order=10),
+    )
+
 
 def _register_template_helpers(app: Flask) -> None:
     from woodshed import templating

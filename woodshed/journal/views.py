@@ -1,0 +1,246 @@
+"""Journal pages: the list with filters and search, the log form, an entry, quick log, timer."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.routing import BuildError
+
+from woodshed import policy
+from woodshed.db import check_version, utcnow
+from woodshed.errors import DomainError, PreconditionFailed
+from woodshed.journal import forms, history, queries, services
+from woodshed.journal.models import RATINGS, PracticeSession
+from woodshed.journal.schemas import QuickLogIn, SessionFields, SessionIn, SessionQuery
+from woodshed.markdown import render_markdown
+from woodshed.validation import parse_form
+
+bp = Blueprint("journal", __name__, url_prefix="/journal")
+PAGE_SIZE = 25
+RATING_LABELS = {r: r.capitalize() for r in RATINGS}
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every journal page is personal."""
+
+
+@bp.app_template_global()
+def url_if(endpoint: str, **values) -> str | None:
+    """A link to a page another feature may provide; None while it does not exist."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+bp.add_app_template_filter(services.item_label, "item_label")
+
+
+@bp.app_template_filter("first_line")
+def first_line(text: str | None, length: int = 160) -> str:
+    """The first line of a Markdown text as plain words, shortened (for lists)."""
+    line = next((ln for ln in (text or "").splitlines() if ln.strip()), "")
+    plain = Markup(render_markdown(line)).striptags()  # noqa: S704 (sanitised, then stripped)
+    return plain if len(plain) <= length else plain[: length - 1].rstrip() + "…"
+
+
+def _profile():
+    return policy.acting_profile(current_user)
+
+
+def _session(session_id: uuid.UUID) -> PracticeSession:
+    return policy.owned_or_404(PracticeSession, session_id, _profile())
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+@bp.get("")
+def index():
+    profile = _profile()
+    defaults = {} if request.args.get("limit") else {"limit": PAGE_SIZE}
+    try:
+        query = parse_form(SessionQuery, request.args, **defaults)
+        page = queries.journal_page(profile, query)
+    except DomainError as exc:
+        page, errors = queries.journal_page(profile, None), exc.messages
+        return _list_page(page, errors, 422)
+    return _list_page(page)
+
+
+def _list_page(page: queries.JournalPage, errors: dict | None = None, status: int = 200):
+    args = {k: v for k, v in request.args.items() if v and k != "cursor"}
+    older = url_for("journal.index", **args, cursor=page.next_cursor) if page.next_cursor else None
+    return render_template(
+        "journal/index.html",
+        page=page,
+        filters=request.args,
+        errors=errors or {},
+        older_url=older,
+        newest_url=url_for("journal.index", **args) if request.args.get("cursor") else None,
+        filtering=any(k != "limit" for k in args),
+        filters_open=any(k not in ("q", "limit") for k in args),
+        ratings=RATING_LABELS,
+    ), status
+
+
+# --- logging and editing ----------------------------------------------------------------
+
+
+def session_form_page(
+    form: forms.SessionForm,
+    errors: dict | None = None,
+    status: int = 200,
+    session: PracticeSession | None = None,
+    action: str | None = None,
+    conflict: bool = False,
+):
+    """Render the log form (new or edit); other features may prefill it with `forms.prefill`."""
+    profile = _profile()
+    linked = [uuid.UUID(g) for g in form.values.get("goal_ids", []) if _is_uuid(g)]
+    errors = errors or {}
+    return render_template(
+        "journal/form.html",
+        form=form,
+        errors=errors,
+        summary=forms.summary(errors),
+        choices=queries.choices(profile, linked),
+        session=session,
+        action=action
+        or (url_for("journal.update", session_id=session.id) if session else url_for(".create")),
+        conflict=conflict,
+        ratings=RATING_LABELS,
+        now_local=forms.local_input(utcnow(), profile.timezone),
+        profile=profile,
+    ), status
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@bp.get("/new")
+def new():
+    profile = _profile()
+    form = forms.prefill_from_args(request.args, profile.timezone, utcnow())
+    if not form.values["instrument_id"] and len(profile.instruments) == 1:
+        form.values["instrument_id"] = str(profile.instruments[0].id)
+    return session_form_page(form)
+
+
+@bp.post("/new")
+def create():
+    profile = _profile()
+    form = forms.SessionForm.submitted(request.form)
+    try:
+        data = form.validate(SessionIn, profile)
+        session, _ = services.create_session(profile, data, editor_id=current_user.id)
+    except DomainError as exc:
+        return session_form_page(form, form.errors(exc), 422)
+    flash(f"Logged. It counts for {forms.day_words(session.practice_date)}.", "success")
+    return redirect(url_for("journal.show", session_id=session.id))
+
+
+@bp.get("/<uuid:session_id>")
+def show(session_id: uuid.UUID):
+    session = _session(session_id)
+    names = {str(i.id): i.name for i in _profile().instruments}
+    return render_template(
+        "journal/entry.html",
+        session=session,
+        history=history.revision_lines(session, names),
+        ratings=RATING_LABELS,
+    )
+
+
+@bp.get("/<uuid:session_id>/edit")
+def edit(session_id: uuid.UUID):
+    session = _session(session_id)
+    fields = services.full_fields(session)
+    form = forms.SessionForm.from_fields(fields, _profile().timezone, session.version)
+    return session_form_page(form, session=session)
+
+
+@bp.post("/<uuid:session_id>/edit")
+def update(session_id: uuid.UUID):
+    profile = _profile()
+    session = _session(session_id)
+    form = forms.SessionForm.submitted(request.form)
+    try:
+        check_version(session, form.version)
+        data = form.validate(SessionFields, profile)
+        changes = forms.keep_stored_start(data.model_dump(), session.started_at)
+        services.update_session(profile, session, changes, editor_id=current_user.id)
+    except PreconditionFailed:
+        # Keep what they typed; the next save (now knowingly) replaces the newer version.
+        form.values["version"] = str(session.version)
+        return session_form_page(form, status=409, session=session, conflict=True)
+    except DomainError as exc:
+        return session_form_page(form, form.errors(exc), 422, session=session)
+    flash("Saved.", "success")
+    return redirect(url_for("journal.show", session_id=session.id))
+
+
+@bp.get("/<uuid:session_id>/delete")
+def confirm_delete(session_id: uuid.UUID):
+    return render_template("journal/delete.html", session=_session(session_id))
+
+
+@bp.post("/<uuid:session_id>/delete")
+def delete(session_id: uuid.UUID):
+    session = _session(session_id)
+    try:
+        check_version(session, forms.version_of(request.form))
+    except PreconditionFailed:
+        return render_template("journal/delete.html", session=session, conflict=True), 409
+    services.delete_session(session)
+    flash(f"The entry of {forms.day_words(session.practice_date)} was deleted.", "success")
+    return redirect(url_for("journal.index"))
+
+
+# --- quick log and timer ----------------------------------------------------------------
+
+
+@bp.post("/quick")
+def quick():
+    profile = _profile()
+    try:
+        data = parse_form(
+            QuickLogIn, forms.quick_data(request.form), context=forms.form_context(profile)
+        )
+        session, _ = services.quick_log(profile, data, editor_id=current_user.id)
+    except DomainError as exc:
+        errors = {forms.quick_input_for(k): m for k, m in reversed(exc.messages.items())}
+        context = queries.quick_log_context(profile)
+        return render_template(
+            "journal/quick.html",
+            panel_context=context,
+            quick_form=request.form,
+            quick_errors=errors,
+        ), 422
+    link = url_for("journal.edit", session_id=session.id)
+    flash(
+        Markup('Logged {} ({}). <a href="{}">Add details</a>').format(
+            f"{session.duration_minutes} min",
+            forms.day_words(session.practice_date),
+            link,
+        ),
+        "success",
+    )
+    return redirect(forms.safe_next(request.form.get("next"), url_for("core.home")))
+
+
+@bp.get("/timer")
+def timer():
+    return render_template("journal/timer.html", context=queries.quick_log_context(_profile()))

@@ -1,0 +1,115 @@
+// The log form: "Add …" buttons clone rows, a piece narrows its section list, and tag
+// suggestions complete the tag being typed. Without this script the form still works:
+// it shows a few blank rows and every section grouped by piece.
+const form = document.querySelector("[data-session-form]");
+
+function renumber(row, index) {
+  row.dataset.index = String(index);
+  const swap = (value) => value.replace(/^(f-)?(items|skills|evidence)-\d+-/, `$1$2-${index}-`);
+  for (const el of row.querySelectorAll("[name], [id], label[for], [aria-describedby]")) {
+    if (el.name) el.name = swap(el.name);
+    if (el.id) el.id = swap(el.id);
+    if (el.htmlFor) el.htmlFor = swap(el.htmlFor);
+    const described = el.getAttribute("aria-describedby");
+    if (described) el.setAttribute("aria-describedby", described.split(" ").map(swap).join(" "));
+  }
+  const title = row.querySelector("[data-row-title]");
+  if (title) title.textContent = title.textContent.replace(/\d+$/, String(index + 1));
+  for (const label of row.querySelectorAll("label")) {
+    label.textContent = label.textContent.replace(/^(Skill) \d+$/, `$1 ${index + 1}`);
+  }
+}
+
+function clear(row) {
+  for (const error of row.querySelectorAll(".field-error")) error.remove();
+  for (const field of row.querySelectorAll(".has-error")) field.classList.remove("has-error");
+  for (const el of row.querySelectorAll("input, select")) {
+    el.removeAttribute("aria-invalid");
+    el.removeAttribute("aria-describedby");
+    if (el.type === "checkbox") el.checked = false;
+    else if (el.tagName === "SELECT") el.selectedIndex = 0;
+    else el.value = "";
+  }
+  for (const group of row.querySelectorAll("optgroup")) {
+    group.hidden = false;
+    group.disabled = false;
+  }
+}
+
+function addRow(group) {
+  const container = form.querySelector(`[data-rows="${group}"]`);
+  const rows = container.querySelectorAll("[data-row]");
+  const last = rows[rows.length - 1];
+  const next = Math.max(...[...rows].map((r) => Number(r.dataset.index))) + 1;
+  const row = last.cloneNode(true);
+  clear(row);
+  renumber(row, next);
+  last.after(row);
+  row.querySelector("select, input")?.focus();
+}
+
+// A chosen piece shows only its own sections; a chosen section fills in its piece.
+function narrowSections(row) {
+  const piece = row.querySelector("[data-piece-select]");
+  const section = row.querySelector("[data-section-select]");
+  if (!piece || !section) return;
+  for (const group of section.querySelectorAll("optgroup")) {
+    const other = piece.value !== "" && group.dataset.piece !== piece.value;
+    group.hidden = other;
+    group.disabled = other;
+  }
+  const chosen = section.selectedOptions[0];
+  if (chosen && chosen.parentElement.disabled) section.value = "";
+}
+
+function sectionChosen(row) {
+  const piece = row.querySelector("[data-piece-select]");
+  const chosen = row.querySelector("[data-section-select]").selectedOptions[0];
+  const group = chosen?.parentElement;
+  if (group?.dataset.piece && piece.value !== group.dataset.piece) {
+    piece.value = group.dataset.piece;
+    narrowSections(row);
+  }
+  const bars = row.querySelector("[data-bars-input]");
+  if (bars) bars.placeholder = chosen?.dataset.bars || "33-40";
+  const target = row.querySelector("[data-target-input]");
+  if (target) target.placeholder = chosen?.dataset.target || "e.g. 80";
+}
+
+// Suggest tags for the part after the last comma, keeping what is already typed.
+function suggestTags(input) {
+  const list = document.querySelector("[data-tag-suggestions]");
+  if (!list) return;
+  if (!list.dataset.all) list.dataset.all = JSON.stringify([...list.options].map((o) => o.value));
+  const all = JSON.parse(list.dataset.all);
+  const parts = input.value.split(",");
+  const typed = parts.slice(0, -1).map((t) => t.trim()).filter(Boolean);
+  const prefix = typed.length ? `${typed.join(", ")}, ` : "";
+  const used = new Set(typed.map((t) => t.toLowerCase()));
+  list.replaceChildren(
+    ...all
+      .filter((t) => !used.has(t.toLowerCase()))
+      .map((t) => Object.assign(document.createElement("option"), { value: prefix + t })),
+  );
+}
+
+if (form) {
+  for (const button of form.querySelectorAll("[data-add-row]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => addRow(button.dataset.addRow));
+  }
+  form.addEventListener("change", (event) => {
+    const row = event.target.closest("[data-row]");
+    if (!row) return;
+    if (event.target.matches("[data-piece-select]")) narrowSections(row);
+    if (event.target.matches("[data-section-select]")) sectionChosen(row);
+  });
+  form.addEventListener("input", (event) => {
+    if (event.target.matches("[data-tags-input]")) suggestTags(event.target);
+  });
+  for (const row of form.querySelectorAll(".item-row")) {
+    narrowSections(row);
+    const section = row.querySelector("[data-section-select]");
+    if (section?.value) sectionChosen(row);
+  }
+}
