@@ -70,3 +70,17 @@ def log_session(profile: MusicianProfile, started_at=None, duration_minutes: int
     )
     session, _ = create_session(profile, data)
     return session
+
+
+def make_piece(profile: MusicianProfile, title: str = "Nocturne", sections=(), **fields):
+    """A piece with sections given as (name, bar_start, bar_end) or dicts of Section fields."""
+    from woodshed.repertoire.models import Piece, Section
+
+    piece = Piece(profile_id=profile.id, title=title, **fields)
+    for spec in sections:
+        if not isinstance(spec, dict):
+            spec = dict(zip(("name", "bar_start", "bar_end"), spec, strict=True))
+        piece.sections.append(Section(profile_id=profile.id, **spec))
+    db.session.add(piece)
+    db.session.flush()
+    return piece

@@ -145,3 +145,108 @@ def test_filters_and_cursor_pagination(alice_api, alice):
         "/api/v1/sessions", query_string={"from": "2026-01-02", "to": "2026-01-03"}
     )
     assert [s["practice_date"] for s in ranged.get_json()["items"]] == ["2026-01-03", "2026-01-02"]
+
+
+def test_bob_sees_none_of_alices_sessions_or_history(alice, bob_api):
+    from woodshed.journal import services
+
+    session = log_session(alice.profile, notes="alice practised arpeggios", tags=["secret"])
+    services.update_session(alice.profile, session, {"duration_minutes": 45})
+    assert bob_api.get("/api/v1/sessions").get_json()["items"] == []
+    assert bob_api.get("/api/v1/sessions", query_string={"q": "arpeggios"}).get_json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    assert bob_api.get(f"/api/v1/sessions/{session.id}/revisions").status_code == 404
+    assert bob_api.get("/api/v1/tags").get_json()["items"] == []
+
+
+def test_bob_cannot_attach_alices_piece_section_or_goal(alice, bob_api):
+    from tests.factories import make_piece
+    from tests.journal import builders
+
+    piece = make_piece(alice.profile, "Alice's", sections=[("A", 1, 4)])
+    goal = builders.goal(alice.profile)
+    response = bob_api.post(
+        "/api/v1/sessions",
+        json={
+            "started_at": "2026-01-01T10:00:00Z",
+            "duration_minutes": 20,
+            "items": [{"section_id": str(piece.sections[0].id)}],
+            "goal_ids": [str(goal.id)],
+        },
+    )
+    assert response.status_code == 422
+    assert field_errors(response) == {
+        "items.0.section_id": "There is no such section in your journal.",
+        "goal_ids.0": "There is no such goal in your journal.",
+    }
+
+
+def test_bobs_failed_writes_leave_alices_session_exactly_as_it_was(alice, bob_api, alice_api):
+    session = log_session(alice.profile, duration_minutes=40, tags=["scales"], notes="mine")
+    before = alice_api.get(f"/api/v1/sessions/{session.id}").get_json()
+    url = f"/api/v1/sessions/{session.id}"
+    assert bob_api.patch(url, json={"tags": ["bob"], "notes": "bob"}).status_code == 404
+    assert bob_api.delete(url, headers={"If-Match": '"v1"'}).status_code == 404
+    assert alice_api.get(url).get_json() == before
+
+
+def test_the_api_filters_mirror_the_journal_page(alice, alice_api):
+    from tests.factories import make_piece
+    from tests.journal import builders
+
+    piece = make_piece(alice.profile, "Etude", sections=[("A", 1, 8)])
+    skill = builders.skill(alice.profile)
+    goal = builders.goal(alice.profile)
+    plain = log_session(alice.profile, started_at=datetime(2026, 1, 1, 10, tzinfo=UTC))
+    rich = log_session(
+        alice.profile,
+        started_at=datetime(2026, 1, 2, 10, tzinfo=UTC),
+        items=[{"section_id": piece.sections[0].id}, {"skill_id": skill.id}],
+        goal_ids=[goal.id],
+        exam_prep=True,
+        performance_prep=True,
+        confidence=4,
+    )
+    for name, value in {
+        "piece_id": piece.id,
+        "section_id": piece.sections[0].id,
+        "skill_id": skill.id,
+        "goal_id": goal.id,
+        "exam_prep": "true",
+        "performance_prep": "true",
+    }.items():
+        found = alice_api.get("/api/v1/sessions", query_string={name: str(value)}).get_json()
+        assert [s["id"] for s in found["items"]] == [str(rich.id)], name
+    not_exam = alice_api.get("/api/v1/sessions", query_string={"exam_prep": "false"}).get_json()
+    assert [s["id"] for s in not_exam["items"]] == [str(plain.id)]
+    rated = alice_api.get(
+        "/api/v1/sessions", query_string={"rating": "confidence", "min_rating": 4}
+    ).get_json()
+    assert [s["id"] for s in rated["items"]] == [str(rich.id)]
+    bad = alice_api.get("/api/v1/sessions", query_string={"min_rating": 4})
+    assert field_errors(bad) == {"min_rating": "Choose which rating the minimum applies to."}
+
+
+def test_changing_only_the_tags_moves_the_etag(alice, alice_api):
+    session = log_session(alice.profile, tags=["scales"])
+    url = f"/api/v1/sessions/{session.id}"
+    response = alice_api.patch(url, json={"tags": ["arpeggios"]}, headers={"If-Match": '"v1"'})
+    assert response.headers["ETag"] == '"v2"'
+    stale = alice_api.patch(url, json={"tags": ["x"]}, headers={"If-Match": '"v1"'})
+    assert stale.status_code == 412
+
+
+def test_a_javascript_evidence_link_is_refused(alice_api):
+    response = alice_api.post(
+        "/api/v1/sessions",
+        json={
+            "started_at": "2026-01-01T10:00:00Z",
+            "duration_minutes": 20,
+            "evidence": [{"kind": "link", "url": "javascript:alert(1)"}],
+        },
+    )
+    assert field_errors(response) == {
+        "evidence.0.url": "Enter a full web address starting with https:// or http://."
+    }
