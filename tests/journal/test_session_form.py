@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.clients import page_text
 from tests.factories import log_session, make_instrument, make_piece
@@ -291,6 +293,14 @@ def test_saving_the_edit_form_unchanged_records_no_revision(alice, alice_web):
     assert session.started_at.second == 41
 
 
+def test_line_breaks_sent_by_a_browser_do_not_count_as_an_edit(alice, alice_web):
+    session = log_session(alice.profile, notes="first line\nsecond line", struggles="a\n\nb")
+    values = edit_form(alice_web, session)
+    values |= {name: values[name].replace("\n", "\r\n") for name in ("notes", "struggles")}
+    assert alice_web.submit(f"/journal/{session.id}/edit", values).status_code == 302
+    assert (session.notes, session.revisions) == ("first line\nsecond line", [])
+
+
 def test_an_edit_is_saved_and_shown_in_the_history(alice, alice_web):
     session = log_session(alice.profile, duration_minutes=30)
     values = edit_form(alice_web, session) | {"duration_minutes": "45", "tags": "scales"}
@@ -380,3 +390,45 @@ def test_the_journal_pages_need_a_signed_in_musician(client, alice):
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
     assert db.session.get(PracticeSession, session.id) is not None
+
+
+FIELDS = [
+    "started_at",
+    "duration_minutes",
+    "instrument_id",
+    "tags",
+    "notes",
+    "mood",
+    "mode",
+    "goal_ids",
+    "items-0-piece_id",
+    "items-0-section_id",
+    "items-0-bars",
+    "items-0-minutes",
+    "items-0-tempo_bpm",
+    "items-0-run_through",
+    "items-7-bars",
+    "skills-0-skill_id",
+    "skills-0-minutes",
+    "evidence-0-url",
+    "evidence-0-text",
+    "items--bars",
+    "items-x-bars",
+]
+TEXT = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.sampled_from(["", "0", "-1", "601", "1:30", "2026-01-05T10:00", "40-33", "true"]),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(form=st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=10))
+def test_any_submitted_form_is_saved_or_answered_with_messages(alice_web, form):
+    response = alice_web.submit("/journal/new", form)
+    assert response.status_code in (302, 422)
+    if response.status_code == 422:
+        assert "Please fix" in page_text(response)

@@ -133,7 +133,9 @@ class SessionForm:
     def submitted(cls, formdata: MultiDict) -> SessionForm:
         """The posted form, kept exactly as typed (blank rows dropped)."""
         form = cls.blank()
-        form.values |= {name: formdata.get(name, "") for name in SCALARS}
+        # Browsers send textarea line breaks as CRLF; stored text uses LF, so an untouched
+        # note does not count as an edit.
+        form.values |= {name: formdata.get(name, "").replace("\r\n", "\n") for name in SCALARS}
         form.values["tags"] = formdata.get("tags", "")
         form.values["goal_ids"] = [v for v in formdata.getlist("goal_ids") if v]
         form.values["version"] = formdata.get("version", "")
