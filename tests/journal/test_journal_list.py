@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.clients import page_text
 from tests.factories import log_session, make_instrument, make_piece
@@ -168,3 +170,24 @@ def test_the_filter_choices_are_only_alices(alice, bob, alice_web):
     make_instrument(bob.profile, "Bob's banjo")
     text = page_text(alice_web.get("/journal"))
     assert "Bob" not in text
+
+
+FILTERS = ["from", "to", "instrument_id", "piece_id", "tag", "exam_prep", "rating"]
+FILTERS += ["min_rating", "q", "cursor", "limit"]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    args=st.dictionaries(
+        st.sampled_from(FILTERS),
+        st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+        max_size=6,
+    )
+)
+def test_any_filter_url_answers_with_a_page_never_an_error(alice_web, args):
+    response = alice_web.get("/journal", query_string=args)
+    assert response.status_code in (200, 422)
