@@ -41,6 +41,7 @@ def url_if(endpoint: str, **values) -> str | None:
 
 
 bp.add_app_template_filter(services.item_label, "item_label")
+bp.add_app_template_filter(forms.day_words, "long_date")
 
 
 @bp.app_template_filter("first_line")
