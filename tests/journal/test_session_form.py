@@ -160,6 +160,25 @@ def test_a_full_entry_is_saved_with_every_field(alice, alice_web, frozen_clock):
     assert "63 / 72 bpm" in entry
 
 
+def test_sending_the_same_new_entry_twice_saves_it_once(alice, alice_web):
+    form = read(alice_web.get("/journal/new"))
+    values = {"id": form.value("id"), "started_at": "2026-01-05T10:00", "duration_minutes": "20"}
+    first = alice_web.submit("/journal/new", values)
+    again = alice_web.submit("/journal/new", values)
+    assert first.headers["Location"] == again.headers["Location"]
+    assert count(PracticeSession) == 1
+    assert "This entry was already saved." in page_text(alice_web.get(again.headers["Location"]))
+
+
+def test_an_id_of_someone_elses_entry_is_refused(alice, bob, alice_web):
+    theirs = log_session(bob.profile)
+    values = {"id": str(theirs.id), "started_at": "2026-01-05T10:00", "duration_minutes": "20"}
+    response = alice_web.submit("/journal/new", values)
+    assert response.status_code == 422
+    assert "This id is already in use." in page_text(response)
+    assert count(PracticeSession) == 1
+
+
 def test_bad_input_keeps_everything_typed_and_says_what_to_fix(alice, alice_web, frozen_clock):
     frozen_clock(NOW)
     piece = make_piece(alice.profile, "Nocturne", sections=[("A", 1, 12)])

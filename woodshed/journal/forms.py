@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from woodshed.db import new_id
 from woodshed.errors import Problem
 from woodshed.journal.models import RATINGS
 from woodshed.profiles.models import MusicianProfile
@@ -125,7 +126,7 @@ class SessionForm:
     @classmethod
     def blank(cls) -> SessionForm:
         values: dict[str, Any] = dict.fromkeys(SCALARS, "")
-        values |= {"mode": "normal", "tags": "", "goal_ids": [], "version": ""}
+        values |= {"mode": "normal", "tags": "", "goal_ids": [], "version": "", "id": ""}
         values |= {group: [] for group in ROWS}
         return cls(values)
 
@@ -139,6 +140,7 @@ class SessionForm:
         form.values["tags"] = formdata.get("tags", "")
         form.values["goal_ids"] = [v for v in formdata.getlist("goal_ids") if v]
         form.values["version"] = formdata.get("version", "")
+        form.values["id"] = _uuid_or_blank(formdata.get("id"))
         for group, names in ROWS.items():
             form.values[group] = [
                 {n: row.get(n, "") for n in names} for row in form_rows(formdata, group)
@@ -183,6 +185,8 @@ class SessionForm:
         """The schema input: blank values left out so that defaults apply."""
         v = self.values
         data: dict[str, Any] = {k: v[k] for k in SCALARS if str(v.get(k) or "").strip()}
+        if v.get("id"):
+            data["id"] = v["id"]  # a new entry's own id: sending the form twice saves it once
         data["items"] = [_filled(r) for r in v["items"]] + [_filled(r) for r in v["skills"]]
         data["tags"] = split_tags(v["tags"])
         data["goal_ids"] = list(v["goal_ids"])
@@ -292,8 +296,10 @@ def prefill(
     arguments set other fields (`notes="…"`, `tags="scales"`, `items=[{…}]`).
     """
     form = SessionForm.blank()
-    form.values["started_at"] = _start_value(started_at, tz, now) if started_at else ""
-    form.values["started_at"] = form.values["started_at"] or local_input(now, tz)
+    form.values["id"] = str(new_id())
+    form.values["started_at"] = (
+        _start_value(started_at, tz, now) if started_at else local_input(now, tz)
+    )
     form.values["duration_minutes"] = "" if duration is None else str(duration)[:MAX_PREFILL]
     form.values["instrument_id"] = _uuid_or_blank(instrument_id)
     if piece_id or section_id:

@@ -71,8 +71,12 @@ def index():
         query = parse_form(SessionQuery, request.args, **defaults)
         page = queries.journal_page(profile, query)
     except DomainError as exc:
-        page, errors = queries.journal_page(profile, None), exc.messages
-        return _list_page(page, errors, 422)
+        # A stale or tampered cursor has no input of its own: say it above the form.
+        errors = {
+            k if k in request.args and k != "cursor" else "_form": m
+            for k, m in exc.messages.items()
+        }
+        return _list_page(queries.journal_page(profile, None), errors, 422)
     return _list_page(page)
 
 
@@ -146,10 +150,13 @@ def create():
     form = forms.SessionForm.submitted(request.form)
     try:
         data = form.validate(SessionIn, profile)
-        session, _ = services.create_session(profile, data, editor_id=current_user.id)
+        session, created = services.create_session(profile, data, editor_id=current_user.id)
     except DomainError as exc:
         return session_form_page(form, form.errors(exc), 422)
-    flash(f"Logged. It counts for {forms.day_words(session.practice_date)}.", "success")
+    if created:
+        flash(f"Logged. It counts for {forms.day_words(session.practice_date)}.", "success")
+    else:
+        flash("This entry was already saved.", "info")
     return redirect(url_for("journal.show", session_id=session.id))
 
 
