@@ -173,7 +173,7 @@ def test_the_filter_choices_are_only_alices(alice, bob, alice_web):
 
 
 FILTERS = ["from", "to", "instrument_id", "piece_id", "tag", "exam_prep", "rating"]
-FILTERS += ["min_rating", "q", "cursor", "limit"]
+FILTERS += ["min_rating", "q", "cursor", "limit", "_external", "_scheme", "_anchor", "_method"]
 
 
 @settings(
@@ -191,3 +191,12 @@ FILTERS += ["min_rating", "q", "cursor", "limit"]
 def test_any_filter_url_answers_with_a_page_never_an_error(alice_web, args):
     response = alice_web.get("/journal", query_string=args)
     assert response.status_code in (200, 422)
+
+
+def test_the_older_link_keeps_only_journal_filters(alice, alice_web):
+    for day in range(3):
+        log_session(alice.profile, started_at=DAY + timedelta(days=day))
+    query = {"limit": "1", "tag": "", "_external": "1", "_scheme": "javascript", "evil": "x"}
+    html = alice_web.get("/journal", query_string=query).get_data(as_text=True)
+    older = html.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert older.startswith("/journal?limit=1&amp;cursor=")

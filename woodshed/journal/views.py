@@ -80,8 +80,14 @@ def index():
     return _list_page(page)
 
 
+# The filters a journal URL may carry (never url_for's own `_external`, `_scheme` …).
+FILTER_NAMES = tuple(
+    info.alias or name for name, info in SessionQuery.model_fields.items() if name != "cursor"
+)
+
+
 def _list_page(page: queries.JournalPage, errors: dict | None = None, status: int = 200):
-    args = {k: v for k, v in request.args.items() if v and k != "cursor"}
+    args = {k: v for k, v in request.args.items() if v and k in FILTER_NAMES}
     older = url_for("journal.index", **args, cursor=page.next_cursor) if page.next_cursor else None
     return render_template(
         "journal/index.html",
