@@ -87,9 +87,9 @@ def deliveries():
     if status not in ("pending", "sent", "missed", "failed"):
         status = "failed"
     counts = dict(
-        db.session.execute(sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status))
-        .tuples()
-        .all()
+        db.session.execute(
+            sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)
+        ).all()
     )
     rows = db.session.scalars(
         sa.select(Delivery)

@@ -64,7 +64,7 @@ def schedule_due(now: datetime, batch: int = 500) -> int:
             db.session.scalars(
                 sa.select(Reminder)
                 .where(Reminder.active.is_(True), Reminder.next_due_at <= now)
-                .order_by(Reminder.next_due_at)
+                .order_by(Reminder.next_due_at, Reminder.id)  # one lock order for all workers
                 .limit(batch)
                 .options(joinedload(Reminder.profile))
             )
@@ -85,11 +85,11 @@ def schedule_due(now: datetime, batch: int = 500) -> int:
                 {"rid": reminder.id, "until": now, "next": next_due(reminder, ctx, now)}
             )
         insert_ignore(Delivery, rows, ["key"])
+        table = Reminder.__table__  # Core executemany: bookkeeping, not a versioned edit
         db.session.execute(
-            sa.update(Reminder)
-            .where(Reminder.id == sa.bindparam("rid"))
-            .values(scheduled_until=sa.bindparam("until"), next_due_at=sa.bindparam("next"))
-            .execution_options(synchronize_session=False),
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("rid"))
+            .values(scheduled_until=sa.bindparam("until"), next_due_at=sa.bindparam("next")),
             updates,
         )
         _commit()
@@ -165,7 +165,7 @@ def claim(name: str, now: datetime, batch: int = 100) -> list[uuid.UUID]:
             free,
             sa.or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
-        .order_by(Delivery.due_at)
+        .order_by(Delivery.due_at, Delivery.id)  # one lock order for all workers
         .limit(batch)
     ).all()
     claimed = []
@@ -214,20 +214,22 @@ def deliver(name: str, ids: list[uuid.UUID], now: datetime, counts: Counter) -> 
         if message.in_app and not delivery.in_app_done:
             messages.post_in_app(delivery, message)
             delivery.in_app_done = True
-        if message.email is not None:
-            try:
-                mail.send(message.email)
-            except mail.MailError as exc:
-                _failed_attempt(delivery, now, str(exc))
-                counts["retry" if delivery.status == "pending" else "failed"] += 1
-                _commit()
-                continue
+        if message.email is None:
             _finish(delivery, "sent", "", now)
             counts["sent"] += 1
-            _commit()  # as soon as the mail is out: keeps the resend window small
+            continue
+        # The in-app part is durable before SMTP talks, and no lock is held meanwhile.
+        _commit()
+        try:
+            mail.send(message.email)
+        except mail.MailError as exc:
+            _failed_attempt(delivery, utcnow(), str(exc))
+            counts["retry" if delivery.status == "pending" else "failed"] += 1
+            _commit()
             continue
         _finish(delivery, "sent", "", now)
         counts["sent"] += 1
+        _commit()  # right after the mail is out: keeps the resend window small
     _commit()
 
 
