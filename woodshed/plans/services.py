@@ -19,7 +19,7 @@ from woodshed.journal.models import PracticeSession
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence
-from woodshed.plans.schemas import PlanIn, PlanItemIn, RescheduleIn
+from woodshed.plans.schemas import PlanIn, PlanItemIn, RescheduleIn, ScheduleIn
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.timeutil import WEEKDAYS, local_to_utc
@@ -139,8 +139,9 @@ def update_plan(profile: MusicianProfile, plan: Plan, changes: dict) -> Plan:
     if items is not None:
         plan.items = items
     new_schedule = changes.get("schedule")
-    if new_schedule is not None and not isinstance(new_schedule, dict):
-        new_schedule = new_schedule.model_dump(mode="json")
+    if new_schedule is not None:
+        # Stored as JSON with every default spelled out, like a created plan's.
+        new_schedule = ScheduleIn.model_validate(new_schedule).model_dump(mode="json")
     schedule_changed = new_schedule is not None and new_schedule != plan.schedule
     status_changed = status != plan.status
     plan.status = status
