@@ -300,7 +300,7 @@ def unsubscribe(token: str) -> str | None:
                 reminder.active = False
                 reminder.channels = ["in_app"]
             db.session.flush()
-            return "this reminder's emails"
+            return "this reminder"
         if "s" in data:
             s = db.session.scalar(
                 sa.select(NotificationSettings).where(
