@@ -10,17 +10,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import current_app
 from icalendar import Calendar, Event
 
 from woodshed.db import db, utcnow
 from woodshed.errors import NotFound
 from woodshed.plans import services
-from woodshed.plans.models import CalendarFeed, Plan, PlanOccurrence
+from woodshed.plans.models import CalendarFeed, Plan, PlanItem, PlanOccurrence
+from woodshed.repertoire.models import Section
 from woodshed.profiles.models import MusicianProfile
 from woodshed.tokens import generate_token, hash_token
 
 PAST_DAYS = 30
+
+
+def item_loads():
+    """Eager loads for showing occurrences with their plan's item labels (no N+1)."""
+    return (
+        joinedload(PlanOccurrence.plan)
+        .selectinload(Plan.items)
+        .joinedload(PlanItem.section)
+        .joinedload(Section.piece)
+    )
 
 
 def feed_url(token: str) -> str:
@@ -79,6 +91,7 @@ def ics(profile: MusicianProfile) -> bytes:
         .join(Plan, Plan.id == PlanOccurrence.plan_id)
         .where(Plan.status == "active", PlanOccurrence.status != "expired")
         .order_by(PlanOccurrence.scheduled_start)
+        .options(item_loads())
     ).all()
     base = current_app.config["BASE_URL"]
     host = base.split("://", 1)[-1].split("/", 1)[0] or "woodshed"
