@@ -10,12 +10,22 @@ from woodshed.profiles.models import MusicianProfile
 
 
 def notify(
-    profile: MusicianProfile, kind: str, title: str, body: str = "", url: str | None = None
+    profile: MusicianProfile,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str | None = None,
+    *,
+    flush: bool = True,
 ) -> Notification:
-    """Put a notification in the musician's notification centre."""
+    """Put a notification in the musician's notification centre.
+
+    The worker passes `flush=False` and writes a whole batch at its commit.
+    """
     note = Notification(profile_id=profile.id, kind=kind, title=title[:200], body=body, url=url)
     db.session.add(note)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return note
 
 

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
 from woodshed import mail
@@ -154,32 +157,43 @@ def _schedule_summaries(now: datetime) -> int:
 
 
 def claim(name: str, now: datetime, batch: int = 100) -> list[uuid.UUID]:
-    """Claim up to `batch` pending deliveries with a lease; each claim is a conditional UPDATE."""
+    """Claim up to `batch` pending deliveries with a lease, by one conditional UPDATE.
+
+    `UPDATE … SET claimed_by = me, lease_until = now + lease WHERE id IN (candidates)
+    AND (lease_until IS NULL OR lease_until < now) AND status = 'pending' RETURNING id`:
+    the WHERE is re-checked row by row under the row lock (PostgreSQL) or the write lock
+    (SQLite), so a row another worker claimed first is simply not returned — the ids that
+    come back are the ones this worker won (the batch form of checking the row count).
+    """
     lease = timedelta(seconds=_setting("WORKER_LEASE_SECONDS", 300))
-    free = sa.or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)
-    candidates = db.session.scalars(
-        sa.select(Delivery.id)
+    table = Delivery.__table__
+    free = sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now)
+    candidates = (
+        sa.select(table.c.id)
         .where(
-            Delivery.status == "pending",
-            Delivery.due_at <= now,
+            table.c.status == "pending",
+            table.c.due_at <= now,
             free,
-            sa.or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
         )
-        .order_by(Delivery.due_at, Delivery.id)  # one lock order for all workers
+        .order_by(table.c.due_at, table.c.id)  # one lock order for all workers
         .limit(batch)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Rows another worker is claiming right now are skipped rather than waited for.
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = db.session.scalars(candidates).all()
+    if not ids:
+        _commit()
+        return []
+    won = db.session.scalars(
+        sa.update(table)
+        .where(table.c.id.in_(ids), free, table.c.status == "pending")
+        .values(claimed_by=name, lease_until=now + lease)
+        .returning(table.c.id)
     ).all()
-    claimed = []
-    for delivery_id in candidates:
-        won = db.session.execute(
-            sa.update(Delivery)
-            .where(Delivery.id == delivery_id, free, Delivery.status == "pending")
-            .values(claimed_by=name, lease_until=now + lease)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won == 1:
-            claimed.append(delivery_id)
     _commit()
-    return claimed
+    return list(won)
 
 
 # --- 3. deliver -------------------------------------------------------------------------------
@@ -295,21 +309,37 @@ def housekeeping(now: datetime) -> int:
     return expired
 
 
+def _retrying(step, *args, attempts: int = 5):
+    """Run one idempotent step; a busy database (SQLite's write lock taken by another worker
+    for longer than busy_timeout, a PostgreSQL deadlock) rolls back and tries again."""
+    for attempt in range(attempts):
+        try:
+            return step(*args)
+        except OperationalError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+            log.info("database busy in %s; trying again", step.__name__)
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+    return None
+
+
 def run_once(name: str | None = None, max_batches: int = 1000) -> Counter:
     """One pass: expire, schedule, claim and deliver everything due now, evaluate."""
     name = name or worker_name()
     g.write_intent = True  # SQLite: take the write lock up front (see db._sqlite_begin)
     counts: Counter = Counter()
     now = utcnow()
-    counts["expired"] = housekeeping(now)
-    counts["scheduled"] = schedule_due(now)
+    counts["expired"] = _retrying(housekeeping, now)
+    counts["scheduled"] = _retrying(schedule_due, now)
     for _ in range(max_batches):
-        ids = claim(name, utcnow())
+        ids = _retrying(claim, name, utcnow())
         if not ids:
             break
         counts["claimed"] += len(ids)
-        deliver(name, ids, utcnow(), counts)
-    counts["evaluated"] = evaluate_effect(utcnow())
+        # A retried batch skips rows already finished (status) or taken over (claimed_by).
+        _retrying(deliver, name, ids, utcnow(), counts)
+    counts["evaluated"] = _retrying(evaluate_effect, utcnow())
     return counts
 
 
