@@ -88,7 +88,10 @@ def make_section(piece, name: str = "A section", bar_start: int = 1, bar_end: in
     from woodshed.repertoire.models import Section
 
     section = Section(
-        piece_id=piece.id, profile_id=piece.profile_id, name=name, bar_start=bar_start,
+        piece_id=piece.id,
+        profile_id=piece.profile_id,
+        name=name,
+        bar_start=bar_start,
         bar_end=bar_end,
     )
     db.session.add(section)

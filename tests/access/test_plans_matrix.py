@@ -46,8 +46,14 @@ def test_route_answers_each_role_as_the_matrix_says(app, alice, bob, charlie, ro
 
 
 def test_every_plans_route_is_in_the_matrix(app):
-    mine = ("plans.", "notify.", "plans_api.", "notify_api.", "admin.deliveries",
-            "admin.retry_delivery")
+    mine = (
+        "plans.",
+        "notify.",
+        "plans_api.",
+        "notify_api.",
+        "admin.deliveries",
+        "admin.retry_delivery",
+    )
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(mine):

@@ -77,10 +77,13 @@ def test_racing_workers_send_each_of_hundreds_of_reminders_exactly_once(committe
     Clock.frozen = DUE + timedelta(minutes=1)
     counts = _race(committed_app, workers=4)
     bodies = Counter(
-        m for message in mailbox.messages for m in re.findall(r"reminder-\d+-\d+", mailbox.text(message))
+        m
+        for message in mailbox.messages
+        for m in re.findall(r"reminder-\d+-\d+", mailbox.text(message))
     )
     assert len(mailbox.messages) == len(texts)
-    assert set(bodies.values()) == {1} and set(bodies) == set(texts)
+    assert set(bodies.values()) == {1}
+    assert set(bodies) == set(texts)
     assert counts["sent"] == len(texts)
     assert _statuses(committed_app) == {"sent": len(texts)}
     # A second pass finds nothing more to do.
@@ -105,8 +108,11 @@ def test_worker_processes_racing_on_the_same_database_deliver_once(committed_app
     texts = _seed(committed_app, people=3, per_person=40, time=due.strftime("%H:%M"))
     Clock.frozen = None
     with committed_app.app_context():
-        db.session.execute(sa.update(Reminder).values(
-            scheduled_until=now - timedelta(minutes=30), next_due_at=now - timedelta(minutes=30)))
+        db.session.execute(
+            sa.update(Reminder).values(
+                scheduled_until=now - timedelta(minutes=30), next_due_at=now - timedelta(minutes=30)
+            )
+        )
         db.session.commit()
     config = committed_app.config
     env = os.environ | {
@@ -118,10 +124,12 @@ def test_worker_processes_racing_on_the_same_database_deliver_once(committed_app
         "WOODSHED_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-c", "from woodshed.cli import main; main()", "worker", "--once"]
-    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(3)]
+    procs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
     for proc in procs:
-        out, err = proc.communicate(timeout=240)
+        _out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err.decode()[-2000:]
     assert len(mailbox.messages) == len(texts)
     assert _statuses(committed_app) == {"sent": len(texts)}

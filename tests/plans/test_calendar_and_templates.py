@@ -17,8 +17,9 @@ WEEKLY = {
 }
 
 
-def test_the_ics_feed_parses_and_yields_the_same_occurrences(alice_api, alice, client,
-                                                             frozen_clock):
+def test_the_ics_feed_parses_and_yields_the_same_occurrences(
+    alice_api, alice, client, frozen_clock
+):
     frozen_clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     piece = make_piece(alice.profile)
     plan = make_plan(alice.profile, WEEKLY, items=[{"piece_id": piece.id, "target_minutes": 20}])
@@ -32,7 +33,8 @@ def test_the_ics_feed_parses_and_yields_the_same_occurrences(alice_api, alice, c
     assert "Alice" in str(cal["X-WR-CALNAME"])
     events = cal.walk("VEVENT")
     occs = db.session.scalars(
-        sa.select(PlanOccurrence).where(PlanOccurrence.plan_id == plan.id)
+        sa.select(PlanOccurrence)
+        .where(PlanOccurrence.plan_id == plan.id)
         .order_by(PlanOccurrence.scheduled_start)
     ).all()
     assert [e.decoded("DTSTART") for e in events] == [o.scheduled_start for o in occs]
@@ -66,8 +68,15 @@ def test_the_feed_token_is_redacted_from_the_access_log():
 
     from woodshed.security import RedactTokens
 
-    record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '"%s" 200', (
-        "GET /calendar/feed.ics?token=abc123 HTTP/1.1",), None)
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        "",
+        0,
+        '"%s" 200',
+        ("GET /calendar/feed.ics?token=abc123 HTTP/1.1",),
+        None,
+    )
     RedactTokens().filter(record)
     assert "abc123" not in record.getMessage()
 
@@ -79,10 +88,14 @@ def test_a_template_is_shared_by_link_and_adopting_copies_without_private_notes(
     piece = make_piece(alice.profile)
     skill = make_skill(alice.profile, "Arpeggios")
     plan = make_plan(
-        alice.profile, WEEKLY | {"end_date": "2026-12-24"}, notes="my secret teacher notes",
+        alice.profile,
+        WEEKLY | {"end_date": "2026-12-24"},
+        notes="my secret teacher notes",
         description="Three weeks of nocturnes",
-        items=[{"piece_id": piece.id, "target_minutes": 20, "target_tempo_bpm": 66},
-               {"skill_id": skill.id, "target_minutes": 10}],
+        items=[
+            {"piece_id": piece.id, "target_minutes": 20, "target_tempo_bpm": 66},
+            {"skill_id": skill.id, "target_minutes": 10},
+        ],
     )
     template = alice_api.post(f"/api/v1/plans/{plan.id}/template")
     assert template.status_code == 201
@@ -97,8 +110,12 @@ def test_a_template_is_shared_by_link_and_adopting_copies_without_private_notes(
     bobs_piece = make_piece(bob.profile, "Gymnopédie No. 1")
     adopted = bob_api.post(
         "/api/v1/templates/adopt",
-        json={"token": token, "start_date": "2026-12-07", "days": ["TU", "SA"],
-              "choices": [{"slot": 0, "piece_id": str(bobs_piece.id)}]},
+        json={
+            "token": token,
+            "start_date": "2026-12-07",
+            "days": ["TU", "SA"],
+            "choices": [{"slot": 0, "piece_id": str(bobs_piece.id)}],
+        },
     )
     assert adopted.status_code == 201, adopted.get_json()
     body = adopted.get_json()
@@ -116,23 +133,29 @@ def test_a_template_is_shared_by_link_and_adopting_copies_without_private_notes(
     assert bob_api.get(f"/api/v1/templates/shared?token={token}").status_code == 404
 
 
-def test_adopting_with_someone_elses_piece_is_refused(alice_api, bob_api, alice, bob,
-                                                     frozen_clock):
+def test_adopting_with_someone_elses_piece_is_refused(alice_api, bob_api, alice, bob, frozen_clock):
     frozen_clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     piece = make_piece(alice.profile)
     plan = make_plan(alice.profile, WEEKLY, items=[{"piece_id": piece.id}])
     template_id = alice_api.post(f"/api/v1/plans/{plan.id}/template").get_json()["id"]
-    token = alice_api.post(f"/api/v1/templates/{template_id}/publish").get_json()["url"].split(
-        "token=")[1]
+    token = (
+        alice_api.post(f"/api/v1/templates/{template_id}/publish")
+        .get_json()["url"]
+        .split("token=")[1]
+    )
     response = bob_api.post(
         "/api/v1/templates/adopt",
-        json={"token": token, "start_date": "2026-12-07",
-              "choices": [{"slot": 0, "piece_id": str(piece.id)}]},
+        json={
+            "token": token,
+            "start_date": "2026-12-07",
+            "choices": [{"slot": 0, "piece_id": str(piece.id)}],
+        },
     )
     assert response.status_code == 422
     assert "There is no such piece in your journal." in str(response.get_json())
-    assert db.session.scalar(sa.select(sa.func.count()).where(Plan.profile_id == bob.profile.id)
-                             ) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(Plan.profile_id == bob.profile.id)) == 0
+    )
 
 
 def test_editing_the_schedule_regenerates_the_future_and_keeps_checked_in_ones(
@@ -140,8 +163,9 @@ def test_editing_the_schedule_regenerates_the_future_and_keeps_checked_in_ones(
 ):
     frozen_clock(datetime(2026, 12, 2, 19, 0, tzinfo=UTC))
     plan = make_plan(alice.profile, WEEKLY)
-    occs = alice_api.get(f"/api/v1/plans/{plan.id}/occurrences?from=2026-12-02&to=2026-12-04"
-                         ).get_json()["items"]
+    occs = alice_api.get(
+        f"/api/v1/plans/{plan.id}/occurrences?from=2026-12-02&to=2026-12-04"
+    ).get_json()["items"]
     alice_api.post(f"/api/v1/occurrences/{occs[0]['id']}/check-in", json={})
     etag = alice_api.get(f"/api/v1/plans/{plan.id}").headers["ETag"]
     response = alice_api.patch(
@@ -150,12 +174,14 @@ def test_editing_the_schedule_regenerates_the_future_and_keeps_checked_in_ones(
         headers={"If-Match": etag},
     )
     assert response.status_code == 200, response.get_json()
-    after = alice_api.get(f"/api/v1/plans/{plan.id}/occurrences?from=2026-11-30&to=2026-12-06"
-                          ).get_json()["items"]
+    after = alice_api.get(
+        f"/api/v1/plans/{plan.id}/occurrences?from=2026-11-30&to=2026-12-06"
+    ).get_json()["items"]
     assert [(o["scheduled_start"][:10], o["status"]) for o in after] == [
         ("2026-12-02", "completed"),
         ("2026-12-03", "scheduled"),
     ]
-    stale = alice_api.patch(f"/api/v1/plans/{plan.id}", json={"title": "x"},
-                            headers={"If-Match": etag})
+    stale = alice_api.patch(
+        f"/api/v1/plans/{plan.id}", json={"title": "x"}, headers={"If-Match": etag}
+    )
     assert stale.status_code == 412

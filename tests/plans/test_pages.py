@@ -100,7 +100,8 @@ def test_the_planning_view_orders_overdue_today_upcoming_and_checks_in(app, alic
     form = alice_web.get(f"/plans/occurrences/{occ.id}/check-in")
     assert form.status_code == 200
     html = form.get_data(as_text=True)
-    assert 'value="2026-12-02T18:00"' in html and 'value="72"' in html
+    assert 'value="2026-12-02T18:00"' in html
+    assert 'value="72"' in html
     response = alice_web.submit(
         f"/plans/occurrences/{occ.id}/check-in",
         {
@@ -119,18 +120,30 @@ def test_the_planning_view_orders_overdue_today_upcoming_and_checks_in(app, alic
     assert occ.status == "completed"
     items = occ.session.items
     assert (items[0].section_id, items[0].tempo_bpm, items[0].target_tempo_bpm) == (
-        section.id, 66, 72)
+        section.id,
+        66,
+        72,
+    )
     assert "Checked in: 45 min" in page_text(alice_web.get("/plans"))
 
 
 def test_the_dashboard_shows_todays_plan_and_what_next(app, alice, frozen_clock):
     frozen_clock(datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
     alice_web = _web(app, alice)
-    make_plan(alice.profile, title="Daily scales", schedule={
-        "kind": "recurring", "rrule": "FREQ=DAILY", "start_date": "2026-12-01",
-        "time_of_day": "18:00", "duration_minutes": 20})
+    make_plan(
+        alice.profile,
+        title="Daily scales",
+        schedule={
+            "kind": "recurring",
+            "rrule": "FREQ=DAILY",
+            "start_date": "2026-12-01",
+            "time_of_day": "18:00",
+            "duration_minutes": 20,
+        },
+    )
     text = page_text(alice_web.get("/"))
-    assert "Today's plan" in text and "Daily scales" in text
+    assert "Today's plan" in text
+    assert "Daily scales" in text
 
 
 def test_another_musicians_plan_pages_are_not_found(alice, bob, app, frozen_clock):

@@ -44,8 +44,14 @@ def test_it_creates_a_weekly_plan_with_items_and_lists_its_occurrences(
         "2026-12-07T17:00:00Z",
     ]
     assert {o["status"] for o in items} == {"scheduled"}
-    assert set(items[0]) >= {"id", "plan_id", "scheduled_start", "scheduled_end", "status",
-                             "session_id"}
+    assert set(items[0]) >= {
+        "id",
+        "plan_id",
+        "scheduled_start",
+        "scheduled_end",
+        "status",
+        "session_id",
+    }
 
 
 def test_unsupported_or_invalid_rrules_are_refused_with_a_clear_message(alice_api, frozen_clock):
@@ -103,8 +109,12 @@ def test_bob_cannot_check_in_skip_or_read_alices_occurrence(alice, bob_api, froz
     occ = db.session.scalars(
         __import__("sqlalchemy").select(PlanOccurrence).where(PlanOccurrence.plan_id == plan.id)
     ).first()
-    for path, body in (("check-in", {}), ("skip", {}), ("undo", {}),
-                       ("reschedule", {"start": "2026-12-03T18:00"})):
+    for path, body in (
+        ("check-in", {}),
+        ("skip", {}),
+        ("undo", {}),
+        ("reschedule", {"start": "2026-12-03T18:00"}),
+    ):
         assert bob_api.post(f"/api/v1/occurrences/{occ.id}/{path}", json=body).status_code == 404
     assert bob_api.get(f"/api/v1/plans/{plan.id}").status_code == 404
     db.session.refresh(occ)
@@ -114,8 +124,9 @@ def test_bob_cannot_check_in_skip_or_read_alices_occurrence(alice, bob_api, froz
 def test_undo_unlinks_and_keeps_the_entry_unless_asked(alice_api, alice, frozen_clock):
     frozen_clock(datetime(2026, 12, 2, 19, 0, tzinfo=UTC))
     plan = make_plan(alice.profile, WEEKLY)
-    occ_id = alice_api.get(f"/api/v1/plans/{plan.id}/occurrences?from=2026-12-02&to=2026-12-02"
-                           ).get_json()["items"][0]["id"]
+    occ_id = alice_api.get(
+        f"/api/v1/plans/{plan.id}/occurrences?from=2026-12-02&to=2026-12-02"
+    ).get_json()["items"][0]["id"]
     session_id = alice_api.post(f"/api/v1/occurrences/{occ_id}/check-in", json={}).get_json()["id"]
     undone = alice_api.post(f"/api/v1/occurrences/{occ_id}/undo", json={})
     assert undone.get_json()["status"] == "scheduled"
@@ -134,7 +145,7 @@ def test_skipped_days_are_reported_for_streaks(alice, alice_api, frozen_clock):
     frozen_clock(datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
     plan = make_plan(alice.profile, WEEKLY)
     occs = alice_api.get(f"/api/v1/plans/{plan.id}/occurrences?from=2026-12-02&to=2026-12-04")
-    first, second = occs.get_json()["items"]
+    _first, second = occs.get_json()["items"]
     response = alice_api.post(f"/api/v1/occurrences/{second['id']}/skip", json={"reason": "ill"})
     assert response.status_code == 200
     assert response.get_json()["skip_reason"] == "ill"

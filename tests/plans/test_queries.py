@@ -11,8 +11,13 @@ from tests.factories import make_piece, make_plan, make_reminder, make_section, 
 from woodshed.db import db
 from woodshed.notify.services import notify
 
-SCHEDULE = {"kind": "recurring", "rrule": "FREQ=DAILY", "start_date": "2026-11-25",
-            "time_of_day": "18:00", "duration_minutes": 30}
+SCHEDULE = {
+    "kind": "recurring",
+    "rrule": "FREQ=DAILY",
+    "start_date": "2026-11-25",
+    "time_of_day": "18:00",
+    "duration_minutes": 30,
+}
 
 
 @contextmanager
@@ -35,9 +40,12 @@ def _plans(alice, n: int) -> None:
         piece = make_piece(alice.profile, f"Piece {i}")
         section = make_section(piece)
         skill = make_skill(alice.profile, f"Skill {i}")
-        make_plan(alice.profile, SCHEDULE, title=f"Plan {i}",
-                  items=[{"section_id": section.id, "target_minutes": 10},
-                         {"skill_id": skill.id}])
+        make_plan(
+            alice.profile,
+            SCHEDULE,
+            title=f"Plan {i}",
+            items=[{"section_id": section.id, "target_minutes": 10}, {"skill_id": skill.id}],
+        )
 
 
 def _cost(app, web, url: str) -> int:
@@ -53,8 +61,7 @@ def _web(app, persona):
     return web
 
 
-def test_plan_pages_and_the_feed_cost_the_same_for_one_plan_or_eight(app, alice, bob,
-                                                                     frozen_clock):
+def test_plan_pages_and_the_feed_cost_the_same_for_one_plan_or_eight(app, alice, bob, frozen_clock):
     frozen_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     _plans(alice, 1)
     _plans(bob, 8)
@@ -73,8 +80,9 @@ def test_plan_pages_and_the_feed_cost_the_same_for_one_plan_or_eight(app, alice,
     assert costs[alice.email] == costs[bob.email]
 
 
-def test_notifications_and_reminder_settings_cost_the_same_for_few_or_many(app, alice, bob,
-                                                                         frozen_clock):
+def test_notifications_and_reminder_settings_cost_the_same_for_few_or_many(
+    app, alice, bob, frozen_clock
+):
     frozen_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     notify(alice.profile, "badge", "One")
     make_reminder(alice.profile)

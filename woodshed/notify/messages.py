@@ -192,4 +192,3 @@ def post_in_app(delivery: Delivery, message: Message) -> None:
     if url and url.startswith(base_url()):
         url = url[len(base_url()) :] or "/"
     notify(delivery.profile, "reminder", message.title, message.body, url, flush=False)
-

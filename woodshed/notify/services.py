@@ -146,9 +146,7 @@ def create_reminder(profile: MusicianProfile, data) -> tuple:
             if existing.profile_id != profile.id:
                 raise DomainError({"id": "This id is already in use."})
             return existing, False
-    count = db.session.scalar(
-        sa.select(sa.func.count()).where(Reminder.profile_id == profile.id)
-    )
+    count = db.session.scalar(sa.select(sa.func.count()).where(Reminder.profile_id == profile.id))
     if count >= MAX_REMINDERS:
         raise DomainError({"_form": f"You have {MAX_REMINDERS} reminders; delete one first."})
     values = data.model_dump(exclude={"id"})

@@ -122,8 +122,14 @@ def create_reminder():
 def edit_reminder(reminder_id: uuid.UUID):
     reminder = policy.owned_or_404(Reminder, reminder_id, _profile())
     form = services.reminder_values(reminder) | {"version": reminder.version}
-    return render_template("notify/edit.html", reminder=reminder, form=form, errors={},
-                           kinds=KIND_LABELS, weekdays=WEEKDAY_LABELS)
+    return render_template(
+        "notify/edit.html",
+        reminder=reminder,
+        form=form,
+        errors={},
+        kinds=KIND_LABELS,
+        weekdays=WEEKDAY_LABELS,
+    )
 
 
 @bp.post("/settings/reminders/<uuid:reminder_id>")
@@ -138,9 +144,14 @@ def update_reminder(reminder_id: uuid.UUID):
         services.update_reminder(profile, reminder, data.model_dump())
     except FormErrors as exc:
         form = request.form.to_dict() | {k: request.form.getlist(k) for k in LISTS}
-        return render_template("notify/edit.html", reminder=reminder, form=form,
-                               errors=exc.messages, kinds=KIND_LABELS,
-                               weekdays=WEEKDAY_LABELS), 422
+        return render_template(
+            "notify/edit.html",
+            reminder=reminder,
+            form=form,
+            errors=exc.messages,
+            kinds=KIND_LABELS,
+            weekdays=WEEKDAY_LABELS,
+        ), 422
     flash("Reminder saved.", "success")
     return redirect(url_for("notify.settings"))
 
@@ -169,8 +180,9 @@ def update_settings():
     try:
         services.update_settings(_profile(), parse_form(SettingsIn, request.form))
     except FormErrors as exc:
-        return _settings_page(422, settings_form=request.form.to_dict(),
-                              settings_errors=exc.messages)
+        return _settings_page(
+            422, settings_form=request.form.to_dict(), settings_errors=exc.messages
+        )
     flash("Notification settings saved.", "success")
     return redirect(url_for("notify.settings"))
 

@@ -82,11 +82,17 @@ def schedule_due(now: datetime, batch: int = 500) -> int:
             ctx = Context(reminder.profile, settings.get(reminder.profile_id))
             since = max(reminder.scheduled_until, now - LOOKBACK)
             for due in due_between(reminder, ctx, since, now):
-                rows.append(_delivery_row(due.key, reminder.profile_id, reminder.kind,
-                                          due.due_at, reminder.id, due.subject_id))
-            updates.append(
-                {"rid": reminder.id, "until": now, "next": next_due(reminder, ctx, now)}
-            )
+                rows.append(
+                    _delivery_row(
+                        due.key,
+                        reminder.profile_id,
+                        reminder.kind,
+                        due.due_at,
+                        reminder.id,
+                        due.subject_id,
+                    )
+                )
+            updates.append({"rid": reminder.id, "until": now, "next": next_due(reminder, ctx, now)})
         insert_ignore(Delivery, rows, ["key"])
         table = Reminder.__table__  # Core executemany: bookkeeping, not a versioned edit
         db.session.execute(
@@ -367,4 +373,3 @@ def start_thread(app: Flask, interval: float = 30.0) -> threading.Event:
     )
     thread.start()
     return stop
-

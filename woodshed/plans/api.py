@@ -48,8 +48,9 @@ def _page(stmt, model, query, order_col):
         stmt = stmt.where(
             sa.or_(order_col < created, sa.and_(order_col == created, model.id < last_id))
         )
-    rows = list(db.session.scalars(stmt.order_by(order_col.desc(), model.id.desc()).limit(
-        query.limit + 1)))
+    rows = list(
+        db.session.scalars(stmt.order_by(order_col.desc(), model.id.desc()).limit(query.limit + 1))
+    )
     return page_of(rows, query.limit, lambda r: [getattr(r, order_col.key).isoformat(), str(r.id)])
 
 
@@ -62,8 +63,9 @@ def services_parse_instant(value: str):
     return parsed
 
 
-@api.operation("GET", "/plans", summary="Your plans, newest first", query=PlanQuery,
-               response=Page[PlanOut])
+@api.operation(
+    "GET", "/plans", summary="Your plans, newest first", query=PlanQuery, response=Page[PlanOut]
+)
 def list_plans(profile, query: PlanQuery):
     stmt = policy.owned(Plan, profile)
     if query.status:
@@ -137,14 +139,10 @@ def plan_occurrences(profile, plan_id: uuid.UUID, query: OccurrenceQuery):
         except (TypeError, ValueError):
             raise DomainError({"cursor": "This cursor is not valid; start again."}) from None
         col = PlanOccurrence.scheduled_start
-        stmt = stmt.where(
-            sa.or_(col > start, sa.and_(col == start, PlanOccurrence.id > last_id))
-        )
+        stmt = stmt.where(sa.or_(col > start, sa.and_(col == start, PlanOccurrence.id > last_id)))
     rows = list(
         db.session.scalars(
-            stmt.order_by(PlanOccurrence.scheduled_start, PlanOccurrence.id).limit(
-                query.limit + 1
-            )
+            stmt.order_by(PlanOccurrence.scheduled_start, PlanOccurrence.id).limit(query.limit + 1)
         )
     )
     rows, cursor = page_of(rows, query.limit, lambda o: [o.scheduled_start.isoformat(), str(o.id)])
@@ -237,16 +235,29 @@ def save_template(profile, plan_id: uuid.UUID):
     return sharing.save_as_template(profile, policy.owned_or_404(Plan, plan_id, profile))
 
 
-@api.operation("GET", "/templates", summary="Your plan templates", query=ListQuery,
-               response=Page[TemplateOut], tags=["Templates"])
+@api.operation(
+    "GET",
+    "/templates",
+    summary="Your plan templates",
+    query=ListQuery,
+    response=Page[TemplateOut],
+    tags=["Templates"],
+)
 def list_templates(profile, query: ListQuery):
-    rows, cursor = _page(policy.owned(PlanTemplate, profile), PlanTemplate, query,
-                         PlanTemplate.created_at)
+    rows, cursor = _page(
+        policy.owned(PlanTemplate, profile), PlanTemplate, query, PlanTemplate.created_at
+    )
     return Page(items=rows, next_cursor=cursor)
 
 
-@api.operation("GET", "/templates/shared", summary="A template someone shared with you by link",
-               query=SharedQuery, response=SharedTemplateOut, tags=["Templates"])
+@api.operation(
+    "GET",
+    "/templates/shared",
+    summary="A template someone shared with you by link",
+    query=SharedQuery,
+    response=SharedTemplateOut,
+    tags=["Templates"],
+)
 def shared_template(query: SharedQuery):
     template = policy.shared_by_link_or_404(PlanTemplate, query.token)
     return {
@@ -279,14 +290,24 @@ def adopt(profile, body: AdoptIn):
     return Reply(plan, status=201, version=plan.version)
 
 
-@api.operation("GET", "/templates/<uuid:template_id>", summary="One of your templates",
-               response=TemplateOut, tags=["Templates"])
+@api.operation(
+    "GET",
+    "/templates/<uuid:template_id>",
+    summary="One of your templates",
+    response=TemplateOut,
+    tags=["Templates"],
+)
 def get_template(profile, template_id: uuid.UUID):
     return policy.owned_or_404(PlanTemplate, template_id, profile)
 
 
-@api.operation("DELETE", "/templates/<uuid:template_id>", summary="Delete a template",
-               status=204, tags=["Templates"])
+@api.operation(
+    "DELETE",
+    "/templates/<uuid:template_id>",
+    summary="Delete a template",
+    status=204,
+    tags=["Templates"],
+)
 def delete_template(profile, template_id: uuid.UUID):
     sharing.delete_template(policy.owned_or_404(PlanTemplate, template_id, profile))
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import current_app
 from icalendar import Calendar, Event
+from sqlalchemy.orm import joinedload
 
 from woodshed.db import db, utcnow
 from woodshed.errors import NotFound
 from woodshed.plans import services
 from woodshed.plans.models import CalendarFeed, Plan, PlanItem, PlanOccurrence
-from woodshed.repertoire.models import Section
 from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Section
 from woodshed.tokens import generate_token, hash_token
 
 PAST_DAYS = 30

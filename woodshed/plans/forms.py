@@ -20,8 +20,14 @@ from woodshed.plans import schedule as sched
 from woodshed.plans.schemas import PlanFields
 
 ITEM_ROWS_EXTRA = 3
-SCHEDULE_FIELDS = ("start", "start_date", "end_date", "time_of_day", "duration_minutes",
-                   "flexibility")
+SCHEDULE_FIELDS = (
+    "start",
+    "start_date",
+    "end_date",
+    "time_of_day",
+    "duration_minutes",
+    "flexibility",
+)
 
 
 def _blank(value: str | None) -> str | None:
@@ -43,8 +49,11 @@ def subject_of(value: str | None) -> dict[str, uuid.UUID]:
 
 def subject_value(item) -> str:
     for kind in ("section", "piece", "skill"):
-        value = getattr(item, f"{kind}_id", None) if not isinstance(item, dict) else item.get(
-            f"{kind}_id")
+        value = (
+            getattr(item, f"{kind}_id", None)
+            if not isinstance(item, dict)
+            else item.get(f"{kind}_id")
+        )
         if value:
             return f"{kind}:{value}"
     return ""
@@ -98,8 +107,11 @@ def plan_data(form: MultiDict) -> dict:
                 )
             except ValueError as exc:
                 field = "days" if "weekday" in str(exc) else "pattern"
-                errors[field] = str(exc) if isinstance(exc, sched.RuleError) else (
-                    "Enter whole numbers for how often and how many times.")
+                errors[field] = (
+                    str(exc)
+                    if isinstance(exc, sched.RuleError)
+                    else ("Enter whole numbers for how often and how many times.")
+                )
     items = []
     for i in item_rows(form):
         subject = subject_of(form.get(f"item-{i}-subject"))

@@ -58,7 +58,9 @@ def _items(profile: MusicianProfile, items: list[PlanItemIn], errors: dict) -> l
     for i, item in enumerate(items):
         where = f"items.{i}"
         piece = _owned(Piece, item.piece_id, profile, f"{where}.piece_id", "piece", errors)
-        section = _owned(Section, item.section_id, profile, f"{where}.section_id", "section", errors)
+        section = _owned(
+            Section, item.section_id, profile, f"{where}.section_id", "section", errors
+        )
         skill = _owned(Skill, item.skill_id, profile, f"{where}.skill_id", "skill", errors)
         if section is not None:
             if piece is not None and section.piece_id != piece.id:
@@ -78,15 +80,15 @@ def _items(profile: MusicianProfile, items: list[PlanItemIn], errors: dict) -> l
 
 
 def _check_active_limit(profile: MusicianProfile, excluding: uuid.UUID | None = None) -> None:
-    stmt = sa.select(sa.func.count()).where(
-        Plan.profile_id == profile.id, Plan.status == "active"
-    )
+    stmt = sa.select(sa.func.count()).where(Plan.profile_id == profile.id, Plan.status == "active")
     if excluding is not None:
         stmt = stmt.where(Plan.id != excluding)
     if db.session.scalar(stmt) >= MAX_ACTIVE_PLANS:
         raise DomainError(
-            {"_form": f"You have {MAX_ACTIVE_PLANS} active plans, the most Woodshed keeps; "
-             "archive one first."},
+            {
+                "_form": f"You have {MAX_ACTIVE_PLANS} active plans, the most Woodshed keeps; "
+                "archive one first."
+            },
             "Too many active plans.",
         )
 
@@ -367,7 +369,9 @@ def due_now(profile: MusicianProfile, now: datetime | None = None) -> list[PlanO
 def prefill(profile: MusicianProfile, occ: PlanOccurrence, now: datetime | None = None) -> dict:
     """The journal entry a check-in proposes: start, duration, instrument, items, targets."""
     now = now or utcnow()
-    duration = max(1, min(600, round((occ.scheduled_end - occ.scheduled_start).total_seconds() / 60)))
+    duration = max(
+        1, min(600, round((occ.scheduled_end - occ.scheduled_start).total_seconds() / 60))
+    )
     if occ.scheduled_end <= now and occ.practice_date == today_for(profile, now):
         started = occ.scheduled_start
     else:

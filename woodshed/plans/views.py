@@ -64,22 +64,42 @@ def index():
     profile = _profile()
     buckets, plans = services.planning(profile)
     return render_template(
-        "plans/index.html", buckets=buckets, plans=plans, plans_by_id={p.id: p for p in plans},
+        "plans/index.html",
+        buckets=buckets,
+        plans=plans,
+        plans_by_id={p.id: p for p in plans},
         today=services.today_for(profile),
     )
 
 
 def _form_page(template, *, plan=None, form=None, errors=None, status=200):
     profile = _profile()
-    values = form if form is not None else (
-        forms.plan_form_values(plan) if plan else {"pattern": "weekly", "duration_minutes": 30,
-                                                   "time_of_day": "18:00", "flexibility":
-                                                   "same_day", "kind": "custom", "days": []}
+    values = (
+        form
+        if form is not None
+        else (
+            forms.plan_form_values(plan)
+            if plan
+            else {
+                "pattern": "weekly",
+                "duration_minutes": 30,
+                "time_of_day": "18:00",
+                "flexibility": "same_day",
+                "kind": "custom",
+                "days": [],
+            }
+        )
     )
     rows = max([0, *forms.item_rows_from_values(values)]) + 1 + forms.ITEM_ROWS_EXTRA
     return render_template(
-        template, plan=plan, form=values, errors=errors or {}, item_rows=range(rows),
-        patterns=sched.PATTERNS, ordinals=sched.ORDINALS, weekdays=WEEKDAY_LABELS,
+        template,
+        plan=plan,
+        form=values,
+        errors=errors or {},
+        item_rows=range(rows),
+        patterns=sched.PATTERNS,
+        ordinals=sched.ORDINALS,
+        weekdays=WEEKDAY_LABELS,
         **_choices(profile),
     ), status
 
@@ -98,8 +118,9 @@ def create():
         data = forms.parse_plan(request.form, PlanIn)
         plan, _ = services.create_plan(profile, data)
     except FormErrors as exc:
-        return _form_page("plans/form.html", form=forms.sticky(request.form),
-                          errors=exc.messages, status=422)
+        return _form_page(
+            "plans/form.html", form=forms.sticky(request.form), errors=exc.messages, status=422
+        )
     flash(f"Plan “{plan.title}” created.", "success")
     return redirect(url_for("plans.detail", plan_id=plan.id))
 
@@ -138,8 +159,13 @@ def update(plan_id: uuid.UUID):
         check_version(plan, _version(request.form))
         services.update_plan(profile, plan, data.model_dump())
     except FormErrors as exc:
-        return _form_page("plans/form.html", plan=plan, form=forms.sticky(request.form),
-                          errors=exc.messages, status=422)
+        return _form_page(
+            "plans/form.html",
+            plan=plan,
+            form=forms.sticky(request.form),
+            errors=exc.messages,
+            status=422,
+        )
     flash("Plan saved.", "success")
     return redirect(url_for("plans.detail", plan_id=plan.id))
 
@@ -151,8 +177,9 @@ def set_status(plan_id: uuid.UUID):
     plan = policy.owned_or_404(Plan, plan_id, profile)
     status = "archived" if request.form.get("status") == "archived" else "active"
     try:
-        services.update_plan(profile, plan, PlanUpdate(status=status).model_dump(
-            exclude_unset=True))
+        services.update_plan(
+            profile, plan, PlanUpdate(status=status).model_dump(exclude_unset=True)
+        )
     except DomainError as exc:
         flash(" ".join(exc.messages.values()), "error")
         return redirect(url_for("plans.detail", plan_id=plan.id))
@@ -179,8 +206,12 @@ def _occurrence(occurrence_id) -> PlanOccurrence:
 def _check_in_page(occ, form, errors=None, status=200):
     profile = _profile()
     return render_template(
-        "plans/check_in.html", occ=occ, form=form, errors=errors or {},
-        items=occ.plan.items, instruments=profile.instruments,
+        "plans/check_in.html",
+        occ=occ,
+        form=form,
+        errors=errors or {},
+        items=occ.plan.items,
+        instruments=profile.instruments,
         item_rows=forms.item_rows_from_values(form),
     ), status
 
@@ -191,8 +222,12 @@ def check_in(occurrence_id: uuid.UUID):
     profile = _profile()
     occ = _occurrence(occurrence_id)
     if occ.status != "scheduled" or occ.window_end <= utcnow():
-        flash(services._conflict_reason(occ) if occ.status != "scheduled" else
-              "This occurrence has expired; log the practice in the journal instead.", "info")
+        flash(
+            services._conflict_reason(occ)
+            if occ.status != "scheduled"
+            else "This occurrence has expired; log the practice in the journal instead.",
+            "info",
+        )
         return redirect(url_for("plans.detail", plan_id=occ.plan_id))
     values = forms.check_in_values(services.prefill(profile, occ), profile.timezone)
     return _check_in_page(occ, values)
@@ -260,8 +295,9 @@ def submit_reschedule(occurrence_id: uuid.UUID):
     try:
         services.reschedule(profile, occ, parse_form(RescheduleIn, request.form))
     except FormErrors as exc:
-        return render_template("plans/reschedule.html", occ=occ, form=request.form,
-                               errors=exc.messages), 422
+        return render_template(
+            "plans/reschedule.html", occ=occ, form=request.form, errors=exc.messages
+        ), 422
     except Problem as exc:
         flash(exc.detail, "error")
         return redirect(url_for("plans.index"))
@@ -302,8 +338,7 @@ def publish(template_id: uuid.UUID):
     rows = db.session.scalars(
         policy.owned(PlanTemplate, _profile()).order_by(PlanTemplate.created_at.desc())
     ).all()
-    return render_template("plans/templates.html", templates=rows,
-                           new_link=(template.id, link))
+    return render_template("plans/templates.html", templates=rows, new_link=(template.id, link))
 
 
 @bp.post("/plans/templates/<uuid:template_id>/unpublish")
@@ -330,8 +365,13 @@ def _adopt_page(template, token=None, form=None, errors=None, status=200):
         "days": [d for n, d in _template_days(template)],
     }
     return render_template(
-        "plans/adopt.html", template=template, token=token, form=form, errors=errors or {},
-        weekdays=WEEKDAY_LABELS, **_choices(profile),
+        "plans/adopt.html",
+        template=template,
+        token=token,
+        form=form,
+        errors=errors or {},
+        weekdays=WEEKDAY_LABELS,
+        **_choices(profile),
     ), status
 
 
@@ -417,6 +457,8 @@ def feed():
     return Response(
         body,
         mimetype="text/calendar",
-        headers={"Content-Disposition": 'inline; filename="woodshed.ics"',
-                 "Cache-Control": "private, max-age=300"},
+        headers={
+            "Content-Disposition": 'inline; filename="woodshed.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
     )
