@@ -197,4 +197,7 @@ def dev(host: str, port: int, no_worker: bool, interval: float) -> None:
     if not no_worker:
         jobs.start_thread(app, interval)
         click.echo(f"Worker thread started (every {interval:g}s); --no-worker turns it off.")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    # run_simple, not app.run(): Flask ignores app.run() inside its own CLI.
+    run_simple(host, port, app, use_reloader=False, threaded=True)

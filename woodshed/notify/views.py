@@ -22,8 +22,8 @@ from woodshed.validation import parse_form
 bp = Blueprint("notify", __name__)
 
 KIND_LABELS = {
-    "daily": "Every day at a time",
-    "weekly": "On chosen weekdays at a time",
+    "daily": "Daily",
+    "weekly": "Weekly on chosen days",
     "before_occurrence": "Before a planned practice",
     "inactivity": "After days without practice",
     "goal_deadline": "Before a goal's target date",
