@@ -198,3 +198,14 @@ def test_the_weekly_summary_arrives_once_with_minutes_and_no_streak_in_quiet_mod
     assert "40 minutes on 1 day" in text
     assert "streak" not in text.lower()
     assert db.session.scalars(sa.select(Delivery.kind)).all() == ["weekly_summary"]
+
+
+def test_failed_deliveries_show_in_the_admin_view(app, alice, charlie):
+    from tests.access.plans_builders import BUILDERS
+
+    BUILDERS["delivery_id"](alice)
+    web = app.test_client()
+    web.sign_in(charlie)
+    page = web.get("/admin/deliveries")
+    assert page.status_code == 200
+    assert "SMTP refused" in page_text(page)

@@ -153,3 +153,45 @@ def test_skipped_days_are_reported_for_streaks(alice, alice_api, frozen_clock):
         date(2026, 12, 4)
     }
     log_session(alice.profile)
+
+
+def test_a_client_id_makes_creation_idempotent_and_50_active_plans_is_the_limit(
+    alice_api, alice, frozen_clock
+):
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    body = {
+        "id": "01a20093-0000-7000-8000-0000000000aa",
+        "title": "Once",
+        "schedule": {"kind": "single", "start": "2026-12-03T18:00", "duration_minutes": 20},
+    }
+    first = alice_api.post("/api/v1/plans", json=body)
+    again = alice_api.post("/api/v1/plans", json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    for i in range(49):
+        make_plan(alice.profile, title=f"Plan {i}")
+    refused = alice_api.post("/api/v1/plans", json=body | {"id": None})
+    assert refused.status_code == 422
+    assert "50 active plans" in field_errors(refused)["_form"]
+    # Archiving one makes room again.
+    plan_id = first.get_json()["id"]
+    etag = first.headers["ETag"]
+    archived = alice_api.patch(
+        f"/api/v1/plans/{plan_id}", json={"status": "archived"}, headers={"If-Match": etag}
+    )
+    assert archived.status_code == 200
+    assert alice_api.post("/api/v1/plans", json=body | {"id": None}).status_code == 201
+
+
+def test_the_journal_entry_finds_its_occurrence(alice_api, alice, frozen_clock):
+    from woodshed.plans.services import occurrence_for_session
+
+    frozen_clock(datetime(2026, 12, 2, 19, 0, tzinfo=UTC))
+    plan = make_plan(alice.profile, WEEKLY)
+    occ_id = alice_api.get(
+        f"/api/v1/plans/{plan.id}/occurrences?from=2026-12-02&to=2026-12-02"
+    ).get_json()["items"][0]["id"]
+    session = alice_api.post(f"/api/v1/occurrences/{occ_id}/check-in", json={}).get_json()
+    import uuid
+
+    found = occurrence_for_session(alice.profile, uuid.UUID(session["id"]))
+    assert str(found.id) == occ_id
