@@ -39,7 +39,7 @@ assets:
 run: install
 	$(BIN)/woodshed db upgrade
 	@echo "Woodshed is starting at http://$(HOST):$(PORT)/ — want sample data? run: $(BIN)/woodshed demo"
-	$(BIN)/woodshed run --host $(HOST) --port $(PORT)
+	$(BIN)/woodshed dev --host $(HOST) --port $(PORT)   # web server + reminder worker
 
 demo: install
 	$(BIN)/woodshed db upgrade

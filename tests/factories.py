@@ -72,7 +72,7 @@ def log_session(profile: MusicianProfile, started_at=None, duration_minutes: int
     return session
 
 
-def make_piece(profile: MusicianProfile, title: str = "Nocturne", sections=(), **fields):
+def make_piece(profile: MusicianProfile, title: str = "Nocturne op. 9/2", sections=(), **fields):
     """A piece with sections given as (name, bar_start, bar_end) or dicts of Section fields."""
     from woodshed.repertoire.models import Piece, Section
 
@@ -84,3 +84,59 @@ def make_piece(profile: MusicianProfile, title: str = "Nocturne", sections=(), *
     db.session.add(piece)
     db.session.flush()
     return piece
+
+
+# --- plans, reminders -------------------------------------------------------------------------
+
+
+def make_section(piece, name: str = "A section", bar_start: int = 1, bar_end: int = 8):
+    from woodshed.repertoire.models import Section
+
+    section = Section(
+        piece_id=piece.id,
+        profile_id=piece.profile_id,
+        name=name,
+        bar_start=bar_start,
+        bar_end=bar_end,
+    )
+    db.session.add(section)
+    db.session.flush()
+    return section
+
+
+def make_skill(profile: MusicianProfile, name: str = "Scales in thirds", **fields):
+    from woodshed.repertoire.models import Skill
+
+    skill = Skill(profile_id=profile.id, name=name, **fields)
+    db.session.add(skill)
+    db.session.flush()
+    return skill
+
+
+def make_plan(profile: MusicianProfile, schedule: dict | None = None, items=(), **fields):
+    """A plan through the real service (occurrences generated)."""
+    from woodshed.db import utcnow
+    from woodshed.plans.schemas import PlanIn
+    from woodshed.plans.services import create_plan
+
+    schedule = schedule or {
+        "kind": "recurring",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+        "start_date": utcnow().date().isoformat(),
+        "time_of_day": "18:00",
+        "duration_minutes": 45,
+    }
+    data = PlanIn.model_validate(
+        {"title": "Chopin bootcamp", "schedule": schedule, "items": list(items), **fields}
+    )
+    plan, _ = create_plan(profile, data)
+    return plan
+
+
+def make_reminder(profile: MusicianProfile, **fields):
+    from woodshed.notify.schemas import ReminderIn
+    from woodshed.notify.services import create_reminder
+
+    data = ReminderIn.model_validate({"kind": "daily", "time": "18:00"} | fields)
+    reminder, _ = create_reminder(profile, data)
+    return reminder

@@ -104,13 +104,19 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.core.views import bp as core_bp
     from woodshed.extensions import csrf
     from woodshed.journal.api import api as journal_api
+    from woodshed.notify.api import api as notify_api
+    from woodshed.notify.views import bp as notify_bp
+    from woodshed.plans.api import api as plans_api
+    from woodshed.plans.views import bp as plans_bp
     from woodshed.profiles.api import api as profiles_api
     from woodshed.profiles.views import bp as profiles_bp
 
     for blueprint in (core_bp, accounts_bp, profiles_bp, admin_bp, api_docs_bp):
         app.register_blueprint(blueprint)
+    for blueprint in (plans_bp, notify_bp):
+        app.register_blueprint(blueprint)
     # API blueprints authenticate with bearer tokens (or check X-CSRFToken themselves).
-    for blueprint in (accounts_api, profiles_api, journal_api):
+    for blueprint in (accounts_api, profiles_api, journal_api, plans_api, notify_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
 
@@ -123,6 +129,9 @@ def _register_blueprints(app: Flask) -> None:
         app,
         Panel("journal.quick_log", "journal/_quick_log_panel.html", quick_log_context, order=10),
     )
+    from woodshed.plans.dashboard import register as register_plans_dashboard
+
+    register_plans_dashboard(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -22,6 +22,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(create_admin)
     app.cli.add_command(check_deploy)
+    app.cli.add_command(worker)
+    app.cli.add_command(dev)
 
 
 @click.group("db", help="Database schema migrations.")
@@ -160,3 +162,42 @@ def _runtime_problems() -> list[str]:
             "workers set WOODSHED_RATELIMIT_STORAGE_URL=redis://…."
         )
     return problems
+
+
+@click.command("worker", help="Send due reminders; runs until stopped (--once for cron).")
+@click.option("--once", is_flag=True, help="Do one pass over everything due, then exit.")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between passes.")
+def worker(once: bool, interval: float) -> None:
+    import signal
+    import threading
+
+    from woodshed.notify import worker as jobs
+
+    app = current_app._get_current_object()
+    if once:
+        with app.app_context():
+            counts = jobs.run_once()
+        click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    jobs.run_forever(app, interval, stop)
+
+
+@click.command("dev", help="Development: the web server and the worker in one process.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Serve pages only.")
+@click.option("--interval", default=15.0, show_default=True, help="Worker seconds between passes.")
+def dev(host: str, port: int, no_worker: bool, interval: float) -> None:
+    from woodshed.notify import worker as jobs
+
+    app = current_app._get_current_object()
+    if not no_worker:
+        jobs.start_thread(app, interval)
+        click.echo(f"Worker thread started (every {interval:g}s); --no-worker turns it off.")
+    from werkzeug.serving import run_simple
+
+    # run_simple, not app.run(): Flask ignores app.run() inside its own CLI.
+    run_simple(host, port, app, use_reloader=False, threaded=True)

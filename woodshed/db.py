@@ -184,3 +184,18 @@ def check_version(obj: VersionMixin, expected: int | None) -> None:
 
     if expected is not None and obj.version != expected:
         raise PreconditionFailed()
+
+
+def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
+    """Insert rows, silently skipping those that hit the unique key `conflict`.
+
+    `INSERT … ON CONFLICT DO NOTHING` on both databases: generating rows that may exist
+    already (occurrences, deliveries) stays idempotent even when two processes race.
+    """
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(model).on_conflict_do_nothing(index_elements=conflict), rows)

@@ -8,6 +8,7 @@ from woodshed.goals import models as goals_models  # noqa: F401
 from woodshed.journal import models as journal_models  # noqa: F401
 from woodshed.library import models as library_models  # noqa: F401
 from woodshed.notify import models as notify_models  # noqa: F401
+from woodshed.plans import models as plans_models  # noqa: F401
 from woodshed.profiles import models as profiles_models  # noqa: F401
 from woodshed.repertoire import models as repertoire_models  # noqa: F401
 

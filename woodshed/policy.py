@@ -89,3 +89,19 @@ def deny(user: User | None, what: str, obj_id) -> None:
         request.path,
     )
     raise NotFound()
+
+
+def shared_by_link_or_404(model: type[T], token: str | None) -> T:
+    """Another person's object, visible only because its owner published it by a link.
+
+    The one kind of cross-profile read (plan templates): the secret token in the link is
+    the permission, so the row is found only by the SHA-256 of that token.
+    """
+    from woodshed.tokens import hash_token
+
+    if not token or len(token) > 200:
+        raise NotFound()
+    obj = db.session.scalar(sa.select(model).where(model.share_token_hash == hash_token(token)))
+    if obj is None:
+        raise NotFound()
+    return obj

@@ -6,7 +6,7 @@ import uuid
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from woodshed import policy
@@ -75,3 +75,50 @@ def end_sessions(user_id: uuid.UUID):
     count = accounts.end_all_sessions(user)
     flash(f"Ended {count} session{'s' if count != 1 else ''} of {user.email}.", "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/deliveries")
+@admin_required
+def deliveries():
+    """Reminder deliveries that failed for good (or the latest of a chosen status)."""
+    from woodshed.notify.models import Delivery
+
+    status = request.args.get("status", "failed")
+    if status not in ("pending", "sent", "missed", "failed"):
+        status = "failed"
+    counts = dict(
+        db.session.execute(
+            sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)
+        ).all()
+    )
+    rows = db.session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.status == status)
+        .order_by(Delivery.due_at.desc())
+        .limit(200)
+    ).all()
+    return render_template("admin/deliveries.html", deliveries=rows, status=status, counts=counts)
+
+
+@bp.post("/deliveries/<uuid:delivery_id>/retry")
+@admin_required
+def retry_delivery(delivery_id: uuid.UUID):
+    from woodshed.notify.models import Delivery
+
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        abort(404)
+    if delivery.status == "failed":
+        delivery.status = "pending"
+        delivery.attempts = 0
+        delivery.next_attempt_at = None
+        # A retry is deliberate: it must not be dropped as stale.
+        delivery.due_at = db_now()
+        flash("The delivery will be tried again on the worker's next pass.", "success")
+    return redirect(url_for("admin.deliveries"))
+
+
+def db_now():
+    from woodshed.db import utcnow
+
+    return utcnow()

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`); each module also runs alone: `python -m bench.<name>`."""

@@ -1,0 +1,66 @@
+"""In a real browser: plan the week, check in today's practice, see it logged."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_persona, make_piece
+from woodshed.db import db
+from woodshed.journal.models import PracticeSession
+from woodshed.plans.models import PlanOccurrence
+from woodshed.timeutil import WEEKDAYS, today
+
+pytestmark = pytest.mark.e2e
+
+
+def test_create_a_weekly_plan_check_in_today_and_see_the_entry(live_server, page, tmp_path):
+    with live_server.app.app_context():
+        alice = make_persona("planner", timezone="Europe/Berlin")
+        make_piece(alice.profile, "Clair de lune")
+        db.session.commit()
+        practice_day = today("Europe/Berlin", alice.profile.day_rollover_hour)
+        email, password, profile_id = alice.email, alice.password, alice.profile.id
+    base = live_server.url
+
+    page.goto(f"{base}/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+    page.goto(f"{base}/plans/new")
+    page.fill("#f-title", "Debussy every week")
+    page.select_option("#f-pattern", "weekly")
+    page.check(f"input[name=days][value={WEEKDAYS[practice_day.weekday()]}]")
+    page.fill("#f-start_date", practice_day.isoformat())
+    page.fill("#f-time_of_day", "12:00")
+    page.fill("#f-duration_minutes", "35")
+    page.select_option("#f-item-0-subject", label="Clair de lune (whole piece)")
+    page.fill("#f-item-0-minutes", "20")
+    page.fill("#f-item-0-tempo", "60")
+    page.click("button:has-text('Create plan')")
+    page.wait_for_selector("h1:has-text('Debussy every week')")
+
+    page.goto(f"{base}/plans")
+    today_section = page.locator("section.planning-today")
+    today_section.locator("a:has-text('Check in')").first.click()
+    page.wait_for_selector("h1:has-text('Check in')")
+    assert page.input_value("#f-duration_minutes") == "35"
+    assert page.input_value("#f-item-0-target_tempo_bpm") == "60"
+    page.fill("#f-item-0-tempo_bpm", "54")
+    page.fill("#f-notes", "Smooth arpeggios at last")
+    page.click("button:has-text('Save to journal')")
+    page.wait_for_selector("text=Checked in: 35 min logged in your journal.")
+    completed = page.locator("section.planning-today li.occurrence-completed")
+    assert completed.count() == 1
+    assert "Checked in: 35 min" in completed.inner_text()
+    page.screenshot(path=str(tmp_path / "plans.png"), full_page=True)
+
+    with live_server.app.app_context():
+        session = db.session.scalars(
+            sa.select(PracticeSession).where(PracticeSession.profile_id == profile_id)
+        ).one()
+        occ = db.session.scalars(
+            sa.select(PlanOccurrence).where(PlanOccurrence.session_id == session.id)
+        ).one()
+        assert (session.notes, session.items[0].tempo_bpm) == ("Smooth arpeggios at last", 54)
+        assert occ.status == "completed"

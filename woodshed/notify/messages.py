@@ -1,0 +1,194 @@
+"""What a due reminder says, in the notification centre and by email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from woodshed import mail
+from woodshed.db import db
+from woodshed.journal.models import PracticeSession
+from woodshed.notify.models import Delivery
+from woodshed.notify.services import notify
+from woodshed.timeutil import today as local_today
+from woodshed.timeutil import week_start_of
+
+UNSUBSCRIBE_SALT = "woodshed-unsubscribe"
+
+
+@dataclass
+class Message:
+    title: str
+    body: str
+    url: str | None
+    in_app: bool
+    email: mail.Mail | None = None
+
+
+def base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(delivery: Delivery) -> str:
+    """A signed token naming what to stop: one reminder's emails, or the weekly summary."""
+    if delivery.reminder_id is not None:
+        return _serializer().dumps({"r": str(delivery.reminder_id)})
+    return _serializer().dumps({"s": str(delivery.profile_id)})
+
+
+def read_unsubscribe_token(token: str) -> dict | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def build(delivery: Delivery, now: datetime) -> Message | None:
+    """The message for a due delivery, or None when there is nothing left to say."""
+    profile = delivery.profile
+    reminder = delivery.reminder
+    if delivery.kind == "weekly_summary":
+        return _summary(delivery, now)
+    title, body, url = _text(delivery, now)
+    if title is None:
+        return None
+    if reminder.message:
+        body = f"{reminder.message}\n\n{body}".strip()
+    email = None
+    if "email" in reminder.channels and profile.user is not None:
+        email = _email(delivery, title, body, url, "reminder")
+    return Message(title, body, url, "in_app" in reminder.channels, email)
+
+
+def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | None]:
+    reminder = delivery.reminder
+    root = base_url()
+    if delivery.kind == "before_occurrence":
+        from woodshed.plans.models import PlanOccurrence
+
+        occ = db.session.get(PlanOccurrence, delivery.subject_id) if delivery.subject_id else None
+        if occ is None or occ.status != "scheduled":
+            return None, "", None
+        minutes = reminder.minutes_before or 0
+        when = "now" if minutes == 0 else f"in {minutes} minutes"
+        items = "\n".join(f"- {i.label}" for i in occ.plan.items)
+        return (
+            f"Practice {when}: {occ.plan.title}",
+            items,
+            f"{root}/plans/occurrences/{occ.id}/check-in",
+        )
+    if delivery.kind == "inactivity":
+        n = reminder.after_days or 1
+        return (
+            f"It has been {n} day{'s' if n != 1 else ''} since you last practised",
+            "A short session today keeps things moving.",
+            f"{root}/",
+        )
+    if delivery.kind == "goal_deadline":
+        from woodshed.goals.models import Goal
+
+        goal = db.session.get(Goal, delivery.subject_id) if delivery.subject_id else None
+        if goal is None or goal.status in ("completed", "archived") or goal.target_date is None:
+            return None, "", None
+        days = reminder.days_before or 0
+        return (
+            f"Goal due {'today' if days == 0 else f'in {days} days'}: {goal.title}",
+            f"Target date: {goal.target_date:%a %d %b %Y}.",
+            f"{root}/",
+        )
+    return "Time to practise", "", f"{root}/plans"
+
+
+def _email(delivery: Delivery, title: str, body: str, url: str | None, template: str, **extra):
+    profile = delivery.profile
+    token = unsubscribe_token(delivery)
+    unsubscribe = f"{base_url()}/unsubscribe?token={token}"
+    message = mail.render_mail(
+        profile.user.email,
+        title,
+        template,
+        title=title,
+        body=body,
+        url=url,
+        name=profile.display_name,
+        unsubscribe_url=unsubscribe,
+        settings_url=f"{base_url()}/settings/reminders",
+        **extra,
+    )
+    message.headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.headers["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+def _summary(delivery: Delivery, now: datetime) -> Message | None:
+    profile = delivery.profile
+    if profile.user is None:
+        return None
+    from woodshed.plans.services import _week_start
+
+    today = local_today(profile.timezone, profile.day_rollover_hour, now)
+    this_week = week_start_of(today, _week_start(profile))
+    start = this_week - timedelta(days=7)
+    minutes, days = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(PracticeSession.duration_minutes), 0),
+            sa.func.count(sa.distinct(PracticeSession.practice_date)),
+        ).where(
+            PracticeSession.profile_id == profile.id,
+            PracticeSession.practice_date >= start,
+            PracticeSession.practice_date < this_week,
+        )
+    ).one()
+    streak = None if profile.quiet else _streak(profile, today)
+    from woodshed.core.dashboard import what_next
+
+    suggestions = what_next(profile, today, limit=5)
+    title = f"Your practice week: {minutes} minutes on {days} day{'s' if days != 1 else ''}"
+    email = _email(
+        delivery,
+        title,
+        "",
+        f"{base_url()}/",
+        "weekly_summary",
+        minutes=minutes,
+        days=days,
+        streak=streak,
+        week_start=start,
+        suggestions=suggestions,
+    )
+    return Message(title, "", None, False, email)
+
+
+def _streak(profile, today) -> int:
+    """Consecutive practice days up to today (or yesterday when today is still open)."""
+    dates = set(
+        db.session.scalars(
+            sa.select(PracticeSession.practice_date).where(
+                PracticeSession.profile_id == profile.id,
+                PracticeSession.practice_date >= today - timedelta(days=400),
+            )
+        )
+    )
+    day = today if today in dates else today - timedelta(days=1)
+    count = 0
+    while day in dates:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def post_in_app(delivery: Delivery, message: Message) -> None:
+    url = message.url
+    if url and url.startswith(base_url()):
+        url = url[len(base_url()) :] or "/"
+    notify(delivery.profile, "reminder", message.title, message.body, url, flush=False)

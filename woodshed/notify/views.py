@@ -1,0 +1,227 @@
+"""The notification centre, reminder settings (with the calendar feed) and unsubscribe."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from woodshed import policy
+from woodshed.db import check_version
+from woodshed.errors import FormErrors
+from woodshed.extensions import csrf
+from woodshed.notify import services
+from woodshed.notify.models import Notification, Reminder
+from woodshed.notify.schemas import NotificationQuery, ReminderFields, ReminderIn, SettingsIn
+from woodshed.plans import calendar
+from woodshed.plans.models import Plan
+from woodshed.profiles.schemas import WEEKDAY_LABELS
+from woodshed.validation import parse_form
+
+bp = Blueprint("notify", __name__)
+
+KIND_LABELS = {
+    "daily": "Daily",
+    "weekly": "Weekly on chosen days",
+    "before_occurrence": "Before a planned practice",
+    "inactivity": "After days without practice",
+    "goal_deadline": "Before a goal's target date",
+}
+LISTS = ("days", "channels")
+
+
+def _profile():
+    return policy.acting_profile(current_user)
+
+
+@bp.app_context_processor
+def _bell():
+    if current_user and current_user.is_authenticated:
+        return {"unread_notifications": services.unread_count(current_user.profile)}
+    return {"unread_notifications": 0}
+
+
+# --- notification centre -------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    try:
+        query = NotificationQuery.model_validate(
+            {k: v for k, v in request.args.items() if k in ("cursor", "unread")}
+        )
+        rows, cursor = services.list_notifications(_profile(), query)
+    except (ValueError, FormErrors):
+        rows, cursor = services.list_notifications(_profile(), NotificationQuery())
+    return render_template("notify/index.html", notifications=rows, next_cursor=cursor)
+
+
+@bp.post("/notifications/<uuid:notification_id>/read")
+@login_required
+def read(notification_id: uuid.UUID):
+    note = services.mark_read(policy.owned_or_404(Notification, notification_id, _profile()))
+    if request.form.get("open") and note.url and note.url.startswith("/"):
+        return redirect(note.url)
+    return redirect(url_for("notify.index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    count = services.mark_all_read(_profile())
+    flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "success")
+    return redirect(url_for("notify.index"))
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def _settings_page(status=200, **extra):
+    profile = _profile()
+    context = {
+        "reminders": services.reminders_with_stats(profile),
+        "settings_form": services.settings_values(profile),
+        "form": {"kind": "daily", "time": "18:00", "channels": ["in_app"]},
+        "errors": {},
+        "settings_errors": {},
+        "feed": calendar.feed_of(profile),
+        "feed_url": None,
+        "kinds": KIND_LABELS,
+        "weekdays": WEEKDAY_LABELS,
+        "plans": policy.owned(Plan, profile).where(Plan.status == "active"),
+    } | extra
+    from woodshed.db import db
+
+    context["plans"] = db.session.scalars(context["plans"]).all()
+    return render_template("notify/settings.html", **context), status
+
+
+@bp.get("/settings/reminders")
+@login_required
+def settings():
+    return _settings_page()
+
+
+@bp.post("/settings/reminders")
+@login_required
+def create_reminder():
+    try:
+        data = parse_form(ReminderIn, request.form, lists=LISTS)
+        services.create_reminder(_profile(), data)
+    except FormErrors as exc:
+        form = request.form.to_dict() | {k: request.form.getlist(k) for k in LISTS}
+        return _settings_page(422, form=form, errors=exc.messages)
+    flash("Reminder added.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+@bp.get("/settings/reminders/<uuid:reminder_id>")
+@login_required
+def edit_reminder(reminder_id: uuid.UUID):
+    reminder = policy.owned_or_404(Reminder, reminder_id, _profile())
+    form = services.reminder_values(reminder) | {"version": reminder.version}
+    return render_template(
+        "notify/edit.html",
+        reminder=reminder,
+        form=form,
+        errors={},
+        kinds=KIND_LABELS,
+        weekdays=WEEKDAY_LABELS,
+    )
+
+
+@bp.post("/settings/reminders/<uuid:reminder_id>")
+@login_required
+def update_reminder(reminder_id: uuid.UUID):
+    profile = _profile()
+    reminder = policy.owned_or_404(Reminder, reminder_id, profile)
+    try:
+        data = parse_form(ReminderFields, request.form, lists=LISTS)
+        raw = request.form.get("version", "")
+        check_version(reminder, int(raw) if raw.isdigit() else None)
+        services.update_reminder(profile, reminder, data.model_dump())
+    except FormErrors as exc:
+        form = request.form.to_dict() | {k: request.form.getlist(k) for k in LISTS}
+        return render_template(
+            "notify/edit.html",
+            reminder=reminder,
+            form=form,
+            errors=exc.messages,
+            kinds=KIND_LABELS,
+            weekdays=WEEKDAY_LABELS,
+        ), 422
+    flash("Reminder saved.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+@bp.post("/settings/reminders/<uuid:reminder_id>/toggle")
+@login_required
+def toggle_reminder(reminder_id: uuid.UUID):
+    profile = _profile()
+    reminder = policy.owned_or_404(Reminder, reminder_id, profile)
+    services.update_reminder(profile, reminder, {"active": not reminder.active})
+    flash("Reminder on." if reminder.active else "Reminder off.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+@bp.post("/settings/reminders/<uuid:reminder_id>/delete")
+@login_required
+def delete_reminder(reminder_id: uuid.UUID):
+    services.delete_reminder(policy.owned_or_404(Reminder, reminder_id, _profile()))
+    flash("Reminder deleted.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+@bp.post("/settings/notifications")
+@login_required
+def update_settings():
+    try:
+        services.update_settings(_profile(), parse_form(SettingsIn, request.form))
+    except FormErrors as exc:
+        return _settings_page(
+            422, settings_form=request.form.to_dict(), settings_errors=exc.messages
+        )
+    flash("Notification settings saved.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+@bp.post("/settings/calendar")
+@login_required
+def regenerate_calendar():
+    feed, url = calendar.regenerate(_profile())
+    # Shown once: only the token's hash is stored.
+    return _settings_page(feed=feed, feed_url=url)
+
+
+@bp.post("/settings/calendar/revoke")
+@login_required
+def revoke_calendar():
+    calendar.revoke(_profile())
+    flash("Calendar feed turned off; the old address no longer works.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+# --- unsubscribe (no login: the signed token names what to stop) ---------------------------
+
+
+@bp.get("/unsubscribe")
+def unsubscribe_page():
+    token = request.args.get("token", "")
+    from woodshed.notify.messages import read_unsubscribe_token
+
+    if read_unsubscribe_token(token) is None:
+        return render_template("notify/unsubscribe.html", token=None, done=None), 404
+    return render_template("notify/unsubscribe.html", token=token, done=None)
+
+
+@bp.post("/unsubscribe")
+@csrf.exempt
+def unsubscribe():
+    """RFC 8058 one-click (List-Unsubscribe-Post) and the page's button both land here."""
+    token = request.args.get("token") or request.form.get("token", "")
+    done = services.unsubscribe(token)
+    if done is None:
+        return render_template("notify/unsubscribe.html", token=None, done=None), 404
+    return render_template("notify/unsubscribe.html", token=None, done=done)

@@ -1,0 +1,1 @@
+"""Practice plans: schedules, occurrences, check-in into the journal, templates, calendar feed."""
