@@ -70,3 +70,52 @@ def log_session(profile: MusicianProfile, started_at=None, duration_minutes: int
     )
     session, _ = create_session(profile, data)
     return session
+
+
+# --- repertoire, goals, library ---------------------------------------------------------------
+
+
+def make_piece(profile: MusicianProfile, title: str = "Nocturne Op. 9 No. 2", **fields):
+    """A piece through the real service (its first status is in its history)."""
+    from woodshed.repertoire.schemas import PieceIn
+    from woodshed.repertoire.services import create_piece
+
+    piece, _ = create_piece(profile, PieceIn.model_validate({"title": title, **fields}))
+    return piece
+
+
+def make_section(piece, name: str = "A section", bars: tuple[int, int] = (1, 8), **fields):
+    from woodshed.repertoire.schemas import SectionIn
+    from woodshed.repertoire.services import create_section
+
+    data = SectionIn.model_validate(
+        {"name": name, "bar_start": bars[0], "bar_end": bars[1], **fields}
+    )
+    profile = db.session.get(MusicianProfile, piece.profile_id)
+    section, _ = create_section(profile, piece, data)
+    return section
+
+
+def make_skill(profile: MusicianProfile, name: str = "C major scale", **fields):
+    from woodshed.repertoire.schemas import SkillIn
+    from woodshed.repertoire.services import create_skill
+
+    skill, _ = create_skill(profile, SkillIn.model_validate({"name": name, **fields}))
+    return skill
+
+
+def make_goal(profile: MusicianProfile, title: str = "Practise every day", **fields):
+    from woodshed.goals.schemas import GoalIn
+    from woodshed.goals.services import create_goal
+
+    goal, _ = create_goal(profile, GoalIn.model_validate({"title": title, **fields}))
+    return goal
+
+
+def make_resource(profile: MusicianProfile, **fields):
+    from woodshed.library.schemas import ResourceIn
+    from woodshed.library.services import create_resource
+
+    data = {"kind": "link", "title": "Lesson video", "url": "https://example.org/video"} | fields
+    resource, _ = create_resource(profile, ResourceIn.model_validate(data))
+    return resource
