@@ -39,12 +39,12 @@ class ResourceFields(Schema):
         value = value or None
         if value is None:
             if info.data.get("kind") == "link":
-                raise PydanticCustomError("url", "Enter the web address of the link.")
+                raise PydanticCustomError("link_address", "Enter the web address of the link.")
             return None
         scheme, sep, rest = value.partition("://")
         if not sep or scheme.lower() not in ("http", "https") or not rest or " " in value:
             raise PydanticCustomError(
-                "url", "Enter a full web address starting with https:// or http://."
+                "link_address", "Enter a full web address starting with https:// or http://."
             )
         return value
 

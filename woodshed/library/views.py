@@ -41,14 +41,16 @@ def resource_input(form) -> dict:
     return data
 
 
+def _on_form(messages: dict[str, str]) -> dict[str, str]:
+    """Errors about the piece, section or skill belong next to the form's one `attach` field."""
+    return {"attach" if k in SUBJECTS else k: v for k, v in messages.items()}
+
+
 def _parse(schema, form):
     try:
         return schema.model_validate(resource_input(form))
     except ValidationError as exc:
-        errors = validation_problem(exc).errors
-        raise DomainError(
-            {"attach" if e.field in SUBJECTS else e.field: e.message for e in errors}
-        ) from exc
+        raise DomainError(_on_form(validation_problem(exc).messages)) from exc
 
 
 def _attach_value(resource_or_args) -> str:
@@ -115,7 +117,7 @@ def create():
     try:
         resource, _ = services.create_resource(profile, _parse(ResourceIn, request.form))
     except FormErrors as exc:
-        return _form(profile, request.form, exc.messages, status=422)
+        return _form(profile, request.form, _on_form(exc.messages), status=422)
     flash("Saved to your library.", "success")
     return redirect(_back(resource))
 
@@ -142,7 +144,7 @@ def update(resource_id: uuid.UUID):
         check_version(found, _version(request.form))
         services.update_resource(profile, found, data.model_dump())
     except FormErrors as exc:
-        return _form(profile, request.form, exc.messages, resource=found, status=422)
+        return _form(profile, request.form, _on_form(exc.messages), resource=found, status=422)
     flash("Resource saved.", "success")
     return redirect(_back(found))
 
