@@ -176,6 +176,7 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
                 section_name=row.name,
                 bars=bars,
                 last_practised=row.practice_date,
+                target_tempo_bpm=row.section_target or row.piece_target,
             )
         if passage.tempo_bpm is None and row.tempo_bpm:
             passage.tempo_bpm = row.tempo_bpm

@@ -80,7 +80,7 @@ class Passage:
 
     @property
     def target(self) -> int | None:
-        if self.section is not None:
+        if self.section is not None and self.section.target_tempo_bpm:
             return self.section.target_tempo_bpm
         return self.piece.target_tempo_bpm
 
