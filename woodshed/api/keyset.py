@@ -35,8 +35,8 @@ def _parse(value, type_: sa.types.TypeEngine):
             raise ValueError("not a boolean")
         return value
     if isinstance(type_, sa.Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("not an integer")
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
+            raise ValueError("not a 64-bit integer")
         return value
     python_type = getattr(getattr(type_, "impl", type_), "python_type", str)
     if python_type is datetime or isinstance(getattr(type_, "impl", None), sa.DateTime):
@@ -46,8 +46,8 @@ def _parse(value, type_: sa.types.TypeEngine):
         return parsed
     if isinstance(type_, sa.Date) or python_type is date:
         return date.fromisoformat(str(value))
-    if not isinstance(value, str):
-        raise ValueError("not a string")
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not a string the database can compare")
     return value
 
 
