@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
@@ -51,13 +51,9 @@ Bar = Annotated[int, Field(ge=1, le=9999, description="Bar number, from 1.")]
 Difficulty = Annotated[int, Field(ge=1, le=10, description="1 (easy) to 10 (hardest).")]
 
 
-def _sane_date(value: date) -> date:
-    if not (1900 <= value.year <= 2200):
-        raise PydanticCustomError("date_range", "Enter a date between 1900 and 2200.")
-    return value
-
-
-SaneDate = Annotated[date, AfterValidator(_sane_date)]
+#: A calendar date, YYYY-MM-DD (any year the calendar has: the API takes what its schema
+#: says it takes).
+SaneDate = date
 
 
 class PieceFields(Schema):
