@@ -281,6 +281,8 @@ class Sim:
     skills: dict[str, tuple[Skill, str | None]] = field(default_factory=dict)
     section_added: dict[tuple, int] = field(default_factory=dict)
     played: dict = field(default_factory=dict)  # piece or section id → last day practised
+    goals: dict = field(default_factory=dict)  # title → goal
+    sections_by_id: dict = field(default_factory=dict)
     now: datetime | None = None
     sessions: int = 0
 
@@ -353,6 +355,7 @@ def _add_repertoire(sim: Sim, day: int) -> None:
                     )
                     sim.sections[name] = (made, section)
                     sim.section_added[section] = day
+                    sim.sections_by_id[made.id] = made
             else:
                 update_piece(sim.profile, piece, {"status": status})
                 for made, _spec in sim.sections.values():
@@ -478,6 +481,7 @@ def _session(sim: Sim, day: int, instrument: str | None, hour: float) -> None:
         "mode": rng.choices(["normal", "slow", "performance"], [75, 20, 5])[0],
         "exam_prep": False,
         "performance_prep": instrument == "Piano" and day > DAYS - 40 and rng.random() < 0.5,
+        "goal_ids": _goal_ids(sim, items),
     }
     create_session(sim.profile, SessionIn.model_validate(data))
     sim.sessions += 1
@@ -505,6 +509,7 @@ def _simulate_year(sim: Sim) -> None:
     rng = sim.rng
     for day in range(DAYS + 1):
         _add_repertoire(sim, day)
+        _set_goals(sim, day)
         if any(a <= day <= b for a, b in GAPS):
             continue
         weekday = (sim.start + timedelta(days=day)).weekday()
@@ -519,13 +524,12 @@ def _simulate_year(sim: Sim) -> None:
             _session(sim, day, None, 7.5)  # ear training on the way to work
 
 
-def _goals(sim: Sim) -> None:
+def _goal_specs(sim: Sim) -> list[dict]:
+    """The goals set a month before today (they need the sections and skills by then)."""
     today = sim.at(DAYS).date()
-    Clock.frozen = sim.at(DAYS - 30, 20)
     sections = {name: s for name, (s, _) in sim.sections.items()}
     skills = {name: s for name, (s, _) in sim.skills.items()}
-    pieces = sim.pieces
-    specs = [
+    return [
         {
             "title": "Practise four hours a week",
             "priority": "high",
@@ -551,7 +555,7 @@ def _goals(sim: Sim) -> None:
             "title": "Spring recital: Spanish Romance",
             "kind": "piece",
             "priority": "high",
-            "piece_id": pieces["Spanish Romance (Romanza)"].id,
+            "piece_id": sim.pieces["Spanish Romance (Romanza)"].id,
             "target_date": today + timedelta(days=20),
             "description": "A short set at the community music school's spring evening.",
             "target": {
@@ -573,27 +577,56 @@ def _goals(sim: Sim) -> None:
             "target": {"type": "minutes_per_week", "value": 45},
         },
     ]
-    for spec in specs:
-        create_goal(sim.profile, GoalIn.model_validate({"status": "in_progress"} | spec))
-    Clock.frozen = sim.at(60, 20)
-    done, _ = create_goal(
-        sim.profile,
-        GoalIn.model_validate(
-            {
-                "title": "Bach prelude performance-ready",
-                "kind": "piece",
-                "status": "in_progress",
-                "piece_id": pieces["Prelude in C major, BWV 846"].id,
-                "target_date": sim.at(150).date(),
-            }
-        ),
-    )
-    Clock.frozen = sim.at(140, 21)
-    set_status(done, "completed")
-    Clock.frozen = sim.at(20, 20)
-    old, _ = create_goal(sim.profile, GoalIn(title="Learn Für Elise", priority="low"))
-    Clock.frozen = sim.at(90, 20)
-    set_status(old, "archived")
+
+
+def _set_goals(sim: Sim, day: int) -> None:
+    """Goals set, completed and archived on `day` of the year."""
+    if day == 20:
+        Clock.frozen = sim.at(day, 20)
+        sim.goals["Für Elise"], _ = create_goal(
+            sim.profile, GoalIn(title="Learn Für Elise", priority="low")
+        )
+    elif day == 60:
+        Clock.frozen = sim.at(day, 20)
+        data = {
+            "title": "Bach prelude performance-ready",
+            "kind": "piece",
+            "status": "in_progress",
+            "piece_id": sim.pieces["Prelude in C major, BWV 846"].id,
+            "target_date": sim.at(150).date(),
+        }
+        sim.goals["Bach"], _ = create_goal(sim.profile, GoalIn.model_validate(data))
+    elif day == 90:
+        Clock.frozen = sim.at(day, 20)
+        set_status(sim.goals["Für Elise"], "archived")
+    elif day == 140:
+        Clock.frozen = sim.at(day, 21)
+        set_status(sim.goals["Bach"], "completed")
+    elif day == DAYS - 30:
+        Clock.frozen = sim.at(day, 7)
+        for spec in _goal_specs(sim):
+            goal, _ = create_goal(
+                sim.profile, GoalIn.model_validate({"status": "in_progress"} | spec)
+            )
+            sim.goals[spec["title"]] = goal
+
+
+def _goal_ids(sim: Sim, items: list[dict]) -> list:
+    """The open goals a session worked towards: its sections', its pieces', sometimes a habit."""
+    section_ids = {i.get("section_id") for i in items} - {None}
+    piece_ids = {sim.sections_by_id[s].piece_id for s in section_ids} | {
+        i.get("piece_id") for i in items
+    }
+    found = []
+    for goal in sim.goals.values():
+        if goal.status not in ("not_started", "in_progress"):
+            continue
+        about_this = (goal.kind == "section" and goal.section_id in section_ids) or (
+            goal.kind == "piece" and goal.piece_id in piece_ids
+        )
+        if about_this or (goal.kind == "habit" and sim.rng.random() < 0.2):
+            found.append(goal.id)
+    return found
 
 
 def _resources(sim: Sim) -> None:
@@ -633,7 +666,6 @@ def build(user: User, now: datetime, seed: int = 7) -> int:
         )
         sim.skills[name] = (skill, instrument)
     _simulate_year(sim)
-    _goals(sim)
     _resources(sim)
     db.session.flush()
     return sim.sessions
