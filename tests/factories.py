@@ -72,45 +72,63 @@ def log_session(profile: MusicianProfile, started_at=None, duration_minutes: int
     return session
 
 
-def make_piece(profile: MusicianProfile, title: str = "Nocturne op. 9/2", sections=(), **fields):
-    """A piece with sections given as (name, bar_start, bar_end) or dicts of Section fields."""
-    from woodshed.repertoire.models import Piece, Section
+# --- repertoire, goals, library ---------------------------------------------------------------
 
-    piece = Piece(profile_id=profile.id, title=title, **fields)
+
+def make_piece(profile: MusicianProfile, title: str = "Nocturne op. 9/2", sections=(), **fields):
+    """A piece through the real service (its first status is in its history), with sections
+    given as (name, bar_start, bar_end) or dicts of section fields."""
+    from woodshed.repertoire.schemas import PieceIn
+    from woodshed.repertoire.services import create_piece
+
+    piece, _ = create_piece(profile, PieceIn.model_validate({"title": title, **fields}))
     for spec in sections:
         if not isinstance(spec, dict):
             spec = dict(zip(("name", "bar_start", "bar_end"), spec, strict=True))
-        piece.sections.append(Section(profile_id=profile.id, **spec))
-    db.session.add(piece)
-    db.session.flush()
+        spec = dict(spec)
+        bars = (spec.pop("bar_start"), spec.pop("bar_end"))
+        make_section(piece, spec.pop("name"), bars, **spec)
     return piece
 
 
-# --- plans, reminders -------------------------------------------------------------------------
+def make_section(piece, name: str = "A section", bars: tuple[int, int] = (1, 8), **fields):
+    from woodshed.repertoire.schemas import SectionIn
+    from woodshed.repertoire.services import create_section
 
-
-def make_section(piece, name: str = "A section", bar_start: int = 1, bar_end: int = 8):
-    from woodshed.repertoire.models import Section
-
-    section = Section(
-        piece_id=piece.id,
-        profile_id=piece.profile_id,
-        name=name,
-        bar_start=bar_start,
-        bar_end=bar_end,
+    data = SectionIn.model_validate(
+        {"name": name, "bar_start": bars[0], "bar_end": bars[1], **fields}
     )
-    db.session.add(section)
-    db.session.flush()
+    profile = db.session.get(MusicianProfile, piece.profile_id)
+    section, _ = create_section(profile, piece, data)
     return section
 
 
 def make_skill(profile: MusicianProfile, name: str = "Scales in thirds", **fields):
-    from woodshed.repertoire.models import Skill
+    from woodshed.repertoire.schemas import SkillIn
+    from woodshed.repertoire.services import create_skill
 
-    skill = Skill(profile_id=profile.id, name=name, **fields)
-    db.session.add(skill)
-    db.session.flush()
+    skill, _ = create_skill(profile, SkillIn.model_validate({"name": name, **fields}))
     return skill
+
+
+def make_goal(profile: MusicianProfile, title: str = "Practise every day", **fields):
+    from woodshed.goals.schemas import GoalIn
+    from woodshed.goals.services import create_goal
+
+    goal, _ = create_goal(profile, GoalIn.model_validate({"title": title, **fields}))
+    return goal
+
+
+def make_resource(profile: MusicianProfile, **fields):
+    from woodshed.library.schemas import ResourceIn
+    from woodshed.library.services import create_resource
+
+    data = {"kind": "link", "title": "Lesson video", "url": "https://example.org/video"} | fields
+    resource, _ = create_resource(profile, ResourceIn.model_validate(data))
+    return resource
+
+
+# --- plans, reminders -------------------------------------------------------------------------
 
 
 def make_plan(profile: MusicianProfile, schedule: dict | None = None, items=(), **fields):

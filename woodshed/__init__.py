@@ -119,6 +119,26 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_api, profiles_api, journal_api, plans_api, notify_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    _register_practice_library(app)
+
+
+def _register_practice_library(app: Flask) -> None:
+    """Repertoire, skills, goals, the reference library and the dashboard's panels."""
+    from woodshed.core.panels import register_dashboard
+    from woodshed.extensions import csrf
+    from woodshed.goals.api import api as goals_api
+    from woodshed.goals.views import bp as goals_bp
+    from woodshed.library.api import api as library_api
+    from woodshed.library.views import bp as library_bp
+    from woodshed.repertoire.api import api as repertoire_api
+    from woodshed.repertoire.views import bp as repertoire_bp
+
+    for blueprint in (repertoire_bp, goals_bp, library_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (repertoire_api, goals_api, library_api):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    register_dashboard(app)
 
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.journal.queries import quick_log_context

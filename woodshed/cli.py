@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(check_deploy)
     app.cli.add_command(worker)
     app.cli.add_command(dev)
+    app.cli.add_command(demo)
 
 
 @click.group("db", help="Database schema migrations.")
@@ -201,3 +202,28 @@ def dev(host: str, port: int, no_worker: bool, interval: float) -> None:
 
     # run_simple, not app.run(): Flask ignores app.run() inside its own CLI.
     run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+@click.command("demo", help="Create a demo musician (demo@example.org) with a year of practice.")
+@click.option("--reset", is_flag=True, help="Delete the demo musician and build it again.")
+@with_appcontext
+def demo(reset: bool) -> None:
+    import time
+
+    from woodshed import demo as demo_data
+    from woodshed.db import db
+
+    began = time.perf_counter()
+    result = demo_data.create_demo(reset=reset)
+    db.session.commit()
+    if result.created:
+        click.echo(
+            f"Created {demo_data.DEMO_EMAIL} with {result.sessions} sessions over a year "
+            f"({time.perf_counter() - began:.1f} s)."
+        )
+    else:
+        click.echo(
+            f"{demo_data.DEMO_EMAIL} exists already; its data is unchanged "
+            "(run `woodshed demo --reset` to build it again)."
+        )
+    click.echo(f"Sign in as {demo_data.DEMO_EMAIL} with the password: {result.password}")

@@ -209,6 +209,8 @@ def partial(model: type[S], name: str) -> type[S]:
     for field_name, info in model.model_fields.items():
         copy = FieldInfo.merge_field_infos(info, default=None)
         copy.default_factory = None
+        # The None placeholder means "left out", never a value to check.
+        copy.validate_default = False
         fields[field_name] = (info.annotation, copy)
     return create_model(name, __base__=model, __module__=model.__module__, **fields)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from woodshed import policy
 from woodshed.db import check_version, utcnow
@@ -27,17 +26,6 @@ RATING_LABELS = {r: r.capitalize() for r in RATINGS}
 @login_required
 def _signed_in():
     """Every journal page is personal."""
-
-
-@bp.app_template_global()
-def url_if(endpoint: str, **values) -> str | None:
-    """A link to a page another feature may provide; None while it does not exist."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 bp.add_app_template_filter(services.item_label, "item_label")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, selectinload
 
@@ -275,15 +276,22 @@ def refresh(profile: MusicianProfile) -> None:
     """Bring occurrences up to date before showing them (generate, expire).
 
     Runs in a savepoint: on SQLite a read request can lose the race for the write lock,
-    and then the page shows what exists instead of failing.
+    and then the page shows what exists instead of failing. Done once per request.
     """
+    done = g.setdefault("plans_refreshed", set())
+    if profile.id in done:
+        return
+    done.add(profile.id)
     try:
         with db.session.begin_nested():
             ensure_occurrences(profile)
             expire_overdue(profile)
     except OperationalError:
         log.info("occurrence refresh skipped for %s: database busy", profile.id)
-    db.session.expire_all()
+    # The bulk updates bypassed the identity map: reload occurrences, keep everything else.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, PlanOccurrence):
+            db.session.expire(obj)
 
 
 def occurrences(

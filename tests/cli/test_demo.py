@@ -1,0 +1,83 @@
+"""`woodshed demo`: a full year for a newcomer, rebuilt with --reset."""
+
+import re
+
+import sqlalchemy as sa
+
+from tests.clients import page_text
+from woodshed.accounts.models import User
+from woodshed.db import Clock, db
+from woodshed.demo import DEMO_EMAIL
+from woodshed.goals.models import Goal
+from woodshed.journal.models import PracticeSession, SessionItem
+from woodshed.library.models import Resource
+from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def _demo(app, *args):
+    result = app.test_cli_runner().invoke(args=["demo", *args])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)", result.output).group(1)
+    return result.output, password
+
+
+def test_the_demo_musician_has_a_full_year(app, client):
+    output, password = _demo(app)
+    assert "Created demo@example.org" in output
+    user = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAIL))
+    profile = user.profile
+    assert [i.name for i in profile.instruments] == ["Piano", "Guitar"]
+    sessions = _count(PracticeSession, PracticeSession.profile_id == profile.id)
+    assert sessions > 200
+    days = db.session.scalars(
+        sa.select(PracticeSession.practice_date).where(PracticeSession.profile_id == profile.id)
+    ).all()
+    assert (max(days) - min(days)).days >= 350
+    assert _count(Piece, Piece.profile_id == profile.id) >= 6
+    assert _count(Section, Section.profile_id == profile.id) >= 20
+    assert _count(PieceStatusChange) > _count(Piece, Piece.profile_id == profile.id)
+    assert _count(Skill, Skill.profile_id == profile.id) >= 5
+    assert _count(Resource, Resource.profile_id == profile.id) >= 5
+    assert _count(SessionItem, SessionItem.tempo_bpm.is_not(None)) > 200
+    targets = set(
+        db.session.scalars(sa.select(Goal.target_type).where(Goal.profile_id == profile.id))
+    )
+    assert {"minutes_per_week", "days_per_week", "tempo", "checklist"} <= targets
+    statuses = set(db.session.scalars(sa.select(Goal.status).where(Goal.profile_id == profile.id)))
+    assert {"in_progress", "completed", "archived"} <= statuses
+    assert Clock.frozen is None  # the simulation gives the clock back
+
+    # The newcomer signs in and sees a full dashboard.
+    client.post(
+        "/login",
+        data={"email": DEMO_EMAIL, "password": password, "csrf_token": client.csrf_token()},
+    )
+    response = client.get("/")
+    html, text = response.get_data(as_text=True), page_text(response)
+    pickup = text[text.index("Pick up where you left off") : text.index("What next")]
+    assert "Piano" in pickup
+    assert "Guitar" in pickup
+    assert "Start with" in pickup
+    assert "Recent passages" in pickup
+    assert html.count('<li class="suggestion') >= 3
+
+
+def test_running_it_again_keeps_the_data_and_reset_rebuilds_it(app):
+    _demo(app)
+    first = db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL))
+    sessions = _count(PracticeSession)
+    output, _ = _demo(app)
+    assert "exists already" in output
+    assert db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL)) == first
+    assert _count(PracticeSession) == sessions
+    output, _ = _demo(app, "--reset")
+    assert "Created" in output
+    db.session.expire_all()
+    second = db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL))
+    assert second != first
+    assert _count(PracticeSession) == sessions  # the old year is gone, a new one made
+    assert _count(User, User.email == DEMO_EMAIL) == 1

@@ -1,0 +1,64 @@
+"""The dashboard panels this feature adds — "Pick up where you left off" and "What next" —
+and the template helpers they (and the repertoire, goal and library pages) use."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from flask_login import current_user
+
+from woodshed.core import dashboard
+from woodshed.core.pickup import pickup
+from woodshed.profiles.models import MusicianProfile
+from woodshed.timeutil import today as local_today
+
+
+def practice_today(profile: MusicianProfile | None) -> date:
+    """Today's practice date for the musician (their zone and rollover hour)."""
+    if profile is None:
+        return local_today("UTC")
+    return local_today(profile.timezone, profile.day_rollover_hour)
+
+
+def ago(day: date | None) -> str:
+    """A practice date in words relative to the current musician's today."""
+    if day is None:
+        return ""
+    profile = current_user.profile if current_user and current_user.is_authenticated else None
+    days = (practice_today(profile) - day).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 0:
+        return "in 1 day" if days == -1 else f"in {-days} days"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    return day.strftime("%d %b %Y")
+
+
+def pickup_context(profile: MusicianProfile) -> dict:
+    return {"pickup": pickup(profile, practice_today(profile))}
+
+
+def what_next_context(profile: MusicianProfile) -> dict:
+    return {"suggestions": dashboard.what_next(profile, practice_today(profile))}
+
+
+def register_dashboard(app: Flask) -> None:
+    from woodshed.goals.suggestions import suggestions as goal_suggestions
+    from woodshed.repertoire.suggestions import suggestions as repertoire_suggestions
+
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["practice_today"] = practice_today
+    dashboard.register_panel(
+        app, dashboard.Panel("pickup", "core/_pickup.html", pickup_context, order=20)
+    )
+    dashboard.register_panel(
+        app, dashboard.Panel("what_next", "core/_what_next.html", what_next_context, order=30)
+    )
+    dashboard.register_suggestions(app, repertoire_suggestions)
+    dashboard.register_suggestions(app, goal_suggestions)

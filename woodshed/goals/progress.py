@@ -1,0 +1,186 @@
+"""Goal progress, computed from the log (never typed in). See docs/what-next.md.
+
+- minutes per week / days per week: the current week, from the profile's week start, in
+  practice dates (so the musician's zone and rollover hour decide which week a late
+  session counts for). A habit goal counts every session; a piece, section or skill goal
+  counts the sessions that worked on it, with the item minutes rule of
+  `repertoire.history`.
+- tempo: the best tempo reached on the section (or anywhere in the piece) against the
+  target.
+- checklist: items done of all items.
+
+`progress_for` computes every goal of a list at once in a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from woodshed.db import db
+from woodshed.goals.models import Goal
+from woodshed.journal.models import PracticeSession, SessionItem
+from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.history import item_minutes
+from woodshed.timeutil import WEEKDAYS, week_start_of
+
+
+@dataclass(frozen=True)
+class Progress:
+    percent: int
+    label: str
+    current: int | None
+    target: int | None
+    unit: str
+    period_start: date | None = None
+    period_end: date | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.percent >= 100
+
+
+def week_of(profile: MusicianProfile, today: date) -> tuple[date, date]:
+    """First and last practice date of the profile's week containing `today`."""
+    start = week_start_of(today, WEEKDAYS.index(profile.week_start or "MO"))
+    return start, start + timedelta(days=6)
+
+
+def _percent(current: int, target: int) -> int:
+    return max(0, min(100, round(100 * current / target))) if target else 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _subject(goal: Goal) -> tuple[str, uuid.UUID | None]:
+    """Which item column a goal counts, and the id it must match (None: every session)."""
+    if goal.kind == "section":
+        return "section_id", goal.section_id
+    if goal.kind == "skill":
+        return "skill_id", goal.skill_id
+    if goal.kind == "piece":
+        return "piece_id", goal.piece_id
+    return "session", None
+
+
+def _week_rows(profile: MusicianProfile, start: date, end: date):
+    """This week's sessions and the items in them (two statements)."""
+    in_week = (
+        PracticeSession.profile_id == profile.id,
+        PracticeSession.practice_date >= start,
+        PracticeSession.practice_date <= end,
+    )
+    sessions = db.session.execute(
+        sa.select(
+            PracticeSession.id, PracticeSession.practice_date, PracticeSession.duration_minutes
+        ).where(*in_week)
+    ).all()
+    items = db.session.execute(
+        sa.select(
+            SessionItem.piece_id,
+            SessionItem.section_id,
+            SessionItem.skill_id,
+            PracticeSession.practice_date,
+            item_minutes(),
+        )
+        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
+        .where(*in_week)
+    ).all()
+    return sessions, items
+
+
+def _best_tempos(profile: MusicianProfile, goals: list[Goal]) -> dict[tuple[str, uuid.UUID], int]:
+    section_ids = [g.section_id for g in goals if g.kind == "section" and g.section_id]
+    piece_ids = [g.piece_id for g in goals if g.kind == "piece" and g.piece_id]
+    best: dict[tuple[str, uuid.UUID], int] = {}
+    for name, ids in (("section_id", section_ids), ("piece_id", piece_ids)):
+        if not ids:
+            continue
+        column = getattr(SessionItem, name)
+        rows = db.session.execute(
+            sa.select(column, sa.func.max(SessionItem.tempo_bpm))
+            .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
+            .where(PracticeSession.profile_id == profile.id, column.in_(ids))
+            .group_by(column)
+        )
+        for key, tempo in rows:
+            if tempo is not None:
+                best[(name, key)] = tempo
+    return best
+
+
+def progress_for(
+    profile: MusicianProfile, goals: list[Goal], today: date
+) -> dict[uuid.UUID, Progress | None]:
+    """Progress of each goal (None for a goal without a measurable target)."""
+    weekly = [g for g in goals if g.target_type in ("minutes_per_week", "days_per_week")]
+    start, end = week_of(profile, today)
+    minutes: dict[tuple[str, uuid.UUID | None], int] = defaultdict(int)
+    days: dict[tuple[str, uuid.UUID | None], set[date]] = defaultdict(set)
+    if weekly:
+        sessions, items = _week_rows(profile, start, end)
+        for _, day, duration in sessions:
+            minutes[("session", None)] += duration
+            days[("session", None)].add(day)
+        for piece_id, section_id, skill_id, day, item_min in items:
+            for name, key in (
+                ("piece_id", piece_id),
+                ("section_id", section_id),
+                ("skill_id", skill_id),
+            ):
+                if key is not None:
+                    minutes[(name, key)] += item_min or 0
+                    days[(name, key)].add(day)
+    tempo_goals = [g for g in goals if g.target_type == "tempo"]
+    best = _best_tempos(profile, tempo_goals) if tempo_goals else {}
+
+    result: dict[uuid.UUID, Progress | None] = {}
+    for goal in goals:
+        target = goal.target_value or 0
+        if goal.target_type == "minutes_per_week":
+            current = minutes.get(_subject(goal), 0)
+            result[goal.id] = Progress(
+                _percent(current, target),
+                f"{current} of {target} min this week",
+                current,
+                target,
+                "minutes",
+                start,
+                end,
+            )
+        elif goal.target_type == "days_per_week":
+            current = len(days.get(_subject(goal), ()))
+            result[goal.id] = Progress(
+                _percent(current, target),
+                f"{current} of {_plural(target, 'day')} this week",
+                current,
+                target,
+                "days",
+                start,
+                end,
+            )
+        elif goal.target_type == "tempo":
+            current = best.get(_subject(goal))
+            label = (
+                f"best {current} of {target} bpm"
+                if current is not None
+                else f"no tempo logged yet (target {target} bpm)"
+            )
+            result[goal.id] = Progress(
+                _percent(current or 0, target), label, current, target, "bpm"
+            )
+        elif goal.target_type == "checklist":
+            total = len(goal.checklist)
+            done = sum(1 for item in goal.checklist if item.done)
+            result[goal.id] = Progress(
+                _percent(done, total), f"{done} of {total} done", done, total, "items"
+            )
+        else:
+            result[goal.id] = None
+    return result

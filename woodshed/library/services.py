@@ -1,0 +1,130 @@
+"""Changing the reference library; every resource is kept in the full-text search index."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from woodshed import search
+from woodshed.api.keyset import keyset_page
+from woodshed.db import db
+from woodshed.errors import DomainError
+from woodshed.library.models import Resource
+from woodshed.library.schemas import ResourceFields, ResourceIn, ResourceQuery
+from woodshed.profiles.models import MusicianProfile
+from woodshed.refs import existing_for_client_id, merged, reference
+from woodshed.repertoire.models import Piece, Section, Skill
+
+SEARCH_KIND = "resource"
+FIELDS = ("kind", "title", "url", "text")
+
+
+def _reindex(resource: Resource) -> None:
+    search.index(
+        resource.profile_id,
+        SEARCH_KIND,
+        resource.id,
+        resource.title,
+        resource.url,
+        resource.text,
+    )
+
+
+def _apply(profile: MusicianProfile, resource: Resource, data: ResourceFields) -> None:
+    errors: dict[str, str] = {}
+    piece = reference(Piece, data.piece_id, profile, "piece_id", "piece", errors)
+    section = reference(Section, data.section_id, profile, "section_id", "section", errors)
+    skill = reference(Skill, data.skill_id, profile, "skill_id", "skill", errors)
+    if section is not None and piece is not None and section.piece_id != piece.id:
+        errors["section_id"] = "This section belongs to another piece."
+    if errors:
+        raise DomainError(errors)
+    for name in FIELDS:
+        value = getattr(data, name)
+        if getattr(resource, name) != value:
+            setattr(resource, name, value)
+    # A section's resource also belongs to its piece, so the piece page lists it.
+    resource.piece_id = section.piece_id if section else (piece.id if piece else None)
+    resource.section_id = section.id if section else None
+    resource.skill_id = skill.id if skill else None
+
+
+def create_resource(profile: MusicianProfile, data: ResourceIn) -> tuple[Resource, bool]:
+    existing = existing_for_client_id(Resource, data.id, profile)
+    if existing is not None:
+        return existing, False
+    resource = Resource(profile_id=profile.id)
+    if data.id is not None:
+        resource.id = data.id
+    _apply(profile, resource, data)
+    db.session.add(resource)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        existing = db.session.get(Resource, data.id) if data.id else None
+        if existing is not None and existing.profile_id == profile.id:
+            return existing, False
+        raise DomainError({"id": "This id is already in use."}) from None
+    _reindex(resource)
+    db.session.flush()
+    return resource, True
+
+
+def current_fields(resource: Resource) -> dict:
+    return {
+        **{name: getattr(resource, name) for name in FIELDS},
+        "piece_id": None if resource.section_id else resource.piece_id,
+        "section_id": resource.section_id,
+        "skill_id": resource.skill_id,
+    }
+
+
+def update_resource(profile: MusicianProfile, resource: Resource, changes: dict) -> Resource:
+    current = current_fields(resource)
+    if "section_id" in changes and "piece_id" not in changes:
+        current["piece_id"] = None  # re-derived from the new section
+    if "piece_id" in changes and "section_id" not in changes:
+        current["section_id"] = None  # a new piece drops the old piece's section
+    _apply(profile, resource, merged(ResourceFields, current, changes))
+    db.session.flush()
+    _reindex(resource)
+    db.session.flush()
+    return resource
+
+
+def delete_resource(resource: Resource) -> None:
+    search.unindex(SEARCH_KIND, [resource.id])
+    db.session.delete(resource)
+    db.session.flush()
+
+
+def filtered(profile: MusicianProfile, query: ResourceQuery) -> sa.Select:
+    stmt = sa.select(Resource).where(Resource.profile_id == profile.id)
+    for name in ("kind", "piece_id", "section_id", "skill_id"):
+        value = getattr(query, name)
+        if value:
+            stmt = stmt.where(getattr(Resource, name) == value)
+    if query.q:
+        ids = search.matching_ids(profile.id, SEARCH_KIND, query.q)
+        if ids is not None:
+            stmt = stmt.where(Resource.id.in_(ids))
+    return stmt
+
+
+RESOURCE_ORDER = ((Resource.created_at, True), (Resource.id, True))
+
+
+def list_resources(
+    profile: MusicianProfile, query: ResourceQuery
+) -> tuple[list[Resource], str | None]:
+    """One page of resources, newest first."""
+    return keyset_page(filtered(profile, query), RESOURCE_ORDER, query)
+
+
+def attached_to(profile: MusicianProfile, **where) -> list[Resource]:
+    """Resources on one piece, section or skill (`piece_id=…`), newest first."""
+    stmt = sa.select(Resource).where(Resource.profile_id == profile.id)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Resource, name) == value)
+    return list(db.session.scalars(stmt.order_by(Resource.created_at.desc(), Resource.id.desc())))

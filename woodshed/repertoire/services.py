@@ -1,0 +1,255 @@
+"""Changing the repertoire: pieces (with their status history), sections and skills.
+
+The HTML pages and the API both call these functions. Each returns after `flush()`; the
+request commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from woodshed import search
+from woodshed.api.keyset import keyset_page
+from woodshed.db import db, utcnow
+from woodshed.errors import DomainError
+from woodshed.library.models import Resource
+from woodshed.profiles.models import Instrument, MusicianProfile
+from woodshed.refs import existing_for_client_id, merged, reference
+from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
+from woodshed.repertoire.schemas import (
+    PieceFields,
+    PieceIn,
+    PieceQuery,
+    SectionFields,
+    SectionIn,
+    SectionQuery,
+    SkillFields,
+    SkillIn,
+    SkillQuery,
+)
+
+RESOURCE_KIND = "resource"  # the search-index kind of library resources
+
+
+def _fields(obj, schema) -> dict:
+    return {name: getattr(obj, name) for name in schema.model_fields if name != "id"}
+
+
+def _insert(obj, client_id: uuid.UUID | None, model, profile, conflict: dict[str, str]):
+    """Add and flush `obj`; a concurrent insert of the same client id answers with its row."""
+    db.session.add(obj)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        existing = db.session.get(model, client_id) if client_id else None
+        if existing is not None and existing.profile_id == profile.id:
+            return existing, False
+        raise DomainError(conflict) from None
+    return obj, True
+
+
+def _unindex_resources(condition) -> None:
+    """Resources go with the piece/section/skill they belong to (FK cascade); so do their
+    search entries, which no foreign key reaches."""
+    ids = list(db.session.scalars(sa.select(Resource.id).where(condition)))
+    search.unindex(RESOURCE_KIND, ids)
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _check_piece_refs(profile: MusicianProfile, instrument_id) -> None:
+    errors: dict[str, str] = {}
+    reference(Instrument, instrument_id, profile, "instrument_id", "instrument", errors)
+    if errors:
+        raise DomainError(errors)
+
+
+def create_piece(profile: MusicianProfile, data: PieceIn) -> tuple[Piece, bool]:
+    """Add a piece; its first status is the first entry of its status history."""
+    existing = existing_for_client_id(Piece, data.id, profile)
+    if existing is not None:
+        return existing, False
+    _check_piece_refs(profile, data.instrument_id)
+    now = utcnow()
+    piece = Piece(
+        profile_id=profile.id,
+        status_changed_at=now,
+        created_at=now,
+        updated_at=now,
+        **data.model_dump(exclude={"id"}),
+    )
+    if data.id is not None:
+        piece.id = data.id
+    piece.status_changes = [
+        PieceStatusChange(from_status=None, to_status=data.status, changed_at=now)
+    ]
+    return _insert(piece, data.id, Piece, profile, {"id": "This id is already in use."})
+
+
+def update_piece(profile: MusicianProfile, piece: Piece, changes: dict) -> Piece:
+    """Apply changed fields; a status change is recorded with its time."""
+    data = merged(PieceFields, _fields(piece, PieceFields), changes)
+    if data.instrument_id != piece.instrument_id:
+        _check_piece_refs(profile, data.instrument_id)
+    before = piece.status
+    for name, value in data.model_dump().items():
+        if getattr(piece, name) != value:
+            setattr(piece, name, value)
+    if data.status != before:
+        record_status_change(piece, before, data.status)
+    db.session.flush()
+    return piece
+
+
+def record_status_change(piece: Piece, before: str | None, after: str) -> None:
+    now = utcnow()
+    piece.status_changed_at = now
+    piece.status_changes.append(
+        PieceStatusChange(from_status=before, to_status=after, changed_at=now)
+    )
+
+
+def delete_piece(piece: Piece) -> None:
+    """Delete a piece with its sections, status history and resources; sessions keep their
+    minutes (their items lose the link)."""
+    _unindex_resources(Resource.piece_id == piece.id)
+    db.session.delete(piece)
+    db.session.flush()
+
+
+def filtered_pieces(profile: MusicianProfile, query: PieceQuery) -> sa.Select:
+    stmt = sa.select(Piece).where(Piece.profile_id == profile.id)
+    if query.status:
+        stmt = stmt.where(Piece.status == query.status)
+    if query.instrument_id:
+        stmt = stmt.where(Piece.instrument_id == query.instrument_id)
+    for word in (query.q or "").split():
+        stmt = stmt.where(
+            sa.or_(
+                Piece.title.icontains(word, autoescape=True),
+                Piece.composer.icontains(word, autoescape=True),
+                Piece.arranger.icontains(word, autoescape=True),
+            )
+        )
+    return stmt
+
+
+PIECE_ORDER = ((sa.func.lower(Piece.title), False), (Piece.id, False))
+
+
+def list_pieces(profile: MusicianProfile, query: PieceQuery) -> tuple[list[Piece], str | None]:
+    """One page of pieces by title, and the cursor of the next page."""
+    return keyset_page(
+        filtered_pieces(profile, query),
+        PIECE_ORDER,
+        query,
+        options=(selectinload(Piece.status_changes),),
+    )
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def create_section(profile: MusicianProfile, piece: Piece, data: SectionIn) -> tuple[Section, bool]:
+    """Add a passage to a piece; ranges may nest or overlap other sections."""
+    existing = existing_for_client_id(Section, data.id, profile)
+    if existing is not None:
+        if existing.piece_id != piece.id:
+            raise DomainError({"id": "This id is already in use."})
+        return existing, False
+    section = Section(profile_id=profile.id, piece_id=piece.id, **data.model_dump(exclude={"id"}))
+    if data.id is not None:
+        section.id = data.id
+    return _insert(section, data.id, Section, profile, {"id": "This id is already in use."})
+
+
+def update_section(section: Section, changes: dict) -> Section:
+    data = merged(SectionFields, _fields(section, SectionFields), changes)
+    for name, value in data.model_dump().items():
+        if getattr(section, name) != value:
+            setattr(section, name, value)
+    db.session.flush()
+    return section
+
+
+def delete_section(section: Section) -> None:
+    """Delete a passage and its resources; sessions keep the piece and the bars worked."""
+    _unindex_resources(Resource.section_id == section.id)
+    db.session.delete(section)
+    db.session.flush()
+
+
+SECTION_ORDER = ((Section.bar_start, False), (Section.bar_end, True), (Section.id, False))
+
+
+def list_sections(piece: Piece, query: SectionQuery) -> tuple[list[Section], str | None]:
+    stmt = sa.select(Section).where(Section.piece_id == piece.id)
+    if query.status:
+        stmt = stmt.where(Section.status == query.status)
+    return keyset_page(stmt, SECTION_ORDER, query)
+
+
+# --- skills ---------------------------------------------------------------------------------
+
+
+def _skill_name_taken(profile: MusicianProfile, name: str, skill_id: uuid.UUID | None) -> bool:
+    # Compared in Python: SQLite's lower() only folds ASCII letters.
+    key = name.casefold()
+    rows = db.session.execute(sa.select(Skill.id, Skill.name).where(Skill.profile_id == profile.id))
+    return any(n.casefold() == key and i != skill_id for i, n in rows)
+
+
+SKILL_TAKEN = {"name": "You already have a skill with this name."}
+
+
+def create_skill(profile: MusicianProfile, data: SkillIn) -> tuple[Skill, bool]:
+    """Add a skill or technique; names are unique per musician, ignoring case."""
+    existing = existing_for_client_id(Skill, data.id, profile)
+    if existing is not None:
+        return existing, False
+    if _skill_name_taken(profile, data.name, None):
+        raise DomainError(SKILL_TAKEN)
+    skill = Skill(profile_id=profile.id, **data.model_dump(exclude={"id"}))
+    if data.id is not None:
+        skill.id = data.id
+    return _insert(skill, data.id, Skill, profile, {"id": "This id is already in use."})
+
+
+def update_skill(profile: MusicianProfile, skill: Skill, changes: dict) -> Skill:
+    data = merged(SkillFields, _fields(skill, SkillFields), changes)
+    if data.name != skill.name and _skill_name_taken(profile, data.name, skill.id):
+        raise DomainError(SKILL_TAKEN)
+    for name, value in data.model_dump().items():
+        if getattr(skill, name) != value:
+            setattr(skill, name, value)
+    db.session.flush()
+    return skill
+
+
+def delete_skill(skill: Skill) -> None:
+    """Delete a skill and its resources; sessions keep their minutes."""
+    _unindex_resources(Resource.skill_id == skill.id)
+    db.session.delete(skill)
+    db.session.flush()
+
+
+def filtered_skills(profile: MusicianProfile, query: SkillQuery) -> sa.Select:
+    stmt = sa.select(Skill).where(Skill.profile_id == profile.id)
+    if query.category:
+        stmt = stmt.where(Skill.category == query.category)
+    for word in (query.q or "").split():
+        stmt = stmt.where(Skill.name.icontains(word, autoescape=True))
+    return stmt
+
+
+SKILL_ORDER = ((sa.func.lower(Skill.name), False), (Skill.id, False))
+
+
+def list_skills(profile: MusicianProfile, query: SkillQuery) -> tuple[list[Skill], str | None]:
+    return keyset_page(filtered_skills(profile, query), SKILL_ORDER, query)
