@@ -7,8 +7,12 @@ serialisation and its OpenAPI description from that one declaration.
 
 from __future__ import annotations
 
+import decimal
 import inspect
+import json as stdjson
 import logging
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, wraps
@@ -20,12 +24,13 @@ from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from wtforms.validators import ValidationError as CSRFValidationError
 
-from woodshed.errors import PreconditionFailed, Problem, validation_problem
+from woodshed.errors import DomainError, Problem, validation_problem
 from woodshed.ratelimit import check_api, client_address
 
 log = logging.getLogger("woodshed.security")
 
 API_PREFIX = "/api/v1"
+ETAG_PATTERN = re.compile(r'(?:W/)?"v([0-9]{1,18})"', re.ASCII)
 
 
 @dataclass
@@ -97,12 +102,36 @@ def authenticate():
     )
 
 
+def _integral(text: str) -> int | float:
+    """JSON Schema counts 1.0 as an integer; strict pydantic would not, so convert it."""
+    value = decimal.Decimal(text)
+    if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**18:
+        return int(value)
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _not_json(_constant: str):
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def _json_body(raw: bytes) -> bytes:
+    """The body with integral numbers written as integers; strict parsing does the rest."""
+    try:
+        data = stdjson.loads(raw, parse_float=_integral, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        raise DomainError({"body": "The request body is not valid JSON."}) from None
+    return stdjson.dumps(data).encode()
+
+
 def _parse_body(schema: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise Problem(415, "Send the body as application/json.")
-    raw = request.get_data(cache=True)
+    raw = request.get_data(cache=True) or b"null"
     try:
-        return schema.model_validate_json(raw or b"null", strict=True)
+        return schema.model_validate_json(_json_body(raw), strict=True)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
 
@@ -129,13 +158,14 @@ def _parse_query(schema: type[BaseModel]) -> BaseModel:
 
 def if_match_version() -> int | None:
     """The version an `If-Match: "v<n>"` header expects, or None when it is absent."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
+    header = request.headers.get("If-Match") or ""
+    if header in ("", "*"):  # an empty list of tags sets no condition, as in werkzeug
         return None
-    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not tag.startswith("v") or not tag[1:].isdigit():
-        raise PreconditionFailed('If-Match must be an ETag this API sent, like "v3".')
-    return int(tag[1:])
+    match = ETAG_PATTERN.fullmatch(header)
+    if match is None:
+        # A malformed header is a bad request (RFC 9110 §5.5), not a failed precondition.
+        raise Problem(400, 'If-Match must be an ETag this API sent, like "v3".')
+    return int(match.group(1))
 
 
 class Message(BaseModel):
