@@ -74,6 +74,11 @@ SETTINGS: list[Setting] = [
         "sqlite:///<instance>/woodshed.db",
         "SQLAlchemy URL, e.g. `postgresql+psycopg://woodshed@db/woodshed`.",
     ),
+    Setting(
+        "DEBUG",
+        "false",
+        "Development only: the reloader and interactive debugger. Production refuses to start.",
+    ),
     Setting("INSTANCE_PATH", "./instance", "Folder for the SQLite database and generated secrets."),
     Setting("STORAGE_PATH", "<instance>/storage", "Folder for uploaded files."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address, used in emails and feed links."),
@@ -105,8 +110,11 @@ SETTINGS: list[Setting] = [
     ),
     Setting("TOKEN_DAYS", "30", "Lifetime of an API bearer token."),
     Setting("RESET_TOKEN_MINUTES", "60", "Lifetime of a password-reset link."),
-    Setting("REGISTRATION_OPEN", "true", "`false` lets only the admin create accounts."),
+    Setting(
+        "REGISTRATION_OPEN", "true", "`false` turns off sign-up; existing accounts keep working."
+    ),
     Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
+    Setting("WEB_WORKERS", "2", "Worker processes of `woodshed serve` (`--workers` overrides)."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
 ]
 
@@ -123,6 +131,11 @@ def _default_secret(instance_path: Path) -> str:
     return key
 
 
+def _flask_debug() -> bool:
+    raw = os.environ.get("FLASK_DEBUG", "")
+    return raw.strip().lower() not in {"", "0", "false", "no"}
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     env = (env_str("ENV", "development") or "development").strip().lower()
@@ -135,7 +148,8 @@ def load_config(instance_path: Path) -> dict:
     return {
         "WOODSHED_ENV": env,
         "PRODUCTION": production,
-        "DEBUG": env_bool("DEBUG", False),
+        # `woodshed --debug …` sets FLASK_DEBUG; it counts, so production refuses it too.
+        "DEBUG": env_bool("DEBUG", False) or _flask_debug(),
         "SECRET_KEY": secret,
         "DATABASE_URL": env_str("DATABASE_URL") or f"sqlite:///{instance_path / 'woodshed.db'}",
         "STORAGE_PATH": storage,
