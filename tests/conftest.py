@@ -106,8 +106,12 @@ def _session_app(database_url: str, instance_dir: Path, smtp_server: Mailbox) ->
 
 
 @pytest.fixture
-def make_app(database_url: str, instance_dir: Path, smtp_server: Mailbox, _connection):
-    """Build an app with extra config for one test (sharing the test's transaction)."""
+def make_app(database_url: str, instance_dir: Path, smtp_server: Mailbox, _connection, app):
+    """Build an app with extra config for one test (sharing the test's transaction).
+
+    The test still runs inside the default app's context, so factories and `db.session`
+    work as usual and see what the built app's requests wrote.
+    """
 
     def build(**overrides) -> Flask:
         app = create_app(test_config(database_url, instance_dir, smtp_server.url) | overrides)
