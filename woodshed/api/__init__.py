@@ -89,6 +89,7 @@ def authenticate():
             try:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except CSRFValidationError:
+                log.warning("API write from a browser session without a valid CSRF header")
                 raise Problem(
                     403, "Send the page's CSRF token in the X-CSRFToken header."
                 ) from None
