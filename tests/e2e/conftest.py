@@ -1,0 +1,107 @@
+"""Browser tests: the real app on a free port (its own migrated SQLite file, mail to the test
+SMTP server) driven by Debian's Chromium through Playwright.
+
+Without a `chromium` on PATH they are skipped with the reason; `make test` installs it with
+apt when CI=true.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import CHEAP_HASH
+from tests.smtp import Mailbox
+from woodshed import create_app, migrate
+
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    mailbox: Mailbox
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
+    """The whole app, served over HTTP by werkzeug in a background thread."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    database_url = f"sqlite:///{instance / 'woodshed.db'}"
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-secret-key-that-is-long-enough-for-the-checks",
+            "DATABASE_URL": database_url,
+            "STORAGE_PATH": str(instance / "storage"),
+            "SMTP_URL": smtp_server.url,
+            "BASE_URL": url,
+            "PASSWORD_HASH_PARAMS": CHEAP_HASH,
+        }
+    )
+    migrate.upgrade(app)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    yield LiveServer(url, app, smtp_server)
+    server.shutdown()
+    thread.join(timeout=10)
+    app.extensions["woodshed.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium is not installed (CI=true make test installs Debian's package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser, live_server):
+    """A fresh browser profile (no cookies) whose clock says it is in Tokyo."""
+    context = chromium_browser.new_context(
+        base_url=live_server.url, timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    with contextlib.suppress(Exception):
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page picture in test-results/ for a human to look at."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
