@@ -119,6 +119,15 @@ SETTINGS: list[Setting] = [
 ]
 
 
+def settings_markdown() -> str:
+    """The README's configuration table, which tests/test_docs.py holds to this list."""
+    rows = ["| Variable | Default | What it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default if s.default.startswith("(") else f"`{s.default}`"
+        rows.append(f"| `WOODSHED_{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows)
+
+
 def _default_secret(instance_path: Path) -> str:
     """Development only: a random key kept in the instance folder so restarts keep sessions."""
     path = instance_path / "secret_key"
