@@ -329,3 +329,38 @@ def test_an_oversized_body_is_a_413(make_app, alice):
     web.sign_in(alice)
     response = web.submit("/settings/profile", PROFILE | {"practice_goals": "g" * 5000})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/auth/token", {"email": "a\x00@example.org", "password": "x" * 8}, "email"),
+        ("/api/v1/auth/password-reset", {"email": "a\x00@example.org"}, "email"),
+        (
+            "/api/v1/auth/register",
+            {
+                "email": "a\x00@example.org",
+                "password": GOOD_PASSWORD,
+                "display_name": "A",
+                "timezone": "UTC",
+            },
+            "email",
+        ),
+    ],
+)
+def test_a_nul_byte_is_refused_before_it_reaches_the_database(client, url, body, field):
+    """PostgreSQL cannot store or even compare text with NUL; it used to answer 500."""
+    response = client.post(url, json=body)
+    assert response.status_code == 422
+    assert field in field_errors(response)
+
+
+def test_a_nul_byte_in_the_sign_in_form_is_an_ordinary_failure(client):
+    response = client.submit("/login", {"email": "a\x00@example.org", "password": "x" * 8})
+    assert response.status_code == 401
+
+
+def test_a_nul_byte_in_the_erase_confirmation_is_refused(alice_api):
+    response = alice_api.delete("/api/v1/me", json={"confirm_email": "alice\x00@example.org"})
+    assert response.status_code == 422
+    assert field_errors(response)["confirm_email"] == "Remove the control characters."

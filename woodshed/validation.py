@@ -50,6 +50,10 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+#: For string types built outside `text()`: PostgreSQL cannot even compare a text with NUL.
+no_control_chars = _no_control_chars
+
+
 # What `_no_control_chars` (and, for required text, stripping) allows, as JSON Schema
 # patterns, so the OpenAPI document states the same rule the server applies.
 _TEXT_CHAR = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]"

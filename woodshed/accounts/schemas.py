@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.accounts.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
 from woodshed.profiles.schemas import DisplayName
-from woodshed.validation import Schema, Timezone
+from woodshed.validation import NO_CONTROL_CHARS, Schema, Timezone, no_control_chars
 
 
 def _password_policy(value: str) -> str:
@@ -34,7 +34,12 @@ AnyPassword = Annotated[
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 # Typed-in identifiers are matched as sent (services normalise emails), so the documented
 # length limits apply to exactly what was sent.
-Identifier = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=320)]
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=320),
+    AfterValidator(no_control_chars),
+    Field(json_schema_extra={"pattern": NO_CONTROL_CHARS}),
+]
 
 
 class Registration(Schema):
