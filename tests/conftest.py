@@ -59,6 +59,7 @@ def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
 def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict:
     return {
         "TESTING": True,
+        "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-the-checks",
         "DATABASE_URL": database_url,
         "STORAGE_PATH": str(instance / "storage"),

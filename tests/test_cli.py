@@ -31,7 +31,10 @@ def fresh_app(make_app, tmp_path):
     return app
 
 
-def test_the_command_lists_what_an_operator_needs():
+def test_the_command_lists_what_an_operator_needs(monkeypatch, tmp_path):
+    # Listing the commands builds the app: keep its instance folder out of the checkout.
+    monkeypatch.setenv("WOODSHED_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("WOODSHED_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
     result = CliRunner().invoke(cli_group(), ["--help"])
     assert result.exit_code == 0
     for command in ("db", "run", "serve", "create-admin", "check-deploy"):

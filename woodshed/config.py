@@ -145,13 +145,17 @@ def _flask_debug() -> bool:
     return raw.strip().lower() not in {"", "0", "false", "no"}
 
 
-def load_config(instance_path: Path) -> dict:
-    """Build the Flask config mapping from the environment."""
+def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
+    """Build the Flask config mapping from the environment.
+
+    In development a missing secret key is generated into the instance folder, unless
+    `generate_secret` is false (the caller brings its own key).
+    """
     env = (env_str("ENV", "development") or "development").strip().lower()
     production = env == "production"
     storage = env_str("STORAGE_PATH") or str(instance_path / "storage")
     secret = env_str("SECRET_KEY")
-    if secret is None and not production:
+    if secret is None and not production and generate_secret:
         secret = _default_secret(instance_path)
     max_upload_mb = env_int("MAX_UPLOAD_MB", 100)
     return {

@@ -55,6 +55,7 @@ def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(
         {
+            "INSTANCE_PATH": str(instance),
             "SECRET_KEY": "e2e-secret-key-that-is-long-enough-for-the-checks",
             "DATABASE_URL": database_url,
             "STORAGE_PATH": str(instance / "storage"),
