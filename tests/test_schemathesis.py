@@ -2,7 +2,8 @@
 
 The app runs in-process (WSGI). Each generated case gets a fresh bearer token for alice and
 runs inside a savepoint that is rolled back afterwards, so one case never sees another's
-writes. Departures from the default checks live in tests/schemathesis.toml, with reasons.
+writes. Departures from the default checks live in tests/schemathesis_settings.toml, each
+with its reason.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from woodshed.accounts.services import issue_api_token
 from woodshed.db import db
 from woodshed.ratelimit import throttle
 
-CONFIG_PATH = Path(__file__).with_name("schemathesis.toml")
+CONFIG_PATH = Path(__file__).with_name("schemathesis_settings.toml")
 CONFIG = tomllib.loads(CONFIG_PATH.read_text(encoding="utf-8"))
 MAX_EXAMPLES = int(
     os.environ.get("WOODSHED_SCHEMATHESIS_MAX_EXAMPLES") or CONFIG["settings"]["max_examples"]
