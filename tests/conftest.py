@@ -59,6 +59,7 @@ def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
 def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict:
     return {
         "TESTING": True,
+        "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-the-checks",
         "DATABASE_URL": database_url,
         "STORAGE_PATH": str(instance / "storage"),
@@ -106,8 +107,12 @@ def _session_app(database_url: str, instance_dir: Path, smtp_server: Mailbox) ->
 
 
 @pytest.fixture
-def make_app(database_url: str, instance_dir: Path, smtp_server: Mailbox, _connection):
-    """Build an app with extra config for one test (sharing the test's transaction)."""
+def make_app(database_url: str, instance_dir: Path, smtp_server: Mailbox, _connection, app):
+    """Build an app with extra config for one test (sharing the test's transaction).
+
+    The test still runs inside the default app's context, so factories and `db.session`
+    work as usual and see what the built app's requests wrote.
+    """
 
     def build(**overrides) -> Flask:
         app = create_app(test_config(database_url, instance_dir, smtp_server.url) | overrides)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -15,16 +14,26 @@ __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: config → extensions → blueprints → commands. Nothing at import."""
-    instance_path = Path(os.environ.get("WOODSHED_INSTANCE_PATH") or Path.cwd() / "instance")
-    app = Flask(__name__, instance_path=str(instance_path.resolve()))
-    app.config.update(load_config(Path(app.instance_path)))
-    if test_config:
-        app.config.update(test_config)
-    refuse_unsafe(app.config)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    """Build the application: config → extensions → blueprints → commands. Nothing at import.
+
+    `test_config` overrides settings; its INSTANCE_PATH and SECRET_KEY, when given, keep
+    the app from touching the default instance folder.
+    """
+    test_config = test_config or {}
+    instance_path = Path(
+        test_config.get("INSTANCE_PATH")
+        or os.environ.get("WOODSHED_INSTANCE_PATH")
+        or Path.cwd() / "instance"
     )
+    app = Flask(__name__, instance_path=str(instance_path.resolve()))
+    app.config.update(
+        load_config(Path(app.instance_path), generate_secret="SECRET_KEY" not in test_config)
+    )
+    app.config.update(test_config)
+    refuse_unsafe(app.config)
+    from woodshed.security import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"])
 
     if app.config["TRUSTED_PROXIES"] > 0:
         n = app.config["TRUSTED_PROXIES"]

@@ -10,15 +10,36 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 
-def main() -> None:
+def cli_group() -> FlaskGroup:
+    """The `woodshed` command group (Flask's `run` is replaced by ours, see `run`)."""
+    from flask.cli import routes_command, shell_command
+
     from woodshed import create_app
 
-    cli = FlaskGroup(create_app=create_app, help="Woodshed, the practice journal.")
-    cli.main(prog_name="woodshed")
+    group = FlaskGroup(
+        create_app=create_app,
+        add_default_commands=False,
+        load_dotenv=False,
+        set_debug_flag=False,  # DEBUG comes from create_app (WOODSHED_DEBUG or --debug)
+        help="Woodshed, the practice journal.",
+    )
+    group.add_command(shell_command)
+    group.add_command(routes_command)
+    return group
+
+
+def main() -> None:
+    from woodshed.config import ConfigError
+
+    try:
+        cli_group().main(prog_name="woodshed")
+    except ConfigError as exc:  # a clear sentence for the operator, not a traceback
+        sys.exit(f"woodshed: {exc}")
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(run)
     app.cli.add_command(serve)
     app.cli.add_command(create_admin)
     app.cli.add_command(check_deploy)
@@ -68,6 +89,26 @@ def db_revision(message: str, empty: bool) -> None:
     from woodshed import migrate
 
     migrate.revision(current_app._get_current_object(), message, autogenerate=not empty)
+
+
+@click.command("run", help="Serve with the development server (use `serve` in production).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--debug/--no-debug",
+    default=None,
+    help="Reloader and interactive debugger; never in production.  [default: WOODSHED_DEBUG]",
+)
+@with_appcontext
+def run(host: str, port: int, debug: bool | None) -> None:
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    debug = app.debug if debug is None else debug
+    if debug and app.config["PRODUCTION"]:
+        # The debugger runs any Python sent to it: it must never face the public.
+        raise click.ClickException("Refusing to start the debugger with WOODSHED_ENV=production.")
+    run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
 
 
 @click.command("serve", help="Serve with gunicorn, the production WSGI server.")

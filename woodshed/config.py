@@ -74,6 +74,11 @@ SETTINGS: list[Setting] = [
         "sqlite:///<instance>/woodshed.db",
         "SQLAlchemy URL, e.g. `postgresql+psycopg://woodshed@db/woodshed`.",
     ),
+    Setting(
+        "DEBUG",
+        "false",
+        "Development only: the reloader and interactive debugger. Production refuses to start.",
+    ),
     Setting("INSTANCE_PATH", "./instance", "Folder for the SQLite database and generated secrets."),
     Setting("STORAGE_PATH", "<instance>/storage", "Folder for uploaded files."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address, used in emails and feed links."),
@@ -105,10 +110,22 @@ SETTINGS: list[Setting] = [
     ),
     Setting("TOKEN_DAYS", "30", "Lifetime of an API bearer token."),
     Setting("RESET_TOKEN_MINUTES", "60", "Lifetime of a password-reset link."),
-    Setting("REGISTRATION_OPEN", "true", "`false` lets only the admin create accounts."),
+    Setting(
+        "REGISTRATION_OPEN", "true", "`false` turns off sign-up; existing accounts keep working."
+    ),
     Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
+    Setting("WEB_WORKERS", "2", "Worker processes of `woodshed serve` (`--workers` overrides)."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
 ]
+
+
+def settings_markdown() -> str:
+    """The README's configuration table, which tests/test_docs.py holds to this list."""
+    rows = ["| Variable | Default | What it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default if s.default.startswith("(") else f"`{s.default}`"
+        rows.append(f"| `WOODSHED_{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows)
 
 
 def _default_secret(instance_path: Path) -> str:
@@ -123,19 +140,29 @@ def _default_secret(instance_path: Path) -> str:
     return key
 
 
-def load_config(instance_path: Path) -> dict:
-    """Build the Flask config mapping from the environment."""
+def _flask_debug() -> bool:
+    raw = os.environ.get("FLASK_DEBUG", "")
+    return raw.strip().lower() not in {"", "0", "false", "no"}
+
+
+def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
+    """Build the Flask config mapping from the environment.
+
+    In development a missing secret key is generated into the instance folder, unless
+    `generate_secret` is false (the caller brings its own key).
+    """
     env = (env_str("ENV", "development") or "development").strip().lower()
     production = env == "production"
     storage = env_str("STORAGE_PATH") or str(instance_path / "storage")
     secret = env_str("SECRET_KEY")
-    if secret is None and not production:
+    if secret is None and not production and generate_secret:
         secret = _default_secret(instance_path)
     max_upload_mb = env_int("MAX_UPLOAD_MB", 100)
     return {
         "WOODSHED_ENV": env,
         "PRODUCTION": production,
-        "DEBUG": env_bool("DEBUG", False),
+        # `woodshed --debug …` sets FLASK_DEBUG; it counts, so production refuses it too.
+        "DEBUG": env_bool("DEBUG", False) or _flask_debug(),
         "SECRET_KEY": secret,
         "DATABASE_URL": env_str("DATABASE_URL") or f"sqlite:///{instance_path / 'woodshed.db'}",
         "STORAGE_PATH": storage,

@@ -137,6 +137,13 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def _postgres_settings(dbapi_connection, _record):
+    # A commit is on disk before it is acknowledged, whatever the server's default says.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
+    dbapi_connection.commit()
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings Woodshed relies on for each database."""
     if url.startswith("sqlite"):
@@ -146,7 +153,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_settings)
+    return engine
 
 
 def _scope() -> int:

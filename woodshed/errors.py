@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, json, render_template, request
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("woodshed.security")
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -135,6 +137,11 @@ def register_error_handlers(app: Flask) -> None:
         if wants_problem_json():
             return problem_response(exc)
         return _html_error(exc.status, exc.detail, exc.headers)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):
+        security_log.warning("form refused: %s", exc.description)
+        return handle_http(exc)
 
     @app.errorhandler(StaleDataError)
     def handle_stale(_exc):

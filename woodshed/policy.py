@@ -69,7 +69,11 @@ def owned_or_404(model: type[T], obj_id, profile: MusicianProfile) -> T:
     except ValueError:
         raise NotFound() from None
     obj = db.session.get(model, key)
-    if obj is None or obj.profile_id != profile.id:
+    if obj is None:
+        raise NotFound()
+    if obj.profile_id != profile.id:
+        # Someone else's object: the same 404 as a missing one, but worth a line in the log.
+        log.warning("access denied to another profile's %s=%s", model.__name__, key)
         raise NotFound()
     return obj
 

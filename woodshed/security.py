@@ -1,11 +1,13 @@
-"""Response headers every page and API answer carries (SEC-HDR)."""
+"""Response headers every page and API answer carries (SEC-HDR), and the log format:
+UTC timestamps, who and from where on every line, no tokens (SEC-LOG)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, has_request_context, request
 
 CSP = "; ".join(
     [
@@ -64,3 +66,50 @@ def redact_access_log() -> None:
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(f, RedactTokens) for f in logger.filters):
         logger.addFilter(RedactTokens())
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s"
+
+
+class UTCFormatter(logging.Formatter):
+    """ISO 8601 timestamps in UTC (2026-03-01T18:04:05.123Z), whatever the server's zone."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        instant = datetime.fromtimestamp(record.created, UTC)
+        return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RequestContext(logging.Filter):
+    """Adds who and what to a record: `client=… user=… METHOD /path` (or `-` outside requests)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "context"):
+            record.context = _request_context()
+        return True
+
+
+def _request_context() -> str:
+    if not has_request_context():
+        return "-"
+    user = g.get("_login_user") or g.get("api_user")
+    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    # The path only: query strings can carry tokens.
+    return (
+        f"client={request.remote_addr or '-'} user={user_id or '-'} {request.method} {request.path}"
+    )
+
+
+def configure_logging(level: str) -> None:
+    """One handler on the root logger, with the UTC format and the request context."""
+    root = logging.getLogger()
+    if not any(getattr(h, "woodshed", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.woodshed = True
+        handler.setFormatter(UTCFormatter(LOG_FORMAT))
+        handler.addFilter(RequestContext())
+        root.addHandler(handler)
+    root.setLevel(level)
+    security = logging.getLogger("woodshed.security")
+    if not any(isinstance(f, RequestContext) for f in security.filters):
+        # Also on the logger, so the context is in the record whichever handler gets it.
+        security.addFilter(RequestContext())

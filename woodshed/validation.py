@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -24,7 +25,7 @@ from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 
 from woodshed.errors import FieldError
-from woodshed.timeutil import is_valid_timezone
+from woodshed.timeutil import is_valid_timezone, timezone_names
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -36,7 +37,8 @@ class Schema(BaseModel):
 
 
 def _timezone(value: str) -> str:
-    if not is_valid_timezone(value):
+    # The list people choose from is the list the API accepts (and documents as an enum).
+    if value not in timezone_names() or not is_valid_timezone(value):
         raise PydanticCustomError(
             "timezone", "Choose a time zone from the list (e.g. Europe/Berlin)."
         )
@@ -49,19 +51,58 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+#: For string types built outside `text()`: PostgreSQL cannot even compare a text with NUL.
+no_control_chars = _no_control_chars
+
+
+# What `_no_control_chars` (and, for required text, stripping) allows, as JSON Schema
+# patterns, so the OpenAPI document states the same rule the server applies.
+_TEXT_CHAR = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]"
+NO_CONTROL_CHARS = f"^{_TEXT_CHAR}*$"
+NOT_BLANK = f"^{_TEXT_CHAR}*[^\\s\\u0000-\\u001f\\u007f]{_TEXT_CHAR}*$"
+
+
+def _raw_length(max_length: int):
+    """Count what was sent: stripping happens first, so the limit would not see padding."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
 def text(max_length: int, *, required: bool = False) -> Any:
     """A string type with a length limit (and a minimum of one character if required)."""
     return Annotated[
         str,
+        _raw_length(max_length),
         StringConstraints(min_length=1 if required else 0, max_length=max_length),
         AfterValidator(_no_control_chars),
+        Field(json_schema_extra={"pattern": NOT_BLANK if required else NO_CONTROL_CHARS}),
     ]
 
 
 Name = text(200, required=True)
 ShortText = text(200)
 LongText = text(20000)
-Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
+
+
+def _timezone_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = list(timezone_names())
+
+
+Timezone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_timezone),
+    Field(description="An IANA time zone name.", json_schema_extra=_timezone_enum),
+]
 Rating = Annotated[int, Field(ge=1, le=5)]
 
 
@@ -71,6 +112,11 @@ def message_for(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return "This field is required."
+    if kind == "too_short" and isinstance(error.get("input"), str):
+        # Length rules placed after a validator report the generic kind.
+        kind = "string_too_short"
+    if kind == "too_long" and isinstance(error.get("input"), str):
+        kind = "string_too_long"
     if kind in {"string_too_short"}:
         if ctx.get("min_length") == 1:
             return "This field is required."

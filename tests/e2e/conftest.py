@@ -1,8 +1,14 @@
-"""Browser tests: a live Woodshed on a free port (own migrated SQLite file) driven by
-Debian's Chromium through Playwright. Skipped when Chromium is not installed."""
+"""Browser tests: the real app on a free port (its own migrated SQLite file, mail to the test
+SMTP server) driven by Debian's Chromium through Playwright.
+
+Without a `chromium` on PATH they are skipped with the reason; `make test` installs it with
+apt when CI=true. Every page a test opens must load without a CSP violation or a script
+error: the `page` fixtures fail the test otherwise.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from collections.abc import Iterator
@@ -13,11 +19,12 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import test_config
+from tests.conftest import CHEAP_HASH
+from tests.smtp import Mailbox
 from woodshed import create_app, migrate
-from woodshed.db import db, make_engine
+from woodshed.db import db
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -28,10 +35,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
 @dataclass
 class LiveServer:
-    app: Flask
     url: str
+    app: Flask
+    mailbox: Mailbox
 
     def seed(self, build):
         """Run `build()` against the live database and commit; returns what it returns."""
@@ -42,49 +56,94 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    instance = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{instance / 'woodshed.db'}"
-    migrating = Flask("migrate")
-    migrating.extensions["woodshed.engine"] = make_engine(url)
-    migrate.upgrade(migrating)
-    migrating.extensions["woodshed.engine"].dispose()
-    app = create_app(test_config(url, instance, None) | {"TESTING": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
+    """The whole app, served over HTTP by werkzeug in a background thread."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    database_url = f"sqlite:///{instance / 'woodshed.db'}"
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "e2e-secret-key-that-is-long-enough-for-the-checks",
+            "DATABASE_URL": database_url,
+            "STORAGE_PATH": str(instance / "storage"),
+            "SMTP_URL": smtp_server.url,
+            "BASE_URL": url,
+            "PASSWORD_HASH_PARAMS": CHEAP_HASH,
+        }
+    )
+    migrate.upgrade(app)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    yield LiveServer(url, app, smtp_server)
     server.shutdown()
+    thread.join(timeout=10)
+    app.extensions["woodshed.engine"].dispose()
 
 
 @pytest.fixture(scope="session")
-def browser(live_server):
+def chromium_browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium is not installed (CI=true make test installs Debian's package)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser tab; the test fails if the page broke the CSP or threw an error."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+def _watched_page(browser, **context_options):
+    """A fresh browser profile whose page records CSP violations and script errors."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
+    page.set_default_timeout(10_000)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
 
     def console(msg) -> None:
         # A 4xx answer (a form re-rendered with errors) is expected, not a page problem.
-        if (
-            msg.type == "error" and not msg.text.startswith("Failed to load resource")
-        ) or "Content Security Policy" in msg.text:
+        failed_load = msg.text.startswith("Failed to load resource")
+        if (msg.type == "error" and not failed_load) or "Content Security Policy" in msg.text:
             problems.append(msg.text)
 
     page.on("console", console)
-    yield page
-    context.close()
+    return context, page, problems
+
+
+@pytest.fixture
+def page(chromium_browser, live_server):
+    """A fresh browser tab; the test fails if a page broke the CSP or threw an error."""
+    context, tab, problems = _watched_page(
+        chromium_browser, viewport={"width": 1200, "height": 900}, locale="en-GB"
+    )
+    yield tab
+    with contextlib.suppress(Exception):
+        context.close()
     assert problems == []
+
+
+@pytest.fixture
+def browser_page(chromium_browser, live_server):
+    """Like `page`, with relative URLs allowed and a browser clock that says it is in Tokyo."""
+    context, tab, problems = _watched_page(
+        chromium_browser,
+        base_url=live_server.url,
+        timezone_id="Asia/Tokyo",
+        viewport={"width": 1280, "height": 900},
+    )
+    yield tab
+    with contextlib.suppress(Exception):
+        context.close()
+    assert problems == []
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page picture in test-results/ for a human to look at."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

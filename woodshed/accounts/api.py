@@ -35,8 +35,11 @@ api = ApiBlueprint("accounts_api", __name__, tag="Accounts")
     auth=False,
     description="Answers the same for an address that already has an account "
     "(that person is told by email instead).",
+    extra_responses={403: "Registration is closed on this instance."},
 )
 def register(body: Registration):
+    if not current_app.config["REGISTRATION_OPEN"]:
+        raise Problem(403, "Registration is closed on this instance.")
     check_auth(None)
     record_auth_attempt(None)
     result = services.register(body)

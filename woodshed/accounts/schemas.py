@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from woodshed.accounts.passwords import MAX_LENGTH, policy_problem
+from woodshed.accounts.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
 from woodshed.profiles.schemas import DisplayName
-from woodshed.validation import Schema, Timezone
+from woodshed.validation import NO_CONTROL_CHARS, Schema, Timezone, no_control_chars
 
 
 def _password_policy(value: str) -> str:
@@ -23,12 +23,23 @@ def _password_policy(value: str) -> str:
 
 # Passwords are never stripped: spaces count, and nothing is silently truncated.
 NewPassword = Annotated[
-    str, StringConstraints(strip_whitespace=False), AfterValidator(_password_policy)
+    str,
+    StringConstraints(strip_whitespace=False, min_length=MIN_LENGTH, max_length=MAX_LENGTH),
+    AfterValidator(_password_policy),
+    Field(description="8–128 characters, not one of the most common passwords."),
 ]
 AnyPassword = Annotated[
     str, StringConstraints(strip_whitespace=False, min_length=1, max_length=MAX_LENGTH * 4)
 ]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+# Typed-in identifiers are matched as sent (services normalise emails), so the documented
+# length limits apply to exactly what was sent.
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=320),
+    AfterValidator(no_control_chars),
+    Field(json_schema_extra={"pattern": NO_CONTROL_CHARS}),
+]
 
 
 class Registration(Schema):
@@ -39,16 +50,16 @@ class Registration(Schema):
 
 
 class Credentials(Schema):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+    email: Identifier
     password: AnyPassword
 
 
 class ResetRequest(Schema):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+    email: Identifier
 
 
 class ResetConfirm(Schema):
-    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    token: Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=200)]
     new_password: NewPassword
 
 
@@ -59,7 +70,7 @@ class PasswordChange(Schema):
 
 
 class EraseConfirm(Schema):
-    confirm_email: Annotated[str, StringConstraints(min_length=1, max_length=320)]
+    confirm_email: Identifier
 
 
 class TokenOut(Schema):

@@ -16,7 +16,7 @@ from woodshed import mail
 from woodshed.accounts import passwords
 from woodshed.accounts.models import ApiToken, AuthSession, PasswordResetToken, User
 from woodshed.accounts.schemas import Registration
-from woodshed.db import db, utcnow
+from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles import services as profiles
 from woodshed.tokens import generate_token, hash_token
@@ -70,7 +70,8 @@ def register(data: Registration) -> RegistrationResult:
     existing = find_user_by_email(email)
     if existing is not None:
         _mail_existing_account(existing)
-        ghost = User(id=uuid.uuid4(), email=email, password_hash="")
+        # Indistinguishable from a new account: a time-ordered id, every default set.
+        ghost = User(id=new_id(), email=email, password_hash="", is_admin=False, disabled=False)
         ghost.profile = profiles.new_profile_object(data.display_name, data.timezone)
         return RegistrationResult(ghost, created=False)
     user = User(email=email, password_hash=password_hash)

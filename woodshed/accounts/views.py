@@ -7,6 +7,7 @@ import uuid
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -58,6 +59,8 @@ def sign_in(user) -> None:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
+    if not current_app.config["REGISTRATION_OPEN"]:
+        return render_template("accounts/register_closed.html"), 403
     if request.method == "GET":
         return _form_page(
             "accounts/register.html", form={"timezone": "UTC"}, timezones=timezone_names()

@@ -7,10 +7,16 @@ serialisation and its OpenAPI description from that one declaration.
 
 from __future__ import annotations
 
+import decimal
 import inspect
+import json as stdjson
 import logging
+import math
+import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, wraps
 from typing import Any
 
@@ -21,12 +27,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from wtforms.validators import ValidationError as CSRFValidationError
 
 from woodshed.api.idempotency import run_once
-from woodshed.errors import PreconditionFailed, Problem, validation_problem
+from woodshed.errors import DomainError, Problem, validation_problem
 from woodshed.ratelimit import check_api, client_address
 
 log = logging.getLogger("woodshed.security")
 
 API_PREFIX = "/api/v1"
+ETAG_PATTERN = re.compile(r'(?:W/)?"v([0-9]{1,18})"', re.ASCII)
 
 
 @dataclass
@@ -85,6 +92,7 @@ def authenticate():
             try:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except CSRFValidationError:
+                log.warning("API write from a browser session without a valid CSRF header")
                 raise Problem(
                     403, "Send the page's CSRF token in the X-CSRFToken header."
                 ) from None
@@ -98,18 +106,50 @@ def authenticate():
     )
 
 
+def _integral(text: str) -> int | float:
+    """JSON Schema counts 1.0 as an integer; strict pydantic would not, so convert it."""
+    value = decimal.Decimal(text)
+    if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**18:
+        return int(value)
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _not_json(_constant: str):
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def _json_body(raw: bytes) -> bytes:
+    """The body with integral numbers written as integers; strict parsing does the rest."""
+    try:
+        data = stdjson.loads(raw, parse_float=_integral, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        raise DomainError({"body": "The request body is not valid JSON."}) from None
+    return stdjson.dumps(data).encode()
+
+
 def _parse_body(schema: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise Problem(415, "Send the body as application/json.")
-    raw = request.get_data(cache=True)
+    raw = request.get_data(cache=True) or b"null"
     try:
-        return schema.model_validate_json(raw or b"null", strict=True)
+        return schema.model_validate_json(_json_body(raw), strict=True)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_date(annotation) -> bool:
+    return annotation is date or date in typing.get_args(annotation)
+
+
 def _query_dict(schema: type[BaseModel]) -> dict[str, Any]:
     data: dict[str, Any] = {}
+    bad_dates: dict[str, str] = {}
     for name, info in schema.model_fields.items():
         key = info.alias or name
         values = request.args.getlist(key)
@@ -118,10 +158,26 @@ def _query_dict(schema: type[BaseModel]) -> dict[str, Any]:
         origin = getattr(info.annotation, "__origin__", None)
         is_list = origin is list or "list[" in str(info.annotation)
         data[key] = values if is_list else values[-1]
+        # pydantic would read "0" as 1970-01-01 (a Unix time); a query date is YYYY-MM-DD.
+        if _is_date(info.annotation) and not ISO_DATE.fullmatch(values[-1].strip()):
+            bad_dates[key] = "Enter a date as YYYY-MM-DD."
+    if bad_dates:
+        raise DomainError(bad_dates)
     return data
 
 
+class _NoQuery(BaseModel):
+    """The query of an operation that takes no parameters."""
+
+
 def _parse_query(schema: type[BaseModel]) -> BaseModel:
+    known = {info.alias or name for name, info in schema.model_fields.items()}
+    unknown = [key for key in request.args if key not in known]
+    if unknown:
+        # A mistyped filter must not silently return everything.
+        raise DomainError(
+            {key or "(empty)": "This query parameter is not known here." for key in unknown[:5]}
+        )
     try:
         return schema.model_validate(_query_dict(schema))
     except ValidationError as exc:
@@ -130,13 +186,14 @@ def _parse_query(schema: type[BaseModel]) -> BaseModel:
 
 def if_match_version() -> int | None:
     """The version an `If-Match: "v<n>"` header expects, or None when it is absent."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
+    header = request.headers.get("If-Match") or ""
+    if header in ("", "*"):  # an empty list of tags sets no condition, as in werkzeug
         return None
-    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not tag.startswith("v") or not tag[1:].isdigit():
-        raise PreconditionFailed('If-Match must be an ETag this API sent, like "v3".')
-    return int(tag[1:])
+    match = ETAG_PATTERN.fullmatch(header)
+    if match is None:
+        # A malformed header is a bad request (RFC 9110 §5.5), not a failed precondition.
+        raise Problem(400, 'If-Match must be an ETag this API sent, like "v3".')
+    return int(match.group(1))
 
 
 class Message(BaseModel):
@@ -247,6 +304,8 @@ class ApiBlueprint(Blueprint):
                     kwargs["body"] = _parse_body(op.body)
                 if op.query is not None:
                     kwargs["query"] = _parse_query(op.query)
+                elif request.args:
+                    _parse_query(_NoQuery)
                 if op.idempotent_create and user is not None:
                     return run_once(user, request.endpoint, lambda: _serialise(op, fn(**kwargs)))
                 return _serialise(op, fn(**kwargs))

@@ -38,7 +38,7 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail", "errors"],
 }
 STATUS_TEXT = {
-    400: "The request could not be read.",
+    400: "The request could not be read (e.g. a malformed If-Match header).",
     401: "Missing, invalid or expired bearer token.",
     403: "Forbidden (for browser sessions: missing CSRF header).",
     404: "No such object, or it belongs to someone else.",
@@ -127,7 +127,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     "in": "header",
                     "required": False,
                     "description": "ETag from the last read; a stale one answers 412.",
-                    "schema": {"type": "string", "pattern": '^(\\*|"v[0-9]+")$'},
+                    "schema": {"type": "string", "pattern": '^(|\\*|(W/)?"v[0-9]{1,18}")$'},
                 }
             )
         if op.idempotent_create:
@@ -176,7 +176,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         if op.body is not None:
             errors |= {400, 413, 415}
         if op.etag and op.method in ("PATCH", "PUT", "DELETE"):
-            errors.add(412)
+            errors |= {400, 412}
         for status in sorted(errors):
             description = op.extra_responses.get(status) or STATUS_TEXT.get(status, "Error.")
             operation["responses"][str(status)] = {

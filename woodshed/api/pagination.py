@@ -44,7 +44,11 @@ def decode_cursor(cursor: str | None, arity: int) -> list | None:
         values = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != arity:
+    if (
+        not isinstance(values, list)
+        or len(values) != arity
+        or any(isinstance(v, str) and "\x00" in v for v in values)  # PostgreSQL refuses NUL
+    ):
         raise DomainError({"cursor": "This cursor is not valid; start again from the first page."})
     return values
 

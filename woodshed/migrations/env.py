@@ -3,6 +3,7 @@
 from alembic import context
 
 from woodshed.db import UTCDateTime
+from woodshed.migrate import include_name
 from woodshed.models import metadata
 
 config = context.config
@@ -16,13 +17,6 @@ def render_item(kind, obj, _autogen_context):
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
-
-
-def include_name(name, kind, _parent):
-    """Text-search structures live only in the migration (they differ per database)."""
-    if kind == "table" and name and name.startswith("search_fts"):
-        return False
-    return not (kind == "index" and name == "ix_search_documents_body_tsv")
 
 
 context.configure(

@@ -7,14 +7,16 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from woodshed.db import db
+from woodshed.db import db, new_id
 from woodshed.errors import DomainError
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.profiles.schemas import InstrumentFields, InstrumentIn, ProfileFields
 
 
 def new_profile_object(display_name: str, timezone: str) -> MusicianProfile:
-    return MusicianProfile(display_name=display_name, timezone=timezone, rest_weekdays=[])
+    """A profile with every default filled in now, not at INSERT, so it can be shown unsaved."""
+    defaults = ProfileFields.model_construct(display_name=display_name, timezone=timezone)
+    return MusicianProfile(id=new_id(), **defaults.model_dump())
 
 
 def update_profile(profile: MusicianProfile, changes: dict) -> MusicianProfile:

@@ -15,8 +15,8 @@ from woodshed.profiles.models import Instrument
 from woodshed.profiles.schemas import (
     LEVEL_LABELS,
     WEEKDAY_LABELS,
+    InstrumentFields,
     InstrumentIn,
-    InstrumentUpdate,
     ProfileFields,
 )
 from woodshed.timeutil import timezone_names
@@ -91,9 +91,10 @@ def update_instrument(instrument_id: uuid.UUID):
     profile = policy.acting_profile(current_user)
     instrument = policy.owned_or_404(Instrument, instrument_id, profile)
     try:
-        data = parse_form(InstrumentUpdate, request.form)
+        # The form shows every field, so a cleared one means "no value", not "unchanged".
+        data = parse_form(InstrumentFields, request.form)
         check_version(instrument, _version(request.form))
-        services.update_instrument(instrument, data.model_dump(exclude_unset=True))
+        services.update_instrument(instrument, data.model_dump())
     except FormErrors as exc:
         key = str(instrument_id)
         return _page(instrument_errors={key: exc.messages, f"{key}_form": request.form}, status=422)

@@ -1,0 +1,175 @@
+"""SEC-RL: every authentication path drains one counter per account and one per address."""
+
+from __future__ import annotations
+
+import pytest
+
+LIMIT = 3
+WRONG = "definitely not it"
+BOGUS_TOKEN = "no-such-reset-token"
+
+
+@pytest.fixture
+def limited(make_app):
+    """An app allowing LIMIT authentication attempts per window."""
+    return make_app(AUTH_RATE_LIMIT=f"{LIMIT} per 15 minutes")
+
+
+def from_address(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+# Each path: a failing attempt (it counts) for `email`, sent by `client` from `address`.
+def login_form(client, email, address="192.0.2.10"):
+    return client.submit("/login", {"email": email, "password": WRONG}, **from_address(address))
+
+
+def token_api(client, email, address="192.0.2.10"):
+    return client.post(
+        "/api/v1/auth/token", json={"email": email, "password": WRONG}, **from_address(address)
+    )
+
+
+def reset_form(client, email, address="192.0.2.10"):
+    return client.submit("/reset", {"email": email}, **from_address(address))
+
+
+def reset_api(client, email, address="192.0.2.10"):
+    return client.post(
+        "/api/v1/auth/password-reset", json={"email": email}, **from_address(address)
+    )
+
+
+def reset_confirm_form(client, _email, address="192.0.2.10"):
+    data = {"token": BOGUS_TOKEN, "new_password": "a long and quiet evening"}
+    return client.submit("/reset/confirm", data, **from_address(address))
+
+
+def reset_confirm_api(client, _email, address="192.0.2.10"):
+    data = {"token": BOGUS_TOKEN, "new_password": "a long and quiet evening"}
+    return client.post("/api/v1/auth/password-reset/confirm", json=data, **from_address(address))
+
+
+def register_form(client, email, address="192.0.2.10"):
+    data = {"email": email, "password": "a long and quiet evening", "display_name": "X"}
+    return client.submit("/register", data, **from_address(address))
+
+
+def register_api(client, email, address="192.0.2.10"):
+    data = {"email": email, "password": "a long and quiet evening", "display_name": "X"}
+    return client.post("/api/v1/auth/register", json=data, **from_address(address))
+
+
+PATHS = [
+    login_form,
+    token_api,
+    reset_form,
+    reset_api,
+    reset_confirm_form,
+    reset_confirm_api,
+    register_form,
+    register_api,
+]
+
+
+@pytest.mark.parametrize("attempt", PATHS, ids=lambda f: f.__name__)
+def test_each_authentication_path_is_throttled_with_retry_after(limited, alice, attempt):
+    client = limited.test_client()
+    for _ in range(LIMIT):
+        assert attempt(client, alice.email).status_code != 429
+    refused = attempt(client, alice.email)
+    assert refused.status_code == 429
+    retry_after = int(refused.headers["Retry-After"])
+    assert 0 < retry_after <= 15 * 60
+
+
+def test_the_limit_holds_even_for_the_right_password(limited, alice):
+    client = limited.test_client()
+    for _ in range(LIMIT):
+        login_form(client, alice.email)
+    right = client.submit("/login", {"email": alice.email, "password": alice.password})
+    assert right.status_code == 429
+    assert "Too many attempts" in right.get_data(as_text=True)
+
+
+def test_a_successful_sign_in_is_not_counted(limited, alice):
+    client = limited.test_client()
+    for _ in range(LIMIT + 2):
+        response = client.post(
+            "/api/v1/auth/token", json={"email": alice.email, "password": alice.password}
+        )
+        assert response.status_code == 201
+
+
+def test_web_and_api_attempts_drain_the_same_counter(limited, alice):
+    client = limited.test_client()
+    assert login_form(client, alice.email).status_code == 401
+    assert token_api(client, alice.email).status_code == 401
+    assert reset_api(client, alice.email).status_code == 202
+    assert login_form(client, alice.email).status_code == 429
+    assert token_api(client, alice.email).status_code == 429
+
+
+def test_one_account_is_protected_against_many_addresses(limited, alice):
+    client = limited.test_client()
+    for i in range(LIMIT):
+        assert token_api(client, alice.email, f"198.51.100.{i + 1}").status_code == 401
+    assert token_api(client, alice.email, "203.0.113.99").status_code == 429
+    # Other accounts from a fresh address are unaffected.
+    assert token_api(client, "bob@example.org", "203.0.113.100").status_code == 401
+
+
+def test_one_address_is_throttled_across_many_accounts(limited):
+    client = limited.test_client()
+    for i in range(LIMIT):
+        assert token_api(client, f"guess{i}@example.org").status_code == 401
+    assert token_api(client, "another@example.org").status_code == 429
+    assert token_api(client, "another@example.org", "192.0.2.77").status_code == 401
+
+
+def test_ipv6_addresses_are_counted_by_their_64_network(limited):
+    client = limited.test_client()
+    for i in range(LIMIT):
+        address = f"2001:db8:1:2::{i + 1:x}"
+        assert token_api(client, f"guess{i}@example.org", address).status_code == 401
+    same_64 = "2001:db8:1:2:ffff:ffff:ffff:ffff"
+    other_64 = "2001:db8:1:3::1"
+    assert token_api(client, "x@example.org", same_64).status_code == 429
+    assert token_api(client, "x@example.org", other_64).status_code == 401
+
+
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(limited):
+    client = limited.test_client()
+    for i in range(LIMIT):
+        headers = {"X-Forwarded-For": f"198.51.100.{i + 1}"}
+        client.post(
+            "/api/v1/auth/token",
+            json={"email": f"g{i}@example.org", "password": WRONG},
+            headers=headers,
+        )
+    spoofed = client.post(
+        "/api/v1/auth/token",
+        json={"email": "z@example.org", "password": WRONG},
+        headers={"X-Forwarded-For": "203.0.113.5"},
+    )
+    assert spoofed.status_code == 429
+
+
+def test_x_forwarded_for_names_the_client_behind_a_trusted_proxy(make_app):
+    app = make_app(TRUSTED_PROXIES=1, AUTH_RATE_LIMIT=f"{LIMIT} per 15 minutes")
+    client = app.test_client()
+
+    def attempt(forwarded_for: str, email: str):
+        return client.post(
+            "/api/v1/auth/token",
+            json={"email": email, "password": WRONG},
+            headers={"X-Forwarded-For": forwarded_for},
+        )
+
+    for i in range(LIMIT):
+        assert attempt("203.0.113.5", f"g{i}@example.org").status_code == 401
+    assert attempt("203.0.113.5", "z@example.org").status_code == 429
+    # The proxy's own address is shared; a different client behind it is not throttled.
+    assert attempt("203.0.113.6", "z@example.org").status_code == 401
+    # The client cannot prepend its own fake entry: only the proxy's last hop is trusted.
+    assert attempt("198.51.100.1, 203.0.113.5", "y@example.org").status_code == 429

@@ -1,0 +1,264 @@
+"""SEC-AC: the route × role matrix, generated into one test per cell.
+
+The core routes are in tests/access_matrix.toml; each feature keeps its own in
+tests/access/<feature>.toml (the meta-test lists what is missing). Path parameters are filled
+by builders: the core ones below (`@builder("instrument_id")` returning `Built(value,
+snapshot)`), and per feature a `BUILDERS = {"piece_id": fn(alice) -> ORM object}` dict in
+tests/access/<feature>_builders.py. A route's own file's builders win, so the same
+parameter name can mean different objects in different features (`session_id`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.clients import ApiClient
+from tests.factories import Persona, make_instrument
+from woodshed.accounts import services as accounts
+from woodshed.accounts.models import ApiToken, AuthSession, User
+from woodshed.db import db
+from woodshed.profiles.models import Instrument, MusicianProfile
+
+MATRIX_PATH = Path(__file__).with_name("access_matrix.toml")
+FRAGMENTS = sorted((Path(__file__).parent / "access").glob("*.toml"))
+
+
+def _load_matrix() -> tuple[dict[str, dict[str, Any]], dict[str, str], list[str]]:
+    """Every route's entry, the file it came from, and routes listed twice."""
+    matrix: dict[str, dict[str, Any]] = {}
+    source: dict[str, str] = {}
+    twice: list[str] = []
+    for path in [MATRIX_PATH, *FRAGMENTS]:
+        for key, entry in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            if key in matrix:
+                twice.append(f"{key} ({source[key]} and {path.stem})")
+            matrix[key] = entry
+            source[key] = path.stem
+    return matrix, source, twice
+
+
+MATRIX, SOURCE, LISTED_TWICE = _load_matrix()
+ROLES = ("anonymous", "owner", "other", "admin")
+BODY_KEYS = ("form", "json")
+PARAM = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
+
+
+@dataclass
+class Cast:
+    alice: Persona
+    bob: Persona
+    charlie: Persona
+
+    def persona(self, role: str) -> Persona | None:
+        return {"owner": self.alice, "other": self.bob, "admin": self.charlie}.get(role)
+
+
+@dataclass
+class Built:
+    """An object of alice's for a path parameter: the value for the URL, and its stored row."""
+
+    value: Any
+    snapshot: Callable[[], dict | None]
+
+
+BUILDERS: dict[str, Callable[[Cast], Built]] = {}
+
+
+def builder(param: str):
+    """Register the function that makes alice's object for path parameter `param`."""
+
+    def register(fn: Callable[[Cast], Built]) -> Callable[[Cast], Built]:
+        BUILDERS[param] = fn
+        return fn
+
+    return register
+
+
+def row_of(model, obj_id, ignore: tuple[str, ...] = ()) -> Callable[[], dict | None]:
+    """A function returning the row as stored right now (None once it is gone)."""
+    table = model.__table__
+
+    def snapshot() -> dict | None:
+        row = db.session.execute(sa.select(table).where(table.c.id == obj_id)).mappings().first()
+        return None if row is None else {k: v for k, v in row.items() if k not in ignore}
+
+    return snapshot
+
+
+def _feature_builders() -> dict[str, dict[str, Callable[[Cast], Built]]]:
+    """tests/access/<feature>_builders.py BUILDERS, adapted to `Built`, keyed by feature."""
+    result: dict[str, dict[str, Callable[[Cast], Built]]] = {}
+    for path in FRAGMENTS:
+        try:
+            module = importlib.import_module(f"tests.access.{path.stem}_builders")
+        except ModuleNotFoundError:
+            continue
+
+        def adapt(make):
+            def build(cast: Cast) -> Built:
+                obj = make(cast.alice)
+                return Built(obj.id, row_of(type(obj), obj.id))
+
+            return build
+
+        result[path.stem] = {name: adapt(make) for name, make in module.BUILDERS.items()}
+    return result
+
+
+FEATURE_BUILDERS = _feature_builders()
+
+
+def builder_for(route: str, param: str) -> Callable[[Cast], Built] | None:
+    """The route's own feature's builder, else a core one, else any feature's."""
+    own = FEATURE_BUILDERS.get(SOURCE.get(route, ""), {})
+    if param in own:
+        return own[param]
+    if param in BUILDERS:
+        return BUILDERS[param]
+    for builders in FEATURE_BUILDERS.values():
+        if param in builders:
+            return builders[param]
+    return None
+
+
+@builder("instrument_id")
+def _instrument(cast: Cast) -> Built:
+    instrument = make_instrument(cast.alice.profile, "Viola", level="intermediate")
+    return Built(instrument.id, row_of(Instrument, instrument.id))
+
+
+@builder("session_id")
+def _auth_session(cast: Cast) -> Built:
+    raw = accounts.start_session(cast.alice.user, "203.0.113.7", "Firefox on a laptop")
+    row = accounts.session_for_token(raw)
+    return Built(row.id, row_of(AuthSession, row.id))
+
+
+@builder("token_id")
+def _api_token(cast: Cast) -> Built:
+    _raw, token = accounts.issue_api_token(cast.alice.user, "alice's script")
+    return Built(token.id, row_of(ApiToken, token.id))
+
+
+@builder("user_id")
+def _user(cast: Cast) -> Built:
+    return Built(cast.alice.user.id, row_of(User, cast.alice.user.id, ignore=("last_login_at",)))
+
+
+def path_params(rule: str) -> list[str]:
+    return PARAM.findall(rule)
+
+
+def fill(rule: str, values: dict[str, Any]) -> str:
+    return PARAM.sub(lambda m: str(values[m.group(1)]), rule)
+
+
+def expand(value: Any, cast: Cast) -> Any:
+    """Put alice's email and password into a body from the matrix."""
+    alice = SimpleNamespace(email=cast.alice.email, password=cast.alice.password)
+    if isinstance(value, str):
+        return value.format(alice=alice)
+    if isinstance(value, dict):
+        return {k: expand(v, cast) for k, v in value.items()}
+    return value
+
+
+def alice_state(cast: Cast, built: dict[str, Built]) -> dict:
+    """Everything of alice's a stranger or a visitor could try to change."""
+    state = {name: b.snapshot() for name, b in built.items()}
+    state["account"] = row_of(User, cast.alice.user.id, ignore=("last_login_at",))()
+    state["profile"] = row_of(MusicianProfile, cast.alice.profile.id)()
+    state["instruments"] = db.session.scalars(
+        sa.select(Instrument.name).where(Instrument.profile_id == cast.alice.profile.id)
+    ).all()
+    return state
+
+
+def send(app, role: str, method: str, url: str, entry: dict, cast: Cast):
+    persona = cast.persona(role)
+    if url.startswith("/api/"):
+        client = ApiClient.for_user(app, persona.user) if persona else ApiClient(app, None)
+        return client.request(method, url, json=expand(entry.get("json"), cast))
+    web = app.test_client()
+    if persona is not None:
+        web.sign_in(persona)
+    if method == "GET":
+        return web.get(url)
+    if method == "POST":
+        return web.submit(url, expand(entry.get("form", {}), cast))
+    return web.open(url, method=method, data=expand(entry.get("form"), cast))
+
+
+def _cells():
+    for key in sorted(MATRIX):
+        for role in ROLES:
+            yield pytest.param(key, role, id=f"{key} as {role}")
+
+
+@pytest.mark.parametrize(("route", "role"), list(_cells()))
+def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie, route, role):
+    entry = MATRIX[route]
+    method, rule = route.split(" ", 1)
+    cast = Cast(alice, bob, charlie)
+    built = {name: builder_for(route, name)(cast) for name in path_params(rule)}
+    url = fill(rule, {name: b.value for name, b in built.items()})
+    before = alice_state(cast, built)
+
+    response = send(app, role, method, url, entry, cast)
+
+    assert response.status_code == entry[role], (
+        f"{route} as {role}: expected {entry[role]}, got {response.status_code}\n"
+        + response.get_data(as_text=True)[:400]
+    )
+    if role in ("other", "anonymous"):
+        assert alice_state(cast, built) == before, f"{route} as {role} changed alice's data"
+
+
+def test_every_route_in_the_url_map_is_in_the_access_matrix(app):
+    routes = {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, "Add these to tests/access/<feature>.toml:\n" + "\n".join(missing)
+    assert not stale, "These are in the access matrix but not routes:\n" + "\n".join(stale)
+    assert not LISTED_TWICE, "Listed in two matrix files:\n" + "\n".join(LISTED_TWICE)
+
+
+def test_every_matrix_entry_names_each_role_and_has_builders_for_its_parameters():
+    for key, entry in MATRIX.items():
+        method, _, rule = key.partition(" ")
+        assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, key
+        assert set(ROLES) <= set(entry), f"{key} misses {set(ROLES) - set(entry)}"
+        assert set(entry) <= set(ROLES) | set(BODY_KEYS), f"{key}: unknown keys"
+        assert all(100 <= entry[role] <= 599 for role in ROLES), key
+        unknown = [p for p in path_params(rule) if builder_for(key, p) is None]
+        assert not unknown, f"{key}: write a builder for {unknown}"
+
+
+def test_every_builder_makes_an_object_of_alices(app, alice, bob, charlie):
+    cast = Cast(alice, bob, charlie)
+    every = [("core", BUILDERS), *FEATURE_BUILDERS.items()]
+    for name, build in ((f"{f}:{n}", b) for f, builders in every for n, b in builders.items()):
+        row = build(cast).snapshot()
+        assert row is not None, name
+        mine = (
+            row.get("profile_id") == alice.profile.id
+            or alice.user.id in (row.get("user_id"), row.get("id"))
+            # A part of an owned object (a checklist item of alice's goal).
+            or ("profile_id" not in row and "user_id" not in row)
+        )
+        assert mine, f"the {name} builder made an object that is not alice's"

@@ -1,0 +1,250 @@
+"""REL-VAL: schemathesis runs every operation of the OpenAPI document with its default checks.
+
+The app runs in-process (WSGI). Each generated case gets a fresh bearer token for alice and
+runs inside a savepoint that is rolled back afterwards, so one case never sees another's
+writes. Departures from the default checks live in tests/schemathesis_settings.toml, each
+with its reason.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import fnmatch
+import os
+import re
+import tomllib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import CHECKS, load_all_checks
+
+from tests.factories import make_instrument
+from woodshed.accounts.services import issue_api_token
+from woodshed.db import db
+from woodshed.ratelimit import throttle
+
+CONFIG_PATH = Path(__file__).with_name("schemathesis_settings.toml")
+CONFIG = tomllib.loads(CONFIG_PATH.read_text(encoding="utf-8"))
+MAX_EXAMPLES = int(
+    os.environ.get("WOODSHED_SCHEMATHESIS_MAX_EXAMPLES") or CONFIG["settings"]["max_examples"]
+)
+
+
+@dataclass(frozen=True)
+class Accept:
+    """A response the config says does not count against one check for some operations."""
+
+    check: str
+    operations: tuple[str, ...]
+    status: int
+    fields: tuple[str, ...]
+    message: str
+    reason: str
+
+    def applies(self, label: str, response) -> bool:
+        """For this operation and status (`*` stands for every operation)."""
+        ops = self.operations
+        return ("*" in ops or label in ops) and response.status_code == self.status
+
+    def explains(self, error: dict) -> bool:
+        """A field error this entry is about (field names may use `*`: `items.*.piece_id`)."""
+        named = any(fnmatch.fnmatchcase(error["field"], f) for f in self.fields)
+        return named and self.message in error["message"]
+
+
+ACCEPTS = [
+    Accept(
+        check=entry["check"],
+        operations=tuple(entry["operations"]),
+        status=entry["status"],
+        fields=tuple(entry.get("fields", ())),
+        message=entry.get("message", ""),
+        reason=entry.get("reason", "").strip(),
+    )
+    for entry in CONFIG.get("accept", [])
+]
+
+
+class Isolated:
+    """Run each request in a fresh context, so it gets its own app context and session."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        return contextvars.Context().run(self.app, environ, start_response)
+
+
+@dataclass
+class World:
+    """alice and her objects, committed to the test's outer transaction."""
+
+    alice: object
+    instrument_id: uuid.UUID
+
+
+@pytest.fixture
+def world(app, alice) -> World:
+    instrument = make_instrument(alice.profile, "Cello", level="advanced")
+    # Release the factory savepoint: the rows stay in the test's outer transaction, and each
+    # case's savepoint (rolled back after it) sits on top of them.
+    db.session.commit()
+    return World(alice, instrument.id)
+
+
+@pytest.fixture
+def api_schema(app, world, request):
+    # schemathesis 4.32 renames the pytest node through `_nodeid`, which pytest 9.2 calls `_id`.
+    request.node._nodeid = request.node.nodeid
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", Isolated(app))
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def _real_ids(case, world: World) -> None:
+    """Aim well-formed ids at alice's real objects, so success paths are exercised too."""
+    for name, value in list(case.path_parameters.items()):
+        if not _is_uuid(value):
+            continue
+        if name == "instrument_id":
+            case.path_parameters[name] = str(world.instrument_id)
+        elif name == "token_id":
+            _raw, spare = issue_api_token(world.alice.user, "schemathesis spare")
+            case.path_parameters[name] = str(spare.id)
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _excluded_checks(label: str, response) -> list:
+    """Checks an accepted answer is exempt from: a non-422 status named by an entry, or a
+    422 whose every field error is explained by some entry for the same check."""
+    load_all_checks()
+    excluded = []
+    for check in {a.check for a in ACCEPTS}:
+        entries = [a for a in ACCEPTS if a.check == check and a.applies(label, response)]
+        if not entries:
+            continue
+        if response.status_code == 422:
+            errors = response.json().get("errors", [])
+            if not errors or not all(any(a.explains(e) for a in entries) for e in errors):
+                continue
+        excluded.append(CHECKS.get_one(check))
+    return excluded
+
+
+def check_case(case, world: World) -> None:
+    """Call one generated case as alice and run the default checks on the answer."""
+    raw, _token = issue_api_token(world.alice.user, "schemathesis")
+    _real_ids(case, world)
+    db.session.flush()
+    throttle().reset()
+    headers = {"Authorization": f"Bearer {raw}"}
+    try:
+        response = case.call(headers=headers)
+        label = f"{case.operation.method.upper()} {case.operation.path}"
+        case.validate_response(
+            response,
+            headers=headers,
+            transport_kwargs={"headers": headers},
+            excluded_checks=_excluded_checks(label, response),
+        )
+    finally:
+        db.session.rollback()
+
+
+HYPOTHESIS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    # The app and alice are built once per operation, not per example, on purpose.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+# Two tests rather than one so that pytest-xdist can run them side by side; every
+# operation whose tag is not "Accounts" (including every later feature's) is in the second.
+@schema.include(tag="Accounts").parametrize()
+@HYPOTHESIS
+def test_account_operations_survive_schemathesis(case, world):
+    check_case(case, world)
+
+
+@schema.exclude(tag="Accounts").parametrize()
+@HYPOTHESIS
+def test_every_other_api_operation_survives_schemathesis(case, world):
+    check_case(case, world)
+
+
+def test_the_two_runs_cover_every_operation(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    tags = {tag for ops in document["paths"].values() for op in ops.values() for tag in op["tags"]}
+    assert "Accounts" in tags
+    assert tags - {"Accounts"}, "the second run would be empty"
+
+
+def test_every_exclusion_names_a_check_an_operation_and_a_reason(app):
+    load_all_checks()
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    labels = {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops}
+    for accept in ACCEPTS:
+        assert len(accept.reason) > 40, f"give a real reason for {accept}"
+        assert CHECKS.get_one(accept.check) is not None
+        assert set(accept.operations) - {"*"} <= labels, set(accept.operations) - labels
+        assert accept.status != 500, "a server error is never acceptable"
+        assert accept.status != 422 or accept.fields, "name the fields a 422 may be about"
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(app):
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document = response.get_json()
+    assert document["openapi"].startswith("3.1.")
+    loaded = schemathesis.openapi.from_dict(document)
+    loaded.validate()  # against the official OpenAPI 3.1 meta-schema
+
+    operation_ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    for path, ops in document["paths"].items():
+        names = set(re.findall(r"{(\w+)}", path))
+        for op in ops.values():
+            declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert declared == names, (path, declared)
+            assert op["responses"], path
+    text = response.get_data(as_text=True)
+    for ref in set(re.findall(r'"\$ref":\s*"#/components/schemas/([^"]+)"', text)):
+        assert ref in document["components"]["schemas"], ref
+
+
+def test_the_openapi_document_describes_every_api_route(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    documented = {f"{m.upper()} {p}" for p, ops in document["paths"].items() for m in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api_docs.openapi_json":
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert f"{method} {path}" in documented
+
+
+def test_the_api_docs_page_renders_without_outside_assets(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "/api/v1/openapi.json" in html
+    assert "/api/v1/auth/token" in html
+    # Every src/href is local: no CDN, no other host, no protocol-relative URL.
+    for url in re.findall(r'(?:src|href)="([^"]*)"', html):
+        assert url.startswith(("/", "#")), url
+        assert not url.startswith("//"), url
+    assert "https://" not in html.split("<main", 1)[0]
