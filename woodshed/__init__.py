@@ -106,13 +106,17 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.journal.api import api as journal_api
     from woodshed.profiles.api import api as profiles_api
     from woodshed.profiles.views import bp as profiles_bp
+    from woodshed.stats import init_app as init_stats
+    from woodshed.stats.api import api as stats_api
+    from woodshed.stats.views import bp as stats_bp
 
-    for blueprint in (core_bp, accounts_bp, profiles_bp, admin_bp, api_docs_bp):
+    for blueprint in (core_bp, accounts_bp, profiles_bp, admin_bp, api_docs_bp, stats_bp):
         app.register_blueprint(blueprint)
     # API blueprints authenticate with bearer tokens (or check X-CSRFToken themselves).
-    for blueprint in (accounts_api, profiles_api, journal_api):
+    for blueprint in (accounts_api, profiles_api, journal_api, stats_api):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    init_stats(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

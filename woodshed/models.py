@@ -10,5 +10,6 @@ from woodshed.library import models as library_models  # noqa: F401
 from woodshed.notify import models as notify_models  # noqa: F401
 from woodshed.profiles import models as profiles_models  # noqa: F401
 from woodshed.repertoire import models as repertoire_models  # noqa: F401
+from woodshed.stats import models as stats_models  # noqa: F401
 
 metadata = Base.metadata

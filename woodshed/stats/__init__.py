@@ -1,0 +1,17 @@
+"""Analytics and progress: totals, streaks, heatmap, charts, progress stages and badges."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Keep the rollups current on every database session and add the dashboard panel."""
+    from woodshed.core.dashboard import Panel, register_panel
+    from woodshed.stats import rollup
+    from woodshed.stats.views import dashboard_panel
+
+    rollup.register()
+    register_panel(
+        app, Panel(name="stats", template="stats/_panel.html", context=dashboard_panel, order=15)
+    )

@@ -1,0 +1,252 @@
+"""The progress engine: a stage, a percentage and a trend per piece, section or skill.
+
+    score = Σ wᵢ·cᵢ / Σ wᵢ over the components that have data (docs/formulas.md):
+      time       c = min(1, minutes / 1200)   (600 for a section)             w = 0.30
+      frequency  c = min(1, days practised in the last 28 / 12)               w = 0.15
+      recency    c = 1 up to 3 days since, falling to 0 at 45 days            w = 0.15
+      ratings    c = (mean quality and confidence of the last 5 rated − 1)/4  w = 0.15
+      tempo      c = min(1, latest tempo / target tempo)                       w = 0.25
+    stage: < 40 beginner, < 75 intermediate, else advanced
+    trend: score now − score 28 days ago: ≥ 5 improving, ≤ −5 declining, else steady
+Fewer than 3 sessions give no numbers: "Not enough data yet".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from woodshed.db import db
+from woodshed.journal.models import PracticeSession, SessionItem
+from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Piece, Section
+from woodshed.stats.models import DailyBreakdown
+
+MIN_SESSIONS = 3
+NOT_ENOUGH = "Not enough data yet"
+TIME_TARGET = {"piece": 1200, "section": 600, "skill": 1200}
+WEIGHTS = {"time": 0.30, "frequency": 0.15, "recency": 0.15, "ratings": 0.15, "tempo": 0.25}
+FREQUENCY_WINDOW = 28
+FREQUENCY_DAYS = 12
+RECENCY_FULL, RECENCY_ZERO = 3, 45
+TREND_STEP = 28
+TREND_THRESHOLD = 5
+RATED_SESSIONS = 5
+DETAIL_WINDOW = 118  # days of sessions read for ratings and tempo before each point
+
+
+@dataclass
+class Point:
+    """What is known about one subject as of one date."""
+
+    minutes: int = 0
+    sessions: int = 0
+    last: date | None = None
+    days_recent: int = 0
+
+
+def stage_of(percentage: int) -> str:
+    if percentage < 40:
+        return "beginner"
+    if percentage < 75:
+        return "intermediate"
+    return "advanced"
+
+
+def score(
+    kind: str, point: Point, as_of: date, ratings: list[float], tempo: float | None
+) -> int | None:
+    """The percentage for one subject at one date (None without any session)."""
+    if point.sessions == 0 or point.last is None:
+        return None
+    parts = {
+        "time": min(1.0, point.minutes / TIME_TARGET[kind]),
+        "frequency": min(1.0, point.days_recent / FREQUENCY_DAYS),
+    }
+    since = (as_of - point.last).days
+    parts["recency"] = max(
+        0.0, min(1.0, 1 - (since - RECENCY_FULL) / (RECENCY_ZERO - RECENCY_FULL))
+    )
+    if ratings:
+        parts["ratings"] = (sum(ratings) / len(ratings) - 1) / 4
+    if tempo is not None:
+        parts["tempo"] = min(1.0, tempo)
+    weight = sum(WEIGHTS[k] for k in parts)
+    return round(100 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight)
+
+
+def trend_of(now: int, before: int | None) -> str:
+    if before is None:
+        return "improving"
+    if now - before >= TREND_THRESHOLD:
+        return "improving"
+    if now - before <= -TREND_THRESHOLD:
+        return "declining"
+    return "steady"
+
+
+def _points(
+    profile: MusicianProfile, kind: str, keys: list[str] | None, as_of: date, before: date
+) -> dict[str, tuple[Point, Point]]:
+    b = DailyBreakdown
+    d = b.practice_date
+
+    def upto(limit, column):
+        return sa.func.sum(sa.case((d <= limit, column), else_=0))
+
+    def recent(limit):
+        window_start = limit - timedelta(days=FREQUENCY_WINDOW - 1)
+        return sa.func.sum(sa.case((sa.and_(d >= window_start, d <= limit), 1), else_=0))
+
+    stmt = (
+        sa.select(
+            b.key,
+            upto(as_of, b.minutes),
+            upto(as_of, b.sessions),
+            sa.func.max(sa.case((d <= as_of, d))),
+            recent(as_of),
+            upto(before, b.minutes),
+            upto(before, b.sessions),
+            sa.func.max(sa.case((d <= before, d))),
+            recent(before),
+        )
+        .where(b.profile_id == profile.id, b.dimension == kind, d <= as_of)
+        .group_by(b.key)
+    )
+    if keys is not None:
+        stmt = stmt.where(b.key.in_(keys))
+    result = {}
+    for key, m1, s1, l1, r1, m2, s2, l2, r2 in db.session.execute(stmt):
+        result[key] = (
+            Point(int(m1 or 0), int(s1 or 0), l1, int(r1 or 0)),
+            Point(int(m2 or 0), int(s2 or 0), l2, int(r2 or 0)),
+        )
+    return result
+
+
+def _details(
+    profile: MusicianProfile, kind: str, ids: list[uuid.UUID], start: date, end: date
+) -> dict[uuid.UUID, list]:
+    """Per subject, newest first: (date, quality, confidence, tempo ratio) of its items."""
+    column = {"piece": SessionItem.piece_id, "section": SessionItem.section_id}.get(
+        kind, SessionItem.skill_id
+    )
+    section = aliased(Section)
+    piece = aliased(Piece)
+    target = sa.func.coalesce(
+        SessionItem.target_tempo_bpm, section.target_tempo_bpm, piece.target_tempo_bpm
+    )
+    stmt = (
+        sa.select(
+            column,
+            PracticeSession.practice_date,
+            PracticeSession.started_at,
+            PracticeSession.quality,
+            PracticeSession.confidence,
+            SessionItem.tempo_bpm,
+            target,
+        )
+        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
+        .outerjoin(section, section.id == SessionItem.section_id)
+        .outerjoin(piece, piece.id == SessionItem.piece_id)
+        .where(
+            PracticeSession.profile_id == profile.id,
+            column.in_(ids),
+            PracticeSession.practice_date >= start,
+            PracticeSession.practice_date <= end,
+        )
+        .order_by(PracticeSession.started_at.desc(), SessionItem.position.desc())
+    )
+    found: dict[uuid.UUID, list] = defaultdict(list)
+    for subject, day, _started, quality, confidence, tempo, goal in db.session.execute(stmt):
+        ratio = tempo / goal if tempo and goal else None
+        found[subject].append((day, quality, confidence, ratio))
+    return found
+
+
+def _ratings_and_tempo(rows: list, as_of: date) -> tuple[list[float], float | None]:
+    earliest = as_of - timedelta(days=DETAIL_WINDOW)
+    ratings: list[float] = []
+    rated = 0
+    tempo = None
+    for day, quality, confidence, ratio in rows:
+        if not (earliest <= day <= as_of):
+            continue
+        if tempo is None and ratio is not None:
+            tempo = ratio
+        if rated < RATED_SESSIONS and (quality is not None or confidence is not None):
+            ratings.extend(float(v) for v in (quality, confidence) if v is not None)
+            rated += 1
+    return ratings, tempo
+
+
+def progress_for(
+    profile: MusicianProfile,
+    kind: str,
+    ids: list[uuid.UUID] | None,
+    as_of: date | None = None,
+) -> dict[uuid.UUID, dict]:
+    """Progress of many subjects in a fixed number of queries; `ids=None` means every one
+    that has been practised. Subjects never practised are reported with no numbers."""
+    from woodshed.stats.services import today
+
+    as_of = as_of or today(profile)
+    before = as_of - timedelta(days=TREND_STEP)
+    keys = None if ids is None else [str(i) for i in ids]
+    points = _points(profile, kind, keys, as_of, before)
+    subject_ids = [uuid.UUID(k) for k in points] if ids is None else list(ids)
+    details = (
+        _details(
+            profile,
+            kind,
+            [uuid.UUID(k) for k, (p, _) in points.items() if p.sessions >= MIN_SESSIONS],
+            before - timedelta(days=DETAIL_WINDOW),
+            as_of,
+        )
+        if points
+        else {}
+    )
+    result = {}
+    for subject in subject_ids:
+        now, then = points.get(str(subject), (Point(), Point()))
+        info = {
+            "id": subject,
+            "sessions": now.sessions,
+            "minutes": now.minutes,
+            "last_practised": now.last,
+            "stage": None,
+            "percentage": None,
+            "trend": None,
+            "message": NOT_ENOUGH,
+        }
+        if now.sessions >= MIN_SESSIONS:
+            rows = details.get(subject, [])
+            pct = score(kind, now, as_of, *_ratings_and_tempo(rows, as_of))
+            earlier = score(kind, then, before, *_ratings_and_tempo(rows, before))
+            info.update(
+                stage=stage_of(pct), percentage=pct, trend=trend_of(pct, earlier), message=None
+            )
+        result[subject] = info
+    return result
+
+
+def progress_list(
+    profile: MusicianProfile, kind: str, start: date | None = None, end: date | None = None
+) -> list[dict]:
+    """Progress of everything of this kind practised in the range, labelled, A–Z."""
+    from woodshed.stats.services import _labels
+
+    found = progress_for(profile, kind, None, end)
+    if start is not None:
+        found = {
+            k: v for k, v in found.items() if v["last_practised"] and v["last_practised"] >= start
+        }
+    labels = _labels(profile, kind, [str(k) for k in found])
+    items = [info | {"label": labels[str(k)]} for k, info in found.items() if str(k) in labels]
+    items.sort(key=lambda i: i["label"].casefold())
+    return items

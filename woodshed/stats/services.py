@@ -1,0 +1,553 @@
+"""Totals, streaks, consistency, heatmap, time series and breakdowns — read from the rollups.
+
+Everything counts by the stored `practice_date` of each session (the musician's day, fixed
+when it was logged), never by UTC date. The formulas are documented in docs/formulas.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from woodshed.db import db
+from woodshed.journal.models import Tag
+from woodshed.profiles.models import Instrument, MusicianProfile
+from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.stats import rollup
+from woodshed.stats.models import DailyBreakdown, DailyTotal, SkipPeriod
+from woodshed.timeutil import WEEKDAYS, practice_date, week_start_of
+
+#: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
+CONSISTENCY_MULTIPLIER = 0.5 ** (1 / 13)
+#: Moving-average window per bucket (days, weeks, months).
+MOVING_AVERAGE = {"day": 7, "week": 4, "month": 3}
+BREAKDOWNS = ("instrument", "piece", "section", "skill", "tag")
+
+
+@dataclass(frozen=True)
+class Day:
+    practice_date: date
+    minutes: int
+    sessions: int
+
+
+def today(profile: MusicianProfile) -> date:
+    """The musician's practice day now (their zone and rollover hour)."""
+    from woodshed.db import utcnow
+
+    return practice_date(utcnow(), profile.timezone, profile.day_rollover_hour)
+
+
+def week_start_index(profile: MusicianProfile) -> int:
+    return WEEKDAYS.index(profile.week_start) if profile.week_start in WEEKDAYS else 0
+
+
+# --- excused days ------------------------------------------------------------------------
+
+
+def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]:
+    """Days in [start, end] that neither break nor extend a streak.
+
+    Rest weekdays from the profile and the musician's skip/vacation periods. This is the one
+    place that decides it: add new kinds of excused days here (e.g. skipped plan occurrences).
+    """
+    if end < start:
+        return set()
+    rest = {WEEKDAYS.index(code) for code in profile.rest_weekdays or () if code in WEEKDAYS}
+    days: set[date] = set()
+    if rest:
+        day = start
+        while day <= end:
+            if day.weekday() in rest:
+                days.add(day)
+            day += timedelta(days=1)
+    for period_start, period_end in db.session.execute(
+        sa.select(SkipPeriod.start_date, SkipPeriod.end_date).where(
+            SkipPeriod.profile_id == profile.id,
+            SkipPeriod.start_date <= end,
+            SkipPeriod.end_date >= start,
+        )
+    ):
+        day = max(period_start, start)
+        last = min(period_end, end)
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+# --- days ------------------------------------------------------------------------------
+
+
+def days(profile: MusicianProfile) -> list[Day]:
+    """Every practice date of the profile with its minutes and sessions, oldest first
+    (one indexed read of the rollup: at most one row per day)."""
+    rows = db.session.execute(
+        sa.select(DailyTotal.practice_date, DailyTotal.minutes, DailyTotal.sessions)
+        .where(DailyTotal.profile_id == profile.id)
+        .order_by(DailyTotal.practice_date)
+    )
+    return [Day(*row) for row in rows]
+
+
+def in_range(all_days: list[Day], start: date | None, end: date | None) -> list[Day]:
+    return [
+        d
+        for d in all_days
+        if (start is None or d.practice_date >= start) and (end is None or d.practice_date <= end)
+    ]
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+
+def summary(
+    profile: MusicianProfile,
+    start: date | None = None,
+    end: date | None = None,
+    all_days: list[Day] | None = None,
+) -> dict:
+    """The stats summary row of the API (SPEC §5); without a range the totals are all time."""
+    all_days = days(profile) if all_days is None else all_days
+    now = today(profile)
+    chosen = in_range(all_days, start, end)
+    total_minutes = sum(d.minutes for d in chosen)
+    total_sessions = sum(d.sessions for d in chosen)
+    week_first = week_start_of(now, week_start_index(profile))
+
+    def minutes_between(first: date, last: date) -> int:
+        return sum(d.minutes for d in all_days if first <= d.practice_date <= last)
+
+    result = {
+        "total_minutes": total_minutes,
+        "total_sessions": total_sessions,
+        "practice_days": len(chosen),
+        "average_minutes": round(total_minutes / total_sessions, 1) if total_sessions else None,
+        "today_minutes": minutes_between(now, now),
+        "week_minutes": minutes_between(week_first, week_first + timedelta(days=6)),
+        "month_minutes": minutes_between(now.replace(day=1), _month_end(now)),
+        "year_minutes": minutes_between(now.replace(month=1, day=1), now.replace(month=12, day=31)),
+        "current_streak": None,
+        "longest_streak": None,
+        "consistency": None,
+    }
+    if not profile.quiet:
+        result.update(_streak_numbers(profile, all_days, start, end, now))
+    return result
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def period_totals(profile: MusicianProfile, all_days: list[Day] | None = None) -> list[dict]:
+    """Today, this week, month and year, and all time: minutes, sessions, days, average."""
+    all_days = days(profile) if all_days is None else all_days
+    now = today(profile)
+    week_first = week_start_of(now, week_start_index(profile))
+    periods = [
+        ("Today", now, now),
+        ("This week", week_first, week_first + timedelta(days=6)),
+        ("This month", now.replace(day=1), _month_end(now)),
+        ("This year", now.replace(month=1, day=1), now.replace(month=12, day=31)),
+        ("All time", None, None),
+    ]
+    return [{"label": label, **totals_of(in_range(all_days, a, b))} for label, a, b in periods]
+
+
+def totals_of(chosen: list[Day]) -> dict:
+    minutes = sum(d.minutes for d in chosen)
+    sessions = sum(d.sessions for d in chosen)
+    return {
+        "minutes": minutes,
+        "sessions": sessions,
+        "practice_days": len(chosen),
+        "average_minutes": round(minutes / sessions, 1) if sessions else None,
+    }
+
+
+# --- streaks and consistency --------------------------------------------------------------
+
+
+def practised_dates(profile: MusicianProfile, all_days: list[Day]) -> set[date]:
+    """Days that count as practice: at least one session and the daily minimum."""
+    minimum = max(profile.daily_minimum_minutes or 1, 1)
+    return {d.practice_date for d in all_days if d.sessions >= 1 and d.minutes >= minimum}
+
+
+def current_streak(practised: set[date], excused: set[date], now: date) -> int:
+    """Practice days in a row up to today; a day without practice yet doesn't break it."""
+    if not practised:
+        return 0
+    first = min(practised)
+    day = now
+    if day not in practised and day not in excused:
+        day -= timedelta(days=1)
+    count = 0
+    while day >= first:
+        if day in excused:
+            pass
+        elif day in practised:
+            count += 1
+        else:
+            break
+        day -= timedelta(days=1)
+    return count
+
+
+def longest_run(
+    practised: set[date], excused: set[date], start: date, end: date, now: date
+) -> tuple[int, date | None, date | None]:
+    """The longest streak with its days inside [start, end] (and not after today)."""
+    best, best_start, best_end = 0, None, None
+    run, run_start = 0, None
+    day = start
+    last = min(end, now)
+    while day <= last:
+        if day in excused:
+            pass
+        elif day in practised:
+            if run == 0:
+                run_start = day
+            run += 1
+            if run > best:
+                best, best_start, best_end = run, run_start, day
+        elif day != now:
+            run = 0
+        day += timedelta(days=1)
+    return best, best_start, best_end
+
+
+def consistency(practised: set[date], excused: set[date], now: date) -> int:
+    """Habit strength 0–100: exponential smoothing of practised (1) / missed (0) days.
+
+    Each counted day: score = score × m + (1 − m) × practised, m = 0.5^(1/13). Excused days
+    are skipped; today counts only once practised. See docs/formulas.md for an example.
+    """
+    if not practised:
+        return 0
+    score = 0.0
+    m = CONSISTENCY_MULTIPLIER
+    day = min(practised)
+    while day <= now:
+        if day not in excused and (day != now or day in practised):
+            score = score * m + (1 - m) * (1.0 if day in practised else 0.0)
+        day += timedelta(days=1)
+    return round(score * 100)
+
+
+def _streak_numbers(
+    profile: MusicianProfile, all_days: list[Day], start: date | None, end: date | None, now: date
+) -> dict:
+    info = streaks(profile, start, end, all_days=all_days, now=now)
+    return {k: info[k] for k in ("current_streak", "longest_streak", "consistency")}
+
+
+def streaks(
+    profile: MusicianProfile,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    all_days: list[Day] | None = None,
+    now: date | None = None,
+) -> dict:
+    """Current streak and consistency (as of today), longest streak within the range."""
+    all_days = days(profile) if all_days is None else all_days
+    now = today(profile) if now is None else now
+    practised = practised_dates(profile, all_days)
+    if not practised:
+        return {
+            "current_streak": 0,
+            "longest_streak": 0,
+            "longest_start": None,
+            "longest_end": None,
+            "consistency": 0,
+            "practice_days": 0,
+            "excused_days": 0,
+        }
+    first = min(practised)
+    excused = excused_dates(profile, min(first, start or first), max(now, end or now))
+    range_start = first if start is None else start
+    range_end = end or now
+    longest, longest_start, longest_end = longest_run(
+        practised, excused, range_start, range_end, now
+    )
+    return {
+        "current_streak": current_streak(practised, excused, now),
+        "longest_streak": longest,
+        "longest_start": longest_start,
+        "longest_end": longest_end,
+        "consistency": consistency(practised, excused, now),
+        "practice_days": sum(1 for d in practised if range_start <= d <= range_end),
+        "excused_days": sum(1 for d in excused if range_start <= d <= min(range_end, now)),
+    }
+
+
+# --- heatmap and time series ----------------------------------------------------------------
+
+
+def heatmap(profile: MusicianProfile, start: date, end: date) -> list[dict]:
+    """One cell per practice date in [start, end] that has sessions."""
+    rows = db.session.execute(
+        sa.select(DailyTotal.practice_date, DailyTotal.minutes, DailyTotal.sessions)
+        .where(
+            DailyTotal.profile_id == profile.id,
+            DailyTotal.practice_date >= start,
+            DailyTotal.practice_date <= end,
+        )
+        .order_by(DailyTotal.practice_date)
+    )
+    return [{"date": d, "minutes": m, "sessions": n} for d, m, n in rows]
+
+
+def bucket_start(day: date, bucket: str, week_start: int) -> date:
+    if bucket == "week":
+        return week_start_of(day, week_start)
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def next_bucket(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day + timedelta(days=7)
+    if bucket == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+def bucket_starts(start: date, end: date, bucket: str, week_start: int) -> list[date]:
+    first = bucket_start(start, bucket, week_start)
+    result = []
+    while first <= end:
+        result.append(first)
+        first = next_bucket(first, bucket)
+    return result
+
+
+def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "day") -> list[dict]:
+    """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
+    present (zeros included), with a trailing moving average of the minutes."""
+    week_start = week_start_index(profile)
+    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for cell in heatmap(profile, start, end):
+        d = Day(cell["date"], cell["minutes"], cell["sessions"])
+        row = sums[bucket_start(d.practice_date, bucket, week_start)]
+        row[0] += d.minutes
+        row[1] += d.sessions
+        row[2] += 1
+    window = MOVING_AVERAGE[bucket]
+    items, recent = [], []
+    for first in bucket_starts(start, end, bucket, week_start):
+        minutes, sessions, practice_days = sums.get(first, (0, 0, 0))
+        recent = [*recent[-(window - 1) :], minutes] if window > 1 else [minutes]
+        items.append(
+            {
+                "start": first,
+                "minutes": minutes,
+                "sessions": sessions,
+                "practice_days": practice_days,
+                "moving_average": round(sum(recent) / len(recent), 1),
+            }
+        )
+    return items
+
+
+def first_practice_date(profile: MusicianProfile) -> date | None:
+    return db.session.scalar(
+        sa.select(sa.func.min(DailyTotal.practice_date)).where(DailyTotal.profile_id == profile.id)
+    )
+
+
+# --- breakdowns ---------------------------------------------------------------------------
+
+
+def breakdown(
+    profile: MusicianProfile, by: str, start: date | None = None, end: date | None = None
+) -> list[dict]:
+    """Minutes and sessions per instrument, piece, section, skill or tag, most time first.
+
+    Items without minutes share what the session has left (docs/formulas.md); a tag or an
+    instrument gets the whole session. Deleted objects drop out; sessions of a deleted
+    instrument count as "no instrument".
+    """
+    rows = _breakdown_sums(profile, by, start, end)
+    labels = _labels(profile, by, [k for k in rows if k != rollup.NO_INSTRUMENT])
+    merged: dict[str | None, list[int]] = {}
+    for key, values in rows.items():
+        if key in labels:
+            target = key
+        elif by == "instrument":
+            target = None
+        else:
+            continue
+        acc = merged.setdefault(target, [0, 0, 0, 0, 0, 0])
+        for i, v in enumerate(values):
+            acc[i] += v
+    items = []
+    for key, (minutes, sessions, q_sum, q_n, e_sum, e_n) in merged.items():
+        items.append(
+            {
+                "id": uuid.UUID(key) if key else None,
+                "label": labels.get(key, "No instrument") if key else "No instrument",
+                "minutes": minutes,
+                "sessions": sessions,
+                "average_quality": round(q_sum / q_n, 2) if q_n else None,
+                "average_enjoyment": round(e_sum / e_n, 2) if e_n else None,
+            }
+        )
+    items.sort(key=lambda i: (-i["minutes"], -i["sessions"], i["label"].casefold()))
+    return items
+
+
+def _breakdown_sums(
+    profile: MusicianProfile, dimension: str, start: date | None, end: date | None
+) -> dict[str, list[int]]:
+    b = DailyBreakdown
+    stmt = (
+        sa.select(
+            b.key,
+            sa.func.sum(b.minutes),
+            sa.func.sum(b.sessions),
+            sa.func.sum(b.quality_sum),
+            sa.func.sum(b.quality_n),
+            sa.func.sum(b.enjoyment_sum),
+            sa.func.sum(b.enjoyment_n),
+        )
+        .where(b.profile_id == profile.id, b.dimension == dimension)
+        .group_by(b.key)
+    )
+    if start is not None:
+        stmt = stmt.where(b.practice_date >= start)
+    if end is not None:
+        stmt = stmt.where(b.practice_date <= end)
+    return {key: [int(v or 0) for v in values] for key, *values in db.session.execute(stmt)}
+
+
+def _labels(profile: MusicianProfile, by: str, keys: list[str]) -> dict[str, str]:
+    ids = []
+    for key in keys:
+        try:
+            ids.append(uuid.UUID(key))
+        except ValueError:
+            continue
+    if not ids:
+        return {}
+    if by == "section":
+        stmt = (
+            sa.select(Section.id, Piece.title, Section.name)
+            .join(Piece, Piece.id == Section.piece_id)
+            .where(Section.profile_id == profile.id, Section.id.in_(ids))
+        )
+        return {str(i): f"{title} › {name}" for i, title, name in db.session.execute(stmt)}
+    model, column = {
+        "instrument": (Instrument, Instrument.name),
+        "piece": (Piece, Piece.title),
+        "skill": (Skill, Skill.name),
+        "tag": (Tag, Tag.name),
+    }[by]
+    stmt = sa.select(model.id, column).where(model.profile_id == profile.id, model.id.in_(ids))
+    return {str(i): label for i, label in db.session.execute(stmt)}
+
+
+def dimension_sums(
+    profile: MusicianProfile, dimension: str, start: date | None, end: date | None
+) -> dict[str, list[int]]:
+    """Raw sums per key of the hour or length dimension: minutes, sessions, quality and
+    enjoyment sums and counts."""
+    return _breakdown_sums(profile, dimension, start, end)
+
+
+# --- skip and vacation days -------------------------------------------------------------------
+
+
+def skip_periods(profile: MusicianProfile) -> list[SkipPeriod]:
+    return list(
+        db.session.scalars(
+            sa.select(SkipPeriod)
+            .where(SkipPeriod.profile_id == profile.id)
+            .order_by(SkipPeriod.start_date.desc(), SkipPeriod.id)
+        )
+    )
+
+
+def add_skip_period(profile: MusicianProfile, data) -> tuple[SkipPeriod, bool]:
+    """Mark days off; a client-chosen id that exists already returns that period."""
+    if getattr(data, "id", None) is not None:
+        existing = db.session.get(SkipPeriod, data.id)
+        if existing is not None:
+            if existing.profile_id != profile.id:
+                from woodshed.errors import DomainError
+
+                raise DomainError({"id": "This id is already in use."})
+            return existing, False
+    period = SkipPeriod(
+        profile_id=profile.id,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        reason=data.reason,
+    )
+    if getattr(data, "id", None) is not None:
+        period.id = data.id
+    db.session.add(period)
+    db.session.flush()
+    _mark_badges(profile, taken=True)
+    return period, True
+
+
+def update_skip_period(profile: MusicianProfile, period: SkipPeriod, changes: dict) -> SkipPeriod:
+    from woodshed.errors import DomainError
+
+    start = changes.get("start_date", period.start_date)
+    end = changes.get("end_date", period.end_date)
+    if start is None or end is None:
+        raise DomainError({"start_date" if start is None else "end_date": "Enter a date."})
+    if end < start:
+        raise DomainError({"end_date": "The end date is before the start date."})
+    for field in ("start_date", "end_date", "reason"):
+        if field in changes and changes[field] is not None:
+            setattr(period, field, changes[field])
+    db.session.flush()
+    _mark_badges(profile, taken=True)
+    return period
+
+
+def delete_skip_period(profile: MusicianProfile, period: SkipPeriod) -> None:
+    db.session.delete(period)
+    db.session.flush()
+    _mark_badges(profile, taken=True)
+
+
+def _mark_badges(profile: MusicianProfile, taken: bool) -> None:
+    checks = db.session.info.setdefault(rollup.BADGE_CHECK, {})
+    checks[profile.id] = checks.get(profile.id, False) or taken
+
+
+def skip_period_or_404(profile: MusicianProfile, period_id: uuid.UUID) -> SkipPeriod:
+    from woodshed import policy
+
+    return policy.owned_or_404(SkipPeriod, period_id, profile)
+
+
+# --- maintenance ------------------------------------------------------------------------------
+
+
+def rebuild(profile_ids: list[uuid.UUID] | None = None) -> tuple[int, int]:
+    """Recompute the rollups (of some or all profiles); returns (profiles, sessions)."""
+    if profile_ids is None:
+        profile_ids = list(db.session.scalars(sa.select(MusicianProfile.id)))
+    db.session.flush()
+    sessions = rollup.rebuild(db.session.connection(), profile_ids)
+    return len(profile_ids), sessions
+
+
+def progress_for(profile: MusicianProfile, kind: str, ids: list[uuid.UUID]) -> dict:
+    """Progress (stage, percentage, trend) of many pieces, sections or skills at once."""
+    from woodshed.stats import progress
+
+    return progress.progress_for(profile, kind, ids)
