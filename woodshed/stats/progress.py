@@ -239,14 +239,14 @@ def progress_list(
     profile: MusicianProfile, kind: str, start: date | None = None, end: date | None = None
 ) -> list[dict]:
     """Progress of everything of this kind practised in the range, labelled, A–Z."""
-    from woodshed.stats.services import _labels
+    from woodshed.stats.services import labels_for
 
     found = progress_for(profile, kind, None, end)
     if start is not None:
         found = {
             k: v for k, v in found.items() if v["last_practised"] and v["last_practised"] >= start
         }
-    labels = _labels(profile, kind, [str(k) for k in found])
+    labels = labels_for(profile, kind, [str(k) for k in found])
     items = [info | {"label": labels[str(k)]} for k, info in found.items() if str(k) in labels]
     items.sort(key=lambda i: i["label"].casefold())
     return items

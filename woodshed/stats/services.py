@@ -102,6 +102,13 @@ def in_range(all_days: list[Day], start: date | None, end: date | None) -> list[
     ]
 
 
+def in_range_cells(all_days: list[Day], start: date, end: date) -> list[dict]:
+    return [
+        {"date": d.practice_date, "minutes": d.minutes, "sessions": d.sessions}
+        for d in in_range(all_days, start, end)
+    ]
+
+
 # --- totals ---------------------------------------------------------------------------------
 
 
@@ -377,7 +384,7 @@ def breakdown(
     instrument count as "no instrument".
     """
     rows = _breakdown_sums(profile, by, start, end)
-    labels = _labels(profile, by, [k for k in rows if k != rollup.NO_INSTRUMENT])
+    labels = labels_for(profile, by, [k for k in rows if k != rollup.NO_INSTRUMENT])
     merged: dict[str | None, list[int]] = {}
     for key, values in rows.items():
         if key in labels:
@@ -429,7 +436,7 @@ def _breakdown_sums(
     return {key: [int(v or 0) for v in values] for key, *values in db.session.execute(stmt)}
 
 
-def _labels(profile: MusicianProfile, by: str, keys: list[str]) -> dict[str, str]:
+def labels_for(profile: MusicianProfile, by: str, keys: list[str]) -> dict[str, str]:
     ids = []
     for key in keys:
         try:

@@ -1,0 +1,97 @@
+"""The calendar heatmap's geometry: a server-rendered SVG, one square per day.
+
+Columns are weeks (starting on the musician's week start), rows the days of the week.
+Each square links to that day's journal entries; the colour level is explained in the
+legend, and the same numbers are listed in a table for screen readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from woodshed.timeutil import WEEKDAYS, week_start_of
+
+CELL = 12
+GAP = 3
+LEFT = 30  # room for weekday labels
+TOP = 16  # room for month labels
+#: (lowest minutes, label) per colour level 1–4; level 0 is a day without practice.
+LEVELS = ((1, "under 15 min"), (15, "15–29 min"), (30, "30–59 min"), (60, "1 hour or more"))
+WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def level(minutes: int) -> int:
+    result = 0
+    for i, (lowest, _label) in enumerate(LEVELS, start=1):
+        if minutes >= lowest:
+            result = i
+    return result
+
+
+@dataclass(frozen=True)
+class Cell:
+    day: date
+    x: int
+    y: int
+    level: int
+    minutes: int
+    sessions: int
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    start: date
+    end: date
+    cells: list[Cell]
+    months: list[tuple[int, str]]  # (x, label)
+    weekdays: list[tuple[int, str]]  # (y, label)
+    width: int
+    height: int
+    practised: list[Cell]
+
+    @property
+    def legend(self) -> list[tuple[int, str]]:
+        return [(0, "no practice"), *((i + 1, label) for i, (_, label) in enumerate(LEVELS))]
+
+
+def build(cells: list[dict], start: date, end: date, week_start: int) -> Heatmap:
+    """Lay out every day from start to end; `cells` are the days with practice."""
+    by_day = {c["date"]: c for c in cells}
+    first_column = week_start_of(start, week_start)
+    squares, months = [], []
+    day = start
+    last_month = None
+    while day <= end:
+        column = (day - first_column).days // 7
+        row = (day.weekday() - week_start) % 7
+        x = LEFT + column * (CELL + GAP)
+        y = TOP + row * (CELL + GAP)
+        found = by_day.get(day)
+        minutes = found["minutes"] if found else 0
+        sessions = found["sessions"] if found else 0
+        squares.append(Cell(day, x, y, level(minutes) if sessions else 0, minutes, sessions))
+        if day.month != last_month and (row == 0 or day == start):
+            if not months or x - months[-1][0] >= 3 * (CELL + GAP):
+                months.append((x, day.strftime("%b")))
+            last_month = day.month
+        day += timedelta(days=1)
+    columns = (end - first_column).days // 7 + 1
+    weekdays = [
+        (TOP + row * (CELL + GAP) + CELL - 2, WEEKDAY_SHORT[(week_start + row) % 7])
+        for row in (0, 2, 4, 6)
+    ]
+    return Heatmap(
+        start=start,
+        end=end,
+        cells=squares,
+        months=months,
+        weekdays=weekdays,
+        width=LEFT + columns * (CELL + GAP),
+        height=TOP + 7 * (CELL + GAP),
+        practised=[c for c in squares if c.sessions],
+    )
+
+
+def weekday_index(code: str) -> int:
+    return WEEKDAYS.index(code) if code in WEEKDAYS else 0
