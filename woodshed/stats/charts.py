@@ -210,8 +210,14 @@ def ratings_chart(ctx: Context) -> Chart:
     for day in ctx.days:
         row = sums[of(day.practice_date)]
         for i, v in enumerate(
-            (day.mood_sum, day.mood_n, day.quality_sum, day.quality_n)
-            + (day.enjoyment_sum, day.enjoyment_n)
+            (
+                day.mood_sum,
+                day.mood_n,
+                day.quality_sum,
+                day.quality_n,
+                day.enjoyment_sum,
+                day.enjoyment_n,
+            )
         ):
             row[i] += v
     if not any(sum(v[1::2]) for v in sums.values()):
@@ -242,8 +248,7 @@ def prep_chart(ctx: Context) -> Chart:
     for day in ctx.days:
         row = sums[of(day.practice_date)]
         for i, v in enumerate(
-            (day.exam_minutes, day.performance_minutes, day.exam_sessions)
-            + (day.performance_sessions,)
+            (day.exam_minutes, day.performance_minutes, day.exam_sessions, day.performance_sessions)
         ):
             row[i] += v
     if not any(v[2] or v[3] for v in sums.values()):
