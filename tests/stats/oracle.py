@@ -115,7 +115,9 @@ def breakdown(sessions, by: str, start: date | None = None, end: date | None = N
                 counted[tag.id].add(s.id)
         else:
             items = sorted(s.items, key=lambda i: i.position)
-            for item, share in zip(items, shares(s.duration_minutes, [i.minutes for i in items])):
+            for item, share in zip(
+                items, shares(s.duration_minutes, [i.minutes for i in items]), strict=True
+            ):
                 key = getattr(item, f"{by}_id")
                 if key is not None:
                     minutes[key] += share
