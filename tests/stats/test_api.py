@@ -106,7 +106,8 @@ def test_quiet_mode_answers_null_streaks_and_no_badges(alice_api, logged):
     logged.profile.motivation_mode = "quiet"
     db.session.flush()
     summary = alice_api.get("/api/v1/stats/summary").get_json()
-    assert summary["current_streak"] is None and summary["consistency"] is None
+    assert summary["current_streak"] is None
+    assert summary["consistency"] is None
     assert summary["total_minutes"] == 155
     assert set(alice_api.get("/api/v1/stats/streaks").get_json().values()) == {None}
     assert alice_api.get("/api/v1/badges").get_json() == {"items": [], "next_cursor": None}

@@ -31,12 +31,14 @@ def test_the_stats_page_shows_totals_a_linked_heatmap_and_charts_with_tables(ali
     assert '<svg class="heatmap-svg"' in html
     assert 'href="/journal?from=2026-03-09&amp;to=2026-03-09"' in html
     assert "<title>Mon 09 Mar 2026: 30 min in 1 session</title>" in html
-    assert 'data-chart="bar"' in html and "<table data-chart-table>" in html
+    assert 'data-chart="bar"' in html
+    assert "<table data-chart-table>" in html
     assert "/stats/time.csv?from=2026-03-01&amp;to=2026-03-10&amp;bucket=day" in html
     text = page_text(response)
     assert "Current streak 2 days" in text
     assert "1 hour or more" in text  # the legend explains the scale
-    assert "<script>" not in html and " style=" not in html
+    assert "<script>" not in html
+    assert " style=" not in html
 
 
 def test_a_bad_range_keeps_what_was_typed_and_says_what_to_fix(alice_web, practised):
@@ -66,9 +68,12 @@ def test_quiet_mode_hides_streaks_and_badges_on_every_page(alice_web, practised)
     practised.profile.motivation_mode = "quiet"
     db.session.flush()
     stats = page_text(alice_web.get("/stats"))
-    assert "streak" not in stats.lower() and "Badges" not in stats
+    assert "streak" not in stats.lower()
+    assert "Badges" not in stats
     home = page_text(alice_web.get("/"))
-    assert "Your practice" in home and "Streak" not in home and "Consistency" not in home
+    assert "Your practice" in home
+    assert "Streak" not in home
+    assert "Consistency" not in home
     assert "quiet mode" in page_text(alice_web.get("/stats/badges"))
 
 
@@ -77,7 +82,8 @@ def test_the_dashboard_panel_shows_the_week_against_the_goal(alice_web, practise
     db.session.flush()
     response = alice_web.get("/")
     text = page_text(response)
-    assert "This week 30 min" in text and "of your 2 h goal" in text
+    assert "This week 30 min" in text
+    assert "of your 2 h goal" in text
     assert "Streak 2 days" in text
     assert 'href="/stats"' in response.get_data(as_text=True)
 

@@ -27,9 +27,12 @@ def test_fewer_than_three_sessions_say_not_enough_data_yet(alice, frozen_clock):
         log_session(alice.profile, NOW - timedelta(days=day), 30, items=[{"piece_id": piece.id}])
     found = progress_for(alice.profile, "piece", [piece.id, never.id])
     for info in found.values():
-        assert info["percentage"] is None and info["stage"] is None and info["trend"] is None
+        assert info["percentage"] is None
+        assert info["stage"] is None
+        assert info["trend"] is None
         assert info["message"] == "Not enough data yet"
-    assert found[piece.id]["sessions"] == 2 and found[never.id]["sessions"] == 0
+    assert found[piece.id]["sessions"] == 2
+    assert found[never.id]["sessions"] == 0
 
 
 def test_the_percentage_follows_the_documented_formula(alice, frozen_clock):
@@ -53,7 +56,8 @@ def test_the_percentage_follows_the_documented_formula(alice, frozen_clock):
     assert info["percentage"] == expected == 67
     assert info["stage"] == "intermediate"
     assert info["trend"] == "improving"  # nothing was logged four weeks ago
-    assert progress.stage_of(39) == "beginner" and progress.stage_of(75) == "advanced"
+    assert progress.stage_of(39) == "beginner"
+    assert progress.stage_of(75) == "advanced"
 
 
 def test_a_passage_left_alone_declines(alice, frozen_clock):
@@ -95,5 +99,6 @@ def test_progress_of_many_pieces_costs_a_fixed_number_of_queries(alice, frozen_c
         found = progress_for(alice.profile, "piece", [p.id for p in pieces])
     finally:
         sa.event.remove(engine, "before_cursor_execute", counter)
-    assert len(found) == 12 and all(i["percentage"] is not None for i in found.values())
+    assert len(found) == 12
+    assert all(i["percentage"] is not None for i in found.values())
     assert count <= 2
