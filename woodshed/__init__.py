@@ -43,12 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from woodshed import models, ratelimit, security  # noqa: F401  (models: complete metadata)
+    from woodshed import metrics, models, ratelimit, security  # noqa: F401  (models: metadata)
     from woodshed.db import SAFE_METHODS
     from woodshed.errors import register_error_handlers
     from woodshed.extensions import csrf, db, login_manager
 
     db.init_app(app)
+    metrics.init_app(app)  # before commit_request: its timing includes the commit
     csrf.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)

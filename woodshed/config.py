@@ -108,6 +108,11 @@ SETTINGS: list[Setting] = [
     Setting("REGISTRATION_OPEN", "true", "`false` lets only the admin create accounts."),
     Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
+    Setting(
+        "BENCH_METRICS",
+        "false",
+        "`true` adds an `X-Query-Count` header (SQL statements per request) for `make bench`.",
+    ),
 ]
 
 
@@ -153,6 +158,7 @@ def load_config(instance_path: Path) -> dict:
         "REGISTRATION_OPEN": env_bool("REGISTRATION_OPEN", True),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        "BENCH_METRICS": env_bool("BENCH_METRICS", False),
         "SESSION_COOKIE_NAME": "woodshed_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

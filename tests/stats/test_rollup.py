@@ -162,3 +162,27 @@ def test_the_incremental_rollup_equals_a_fresh_aggregation(app, frozen_clock, da
     frozen_clock(NOW)
     profile, _today = build_journal(data)
     assert_matches_rebuild(profile)
+
+
+def test_the_rebuild_command_repairs_damaged_rollups(app, alice, frozen_clock):
+    frozen_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    log_session(alice.profile, datetime(2026, 3, 9, 17, 0, tzinfo=UTC), 25)
+    db.session.execute(sa.update(DailyTotal).values(minutes=999))
+    result = app.test_cli_runner().invoke(
+        args=["stats", "rebuild", "--profile", str(alice.profile.id)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "from 1 sessions" in result.output
+    assert totals(alice.profile) == [(datetime(2026, 3, 9).date(), 25, 1)]
+    bad = app.test_cli_runner().invoke(args=["stats", "rebuild", "--profile", "nope"])
+    assert bad.exit_code != 0
+
+
+def test_responses_carry_server_timing_and_query_counts_only_when_asked(make_app, alice):
+    plain = make_app().test_client()
+    response = plain.get("/healthz")
+    assert response.headers["Server-Timing"].startswith("app;dur=")
+    assert "X-Query-Count" not in response.headers
+    counted = make_app(BENCH_METRICS=True).test_client()
+    counted.sign_in(alice)
+    assert int(counted.get("/stats").headers["X-Query-Count"]) > 0

@@ -6,12 +6,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Keep the rollups current on every database session and add the dashboard panel."""
+    """Keep the rollups current on every database session; add the panel and the command."""
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.stats import rollup
+    from woodshed.stats.cli import stats_group
     from woodshed.stats.views import dashboard_panel
 
     rollup.register()
+    app.cli.add_command(stats_group)
     register_panel(
         app, Panel(name="stats", template="stats/_panel.html", context=dashboard_panel, order=15)
     )
