@@ -46,6 +46,27 @@ class Chart:
     def drawn(self) -> bool:
         return self.kind != "table" and bool(self.rows)
 
+    @property
+    def cells(self) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """Rows ready for the table: (row header, [(text, data-value or None for text)])."""
+        return [(display(row[0]), [_cell(v) for v in row[1:]]) for row in self.rows]
+
+
+def display(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, date):
+        return f"{value:%d %b %Y}"
+    return str(value)
+
+
+def _cell(value) -> tuple[str, str | None]:
+    if value is None:
+        return "–", ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value), str(value)
+    return display(value), None
+
 
 @dataclass
 class Context:

@@ -7,8 +7,11 @@ legend, and the same numbers are listed in a table for screen readers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from markupsafe import Markup, escape
 
 from woodshed.timeutil import WEEKDAYS, week_start_of
 
@@ -37,6 +40,8 @@ class Cell:
     level: int
     minutes: int
     sessions: int
+    label: str
+    href: str | None
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,18 @@ class Heatmap:
         return [(0, "no practice"), *((i + 1, label) for i, (_, label) in enumerate(LEVELS))]
 
 
-def build(cells: list[dict], start: date, end: date, week_start: int) -> Heatmap:
+def describe(day: date, minutes: int, sessions: int) -> str:
+    from woodshed.templating import minutes as as_time
+
+    if not sessions:
+        return f"{day:%a %d %b %Y}: no practice"
+    noun = "session" if sessions == 1 else "sessions"
+    return f"{day:%a %d %b %Y}: {as_time(minutes)} in {sessions} {noun}"
+
+
+def build(
+    cells: list[dict], start: date, end: date, week_start: int, link: Callable[[date], str]
+) -> Heatmap:
     """Lay out every day from start to end; `cells` are the days with practice."""
     by_day = {c["date"]: c for c in cells}
     first_column = week_start_of(start, week_start)
@@ -70,7 +86,18 @@ def build(cells: list[dict], start: date, end: date, week_start: int) -> Heatmap
         found = by_day.get(day)
         minutes = found["minutes"] if found else 0
         sessions = found["sessions"] if found else 0
-        squares.append(Cell(day, x, y, level(minutes) if sessions else 0, minutes, sessions))
+        squares.append(
+            Cell(
+                day,
+                x,
+                y,
+                level(minutes) if sessions else 0,
+                minutes,
+                sessions,
+                describe(day, minutes, sessions),
+                link(day) if sessions else None,
+            )
+        )
         if day.month != last_month and (row == 0 or day == start):
             if not months or x - months[-1][0] >= 3 * (CELL + GAP):
                 months.append((x, day.strftime("%b")))
@@ -95,3 +122,34 @@ def build(cells: list[dict], start: date, end: date, week_start: int) -> Heatmap
 
 def weekday_index(code: str) -> int:
     return WEEKDAYS.index(code) if code in WEEKDAYS else 0
+
+
+def svg(grid: Heatmap, caption: str) -> Markup:
+    """The heatmap as SVG markup (built here rather than in Jinja: it has ~370 squares)."""
+    parts = [
+        f'<svg class="heatmap-svg" viewBox="0 0 {grid.width} {grid.height}" '
+        f'width="{grid.width}" height="{grid.height}" role="group" aria-label="{escape(caption)}">'
+    ]
+    parts += [
+        f'<text class="heat-label" x="{x}" y="10" aria-hidden="true">{label}</text>'
+        for x, label in grid.months
+    ]
+    parts += [
+        f'<text class="heat-label" x="0" y="{y}" aria-hidden="true">{label}</text>'
+        for y, label in grid.weekdays
+    ]
+    for c in grid.cells:
+        label = escape(c.label)
+        rect = (
+            f'<rect class="heat heat-{c.level}" x="{c.x}" y="{c.y}" width="{CELL}" '
+            f'height="{CELL}" rx="2"'
+        )
+        if c.href:
+            parts.append(
+                f'<a href="{escape(c.href)}" aria-label="{label}">{rect}>'
+                f"<title>{label}</title></rect></a>"
+            )
+        else:
+            parts.append(f'{rect} aria-hidden="true"><title>{label}</title></rect>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (only numbers, escaped text and our own labels)

@@ -130,40 +130,73 @@ def _points(
 
 
 def _details(
-    profile: MusicianProfile, kind: str, ids: list[uuid.UUID], start: date, end: date
+    profile: MusicianProfile, kind: str, ids: list[uuid.UUID], before: date, as_of: date
 ) -> dict[uuid.UUID, list]:
-    """Per subject, newest first: (date, quality, confidence, tempo ratio) of its items."""
+    """Per subject, newest first: (date, quality, confidence, tempo ratio) of the few items
+    the formula reads — the last rated ones and the last with a tempo, both as of `as_of`
+    and as of `before` — so the rows returned do not grow with the journal."""
     column = {"piece": SessionItem.piece_id, "section": SessionItem.section_id}.get(
         kind, SessionItem.skill_id
     )
     section = aliased(Section)
     piece = aliased(Piece)
+    ps = PracticeSession
     target = sa.func.coalesce(
         SessionItem.target_tempo_bpm, section.target_tempo_bpm, piece.target_tempo_bpm
     )
-    stmt = (
+    rated = sa.or_(ps.quality.is_not(None), ps.confidence.is_not(None))
+    timed = sa.and_(SessionItem.tempo_bpm.is_not(None), target.is_not(None))
+    early = ps.practice_date <= before
+    order = (ps.started_at.desc(), SessionItem.position.desc(), SessionItem.id.desc())
+    inner = (
         sa.select(
-            column,
-            PracticeSession.practice_date,
-            PracticeSession.started_at,
-            PracticeSession.quality,
-            PracticeSession.confidence,
+            column.label("subject"),
+            ps.practice_date,
+            ps.started_at,
+            SessionItem.position,
+            ps.quality,
+            ps.confidence,
             SessionItem.tempo_bpm,
-            target,
+            target.label("target"),
+            sa.case((rated, 1), else_=0).label("rated"),
+            sa.case((timed, 1), else_=0).label("timed"),
+            sa.func.row_number()
+            .over(partition_by=(column, rated, early), order_by=order)
+            .label("rank_rated"),
+            sa.func.row_number()
+            .over(partition_by=(column, timed, early), order_by=order)
+            .label("rank_timed"),
         )
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
+        .join(ps, ps.id == SessionItem.session_id)
         .outerjoin(section, section.id == SessionItem.section_id)
         .outerjoin(piece, piece.id == SessionItem.piece_id)
         .where(
-            PracticeSession.profile_id == profile.id,
+            ps.profile_id == profile.id,
             column.in_(ids),
-            PracticeSession.practice_date >= start,
-            PracticeSession.practice_date <= end,
+            ps.practice_date >= before - timedelta(days=DETAIL_WINDOW),
+            ps.practice_date <= as_of,
         )
-        .order_by(PracticeSession.started_at.desc(), SessionItem.position.desc())
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            inner.c.subject,
+            inner.c.practice_date,
+            inner.c.quality,
+            inner.c.confidence,
+            inner.c.tempo_bpm,
+            inner.c.target,
+        )
+        .where(
+            sa.or_(
+                sa.and_(inner.c.rated == 1, inner.c.rank_rated <= RATED_SESSIONS),
+                sa.and_(inner.c.timed == 1, inner.c.rank_timed == 1),
+            )
+        )
+        .order_by(inner.c.started_at.desc(), inner.c.position.desc())
     )
     found: dict[uuid.UUID, list] = defaultdict(list)
-    for subject, day, _started, quality, confidence, tempo, goal in db.session.execute(stmt):
+    for subject, day, quality, confidence, tempo, goal in db.session.execute(stmt):
         ratio = tempo / goal if tempo and goal else None
         found[subject].append((day, quality, confidence, ratio))
     return found
@@ -205,7 +238,7 @@ def progress_for(
             profile,
             kind,
             [uuid.UUID(k) for k, (p, _) in points.items() if p.sessions >= MIN_SESSIONS],
-            before - timedelta(days=DETAIL_WINDOW),
+            before,
             as_of,
         )
         if points

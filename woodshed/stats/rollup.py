@@ -216,8 +216,23 @@ def _add_sessions(conn: sa.Connection, result: Contributions, stmt: sa.Select) -
         result.add_session(s, items[s.id], tags[s.id])
 
 
-def apply(conn: sa.Connection, delta: Contributions) -> None:
-    """Add a delta to the rollup tables and drop rows that no longer count any session."""
+def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> None:
+    """Add a delta to the rollup tables and drop rows that no longer count any session.
+
+    `fresh` means the profiles' rows were just deleted (a rebuild): plain inserts then.
+    """
+    if fresh:
+        _insert_fresh(
+            conn, DailyTotal.__table__, ("profile_id", "practice_date"), TOTAL_FIELDS, delta.totals
+        )
+        _insert_fresh(
+            conn,
+            DailyBreakdown.__table__,
+            ("profile_id", "practice_date", "dimension", "key"),
+            BREAKDOWN_FIELDS,
+            delta.breakdowns,
+        )
+        return
     _upsert(
         conn,
         DailyTotal.__table__,
@@ -232,6 +247,16 @@ def apply(conn: sa.Connection, delta: Contributions) -> None:
         BREAKDOWN_FIELDS,
         {k: v for k, v in delta.breakdowns.items() if any(v)},
     )
+
+
+def _insert_fresh(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+    params = [
+        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
+        for key, values in rows.items()
+        if values[1] > 0
+    ]
+    for start in range(0, len(params), 5000):
+        conn.execute(table.insert(), params[start : start + 5000])
 
 
 def _insert_for(conn: sa.Connection):
@@ -289,7 +314,7 @@ def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
             _add_sessions(conn, whole, sa.select(*SESSION_COLUMNS).where(_S.c.id.in_(ids)))
             count += len(ids)
             last_id = ids[-1]
-        apply(conn, whole)
+        apply(conn, whole, fresh=True)
     return count
 
 

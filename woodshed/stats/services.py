@@ -57,14 +57,12 @@ def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]
     """
     if end < start:
         return set()
-    rest = {WEEKDAYS.index(code) for code in profile.rest_weekdays or () if code in WEEKDAYS}
-    days: set[date] = set()
-    if rest:
-        day = start
-        while day <= end:
-            if day.weekday() in rest:
-                days.add(day)
-            day += timedelta(days=1)
+    first, last = start.toordinal(), end.toordinal()
+    days: set[int] = set()
+    for code in profile.rest_weekdays or ():
+        if code in WEEKDAYS:
+            offset = (WEEKDAYS.index(code) - start.weekday()) % 7
+            days.update(range(first + offset, last + 1, 7))
     for period_start, period_end in db.session.execute(
         sa.select(SkipPeriod.start_date, SkipPeriod.end_date).where(
             SkipPeriod.profile_id == profile.id,
@@ -72,12 +70,10 @@ def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]
             SkipPeriod.end_date >= start,
         )
     ):
-        day = max(period_start, start)
-        last = min(period_end, end)
-        while day <= last:
-            days.add(day)
-            day += timedelta(days=1)
-    return days
+        days.update(
+            range(max(period_start.toordinal(), first), min(period_end.toordinal(), last) + 1)
+        )
+    return {date.fromordinal(d) for d in days}
 
 
 # --- days ------------------------------------------------------------------------------
@@ -191,19 +187,21 @@ def current_streak(practised: set[date], excused: set[date], now: date) -> int:
     """Practice days in a row up to today; a day without practice yet doesn't break it."""
     if not practised:
         return 0
-    first = min(practised)
-    day = now
-    if day not in practised and day not in excused:
-        day -= timedelta(days=1)
+    done = {d.toordinal() for d in practised}
+    off = {d.toordinal() for d in excused}
+    first = min(done)
+    day = now.toordinal()
+    if day not in done and day not in off:
+        day -= 1
     count = 0
     while day >= first:
-        if day in excused:
+        if day in off:
             pass
-        elif day in practised:
+        elif day in done:
             count += 1
         else:
             break
-        day -= timedelta(days=1)
+        day -= 1
     return count
 
 
@@ -211,23 +209,25 @@ def longest_run(
     practised: set[date], excused: set[date], start: date, end: date, now: date
 ) -> tuple[int, date | None, date | None]:
     """The longest streak with its days inside [start, end] (and not after today)."""
-    best, best_start, best_end = 0, None, None
-    run, run_start = 0, None
-    day = start
-    last = min(end, now)
-    while day <= last:
-        if day in excused:
-            pass
-        elif day in practised:
+    done = {d.toordinal() for d in practised}
+    off = {d.toordinal() for d in excused}
+    today = now.toordinal()
+    best, best_start, best_end = 0, 0, 0
+    run, run_start = 0, 0
+    for day in range(start.toordinal(), min(end, now).toordinal() + 1):
+        if day in off:
+            continue
+        if day in done:
             if run == 0:
                 run_start = day
             run += 1
             if run > best:
                 best, best_start, best_end = run, run_start, day
-        elif day != now:
+        elif day != today:
             run = 0
-        day += timedelta(days=1)
-    return best, best_start, best_end
+    if not best:
+        return 0, None, None
+    return best, date.fromordinal(best_start), date.fromordinal(best_end)
 
 
 def consistency(practised: set[date], excused: set[date], now: date) -> int:
@@ -238,13 +238,19 @@ def consistency(practised: set[date], excused: set[date], now: date) -> int:
     """
     if not practised:
         return 0
-    score = 0.0
+    done = {d.toordinal() for d in practised}
+    off = {d.toordinal() for d in excused}
+    today = now.toordinal()
     m = CONSISTENCY_MULTIPLIER
-    day = min(practised)
-    while day <= now:
-        if day not in excused and (day != now or day in practised):
-            score = score * m + (1 - m) * (1.0 if day in practised else 0.0)
-        day += timedelta(days=1)
+    gain = 1 - m
+    score = 0.0
+    for day in range(min(done), today + 1):
+        if day in off:
+            continue
+        if day in done:
+            score = score * m + gain
+        elif day != today:
+            score *= m
     return round(score * 100)
 
 

@@ -34,11 +34,14 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 PANEL_WEEKS = 20
 
 
-def journal_link(day: date) -> str:
-    """The journal list filtered to one practice date."""
-    if "journal.index" in current_app.view_functions:
-        return url_for("journal.index", **{"from": day.isoformat(), "to": day.isoformat()})
-    return f"/journal?from={day.isoformat()}&to={day.isoformat()}"
+def journal_links():
+    """A function giving the journal list filtered to one practice date (URL built once)."""
+    base = url_for("journal.index") if "journal.index" in current_app.view_functions else "/journal"
+
+    def link(day: date) -> str:
+        return f"{base}?from={day.isoformat()}&to={day.isoformat()}"
+
+    return link
 
 
 def _page_range(profile: MusicianProfile) -> tuple[date, date, str, dict, dict]:
@@ -89,6 +92,7 @@ def index():
         heat_start,
         end,
         services.week_start_index(profile),
+        journal_links(),
     )
     page = render_template(
         "stats/index.html",
@@ -103,7 +107,6 @@ def index():
         range_totals=services.totals_of(services.in_range(all_days, start, end)),
         streaks=None if profile.quiet else services.streaks(profile, start, end, all_days=all_days),
         grid=grid,
-        journal_link=journal_link,
         charts=charts.build_all(ctx),
         progress=[
             charts.progress_rows(profile, k, start, end) for k in ("piece", "section", "skill")
@@ -213,12 +216,13 @@ def dashboard_panel(profile: MusicianProfile) -> dict | None:
     week_start = services.week_start_index(profile)
     summary = services.summary(profile, all_days=all_days)
     start = now - timedelta(weeks=PANEL_WEEKS)
-    grid = heatmap.build(services.in_range_cells(all_days, start, now), start, now, week_start)
+    grid = heatmap.build(
+        services.in_range_cells(all_days, start, now), start, now, week_start, journal_links()
+    )
     return {
         "summary": summary,
         "goal": profile.weekly_goal_minutes,
         "grid": grid,
-        "journal_link": journal_link,
         "quiet": profile.quiet,
         "has_practice": bool(all_days),
     }
