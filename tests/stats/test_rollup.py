@@ -186,3 +186,15 @@ def test_responses_carry_server_timing_and_query_counts_only_when_asked(make_app
     counted = make_app(BENCH_METRICS=True).test_client()
     counted.sign_in(alice)
     assert int(counted.get("/stats").headers["X-Query-Count"]) > 0
+
+
+def test_an_item_added_by_id_alone_is_counted(alice, frozen_clock):
+    from woodshed.journal.models import SessionItem
+
+    frozen_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    piece, _section = _piece_with_section(alice.profile)
+    s = log_session(alice.profile, datetime(2026, 3, 9, 17, 0, tzinfo=UTC), 30)
+    db.session.add(SessionItem(session_id=s.id, piece_id=piece.id, minutes=12))
+    db.session.flush()
+    assert breakdown(alice.profile, "piece") == {"Etude": (12, 1)}
+    assert_matches_rebuild(alice.profile)

@@ -366,6 +366,9 @@ def _scan(session: Session) -> tuple[set, set, dict]:
             touched.add(obj.session.id)
             if inspect(obj.session).has_identity:
                 stored.add(obj.session.id)
+        elif isinstance(obj, SessionItem) and obj.session_id is not None:
+            touched.add(obj.session_id)
+            stored.add(obj.session_id)
     for obj in (*session.dirty, *session.deleted):
         deleted = obj in session.deleted
         if isinstance(obj, PracticeSession):
