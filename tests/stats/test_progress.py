@@ -101,4 +101,19 @@ def test_progress_of_many_pieces_costs_a_fixed_number_of_queries(alice, frozen_c
         sa.event.remove(engine, "before_cursor_execute", counter)
     assert len(found) == 12
     assert all(i["percentage"] is not None for i in found.values())
-    assert count <= 2
+    assert count <= 4  # monthly and daily rollup, the detail rows, maybe exact last dates
+
+
+def test_the_last_practice_date_is_exact_even_months_ago(alice, frozen_clock):
+    frozen_clock(NOW)
+    (piece, other) = _pieces(alice.profile, 2)
+    for day in (130, 120, 101):
+        log_session(alice.profile, NOW - timedelta(days=day), 30, items=[{"piece_id": piece.id}])
+    for day in (400, 3):
+        log_session(alice.profile, NOW - timedelta(days=day), 30, items=[{"piece_id": other.id}])
+    found = progress_for(alice.profile, "piece", [piece.id, other.id])
+    assert found[piece.id]["last_practised"] == (NOW - timedelta(days=101)).date()
+    assert found[piece.id]["minutes"] == 90
+    assert found[piece.id]["trend"] == "steady"  # recency was already 0 four weeks ago
+    assert found[other.id]["last_practised"] == (NOW - timedelta(days=3)).date()
+    assert found[other.id]["percentage"] is None

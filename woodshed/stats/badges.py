@@ -23,7 +23,7 @@ from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, PieceStatusChange, Section
-from woodshed.stats.models import DailyBreakdown, DailyTotal, EarnedBadge
+from woodshed.stats.models import DailyTotal, EarnedBadge, MonthlyBreakdown
 
 BADGES_URL = "/stats/badges"
 
@@ -142,7 +142,7 @@ class Facts:
 
     @cached_property
     def piece_sessions(self) -> int:
-        b = DailyBreakdown
+        b = MonthlyBreakdown
         counts = db.session.execute(
             sa.select(b.key, sa.func.sum(b.sessions).label("n"))
             .where(b.profile_id == self.profile.id, b.dimension == "piece")

@@ -60,11 +60,37 @@ class DailyBreakdown(Base):
         sa.Index(
             "ix_daily_breakdowns_profile_dimension_date", "profile_id", "dimension", "practice_date"
         ),
+        # "When was this piece last practised?" reads backwards along one key.
+        sa.Index(
+            "ix_daily_breakdowns_profile_dimension_key_date",
+            "profile_id",
+            "dimension",
+            "key",
+            "practice_date",
+        ),
     )
 
     profile_id: Mapped[uuid.UUID] = _profile_fk()
     practice_date: Mapped[date] = mapped_column(primary_key=True)
     dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    minutes: Mapped[int] = mapped_column(default=0)
+    sessions: Mapped[int] = mapped_column(default=0)
+    quality_sum: Mapped[int] = mapped_column(default=0)
+    quality_n: Mapped[int] = mapped_column(default=0)
+    enjoyment_sum: Mapped[int] = mapped_column(default=0)
+    enjoyment_n: Mapped[int] = mapped_column(default=0)
+
+
+class MonthlyBreakdown(Base):
+    """The same sums as `DailyBreakdown`, per calendar month of practice dates, so a range
+    of months or all time reads a dozen rows per object instead of one per day."""
+
+    __tablename__ = "monthly_breakdowns"
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     minutes: Mapped[int] = mapped_column(default=0)
     sessions: Mapped[int] = mapped_column(default=0)

@@ -25,7 +25,7 @@ from woodshed.db import db
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section
-from woodshed.stats.models import DailyBreakdown
+from woodshed.stats.models import DailyBreakdown, MonthlyBreakdown
 
 MIN_SESSIONS = 3
 NOT_ENOUGH = "Not enough data yet"
@@ -93,40 +93,98 @@ def trend_of(now: int, before: int | None) -> str:
 def _points(
     profile: MusicianProfile, kind: str, keys: list[str] | None, as_of: date, before: date
 ) -> dict[str, tuple[Point, Point]]:
-    b = DailyBreakdown
-    d = b.practice_date
+    """What is known about each subject as of `as_of` and as of `before`.
 
-    def upto(limit, column):
-        return sa.func.sum(sa.case((d <= limit, column), else_=0))
-
-    def recent(limit):
-        window_start = limit - timedelta(days=FREQUENCY_WINDOW - 1)
-        return sa.func.sum(sa.case((sa.and_(d >= window_start, d <= limit), 1), else_=0))
-
-    stmt = (
-        sa.select(
-            b.key,
-            upto(as_of, b.minutes),
-            upto(as_of, b.sessions),
-            sa.func.max(sa.case((d <= as_of, d))),
-            recent(as_of),
-            upto(before, b.minutes),
-            upto(before, b.sessions),
-            sa.func.max(sa.case((d <= before, d))),
-            recent(before),
-        )
-        .where(b.profile_id == profile.id, b.dimension == kind, d <= as_of)
-        .group_by(b.key)
+    Whole months come from the monthly rollup and the last weeks from the daily one, so
+    the rows read stay bounded however long and busy the journal is.
+    """
+    m, b = MonthlyBreakdown, DailyBreakdown
+    as_of_month, before_month = as_of.replace(day=1), before.replace(day=1)
+    window_start = min(before_month, before - timedelta(days=FREQUENCY_WINDOW - 1))
+    monthly = sa.select(m.key, m.month, m.minutes, m.sessions).where(
+        m.profile_id == profile.id, m.dimension == kind, m.month < as_of_month
+    )
+    daily = sa.select(b.key, b.practice_date, b.minutes, b.sessions).where(
+        b.profile_id == profile.id,
+        b.dimension == kind,
+        b.practice_date >= window_start,
+        b.practice_date <= as_of,
     )
     if keys is not None:
-        stmt = stmt.where(b.key.in_(keys))
-    result = {}
-    for key, m1, s1, l1, r1, m2, s2, l2, r2 in db.session.execute(stmt):
-        result[key] = (
-            Point(int(m1 or 0), int(s1 or 0), l1, int(r1 or 0)),
-            Point(int(m2 or 0), int(s2 or 0), l2, int(r2 or 0)),
-        )
+        monthly = monthly.where(m.key.in_(keys))
+        daily = daily.where(b.key.in_(keys))
+    months: dict[str, list] = defaultdict(list)
+    for key, month, minutes, sessions in db.session.execute(monthly):
+        months[key].append((month, minutes, sessions))
+    days: dict[str, list] = defaultdict(list)
+    for key, day, minutes, sessions in db.session.execute(daily):
+        days[key].append((day, minutes, sessions))
+
+    def point(key: str, limit: date) -> tuple[Point, date | None]:
+        first_of_month = limit.replace(day=1)
+        p = Point()
+        latest_month = None
+        for month, minutes, sessions in months.get(key, ()):
+            if month < first_of_month:
+                p.minutes += minutes
+                p.sessions += sessions
+                latest_month = max(latest_month or month, month)
+        recent_from = limit - timedelta(days=FREQUENCY_WINDOW - 1)
+        for day, minutes, sessions in days.get(key, ()):
+            if first_of_month <= day <= limit:
+                p.minutes += minutes
+                p.sessions += sessions
+            if recent_from <= day <= limit:
+                p.days_recent += 1
+            if day <= limit:
+                p.last = max(p.last or day, day)
+        return p, (latest_month if p.last is None else None)
+
+    result, missing = {}, {}
+    for key in set(months) | set(days):
+        now, month_now = point(key, as_of)
+        then, month_then = point(key, before)
+        result[key] = (now, then)
+        for which, month in ((0, month_now), (1, month_then)):
+            if month is not None:
+                missing[(key, which)] = month
+    if missing:
+        _last_days(profile, kind, result, missing)
     return result
+
+
+def _last_days(profile: MusicianProfile, kind: str, result: dict, missing: dict) -> None:
+    """The exact last practice date, for subjects last practised before the daily window
+    (one read of at most a month of days each)."""
+    b = DailyBreakdown
+    wanted = {(key, month) for (key, _), month in missing.items()}
+    stmt = (
+        sa.select(b.key, sa.func.max(b.practice_date))
+        .where(
+            b.profile_id == profile.id,
+            b.dimension == kind,
+            sa.or_(
+                *(
+                    sa.and_(
+                        b.key == key,
+                        b.practice_date >= month,
+                        b.practice_date
+                        < (month.replace(day=28) + timedelta(days=4)).replace(day=1),
+                    )
+                    for key, month in wanted
+                )
+            ),
+        )
+        .group_by(b.key, sa.func.substr(sa.cast(b.practice_date, sa.String), 1, 7))
+    )
+    found: dict[tuple[str, date], date] = {}
+    for key, last in db.session.execute(stmt):
+        if isinstance(last, str):
+            last = date.fromisoformat(last)
+        found[(key, last.replace(day=1))] = last
+    for (key, which), month in missing.items():
+        if (key, month) in found:
+            result[key][which].last = found[(key, month)]
 
 
 def _details(

@@ -28,7 +28,7 @@ from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
 from woodshed.profiles.models import Instrument
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats.models import DailyBreakdown, DailyTotal
+from woodshed.stats.models import DailyBreakdown, DailyTotal, MonthlyBreakdown
 
 TOTAL_FIELDS = (
     "minutes",
@@ -65,6 +65,7 @@ LENGTH_BUCKETS = (
     (90, "90+"),
 )
 CHUNK = 500
+MONTHLY_KEY = ("profile_id", "dimension", "month", "key")
 
 TotalKey = tuple[uuid.UUID, date]
 BreakdownKey = tuple[uuid.UUID, date, str, str]
@@ -107,6 +108,8 @@ class Contributions:
         self.breakdowns: dict[BreakdownKey, list[int]] = defaultdict(
             lambda: [0] * len(BREAKDOWN_FIELDS)
         )
+        # (profile id, dimension, first day of the month, key) → the month's sums.
+        self.monthly: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
 
     def subtract(self, other: Contributions) -> None:
         for key, values in other.totals.items():
@@ -115,6 +118,10 @@ class Contributions:
                 row[i] -= v
         for key, values in other.breakdowns.items():
             row = self.breakdowns[key]
+            for i, v in enumerate(values):
+                row[i] -= v
+        for key, values in other.monthly.items():
+            row = self.monthly[key]
             for i, v in enumerate(values):
                 row[i] -= v
 
@@ -154,14 +161,18 @@ class Contributions:
             ):
                 if obj_id is not None:
                     per_key[(dimension, str(obj_id))] += minutes
+        month = s.practice_date.replace(day=1)
         for (dimension, key), minutes in per_key.items():
-            row = self.breakdowns[(s.profile_id, s.practice_date, dimension, key)]
-            row[0] += minutes
-            row[1] += 1
-            for j, (rating, _) in enumerate(ratings):
-                if rating is not None:
-                    row[2 + 2 * j] += rating
-                    row[3 + 2 * j] += 1
+            for row in (
+                self.breakdowns[(s.profile_id, s.practice_date, dimension, key)],
+                self.monthly[(s.profile_id, dimension, month, key)],
+            ):
+                row[0] += minutes
+                row[1] += 1
+                for j, (rating, _) in enumerate(ratings):
+                    if rating is not None:
+                        row[2 + 2 * j] += rating
+                        row[3 + 2 * j] += 1
 
 
 _S = PracticeSession.__table__
@@ -232,6 +243,9 @@ def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> Non
             BREAKDOWN_FIELDS,
             delta.breakdowns,
         )
+        _insert_fresh(
+            conn, MonthlyBreakdown.__table__, MONTHLY_KEY, BREAKDOWN_FIELDS, delta.monthly
+        )
         return
     _upsert(
         conn,
@@ -246,6 +260,13 @@ def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> Non
         ("profile_id", "practice_date", "dimension", "key"),
         BREAKDOWN_FIELDS,
         {k: v for k, v in delta.breakdowns.items() if any(v)},
+    )
+    _upsert(
+        conn,
+        MonthlyBreakdown.__table__,
+        MONTHLY_KEY,
+        BREAKDOWN_FIELDS,
+        {k: v for k, v in delta.monthly.items() if any(v)},
     )
 
 
@@ -283,12 +304,13 @@ def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -
     for start in range(0, len(params), CHUNK):
         conn.execute(stmt.values(params[start : start + CHUNK]))
     if any(values[1] < 0 for values in rows.values()):
+        date_column = "month" if "month" in key_cols else "practice_date"
         profiles = {key[0] for key in rows}
-        dates = {key[1] for key in rows}
+        dates = {key[key_cols.index(date_column)] for key in rows}
         conn.execute(
             sa.delete(table).where(
                 table.c.profile_id.in_(profiles),
-                table.c.practice_date.in_(dates),
+                table.c[date_column].in_(dates),
                 table.c.sessions <= 0,
             )
         )
@@ -299,9 +321,8 @@ def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
     count = 0
     for profile_id in profile_ids:
         conn.execute(sa.delete(DailyTotal.__table__).where(DailyTotal.profile_id == profile_id))
-        conn.execute(
-            sa.delete(DailyBreakdown.__table__).where(DailyBreakdown.profile_id == profile_id)
-        )
+        for table in (DailyBreakdown.__table__, MonthlyBreakdown.__table__):
+            conn.execute(sa.delete(table).where(table.c.profile_id == profile_id))
         whole = Contributions()
         last_id = None
         while True:

@@ -18,7 +18,7 @@ from woodshed.journal.models import Tag
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.stats import rollup
-from woodshed.stats.models import DailyBreakdown, DailyTotal, SkipPeriod
+from woodshed.stats.models import DailyBreakdown, DailyTotal, MonthlyBreakdown, SkipPeriod
 from woodshed.timeutil import WEEKDAYS, practice_date, week_start_of
 
 #: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
@@ -421,25 +421,51 @@ def breakdown(
 def _breakdown_sums(
     profile: MusicianProfile, dimension: str, start: date | None, end: date | None
 ) -> dict[str, list[int]]:
-    b = DailyBreakdown
-    stmt = (
-        sa.select(
-            b.key,
-            sa.func.sum(b.minutes),
-            sa.func.sum(b.sessions),
-            sa.func.sum(b.quality_sum),
-            sa.func.sum(b.quality_n),
-            sa.func.sum(b.enjoyment_sum),
-            sa.func.sum(b.enjoyment_n),
-        )
-        .where(b.profile_id == profile.id, b.dimension == dimension)
-        .group_by(b.key)
+    """Sums per key over [start, end]: whole months from the monthly rollup, the days at
+    the ragged ends from the daily one, so the rows read do not grow with the range."""
+    b, m = DailyBreakdown, MonthlyBreakdown
+    first_full = (
+        None if start is None else (start if start.day == 1 else next_bucket(start, "month"))
     )
-    if start is not None:
-        stmt = stmt.where(b.practice_date >= start)
+    end_full = None  # months before this one are whole inside the range
     if end is not None:
-        stmt = stmt.where(b.practice_date <= end)
+        end_full = (
+            next_bucket(end.replace(day=1), "month")
+            if end == _month_end(end)
+            else end.replace(day=1)
+        )
+    parts = []
+    if first_full is None or end_full is None or first_full < end_full:
+        monthly = sa.select(*_sum_columns(m)).where(
+            m.profile_id == profile.id, m.dimension == dimension
+        )
+        if first_full is not None:
+            monthly = monthly.where(m.month >= first_full)
+        if end_full is not None:
+            monthly = monthly.where(m.month < end_full)
+        parts.append(monthly)
+        edges = []
+        if start is not None and start < first_full:
+            edges.append(sa.and_(b.practice_date >= start, b.practice_date < first_full))
+        if end is not None and end_full <= end:
+            edges.append(sa.and_(b.practice_date >= end_full, b.practice_date <= end))
+    else:
+        edges = [sa.and_(b.practice_date >= start, b.practice_date <= end)]
+    if edges:
+        parts.append(
+            sa.select(*_sum_columns(b)).where(
+                b.profile_id == profile.id, b.dimension == dimension, sa.or_(*edges)
+            )
+        )
+    rows = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    stmt = sa.select(
+        rows.c.key, *(sa.func.sum(rows.c[f]) for f in rollup.BREAKDOWN_FIELDS)
+    ).group_by(rows.c.key)
     return {key: [int(v or 0) for v in values] for key, *values in db.session.execute(stmt)}
+
+
+def _sum_columns(table) -> tuple:
+    return (table.key, *(getattr(table, f) for f in rollup.BREAKDOWN_FIELDS))
 
 
 def labels_for(profile: MusicianProfile, by: str, keys: list[str]) -> dict[str, str]:

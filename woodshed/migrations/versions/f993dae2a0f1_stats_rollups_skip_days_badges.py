@@ -1,14 +1,14 @@
 """stats rollups skip days badges
 
-Revision ID: dd4b50d2d682
+Revision ID: f993dae2a0f1
 Revises: 591d24cb5cd1
-Create Date: 2026-11-22 00:24:19.995777
+Create Date: 2026-11-22 01:04:42.062173
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "dd4b50d2d682"
+revision = "f993dae2a0f1"
 down_revision = "591d24cb5cd1"
 branch_labels = None
 depends_on = None
@@ -46,6 +46,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_daily_breakdowns_profile_dimension_date",
             ["profile_id", "dimension", "practice_date"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_daily_breakdowns_profile_dimension_key_date",
+            ["profile_id", "dimension", "key", "practice_date"],
             unique=False,
         )
 
@@ -92,6 +97,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("profile_id", "code", name=op.f("uq_earned_badges_profile_id_code")),
     )
     op.create_table(
+        "monthly_breakdowns",
+        sa.Column("profile_id", sa.Uuid(), nullable=False),
+        sa.Column("dimension", sa.String(length=12), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("key", sa.String(length=36), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("sessions", sa.Integer(), nullable=False),
+        sa.Column("quality_sum", sa.Integer(), nullable=False),
+        sa.Column("quality_n", sa.Integer(), nullable=False),
+        sa.Column("enjoyment_sum", sa.Integer(), nullable=False),
+        sa.Column("enjoyment_n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["profile_id"],
+            ["musician_profiles.id"],
+            name=op.f("fk_monthly_breakdowns_profile_id_musician_profiles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "profile_id", "dimension", "month", "key", name=op.f("pk_monthly_breakdowns")
+        ),
+    )
+    op.create_table(
         "skip_periods",
         sa.Column("profile_id", sa.Uuid(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
@@ -123,9 +150,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_skip_periods_profile_start")
 
     op.drop_table("skip_periods")
+    op.drop_table("monthly_breakdowns")
     op.drop_table("earned_badges")
     op.drop_table("daily_totals")
     with op.batch_alter_table("daily_breakdowns", schema=None) as batch_op:
+        batch_op.drop_index("ix_daily_breakdowns_profile_dimension_key_date")
         batch_op.drop_index("ix_daily_breakdowns_profile_dimension_date")
 
     op.drop_table("daily_breakdowns")
