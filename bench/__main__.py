@@ -3,7 +3,8 @@
 Environment: WOODSHED_BENCH_DATABASE_URL (default: the local PostgreSQL database `test`),
 BENCH_SIZES (sessions per musician, default 1000,20000,100000), BENCH_REQUESTS (measured
 requests per scenario and musician, default 40). A dedicated schema is created and
-dropped; results are also written to bench-results/latest.json.
+dropped (kept with BENCH_KEEP=1, for profiling); results are also written to
+bench-results/latest.json.
 """
 
 from __future__ import annotations
@@ -96,8 +97,11 @@ def main() -> int:
         Path("bench-results").mkdir(exist_ok=True)
         Path("bench-results/latest.json").write_text(json.dumps(results, indent=2))
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if os.environ.get("BENCH_KEEP") == "1":
+            print(f"kept the schema {schema} (BENCH_KEEP=1); drop it when done")
+        else:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
     return 0
 

@@ -198,3 +198,28 @@ def test_an_item_added_by_id_alone_is_counted(alice, frozen_clock):
     db.session.flush()
     assert breakdown(alice.profile, "piece") == {"Etude": (12, 1)}
     assert_matches_rebuild(alice.profile)
+
+
+def test_changing_a_target_tempo_moves_the_tempo_figures(alice, frozen_clock):
+    frozen_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    _piece, section = _piece_with_section(alice.profile)
+    section.target_tempo_bpm = 100
+    log_session(
+        alice.profile,
+        datetime(2026, 3, 9, 17, 0, tzinfo=UTC),
+        30,
+        items=[{"section_id": section.id, "tempo_bpm": 80}],
+    )
+
+    def ratio():
+        return db.session.execute(
+            sa.select(DailyBreakdown.ratio_sum, DailyBreakdown.ratio_n).where(
+                DailyBreakdown.profile_id == alice.profile.id, DailyBreakdown.dimension == "section"
+            )
+        ).one()
+
+    assert tuple(ratio()) == (800, 1)
+    section.target_tempo_bpm = 80
+    db.session.flush()
+    assert tuple(ratio()) == (1000, 1)
+    assert_matches_rebuild(alice.profile)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,11 +15,11 @@ import sqlalchemy as sa
 
 from woodshed.db import db
 from woodshed.goals.models import Goal
-from woodshed.journal.models import PracticeSession, SessionItem, session_goals
+from woodshed.journal.models import PracticeSession, session_goals
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Piece, Section
+from woodshed.repertoire.models import Section
 from woodshed.stats import rollup, services
-from woodshed.stats.models import DailyTotal
+from woodshed.stats.models import DailyBreakdown, DailyTotal
 from woodshed.timeutil import WEEKDAYS
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -77,6 +78,15 @@ class Context:
     end: date
     bucket: str
     _days: list | None = None
+    _sums: dict = field(default_factory=dict)
+
+    def sums(self, dimension: str) -> dict[str, list[int]]:
+        """The range's rollup sums per key of one dimension (read once per request)."""
+        if dimension not in self._sums:
+            self._sums[dimension] = services.dimension_sums(
+                self.profile, dimension, self.start, self.end
+            )
+        return self._sums[dimension]
 
     @property
     def days(self) -> list:
@@ -184,9 +194,9 @@ def hour_chart(ctx: Context) -> Chart:
             Column("average_enjoyment", "Average enjoyment"),
         ],
     )
-    sums = services.dimension_sums(ctx.profile, "hour", ctx.start, ctx.end)
+    sums = ctx.sums("hour")
     for key in sorted(sums):
-        minutes, sessions, q, qn, e, en = sums[key]
+        minutes, sessions, q, qn, e, en, *_rest = sums[key]
         chart.rows.append([f"{key}:00", minutes, sessions, _avg(q, qn), _avg(e, en)])
     return chart
 
@@ -203,10 +213,10 @@ def length_chart(ctx: Context) -> Chart:
             Column("average_quality", "Average quality", "bar"),
         ],
     )
-    sums = services.dimension_sums(ctx.profile, "length", ctx.start, ctx.end)
+    sums = ctx.sums("length")
     for _lower, key in rollup.LENGTH_BUCKETS:
         if key in sums:
-            _minutes, sessions, q, qn, e, en = sums[key]
+            _minutes, sessions, q, qn, e, en, *_rest = sums[key]
             chart.rows.append([key, sessions, _avg(e, en), _avg(q, qn)])
     return chart
 
@@ -300,7 +310,7 @@ def breakdown_chart(by: str) -> Callable[[Context], Chart]:
             ],
             kind="hbar",
         )
-        for item in services.breakdown(ctx.profile, by, ctx.start, ctx.end)[:TOP]:
+        for item in services.breakdown(ctx.profile, by, ctx.start, ctx.end, ctx.sums(by))[:TOP]:
             chart.rows.append(
                 [item["label"], item["minutes"], item["sessions"], item["average_quality"]]
             )
@@ -310,57 +320,61 @@ def breakdown_chart(by: str) -> Callable[[Context], Chart]:
 
 
 def tempo_chart(ctx: Context) -> Chart:
-    """Best tempo reached per week for the sections with the most tempo entries."""
-    week_start = services.week_start_index(ctx.profile)
-    target = sa.func.coalesce(SessionItem.target_tempo_bpm, Section.target_tempo_bpm)
-    rows = db.session.execute(
-        sa.select(
-            Section.id,
-            Piece.title,
-            Section.name,
-            PracticeSession.practice_date,
-            SessionItem.tempo_bpm,
-            target,
+    """Average tempo reached per week in the sections with the most tempo entries."""
+    sums = ctx.sums("section")
+    chosen = sorted((k for k, v in sums.items() if v[9] > 0), key=lambda k: (-sums[k][9], k))
+    labels = services.labels_for(ctx.profile, "section", chosen)
+    chosen = [k for k in chosen if k in labels][:6]
+    targets = {
+        str(i): t
+        for i, t in db.session.execute(
+            sa.select(Section.id, Section.target_tempo_bpm).where(
+                Section.profile_id == ctx.profile.id,
+                Section.id.in_([uuid.UUID(k) for k in chosen]),
+            )
         )
-        .join(SessionItem, SessionItem.section_id == Section.id)
-        .join(Piece, Piece.id == Section.piece_id)
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(
-            PracticeSession.profile_id == ctx.profile.id,
-            PracticeSession.practice_date >= ctx.start,
-            PracticeSession.practice_date <= ctx.end,
-            SessionItem.tempo_bpm.is_not(None),
-        )
-    ).all()
-    counts: dict = defaultdict(int)
-    for row in rows:
-        counts[row[0]] += 1
-    chosen = sorted(counts, key=lambda k: -counts[k])[:6]
-    names, targets = {}, {}
-    best: dict[date, dict] = defaultdict(dict)
-    for section_id, title, name, day, tempo, goal in rows:
-        if section_id not in chosen:
-            continue
-        names[section_id] = f"{title} › {name}"
-        if goal:
-            targets[section_id] = goal
-        week = services.bucket_start(day, "week", week_start)
-        best[week][section_id] = max(best[week].get(section_id, 0), tempo)
+        if t
+    }
     columns = [Column("start", "Week")]
-    for section_id in chosen:
-        suffix = f" (target {targets[section_id]})" if section_id in targets else ""
-        columns.append(Column(str(section_id), f"{names[section_id]}{suffix}", "line"))
+    for key in chosen:
+        suffix = f" (target {targets[key]})" if key in targets else ""
+        columns.append(Column(key, f"{labels[key]}{suffix}", "line"))
     chart = Chart(
         "tempo",
         "Tempo progress per section",
-        "Best tempo reached each week (bpm) in the sections you logged tempos for most, "
+        "Average tempo reached each week (bpm) in the sections you logged tempos for most, "
         "with their target tempo.",
         columns,
         kind="line",
         empty="No tempos logged for sections in this range.",
     )
-    for week in sorted(best):
-        chart.rows.append([week, *(best[week].get(s) for s in chosen)])
+    if not chosen:
+        return chart
+    b = DailyBreakdown
+    week_start = services.week_start_index(ctx.profile)
+    weekly: dict[date, dict[str, list[int]]] = defaultdict(dict)
+    for key, day, total, count in db.session.execute(
+        sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
+            b.profile_id == ctx.profile.id,
+            b.dimension == "section",
+            b.key.in_(chosen),
+            b.practice_date >= ctx.start,
+            b.practice_date <= ctx.end,
+            b.tempo_n > 0,
+        )
+    ):
+        week = weekly[services.bucket_start(day, "week", week_start)]
+        acc = week.setdefault(key, [0, 0])
+        acc[0] += total
+        acc[1] += count
+    for week in sorted(weekly):
+        values = weekly[week]
+        chart.rows.append(
+            [
+                week,
+                *(round(values[k][0] / values[k][1], 1) if k in values else None for k in chosen),
+            ]
+        )
     return chart
 
 

@@ -80,6 +80,13 @@ class DailyBreakdown(Base):
     quality_n: Mapped[int] = mapped_column(default=0)
     enjoyment_sum: Mapped[int] = mapped_column(default=0)
     enjoyment_n: Mapped[int] = mapped_column(default=0)
+    confidence_sum: Mapped[int] = mapped_column(default=0)
+    confidence_n: Mapped[int] = mapped_column(default=0)
+    # Tempos logged for a piece or section: bpm, and per mille of the target when known.
+    tempo_sum: Mapped[int] = mapped_column(default=0)
+    tempo_n: Mapped[int] = mapped_column(default=0)
+    ratio_sum: Mapped[int] = mapped_column(default=0)
+    ratio_n: Mapped[int] = mapped_column(default=0)
 
 
 class MonthlyBreakdown(Base):
@@ -98,6 +105,12 @@ class MonthlyBreakdown(Base):
     quality_n: Mapped[int] = mapped_column(default=0)
     enjoyment_sum: Mapped[int] = mapped_column(default=0)
     enjoyment_n: Mapped[int] = mapped_column(default=0)
+    confidence_sum: Mapped[int] = mapped_column(default=0)
+    confidence_n: Mapped[int] = mapped_column(default=0)
+    tempo_sum: Mapped[int] = mapped_column(default=0)
+    tempo_n: Mapped[int] = mapped_column(default=0)
+    ratio_sum: Mapped[int] = mapped_column(default=0)
+    ratio_n: Mapped[int] = mapped_column(default=0)
 
 
 class SkipPeriod(IdMixin, VersionMixin, Base):

@@ -4,8 +4,8 @@
       time       c = min(1, minutes / 1200)   (600 for a section)             w = 0.30
       frequency  c = min(1, days practised in the last 28 / 12)               w = 0.15
       recency    c = 1 up to 3 days since, falling to 0 at 45 days            w = 0.15
-      ratings    c = (mean quality and confidence of the last 5 rated − 1)/4  w = 0.15
-      tempo      c = min(1, latest tempo / target tempo)                       w = 0.25
+      ratings    c = (mean quality/confidence rating in the last 28 days − 1)/4  w = 0.15
+      tempo      c = min(1, mean tempo ÷ target in the last 28 days)           w = 0.25
     stage: < 40 beginner, < 75 intermediate, else advanced
     trend: score now − score 28 days ago: ≥ 5 improving, ≤ −5 declining, else steady
 Fewer than 3 sessions give no numbers: "Not enough data yet".
@@ -14,17 +14,13 @@ Fewer than 3 sessions give no numbers: "Not enough data yet".
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from woodshed.db import db
-from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Piece, Section
 from woodshed.stats.models import DailyBreakdown, MonthlyBreakdown
 
 MIN_SESSIONS = 3
@@ -36,8 +32,6 @@ FREQUENCY_DAYS = 12
 RECENCY_FULL, RECENCY_ZERO = 3, 45
 TREND_STEP = 28
 TREND_THRESHOLD = 5
-RATED_SESSIONS = 5
-DETAIL_WINDOW = 118  # days of sessions read for ratings and tempo before each point
 
 
 @dataclass
@@ -48,6 +42,18 @@ class Point:
     sessions: int = 0
     last: date | None = None
     days_recent: int = 0
+    rating_sum: int = 0  # quality and confidence ratings in the last 28 days
+    rating_n: int = 0
+    ratio_sum: int = 0  # tempo reached, per mille of the target, in the last 28 days
+    ratio_n: int = 0
+
+    @property
+    def ratings(self) -> list[float]:
+        return [self.rating_sum / self.rating_n] if self.rating_n else []
+
+    @property
+    def tempo(self) -> float | None:
+        return self.ratio_sum / self.ratio_n / 1000 if self.ratio_n else None
 
 
 def stage_of(percentage: int) -> str:
@@ -95,62 +101,88 @@ def _points(
 ) -> dict[str, tuple[Point, Point]]:
     """What is known about each subject as of `as_of` and as of `before`.
 
-    Whole months come from the monthly rollup and the last weeks from the daily one, so
-    the rows read stay bounded however long and busy the journal is.
+    Whole months come from the monthly rollup and the last weeks from the daily one (two
+    grouped reads), so the work stays bounded however long and busy the journal is.
     """
     m, b = MonthlyBreakdown, DailyBreakdown
     as_of_month, before_month = as_of.replace(day=1), before.replace(day=1)
     window_start = min(before_month, before - timedelta(days=FREQUENCY_WINDOW - 1))
-    monthly = sa.select(m.key, m.month, m.minutes, m.sessions).where(
-        m.profile_id == profile.id, m.dimension == kind, m.month < as_of_month
+
+    def when(condition, column):
+        return sa.func.sum(sa.case((condition, column), else_=0))
+
+    def latest(condition, column):
+        return sa.func.max(sa.case((condition, column)))
+
+    monthly = (
+        sa.select(
+            m.key,
+            when(m.month < as_of_month, m.minutes),
+            when(m.month < as_of_month, m.sessions),
+            latest(m.month < as_of_month, m.month),
+            when(m.month < before_month, m.minutes),
+            when(m.month < before_month, m.sessions),
+            latest(m.month < before_month, m.month),
+        )
+        .where(m.profile_id == profile.id, m.dimension == kind, m.month < as_of_month)
+        .group_by(m.key)
     )
-    daily = sa.select(b.key, b.practice_date, b.minutes, b.sessions).where(
-        b.profile_id == profile.id,
-        b.dimension == kind,
-        b.practice_date >= window_start,
-        b.practice_date <= as_of,
+    d = b.practice_date
+    periods = (
+        (sa.and_(d >= as_of_month, d <= as_of), as_of),
+        (sa.and_(d >= before_month, d <= before), before),
+    )
+    columns = []
+    for this_month, limit in periods:
+        recent = sa.and_(d >= limit - timedelta(days=FREQUENCY_WINDOW - 1), d <= limit)
+        columns += [
+            when(this_month, b.minutes),
+            when(this_month, b.sessions),
+            latest(d <= limit, d),
+            when(recent, 1),
+            when(recent, b.quality_sum + b.confidence_sum),
+            when(recent, b.quality_n + b.confidence_n),
+            when(recent, b.ratio_sum),
+            when(recent, b.ratio_n),
+        ]
+    daily = (
+        sa.select(b.key, *columns)
+        .where(b.profile_id == profile.id, b.dimension == kind, d >= window_start, d <= as_of)
+        .group_by(b.key)
     )
     if keys is not None:
         monthly = monthly.where(m.key.in_(keys))
         daily = daily.where(b.key.in_(keys))
-    months: dict[str, list] = defaultdict(list)
-    for key, month, minutes, sessions in db.session.execute(monthly):
-        months[key].append((month, minutes, sessions))
-    days: dict[str, list] = defaultdict(list)
-    for key, day, minutes, sessions in db.session.execute(daily):
-        days[key].append((day, minutes, sessions))
-
-    def point(key: str, limit: date) -> tuple[Point, date | None]:
-        first_of_month = limit.replace(day=1)
-        p = Point()
-        latest_month = None
-        for month, minutes, sessions in months.get(key, ()):
-            if month < first_of_month:
-                p.minutes += minutes
-                p.sessions += sessions
-                latest_month = max(latest_month or month, month)
-        recent_from = limit - timedelta(days=FREQUENCY_WINDOW - 1)
-        for day, minutes, sessions in days.get(key, ()):
-            if first_of_month <= day <= limit:
-                p.minutes += minutes
-                p.sessions += sessions
-            if recent_from <= day <= limit:
-                p.days_recent += 1
-            if day <= limit:
-                p.last = max(p.last or day, day)
-        return p, (latest_month if p.last is None else None)
-
-    result, missing = {}, {}
-    for key in set(months) | set(days):
-        now, month_now = point(key, as_of)
-        then, month_then = point(key, before)
-        result[key] = (now, then)
-        for which, month in ((0, month_now), (1, month_then)):
-            if month is not None:
+    result: dict[str, tuple[Point, Point]] = {}
+    months: dict[str, tuple] = {}
+    for key, m1, s1, last1, m2, s2, last2 in db.session.execute(monthly):
+        result[key] = (Point(int(m1 or 0), int(s1 or 0)), Point(int(m2 or 0), int(s2 or 0)))
+        months[key] = (_as_date(last1), _as_date(last2))
+    for key, *values in db.session.execute(daily):
+        now, then = result.setdefault(key, (Point(), Point()))
+        for point, part in ((now, values[:8]), (then, values[8:])):
+            minutes, sessions, last, recent, r_sum, r_n, t_sum, t_n = part
+            point.minutes += int(minutes or 0)
+            point.sessions += int(sessions or 0)
+            point.last = _as_date(last)
+            point.days_recent = int(recent or 0)
+            point.rating_sum, point.rating_n = int(r_sum or 0), int(r_n or 0)
+            point.ratio_sum, point.ratio_n = int(t_sum or 0), int(t_n or 0)
+    missing = {}
+    for key, (now, then) in result.items():
+        for which, point in ((0, now), (1, then)):
+            month = months.get(key, (None, None))[which]
+            if point.last is None and month is not None:
                 missing[(key, which)] = month
     if missing:
         _last_days(profile, kind, result, missing)
     return result
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _last_days(profile: MusicianProfile, kind: str, result: dict, missing: dict) -> None:
@@ -179,101 +211,11 @@ def _last_days(profile: MusicianProfile, kind: str, result: dict, missing: dict)
     )
     found: dict[tuple[str, date], date] = {}
     for key, last in db.session.execute(stmt):
-        if isinstance(last, str):
-            last = date.fromisoformat(last)
+        last = _as_date(last)
         found[(key, last.replace(day=1))] = last
     for (key, which), month in missing.items():
         if (key, month) in found:
             result[key][which].last = found[(key, month)]
-
-
-def _details(
-    profile: MusicianProfile, kind: str, ids: list[uuid.UUID], before: date, as_of: date
-) -> dict[uuid.UUID, list]:
-    """Per subject, newest first: (date, quality, confidence, tempo ratio) of the few items
-    the formula reads — the last rated ones and the last with a tempo, both as of `as_of`
-    and as of `before` — so the rows returned do not grow with the journal."""
-    column = {"piece": SessionItem.piece_id, "section": SessionItem.section_id}.get(
-        kind, SessionItem.skill_id
-    )
-    section = aliased(Section)
-    piece = aliased(Piece)
-    ps = PracticeSession
-    target = sa.func.coalesce(
-        SessionItem.target_tempo_bpm, section.target_tempo_bpm, piece.target_tempo_bpm
-    )
-    rated = sa.or_(ps.quality.is_not(None), ps.confidence.is_not(None))
-    timed = sa.and_(SessionItem.tempo_bpm.is_not(None), target.is_not(None))
-    early = ps.practice_date <= before
-    order = (ps.started_at.desc(), SessionItem.position.desc(), SessionItem.id.desc())
-    inner = (
-        sa.select(
-            column.label("subject"),
-            ps.practice_date,
-            ps.started_at,
-            SessionItem.position,
-            ps.quality,
-            ps.confidence,
-            SessionItem.tempo_bpm,
-            target.label("target"),
-            sa.case((rated, 1), else_=0).label("rated"),
-            sa.case((timed, 1), else_=0).label("timed"),
-            sa.func.row_number()
-            .over(partition_by=(column, rated, early), order_by=order)
-            .label("rank_rated"),
-            sa.func.row_number()
-            .over(partition_by=(column, timed, early), order_by=order)
-            .label("rank_timed"),
-        )
-        .join(ps, ps.id == SessionItem.session_id)
-        .outerjoin(section, section.id == SessionItem.section_id)
-        .outerjoin(piece, piece.id == SessionItem.piece_id)
-        .where(
-            ps.profile_id == profile.id,
-            column.in_(ids),
-            ps.practice_date >= before - timedelta(days=DETAIL_WINDOW),
-            ps.practice_date <= as_of,
-        )
-        .subquery()
-    )
-    stmt = (
-        sa.select(
-            inner.c.subject,
-            inner.c.practice_date,
-            inner.c.quality,
-            inner.c.confidence,
-            inner.c.tempo_bpm,
-            inner.c.target,
-        )
-        .where(
-            sa.or_(
-                sa.and_(inner.c.rated == 1, inner.c.rank_rated <= RATED_SESSIONS),
-                sa.and_(inner.c.timed == 1, inner.c.rank_timed == 1),
-            )
-        )
-        .order_by(inner.c.started_at.desc(), inner.c.position.desc())
-    )
-    found: dict[uuid.UUID, list] = defaultdict(list)
-    for subject, day, quality, confidence, tempo, goal in db.session.execute(stmt):
-        ratio = tempo / goal if tempo and goal else None
-        found[subject].append((day, quality, confidence, ratio))
-    return found
-
-
-def _ratings_and_tempo(rows: list, as_of: date) -> tuple[list[float], float | None]:
-    earliest = as_of - timedelta(days=DETAIL_WINDOW)
-    ratings: list[float] = []
-    rated = 0
-    tempo = None
-    for day, quality, confidence, ratio in rows:
-        if not (earliest <= day <= as_of):
-            continue
-        if tempo is None and ratio is not None:
-            tempo = ratio
-        if rated < RATED_SESSIONS and (quality is not None or confidence is not None):
-            ratings.extend(float(v) for v in (quality, confidence) if v is not None)
-            rated += 1
-    return ratings, tempo
 
 
 def progress_for(
@@ -291,17 +233,6 @@ def progress_for(
     keys = None if ids is None else [str(i) for i in ids]
     points = _points(profile, kind, keys, as_of, before)
     subject_ids = [uuid.UUID(k) for k in points] if ids is None else list(ids)
-    details = (
-        _details(
-            profile,
-            kind,
-            [uuid.UUID(k) for k, (p, _) in points.items() if p.sessions >= MIN_SESSIONS],
-            before,
-            as_of,
-        )
-        if points
-        else {}
-    )
     result = {}
     for subject in subject_ids:
         now, then = points.get(str(subject), (Point(), Point()))
@@ -316,9 +247,8 @@ def progress_for(
             "message": NOT_ENOUGH,
         }
         if now.sessions >= MIN_SESSIONS:
-            rows = details.get(subject, [])
-            pct = score(kind, now, as_of, *_ratings_and_tempo(rows, as_of))
-            earlier = score(kind, then, before, *_ratings_and_tempo(rows, before))
+            pct = score(kind, now, as_of, now.ratings, now.tempo)
+            earlier = score(kind, then, before, then.ratings, then.tempo)
             info.update(
                 stage=stage_of(pct), percentage=pct, trend=trend_of(pct, earlier), message=None
             )

@@ -53,6 +53,12 @@ BREAKDOWN_FIELDS = (
     "quality_n",
     "enjoyment_sum",
     "enjoyment_n",
+    "confidence_sum",
+    "confidence_n",
+    "tempo_sum",
+    "tempo_n",
+    "ratio_sum",
+    "ratio_n",
 )
 NO_INSTRUMENT = "none"
 #: Session-length buckets (minutes, inclusive lower bound) and their keys, in order.
@@ -129,7 +135,7 @@ class Contributions:
         """Add one session (a row of practice_sessions) with its items and tag ids."""
         total = self.totals[(s.profile_id, s.practice_date)]
         duration = s.duration_minutes
-        ratings = [(s.quality, 2), (s.enjoyment, 4)]
+        ratings = [(s.quality, 2), (s.enjoyment, 4), (s.confidence, 6)]
         values = [duration, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         if s.exam_prep:
             values[2:4] = [duration, 1]
@@ -152,6 +158,8 @@ class Contributions:
         per_key[("length", length_bucket(duration))] += duration
         for tag_id in tag_ids:
             per_key[("tag", str(tag_id))] += duration
+        # Tempo per piece/section: bpm reached, and per mille of the target where known.
+        tempos: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         shares = item_minutes(duration, [i.minutes for i in items])
         for item, minutes in zip(items, shares, strict=True):
             for dimension, obj_id in (
@@ -161,18 +169,29 @@ class Contributions:
             ):
                 if obj_id is not None:
                     per_key[(dimension, str(obj_id))] += minutes
+                    if item.tempo_bpm and dimension != "skill":
+                        tempo = tempos[(dimension, str(obj_id))]
+                        tempo[0] += item.tempo_bpm
+                        tempo[1] += 1
+                        if item.target:
+                            tempo[2] += round(1000 * item.tempo_bpm / item.target)
+                            tempo[3] += 1
         month = s.practice_date.replace(day=1)
         for (dimension, key), minutes in per_key.items():
+            tempo = tempos.get((dimension, key))
             for row in (
                 self.breakdowns[(s.profile_id, s.practice_date, dimension, key)],
                 self.monthly[(s.profile_id, dimension, month, key)],
             ):
                 row[0] += minutes
                 row[1] += 1
-                for j, (rating, _) in enumerate(ratings):
+                for rating, offset in ratings:
                     if rating is not None:
-                        row[2 + 2 * j] += rating
-                        row[3 + 2 * j] += 1
+                        row[offset] += rating
+                        row[offset + 1] += 1
+                if tempo:
+                    for j, v in enumerate(tempo):
+                        row[8 + j] += v
 
 
 _S = PracticeSession.__table__
@@ -191,6 +210,7 @@ SESSION_COLUMNS = (
     _S.c.mood,
     _S.c.quality,
     _S.c.enjoyment,
+    _S.c.confidence,
 )
 
 
@@ -210,8 +230,23 @@ def _add_sessions(conn: sa.Connection, result: Contributions, stmt: sa.Select) -
         return
     ids = [s.id for s in sessions]
     items: dict[uuid.UUID, list] = defaultdict(list)
+    sections, pieces = Section.__table__, Piece.__table__
+    target = sa.func.coalesce(
+        _I.c.target_tempo_bpm, sections.c.target_tempo_bpm, pieces.c.target_tempo_bpm
+    )
     for row in conn.execute(
-        sa.select(_I.c.session_id, _I.c.piece_id, _I.c.section_id, _I.c.skill_id, _I.c.minutes)
+        sa.select(
+            _I.c.session_id,
+            _I.c.piece_id,
+            _I.c.section_id,
+            _I.c.skill_id,
+            _I.c.minutes,
+            _I.c.tempo_bpm,
+            target.label("target"),
+        )
+        .select_from(_I)
+        .outerjoin(sections, sections.c.id == _I.c.section_id)
+        .outerjoin(pieces, pieces.c.id == _I.c.piece_id)
         .where(_I.c.session_id.in_(ids))
         .order_by(_I.c.session_id, _I.c.position, _I.c.id)
     ):
@@ -409,7 +444,10 @@ def _scan(session: Session) -> tuple[set, set, dict]:
             deleted or inspect(obj).attrs.status.history.has_changes()
         ):
             check(obj.profile_id, True)
-        if deleted and isinstance(obj, REFERENCED):
+        retargeted = isinstance(obj, (Piece, Section)) and (
+            inspect(obj).attrs.target_tempo_bpm.history.has_changes()
+        )
+        if (deleted or retargeted) and isinstance(obj, REFERENCED) and inspect(obj).has_identity:
             # The database sets the references to NULL (or drops tag links) by itself;
             # re-read the sessions that pointed here so their rollup rows move too.
             ids = set(session.connection().execute(_referring(obj)).scalars())

@@ -381,7 +381,11 @@ def first_practice_date(profile: MusicianProfile) -> date | None:
 
 
 def breakdown(
-    profile: MusicianProfile, by: str, start: date | None = None, end: date | None = None
+    profile: MusicianProfile,
+    by: str,
+    start: date | None = None,
+    end: date | None = None,
+    sums: dict[str, list[int]] | None = None,
 ) -> list[dict]:
     """Minutes and sessions per instrument, piece, section, skill or tag, most time first.
 
@@ -389,7 +393,7 @@ def breakdown(
     instrument gets the whole session. Deleted objects drop out; sessions of a deleted
     instrument count as "no instrument".
     """
-    rows = _breakdown_sums(profile, by, start, end)
+    rows = _breakdown_sums(profile, by, start, end) if sums is None else sums
     labels = labels_for(profile, by, [k for k in rows if k != rollup.NO_INSTRUMENT])
     merged: dict[str | None, list[int]] = {}
     for key, values in rows.items():
@@ -399,11 +403,11 @@ def breakdown(
             target = None
         else:
             continue
-        acc = merged.setdefault(target, [0, 0, 0, 0, 0, 0])
+        acc = merged.setdefault(target, [0] * len(rollup.BREAKDOWN_FIELDS))
         for i, v in enumerate(values):
             acc[i] += v
     items = []
-    for key, (minutes, sessions, q_sum, q_n, e_sum, e_n) in merged.items():
+    for key, (minutes, sessions, q_sum, q_n, e_sum, e_n, *_rest) in merged.items():
         items.append(
             {
                 "id": uuid.UUID(key) if key else None,

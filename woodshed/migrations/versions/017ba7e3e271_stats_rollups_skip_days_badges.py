@@ -1,14 +1,14 @@
 """stats rollups skip days badges
 
-Revision ID: f993dae2a0f1
+Revision ID: 017ba7e3e271
 Revises: 591d24cb5cd1
-Create Date: 2026-11-22 01:04:42.062173
+Create Date: 2026-11-22 01:22:58.702437
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "f993dae2a0f1"
+revision = "017ba7e3e271"
 down_revision = "591d24cb5cd1"
 branch_labels = None
 depends_on = None
@@ -28,6 +28,12 @@ def upgrade() -> None:
         sa.Column("quality_n", sa.Integer(), nullable=False),
         sa.Column("enjoyment_sum", sa.Integer(), nullable=False),
         sa.Column("enjoyment_n", sa.Integer(), nullable=False),
+        sa.Column("confidence_sum", sa.Integer(), nullable=False),
+        sa.Column("confidence_n", sa.Integer(), nullable=False),
+        sa.Column("tempo_sum", sa.Integer(), nullable=False),
+        sa.Column("tempo_n", sa.Integer(), nullable=False),
+        sa.Column("ratio_sum", sa.Integer(), nullable=False),
+        sa.Column("ratio_n", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "dimension IN ('instrument', 'piece', 'section', 'skill', 'tag', 'hour', 'length')",
             name=op.f("ck_daily_breakdowns_dimension"),
@@ -108,6 +114,12 @@ def upgrade() -> None:
         sa.Column("quality_n", sa.Integer(), nullable=False),
         sa.Column("enjoyment_sum", sa.Integer(), nullable=False),
         sa.Column("enjoyment_n", sa.Integer(), nullable=False),
+        sa.Column("confidence_sum", sa.Integer(), nullable=False),
+        sa.Column("confidence_n", sa.Integer(), nullable=False),
+        sa.Column("tempo_sum", sa.Integer(), nullable=False),
+        sa.Column("tempo_n", sa.Integer(), nullable=False),
+        sa.Column("ratio_sum", sa.Integer(), nullable=False),
+        sa.Column("ratio_n", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["profile_id"],
             ["musician_profiles.id"],
