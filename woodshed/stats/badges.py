@@ -16,13 +16,12 @@ from functools import cached_property
 
 import sqlalchemy as sa
 from flask import has_app_context
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from woodshed.db import db, utcnow
 from woodshed.goals.models import Goal
-from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Piece, PieceStatusChange, Section
+from woodshed.repertoire.models import Piece, PieceStatusChange
 from woodshed.stats.models import DailyTotal, EarnedBadge, MonthlyBreakdown
 
 BADGES_URL = "/stats/badges"
@@ -106,7 +105,7 @@ class Facts:
         self.profile = profile
 
     @cached_property
-    def _totals(self) -> tuple[int, int, int, int]:
+    def _totals(self) -> tuple[int, ...]:
         t = DailyTotal
         row = db.session.execute(
             sa.select(
@@ -114,6 +113,8 @@ class Facts:
                 sa.func.coalesce(sa.func.sum(t.minutes), 0),
                 sa.func.coalesce(sa.func.sum(t.exam_sessions), 0),
                 sa.func.coalesce(sa.func.sum(t.slow_sessions), 0),
+                sa.func.coalesce(sa.func.sum(t.clean_runs), 0),
+                sa.func.coalesce(sa.func.sum(t.tempos_reached), 0),
             ).where(t.profile_id == self.profile.id)
         ).one()
         return tuple(int(v) for v in row)
@@ -178,41 +179,13 @@ class Facts:
         )
         return int(bool(db.session.scalar(sa.select(sa.or_(now.exists(), ever.exists())))))
 
-    @cached_property
+    @property
     def tempo_reached(self) -> int:
-        section = aliased(Section)
-        piece = aliased(Piece)
-        target = sa.func.coalesce(
-            SessionItem.target_tempo_bpm, section.target_tempo_bpm, piece.target_tempo_bpm
-        )
-        stmt = (
-            sa.select(SessionItem.id)
-            .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-            .outerjoin(section, section.id == SessionItem.section_id)
-            .outerjoin(piece, piece.id == SessionItem.piece_id)
-            .where(
-                PracticeSession.profile_id == self.profile.id,
-                SessionItem.tempo_bpm.is_not(None),
-                target.is_not(None),
-                SessionItem.tempo_bpm >= target,
-            )
-        )
-        return int(bool(db.session.scalar(sa.select(stmt.exists()))))
+        return min(self._totals[5], 1)
 
-    @cached_property
+    @property
     def clean_runs(self) -> int:
-        runs = (
-            sa.select(SessionItem.id)
-            .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-            .where(
-                PracticeSession.profile_id == self.profile.id,
-                SessionItem.run_through.is_(True),
-                PracticeSession.quality >= 4,
-            )
-            .limit(BY_CODE["clean_runs"].target)
-            .subquery()
-        )
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(runs)))
+        return self._totals[4]
 
     @cached_property
     def goals_completed(self) -> int:

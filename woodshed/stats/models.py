@@ -46,6 +46,9 @@ class DailyTotal(Base):
     quality_n: Mapped[int] = mapped_column(default=0)
     enjoyment_sum: Mapped[int] = mapped_column(default=0)
     enjoyment_n: Mapped[int] = mapped_column(default=0)
+    # For badges: run-throughs in sessions rated 4–5 for quality, and tempos at target.
+    clean_runs: Mapped[int] = mapped_column(default=0)
+    tempos_reached: Mapped[int] = mapped_column(default=0)
 
 
 class DailyBreakdown(Base):

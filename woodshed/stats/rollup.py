@@ -45,6 +45,8 @@ TOTAL_FIELDS = (
     "quality_n",
     "enjoyment_sum",
     "enjoyment_n",
+    "clean_runs",
+    "tempos_reached",
 )
 BREAKDOWN_FIELDS = (
     "minutes",
@@ -136,7 +138,7 @@ class Contributions:
         total = self.totals[(s.profile_id, s.practice_date)]
         duration = s.duration_minutes
         ratings = [(s.quality, 2), (s.enjoyment, 4), (s.confidence, 6)]
-        values = [duration, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        values = [duration, 1] + [0] * (len(TOTAL_FIELDS) - 2)
         if s.exam_prep:
             values[2:4] = [duration, 1]
         if s.performance_prep:
@@ -146,6 +148,9 @@ class Contributions:
         for rating, offset in ((s.mood, 8), (s.quality, 10), (s.enjoyment, 12)):
             if rating is not None:
                 values[offset : offset + 2] = [rating, 1]
+        good = s.quality is not None and s.quality >= 4
+        values[14] = sum(1 for i in items if i.run_through) if good else 0
+        values[15] = sum(1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target)
         for i, v in enumerate(values):
             total[i] += v
 
@@ -242,6 +247,7 @@ def _add_sessions(conn: sa.Connection, result: Contributions, stmt: sa.Select) -
             _I.c.skill_id,
             _I.c.minutes,
             _I.c.tempo_bpm,
+            _I.c.run_through,
             target.label("target"),
         )
         .select_from(_I)

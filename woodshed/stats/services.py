@@ -7,9 +7,10 @@ when it was logged), never by UTC date. The formulas are documented in docs/form
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -28,8 +29,7 @@ MOVING_AVERAGE = {"day": 7, "week": 4, "month": 3}
 BREAKDOWNS = ("instrument", "piece", "section", "skill", "tag")
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     practice_date: date
     minutes: int
     sessions: int
@@ -82,20 +82,24 @@ def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]
 def days(profile: MusicianProfile) -> list[Day]:
     """Every practice date of the profile with its minutes and sessions, oldest first
     (one indexed read of the rollup: at most one row per day)."""
-    rows = db.session.execute(
-        sa.select(DailyTotal.practice_date, DailyTotal.minutes, DailyTotal.sessions)
-        .where(DailyTotal.profile_id == profile.id)
-        .order_by(DailyTotal.practice_date)
+    t = DailyTotal.__table__
+    rows = db.session.connection().execute(
+        sa.select(t.c.practice_date, t.c.minutes, t.c.sessions)
+        .where(t.c.profile_id == profile.id)
+        .order_by(t.c.practice_date)
     )
-    return [Day(*row) for row in rows]
+    return [Day._make(row) for row in rows]
 
 
 def in_range(all_days: list[Day], start: date | None, end: date | None) -> list[Day]:
-    return [
-        d
-        for d in all_days
-        if (start is None or d.practice_date >= start) and (end is None or d.practice_date <= end)
-    ]
+    """The days of a sorted list that fall in [start, end] (binary search, no full scan)."""
+    first = 0 if start is None else bisect_left(all_days, start, key=_date_of)
+    last = len(all_days) if end is None else bisect_right(all_days, end, key=_date_of)
+    return all_days[first:last]
+
+
+def _date_of(day: Day) -> date:
+    return day.practice_date
 
 
 def in_range_cells(all_days: list[Day], start: date, end: date) -> list[dict]:
@@ -123,7 +127,7 @@ def summary(
     week_first = week_start_of(now, week_start_index(profile))
 
     def minutes_between(first: date, last: date) -> int:
-        return sum(d.minutes for d in all_days if first <= d.practice_date <= last)
+        return sum(d.minutes for d in in_range(all_days, first, last))
 
     result = {
         "total_minutes": total_minutes,
@@ -183,14 +187,15 @@ def practised_dates(profile: MusicianProfile, all_days: list[Day]) -> set[date]:
     return {d.practice_date for d in all_days if d.sessions >= 1 and d.minutes >= minimum}
 
 
-def current_streak(practised: set[date], excused: set[date], now: date) -> int:
+# The three rules below work on day numbers (date.toordinal()): sets of ints are cheap.
+
+
+def current_streak(done: set[int], off: set[int], today: int) -> int:
     """Practice days in a row up to today; a day without practice yet doesn't break it."""
-    if not practised:
+    if not done:
         return 0
-    done = {d.toordinal() for d in practised}
-    off = {d.toordinal() for d in excused}
     first = min(done)
-    day = now.toordinal()
+    day = today
     if day not in done and day not in off:
         day -= 1
     count = 0
@@ -206,15 +211,12 @@ def current_streak(practised: set[date], excused: set[date], now: date) -> int:
 
 
 def longest_run(
-    practised: set[date], excused: set[date], start: date, end: date, now: date
-) -> tuple[int, date | None, date | None]:
+    done: set[int], off: set[int], start: int, end: int, today: int
+) -> tuple[int, int | None, int | None]:
     """The longest streak with its days inside [start, end] (and not after today)."""
-    done = {d.toordinal() for d in practised}
-    off = {d.toordinal() for d in excused}
-    today = now.toordinal()
-    best, best_start, best_end = 0, 0, 0
+    best, best_start, best_end = 0, None, None
     run, run_start = 0, 0
-    for day in range(start.toordinal(), min(end, now).toordinal() + 1):
+    for day in range(start, min(end, today) + 1):
         if day in off:
             continue
         if day in done:
@@ -225,22 +227,17 @@ def longest_run(
                 best, best_start, best_end = run, run_start, day
         elif day != today:
             run = 0
-    if not best:
-        return 0, None, None
-    return best, date.fromordinal(best_start), date.fromordinal(best_end)
+    return best, best_start, best_end
 
 
-def consistency(practised: set[date], excused: set[date], now: date) -> int:
+def consistency(done: set[int], off: set[int], today: int) -> int:
     """Habit strength 0–100: exponential smoothing of practised (1) / missed (0) days.
 
     Each counted day: score = score × m + (1 − m) × practised, m = 0.5^(1/13). Excused days
     are skipped; today counts only once practised. See docs/formulas.md for an example.
     """
-    if not practised:
+    if not done:
         return 0
-    done = {d.toordinal() for d in practised}
-    off = {d.toordinal() for d in excused}
-    today = now.toordinal()
     m = CONSISTENCY_MULTIPLIER
     gain = 1 - m
     score = 0.0
@@ -285,19 +282,20 @@ def streaks(
         }
     first = min(practised)
     excused = excused_dates(profile, min(first, start or first), max(now, end or now))
-    range_start = first if start is None else start
-    range_end = end or now
-    longest, longest_start, longest_end = longest_run(
-        practised, excused, range_start, range_end, now
-    )
+    done = {d.toordinal() for d in practised}
+    off = {d.toordinal() for d in excused}
+    today_n = now.toordinal()
+    range_start = (first if start is None else start).toordinal()
+    range_end = (end or now).toordinal()
+    longest, longest_start, longest_end = longest_run(done, off, range_start, range_end, today_n)
     return {
-        "current_streak": current_streak(practised, excused, now),
+        "current_streak": current_streak(done, off, today_n),
         "longest_streak": longest,
-        "longest_start": longest_start,
-        "longest_end": longest_end,
-        "consistency": consistency(practised, excused, now),
-        "practice_days": sum(1 for d in practised if range_start <= d <= range_end),
-        "excused_days": sum(1 for d in excused if range_start <= d <= min(range_end, now)),
+        "longest_start": date.fromordinal(longest_start) if longest_start else None,
+        "longest_end": date.fromordinal(longest_end) if longest_end else None,
+        "consistency": consistency(done, off, today_n),
+        "practice_days": sum(1 for d in done if range_start <= d <= range_end),
+        "excused_days": sum(1 for d in off if range_start <= d <= min(range_end, today_n)),
     }
 
 

@@ -1,14 +1,14 @@
 """stats rollups skip days badges
 
-Revision ID: 017ba7e3e271
+Revision ID: 4464e5bba4b7
 Revises: 591d24cb5cd1
-Create Date: 2026-11-22 01:22:58.702437
+Create Date: 2026-11-22 01:32:37.531054
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "017ba7e3e271"
+revision = "4464e5bba4b7"
 down_revision = "591d24cb5cd1"
 branch_labels = None
 depends_on = None
@@ -78,6 +78,8 @@ def upgrade() -> None:
         sa.Column("quality_n", sa.Integer(), nullable=False),
         sa.Column("enjoyment_sum", sa.Integer(), nullable=False),
         sa.Column("enjoyment_n", sa.Integer(), nullable=False),
+        sa.Column("clean_runs", sa.Integer(), nullable=False),
+        sa.Column("tempos_reached", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["profile_id"],
             ["musician_profiles.id"],
