@@ -83,12 +83,16 @@ def days(profile: MusicianProfile) -> list[Day]:
     """Every practice date of the profile with its minutes and sessions, oldest first
     (one indexed read of the rollup: at most one row per day)."""
     t = DailyTotal.__table__
-    rows = db.session.connection().execute(
-        sa.select(t.c.practice_date, t.c.minutes, t.c.sessions)
-        .where(t.c.profile_id == profile.id)
-        .order_by(t.c.practice_date)
+    rows = (
+        db.session.connection()
+        .execute(
+            sa.select(t.c.practice_date, t.c.minutes, t.c.sessions)
+            .where(t.c.profile_id == profile.id)
+            .order_by(t.c.practice_date)
+        )
+        .all()  # one fetchall: iterating a result fetches row by row
     )
-    return [Day._make(row) for row in rows]
+    return rows  # rows have .practice_date, .minutes and .sessions, like Day
 
 
 def in_range(all_days: list[Day], start: date | None, end: date | None) -> list[Day]:
@@ -312,7 +316,7 @@ def heatmap(profile: MusicianProfile, start: date, end: date) -> list[dict]:
             DailyTotal.practice_date <= end,
         )
         .order_by(DailyTotal.practice_date)
-    )
+    ).all()
     return [{"date": d, "minutes": m, "sessions": n} for d, m, n in rows]
 
 
