@@ -34,24 +34,24 @@ class Badge:
     description: str
     fact: str
     target: int
-    icon: str
+    icon: str  # a short label for the medal (no emoji: not every system has the font)
 
 
 BADGES: tuple[Badge, ...] = (
     Badge(
-        "first_session", "First session", "Log your first practice session.", "sessions", 1, "🎵"
+        "first_session", "First session", "Log your first practice session.", "sessions", 1, "1st"
     ),
-    Badge("streak_7", "7-day streak", "Practise 7 days in a row.", "longest_streak", 7, "🔥"),
-    Badge("streak_30", "30-day streak", "Practise 30 days in a row.", "longest_streak", 30, "⭐"),
-    Badge("hours_10", "10 hours", "Practise for 10 hours in total.", "minutes", 600, "⏱"),
-    Badge("hours_100", "100 hours", "Practise for 100 hours in total.", "minutes", 6000, "🏆"),
+    Badge("streak_7", "7-day streak", "Practise 7 days in a row.", "longest_streak", 7, "7"),
+    Badge("streak_30", "30-day streak", "Practise 30 days in a row.", "longest_streak", 30, "30"),
+    Badge("hours_10", "10 hours", "Practise for 10 hours in total.", "minutes", 600, "10h"),
+    Badge("hours_100", "100 hours", "Practise for 100 hours in total.", "minutes", 6000, "100h"),
     Badge(
         "piece_10",
         "Ten sessions on one piece",
         "Work on the same piece in 10 sessions.",
         "piece_sessions",
         10,
-        "📖",
+        "10×",
     ),
     Badge(
         "exam_champion",
@@ -59,7 +59,7 @@ BADGES: tuple[Badge, ...] = (
         "Log 20 sessions marked as exam preparation.",
         "exam_sessions",
         20,
-        "🎓",
+        "A+",
     ),
     Badge(
         "performance_ready",
@@ -67,7 +67,7 @@ BADGES: tuple[Badge, ...] = (
         "Bring a piece to the performance-ready status.",
         "performance_ready",
         1,
-        "🎭",
+        "★",
     ),
     Badge(
         "target_tempo",
@@ -75,7 +75,7 @@ BADGES: tuple[Badge, ...] = (
         "Reach the target tempo of a passage.",
         "tempo_reached",
         1,
-        "🎯",
+        "♩=",
     ),
     Badge(
         "slow_practice",
@@ -83,7 +83,7 @@ BADGES: tuple[Badge, ...] = (
         "Log 10 sessions in slow-practice mode — slow practice is fast progress.",
         "slow_sessions",
         10,
-        "🐢",
+        "♩",
     ),
     Badge(
         "clean_runs",
@@ -91,9 +91,9 @@ BADGES: tuple[Badge, ...] = (
         "Play 5 run-throughs in sessions you rated 4 or 5 for quality.",
         "clean_runs",
         5,
-        "✨",
+        "✓",
     ),
-    Badge("goal_met", "Goal met", "Complete one of your goals.", "goals_completed", 1, "✅"),
+    Badge("goal_met", "Goal met", "Complete one of your goals.", "goals_completed", 1, "✔"),
 )
 BY_CODE = {b.code: b for b in BADGES}
 
