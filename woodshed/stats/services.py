@@ -116,38 +116,54 @@ def in_range_cells(all_days: list[Day], start: date, end: date) -> list[dict]:
 # --- totals ---------------------------------------------------------------------------------
 
 
-def summary(
-    profile: MusicianProfile,
-    start: date | None = None,
-    end: date | None = None,
-    all_days: list[Day] | None = None,
-) -> dict:
-    """The stats summary row of the API (SPEC §5); without a range the totals are all time."""
-    all_days = days(profile) if all_days is None else all_days
+def summary(profile: MusicianProfile, start: date | None = None, end: date | None = None) -> dict:
+    """The stats summary row of the API (SPEC §5); without a range the totals are all time.
+
+    Totals are summed by the database in one statement; streaks come from `streaks`.
+    """
     now = today(profile)
-    chosen = in_range(all_days, start, end)
-    total_minutes = sum(d.minutes for d in chosen)
-    total_sessions = sum(d.sessions for d in chosen)
     week_first = week_start_of(now, week_start_index(profile))
+    t = DailyTotal
+    chosen = sa.true()
+    if start is not None:
+        chosen = sa.and_(chosen, t.practice_date >= start)
+    if end is not None:
+        chosen = sa.and_(chosen, t.practice_date <= end)
 
-    def minutes_between(first: date, last: date) -> int:
-        return sum(d.minutes for d in in_range(all_days, first, last))
+    def total(condition, column):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, column), else_=0)), 0)
 
+    def between(first: date, last: date):
+        return total(sa.and_(t.practice_date >= first, t.practice_date <= last), t.minutes)
+
+    row = db.session.execute(
+        sa.select(
+            total(chosen, t.minutes),
+            total(chosen, t.sessions),
+            total(chosen, 1),
+            between(now, now),
+            between(week_first, week_first + timedelta(days=6)),
+            between(now.replace(day=1), _month_end(now)),
+            between(now.replace(month=1, day=1), now.replace(month=12, day=31)),
+        ).where(t.profile_id == profile.id)
+    ).one()
+    minutes, sessions, practice_days, today_m, week_m, month_m, year_m = (int(v) for v in row)
     result = {
-        "total_minutes": total_minutes,
-        "total_sessions": total_sessions,
-        "practice_days": len(chosen),
-        "average_minutes": round(total_minutes / total_sessions, 1) if total_sessions else None,
-        "today_minutes": minutes_between(now, now),
-        "week_minutes": minutes_between(week_first, week_first + timedelta(days=6)),
-        "month_minutes": minutes_between(now.replace(day=1), _month_end(now)),
-        "year_minutes": minutes_between(now.replace(month=1, day=1), now.replace(month=12, day=31)),
+        "total_minutes": minutes,
+        "total_sessions": sessions,
+        "practice_days": practice_days,
+        "average_minutes": round(minutes / sessions, 1) if sessions else None,
+        "today_minutes": today_m,
+        "week_minutes": week_m,
+        "month_minutes": month_m,
+        "year_minutes": year_m,
         "current_streak": None,
         "longest_streak": None,
         "consistency": None,
     }
     if not profile.quiet:
-        result.update(_streak_numbers(profile, all_days, start, end, now))
+        info = streaks(profile, start, end, now=now)
+        result.update({k: info[k] for k in ("current_streak", "longest_streak", "consistency")})
     return result
 
 
@@ -185,10 +201,41 @@ def totals_of(chosen: list[Day]) -> dict:
 # --- streaks and consistency --------------------------------------------------------------
 
 
-def practised_dates(profile: MusicianProfile, all_days: list[Day]) -> set[date]:
-    """Days that count as practice: at least one session and the daily minimum."""
+EPOCH = date(2000, 1, 1)
+
+
+def _day_number(column):
+    """Days since 2000-01-01 as an integer, computed by the database (both dialects)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(column - sa.literal_column("DATE '2000-01-01'"), sa.Integer)
+    return sa.cast(sa.func.julianday(column) - sa.func.julianday("2000-01-01"), sa.Integer)
+
+
+def practised_runs(profile: MusicianProfile) -> list[tuple[int, int]]:
+    """Runs of consecutive practice days as (first, last) day numbers (date.toordinal()).
+
+    A practice day has at least one session and the daily minimum. The database groups
+    consecutive days ("gaps and islands"), so a musician who practises every day sends a
+    few rows, not one per day.
+    """
+    t = DailyTotal
     minimum = max(profile.daily_minimum_minutes or 1, 1)
-    return {d.practice_date for d in all_days if d.sessions >= 1 and d.minutes >= minimum}
+    number = _day_number(t.practice_date)
+    days_ = (
+        sa.select(
+            number.label("n"),
+            (number - sa.func.row_number().over(order_by=t.practice_date)).label("island"),
+        )
+        .where(t.profile_id == profile.id, t.sessions >= 1, t.minutes >= minimum)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(sa.func.min(days_.c.n), sa.func.max(days_.c.n))
+        .group_by(days_.c.island)
+        .order_by(sa.func.min(days_.c.n))
+    ).all()
+    offset = EPOCH.toordinal()
+    return [(int(a) + offset, int(b) + offset) for a, b in rows]
 
 
 # The three rules below work on day numbers (date.toordinal()): sets of ints are cheap.
@@ -255,26 +302,17 @@ def consistency(done: set[int], off: set[int], today: int) -> int:
     return round(score * 100)
 
 
-def _streak_numbers(
-    profile: MusicianProfile, all_days: list[Day], start: date | None, end: date | None, now: date
-) -> dict:
-    info = streaks(profile, start, end, all_days=all_days, now=now)
-    return {k: info[k] for k in ("current_streak", "longest_streak", "consistency")}
-
-
 def streaks(
     profile: MusicianProfile,
     start: date | None = None,
     end: date | None = None,
     *,
-    all_days: list[Day] | None = None,
     now: date | None = None,
 ) -> dict:
     """Current streak and consistency (as of today), longest streak within the range."""
-    all_days = days(profile) if all_days is None else all_days
     now = today(profile) if now is None else now
-    practised = practised_dates(profile, all_days)
-    if not practised:
+    runs = practised_runs(profile)
+    if not runs:
         return {
             "current_streak": 0,
             "longest_streak": 0,
@@ -284,9 +322,11 @@ def streaks(
             "practice_days": 0,
             "excused_days": 0,
         }
-    first = min(practised)
+    done: set[int] = set()
+    for first_day, last_day in runs:
+        done.update(range(first_day, last_day + 1))
+    first = date.fromordinal(runs[0][0])
     excused = excused_dates(profile, min(first, start or first), max(now, end or now))
-    done = {d.toordinal() for d in practised}
     off = {d.toordinal() for d in excused}
     today_n = now.toordinal()
     range_start = (first if start is None else start).toordinal()

@@ -105,7 +105,7 @@ def index():
         presets=_presets(profile),
         periods=services.period_totals(profile, all_days),
         range_totals=services.totals_of(services.in_range(all_days, start, end)),
-        streaks=None if profile.quiet else services.streaks(profile, start, end, all_days=all_days),
+        streaks=None if profile.quiet else services.streaks(profile, start, end),
         grid=grid,
         charts=charts.build_all(ctx),
         progress=[
@@ -211,18 +211,17 @@ def delete_skip_days(period_id: uuid.UUID):
 
 def dashboard_panel(profile: MusicianProfile) -> dict | None:
     """This week against the weekly goal, streak and consistency, and recent months."""
-    all_days = services.days(profile)
     now = services.today(profile)
     week_start = services.week_start_index(profile)
-    summary = services.summary(profile, all_days=all_days)
+    summary = services.summary(profile)
     start = now - timedelta(weeks=PANEL_WEEKS)
     grid = heatmap.build(
-        services.in_range_cells(all_days, start, now), start, now, week_start, journal_links()
+        services.heatmap(profile, start, now), start, now, week_start, journal_links()
     )
     return {
         "summary": summary,
         "goal": profile.weekly_goal_minutes,
         "grid": grid,
         "quiet": profile.quiet,
-        "has_practice": bool(all_days),
+        "has_practice": summary["total_sessions"] > 0,
     }
