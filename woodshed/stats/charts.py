@@ -20,7 +20,6 @@ from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
 from woodshed.stats import rollup, services
 from woodshed.stats.models import DailyBreakdown, DailyTotal
-from woodshed.timeutil import WEEKDAYS
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP = 20
@@ -473,10 +472,6 @@ def to_csv(chart: Chart) -> str:
     for row in chart.rows:
         writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
-
-
-def weekday_label(code: str) -> str:
-    return WEEKDAY_NAMES[WEEKDAYS.index(code)]
 
 
 def progress_rows(profile: MusicianProfile, kind: str, start: date, end: date) -> Chart:

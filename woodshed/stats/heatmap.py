@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-from woodshed.timeutil import WEEKDAYS, week_start_of
+from woodshed.timeutil import week_start_of
 
 CELL = 12
 GAP = 3
@@ -118,10 +118,6 @@ def build(
         height=TOP + 7 * (CELL + GAP),
         practised=[c for c in squares if c.sessions],
     )
-
-
-def weekday_index(code: str) -> int:
-    return WEEKDAYS.index(code) if code in WEEKDAYS else 0
 
 
 def svg(grid: Heatmap, caption: str) -> Markup:

@@ -613,12 +613,6 @@ def _mark_badges(profile: MusicianProfile, taken: bool) -> None:
     checks[profile.id] = checks.get(profile.id, False) or taken
 
 
-def skip_period_or_404(profile: MusicianProfile, period_id: uuid.UUID) -> SkipPeriod:
-    from woodshed import policy
-
-    return policy.owned_or_404(SkipPeriod, period_id, profile)
-
-
 # --- maintenance ------------------------------------------------------------------------------
 
 
