@@ -191,3 +191,14 @@ def test_perf_queries_statements_do_not_grow_with_the_journal(app, alice, bob, f
     few.sign_in(alice)
     many.sign_in(bob)
     assert _statements(app, many, url) == _statements(app, few, url)
+
+
+def test_a_new_musician_sees_friendly_empty_statistics(alice_web, alice, frozen_clock):
+    frozen_clock(NOW)
+    stats = alice_web.get("/stats")
+    assert stats.status_code == 200
+    assert "Nothing logged in this range yet." in page_text(stats)
+    home = page_text(alice_web.get("/"))
+    assert "Log a session and it will show up here." in home
+    for path in ("/api/v1/stats/summary", "/api/v1/stats/streaks"):
+        assert alice_web.get(path).status_code == 200
