@@ -107,6 +107,8 @@ def _feature_builders() -> dict[str, dict[str, Callable[[Cast], Built]]]:
         def adapt(make):
             def build(cast: Cast) -> Built:
                 obj = make(cast.alice)
+                if not hasattr(type(obj), "__table__"):  # a plain value, e.g. a chart's name
+                    return Built(obj.id, lambda: {"value": obj.id})
                 return Built(obj.id, row_of(type(obj), obj.id))
 
             return build

@@ -52,12 +52,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from woodshed import models, ratelimit, security  # noqa: F401  (models: complete metadata)
+    from woodshed import metrics, models, ratelimit, security  # noqa: F401  (models: metadata)
     from woodshed.db import SAFE_METHODS
     from woodshed.errors import register_error_handlers
     from woodshed.extensions import csrf, db, login_manager
 
     db.init_app(app)
+    metrics.init_app(app)  # before commit_request: its timing includes the commit
     csrf.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
@@ -106,61 +107,74 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Pages, the JSON API, then each feature's dashboard panels, suggestions and hooks."""
     from woodshed.accounts.api import api as accounts_api
     from woodshed.accounts.views import bp as accounts_bp
     from woodshed.admin.views import bp as admin_bp
     from woodshed.api.openapi import bp as api_docs_bp
-    from woodshed.core.views import bp as core_bp
-    from woodshed.extensions import csrf
-    from woodshed.journal.api import api as journal_api
-    from woodshed.notify.api import api as notify_api
-    from woodshed.notify.views import bp as notify_bp
-    from woodshed.plans.api import api as plans_api
-    from woodshed.plans.views import bp as plans_bp
-    from woodshed.profiles.api import api as profiles_api
-    from woodshed.profiles.views import bp as profiles_bp
-
-    for blueprint in (core_bp, accounts_bp, profiles_bp, admin_bp, api_docs_bp):
-        app.register_blueprint(blueprint)
-    for blueprint in (plans_bp, notify_bp):
-        app.register_blueprint(blueprint)
-    # API blueprints authenticate with bearer tokens (or check X-CSRFToken themselves).
-    for blueprint in (accounts_api, profiles_api, journal_api, plans_api, notify_api):
-        csrf.exempt(blueprint)
-        app.register_blueprint(blueprint)
-    _register_practice_library(app)
-
-
-def _register_practice_library(app: Flask) -> None:
-    """Repertoire, skills, goals, the reference library and the dashboard's panels."""
+    from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
+    from woodshed.core.views import bp as core_bp
     from woodshed.extensions import csrf
     from woodshed.goals.api import api as goals_api
     from woodshed.goals.views import bp as goals_bp
-    from woodshed.library.api import api as library_api
-    from woodshed.library.views import bp as library_bp
-    from woodshed.repertoire.api import api as repertoire_api
-    from woodshed.repertoire.views import bp as repertoire_bp
-
-    for blueprint in (repertoire_bp, goals_bp, library_bp):
-        app.register_blueprint(blueprint)
-    for blueprint in (repertoire_api, goals_api, library_api):
-        csrf.exempt(blueprint)
-        app.register_blueprint(blueprint)
-    register_dashboard(app)
-
-    from woodshed.core.dashboard import Panel, register_panel
+    from woodshed.journal.api import api as journal_api
     from woodshed.journal.queries import quick_log_context
     from woodshed.journal.views import bp as journal_bp
+    from woodshed.library.api import api as library_api
+    from woodshed.library.views import bp as library_bp
+    from woodshed.notify.api import api as notify_api
+    from woodshed.notify.views import bp as notify_bp
+    from woodshed.plans.api import api as plans_api
+    from woodshed.plans.dashboard import register as register_plans_dashboard
+    from woodshed.plans.views import bp as plans_bp
+    from woodshed.profiles.api import api as profiles_api
+    from woodshed.profiles.views import bp as profiles_bp
+    from woodshed.repertoire.api import api as repertoire_api
+    from woodshed.repertoire.views import bp as repertoire_bp
+    from woodshed.stats import init_app as init_stats
+    from woodshed.stats.api import api as stats_api
+    from woodshed.stats.views import bp as stats_bp
 
-    app.register_blueprint(journal_bp)
+    pages = (
+        core_bp,
+        accounts_bp,
+        profiles_bp,
+        admin_bp,
+        api_docs_bp,
+        journal_bp,
+        repertoire_bp,
+        goals_bp,
+        library_bp,
+        stats_bp,
+        plans_bp,
+        notify_bp,
+    )
+    apis = (
+        accounts_api,
+        profiles_api,
+        journal_api,
+        repertoire_api,
+        goals_api,
+        library_api,
+        stats_api,
+        plans_api,
+        notify_api,
+    )
+    for blueprint in pages:
+        app.register_blueprint(blueprint)
+    # API blueprints authenticate with bearer tokens (or check X-CSRFToken themselves).
+    for blueprint in apis:
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+
     register_panel(
         app,
         Panel("journal.quick_log", "journal/_quick_log_panel.html", quick_log_context, order=10),
     )
-    from woodshed.plans.dashboard import register as register_plans_dashboard
-
+    register_dashboard(app)
     register_plans_dashboard(app)
+    init_stats(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -116,6 +116,11 @@ SETTINGS: list[Setting] = [
     Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
     Setting("WEB_WORKERS", "2", "Worker processes of `woodshed serve` (`--workers` overrides)."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
+    Setting(
+        "BENCH_METRICS",
+        "false",
+        "`true` adds an `X-Query-Count` header (SQL statements per request) for `make bench`.",
+    ),
 ]
 
 
@@ -180,6 +185,7 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "REGISTRATION_OPEN": env_bool("REGISTRATION_OPEN", True),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        "BENCH_METRICS": env_bool("BENCH_METRICS", False),
         "SESSION_COOKIE_NAME": "woodshed_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -74,9 +74,13 @@ def statements_for(request, persona, url: str, n: int, db_connection) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("url", ["/journal", "/journal?q=note", "/"])
+@pytest.mark.parametrize(
+    ("url", "budget"),
+    # The dashboard also shows the plans, statistics and pick-up panels.
+    [("/journal", 20), ("/journal?q=note", 20), ("/", 40)],
+)
 def test_the_journal_page_costs_the_same_for_2_or_30_sessions(
-    make_app, alice, bob, db_connection, url
+    make_app, alice, bob, db_connection, url, budget
 ):
     counts = []
     for persona, n in ((alice, 2), (bob, 30)):
@@ -84,7 +88,7 @@ def test_the_journal_page_costs_the_same_for_2_or_30_sessions(
         web.sign_in(persona)
         counts.append(statements_for(web.get, persona, url, n, db_connection))
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 20
+    assert counts[1] <= budget
 
 
 def test_the_sessions_api_costs_the_same_for_2_or_30_sessions(app, alice, bob, db_connection):

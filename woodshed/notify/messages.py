@@ -170,21 +170,10 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
 
 
 def _streak(profile, today) -> int:
-    """Consecutive practice days up to today (or yesterday when today is still open)."""
-    dates = set(
-        db.session.scalars(
-            sa.select(PracticeSession.practice_date).where(
-                PracticeSession.profile_id == profile.id,
-                PracticeSession.practice_date >= today - timedelta(days=400),
-            )
-        )
-    )
-    day = today if today in dates else today - timedelta(days=1)
-    count = 0
-    while day in dates:
-        count += 1
-        day -= timedelta(days=1)
-    return count
+    """The same current streak the dashboard shows (rest and skip days respected)."""
+    from woodshed.stats.services import streaks
+
+    return streaks(profile, now=today)["current_streak"]
 
 
 def post_in_app(delivery: Delivery, message: Message) -> None:

@@ -1,0 +1,276 @@
+"""Badges and milestones: derived from the log, awarded once, announced once.
+
+Evaluation runs just before a transaction that changed the journal commits (see
+`rollup._before_commit`), so every code path awards badges without calling this module,
+and a web request pays only for the checks that can change: when something was only
+added, the badges not yet held; when something was taken away (an entry deleted or
+edited, a piece's status moved back), every badge, and one whose cause is gone is
+withdrawn. The rules are documented in docs/formulas.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+import sqlalchemy as sa
+from flask import has_app_context
+from sqlalchemy.orm import Session
+
+from woodshed.db import db, utcnow
+from woodshed.goals.models import Goal
+from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Piece, PieceStatusChange
+from woodshed.stats.models import DailyTotal, EarnedBadge, MonthlyBreakdown
+
+BADGES_URL = "/stats/badges"
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    title: str
+    description: str
+    fact: str
+    target: int
+    icon: str  # a short label for the medal (no emoji: not every system has the font)
+
+
+BADGES: tuple[Badge, ...] = (
+    Badge(
+        "first_session", "First session", "Log your first practice session.", "sessions", 1, "1st"
+    ),
+    Badge("streak_7", "7-day streak", "Practise 7 days in a row.", "longest_streak", 7, "7"),
+    Badge("streak_30", "30-day streak", "Practise 30 days in a row.", "longest_streak", 30, "30"),
+    Badge("hours_10", "10 hours", "Practise for 10 hours in total.", "minutes", 600, "10h"),
+    Badge("hours_100", "100 hours", "Practise for 100 hours in total.", "minutes", 6000, "100h"),
+    Badge(
+        "piece_10",
+        "Ten sessions on one piece",
+        "Work on the same piece in 10 sessions.",
+        "piece_sessions",
+        10,
+        "10×",
+    ),
+    Badge(
+        "exam_champion",
+        "Exam-prep champion",
+        "Log 20 sessions marked as exam preparation.",
+        "exam_sessions",
+        20,
+        "A+",
+    ),
+    Badge(
+        "performance_ready",
+        "Performance ready",
+        "Bring a piece to the performance-ready status.",
+        "performance_ready",
+        1,
+        "★",
+    ),
+    Badge(
+        "target_tempo",
+        "Target tempo reached",
+        "Reach the target tempo of a passage.",
+        "tempo_reached",
+        1,
+        "♩=",
+    ),
+    Badge(
+        "slow_practice",
+        "Slow and steady",
+        "Log 10 sessions in slow-practice mode — slow practice is fast progress.",
+        "slow_sessions",
+        10,
+        "♩",
+    ),
+    Badge(
+        "clean_runs",
+        "Clean run-throughs",
+        "Play 5 run-throughs in sessions you rated 4 or 5 for quality.",
+        "clean_runs",
+        5,
+        "✓",
+    ),
+    Badge("goal_met", "Goal met", "Complete one of your goals.", "goals_completed", 1, "✔"),
+)
+BY_CODE = {b.code: b for b in BADGES}
+
+
+class Facts:
+    """The numbers badges are judged on, each computed (one query or two) when first asked."""
+
+    def __init__(self, profile: MusicianProfile) -> None:
+        self.profile = profile
+
+    @cached_property
+    def _totals(self) -> tuple[int, ...]:
+        t = DailyTotal
+        row = db.session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(t.sessions), 0),
+                sa.func.coalesce(sa.func.sum(t.minutes), 0),
+                sa.func.coalesce(sa.func.sum(t.exam_sessions), 0),
+                sa.func.coalesce(sa.func.sum(t.slow_sessions), 0),
+                sa.func.coalesce(sa.func.sum(t.clean_runs), 0),
+                sa.func.coalesce(sa.func.sum(t.tempos_reached), 0),
+            ).where(t.profile_id == self.profile.id)
+        ).one()
+        return tuple(int(v) for v in row)
+
+    @property
+    def sessions(self) -> int:
+        return self._totals[0]
+
+    @property
+    def minutes(self) -> int:
+        return self._totals[1]
+
+    @property
+    def exam_sessions(self) -> int:
+        return self._totals[2]
+
+    @property
+    def slow_sessions(self) -> int:
+        return self._totals[3]
+
+    @cached_property
+    def longest_streak(self) -> int:
+        from woodshed.stats import services
+
+        return services.streaks(self.profile)["longest_streak"]
+
+    @cached_property
+    def piece_sessions(self) -> int:
+        b = MonthlyBreakdown
+        counts = db.session.execute(
+            sa.select(b.key, sa.func.sum(b.sessions).label("n"))
+            .where(b.profile_id == self.profile.id, b.dimension == "piece")
+            .group_by(b.key)
+            .order_by(sa.desc("n"))
+            .limit(20)
+        ).all()
+        if not counts:
+            return 0
+        existing = {
+            str(i)
+            for i in db.session.scalars(
+                sa.select(Piece.id).where(
+                    Piece.profile_id == self.profile.id,
+                    Piece.id.in_([uuid.UUID(k) for k, _ in counts]),
+                )
+            )
+        }
+        return max((int(n) for k, n in counts if k in existing), default=0)
+
+    @cached_property
+    def performance_ready(self) -> int:
+        now = sa.select(Piece.id).where(
+            Piece.profile_id == self.profile.id, Piece.status == "performance_ready"
+        )
+        ever = (
+            sa.select(PieceStatusChange.id)
+            .join(Piece, Piece.id == PieceStatusChange.piece_id)
+            .where(
+                Piece.profile_id == self.profile.id,
+                PieceStatusChange.to_status == "performance_ready",
+            )
+        )
+        return int(bool(db.session.scalar(sa.select(sa.or_(now.exists(), ever.exists())))))
+
+    @property
+    def tempo_reached(self) -> int:
+        return min(self._totals[5], 1)
+
+    @property
+    def clean_runs(self) -> int:
+        return self._totals[4]
+
+    @cached_property
+    def goals_completed(self) -> int:
+        return int(
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Goal)
+                .where(Goal.profile_id == self.profile.id, Goal.status == "completed")
+            )
+        )
+
+    def value(self, badge: Badge) -> int:
+        return getattr(self, badge.fact)
+
+
+def earned(profile: MusicianProfile) -> dict[str, EarnedBadge]:
+    rows = db.session.scalars(sa.select(EarnedBadge).where(EarnedBadge.profile_id == profile.id))
+    return {row.code: row for row in rows}
+
+
+def evaluate(profile: MusicianProfile, *, full: bool = True) -> list[Badge]:
+    """Award what is now deserved (and, when `full`, withdraw what no longer is).
+
+    Returns the badges awarded for the first time. Never awards a badge twice: each badge
+    has one row per musician (unique constraint), revived silently if earned again.
+    """
+    rows = earned(profile)
+    facts = Facts(profile)
+    newly: list[Badge] = []
+    for badge in BADGES:
+        row = rows.get(badge.code)
+        held = row is not None and row.revoked_at is None
+        if held and not full:
+            continue
+        deserved = facts.value(badge) >= badge.target
+        if deserved and row is None:
+            db.session.add(EarnedBadge(profile_id=profile.id, code=badge.code, earned_at=utcnow()))
+            newly.append(badge)
+        elif deserved and not held:
+            row.revoked_at = None
+        elif held and not deserved:
+            row.revoked_at = utcnow()
+    if newly:
+        db.session.flush()
+        if not profile.quiet:
+            from woodshed.notify.services import notify
+
+            for badge in newly:
+                notify(
+                    profile, "badge", f"Badge earned: {badge.title}", badge.description, BADGES_URL
+                )
+    return newly
+
+
+def evaluate_after_commit(session: Session, checks: dict[uuid.UUID, bool]) -> None:
+    """Run from the commit hook for the profiles whose journal changed in this transaction."""
+    if not has_app_context() or not db.session.registry.has() or db.session() is not session:
+        return  # a session outside the app (a script): `woodshed stats rebuild` catches up
+    for profile_id, taken in checks.items():
+        profile = session.get(MusicianProfile, profile_id)
+        if profile is not None:
+            evaluate(profile, full=taken)
+
+
+def overview(profile: MusicianProfile) -> list[dict]:
+    """Every badge with the musician's progress towards it, earned ones first."""
+    rows = earned(profile)
+    facts = Facts(profile)
+    items = []
+    for badge in BADGES:
+        row = rows.get(badge.code)
+        current = min(facts.value(badge), badge.target)
+        held = row is not None and row.revoked_at is None
+        items.append(
+            {
+                "code": badge.code,
+                "title": badge.title,
+                "description": badge.description,
+                "icon": badge.icon,
+                "earned": held,
+                "earned_at": row.earned_at if held else None,
+                "current": current,
+                "target": badge.target,
+                "percent": round(100 * current / badge.target),
+            }
+        )
+    items.sort(key=lambda i: (not i["earned"], -i["percent"] if not i["earned"] else 0))
+    return items

@@ -1,0 +1,523 @@
+"""The stats page's charts: each one a table of numbers (the no-JS version and the CSV)
+that the page's script can also draw with Chart.js."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from woodshed.db import db
+from woodshed.goals.models import Goal
+from woodshed.journal.models import PracticeSession, session_goals
+from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Section
+from woodshed.stats import rollup, services
+from woodshed.stats.models import DailyBreakdown, DailyTotal
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TOP = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    series: str | None = None  # "bar" or "line" when the chart draws this column
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    description: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    kind: str = "bar"  # bar, line, hbar, table (no drawing)
+    empty: str = "Nothing logged in this range yet."
+
+    @property
+    def drawn(self) -> bool:
+        return self.kind != "table" and bool(self.rows)
+
+    @property
+    def cells(self) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """Rows ready for the table: (row header, [(text, data-value or None for text)])."""
+        return [(display(row[0]), [_cell(v) for v in row[1:]]) for row in self.rows]
+
+
+def display(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, date):
+        return f"{value:%d %b %Y}"
+    return str(value)
+
+
+def _cell(value) -> tuple[str, str | None]:
+    if value is None:
+        return "–", ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value), str(value)
+    return display(value), None
+
+
+@dataclass
+class Context:
+    """What every chart of one page request shares (read once)."""
+
+    profile: MusicianProfile
+    start: date
+    end: date
+    bucket: str
+    _days: list | None = None
+    _sums: dict = field(default_factory=dict)
+
+    def sums(self, dimension: str) -> dict[str, list[int]]:
+        """The range's rollup sums per key of one dimension (read once per request)."""
+        if dimension not in self._sums:
+            self._sums[dimension] = services.dimension_sums(
+                self.profile, dimension, self.start, self.end
+            )
+        return self._sums[dimension]
+
+    @property
+    def days(self) -> list:
+        """All rollup columns of each practice date in the range."""
+        if self._days is None:
+            self._days = list(
+                db.session.scalars(
+                    sa.select(DailyTotal)
+                    .where(
+                        DailyTotal.profile_id == self.profile.id,
+                        DailyTotal.practice_date >= self.start,
+                        DailyTotal.practice_date <= self.end,
+                    )
+                    .order_by(DailyTotal.practice_date)
+                )
+            )
+        return self._days
+
+    def buckets(self) -> tuple[list[date], Callable[[date], date]]:
+        week_start = services.week_start_index(self.profile)
+        starts = services.bucket_starts(self.start, self.end, self.bucket, week_start)
+        return starts, lambda d: services.bucket_start(d, self.bucket, week_start)
+
+
+def auto_bucket(start: date, end: date) -> str:
+    span = (end - start).days
+    if span <= 62:
+        return "day"
+    if span <= 731:
+        return "week"
+    return "month"
+
+
+def _avg(total: int, n: int) -> float | None:
+    return round(total / n, 2) if n else None
+
+
+def time_chart(ctx: Context) -> Chart:
+    window = services.MOVING_AVERAGE[ctx.bucket]
+    unit = {"day": "days", "week": "weeks", "month": "months"}[ctx.bucket]
+    chart = Chart(
+        "time",
+        f"Practice time per {ctx.bucket}",
+        f"Minutes per {ctx.bucket}, with the average of the last {window} {unit}.",
+        [
+            Column("start", ctx.bucket.title()),
+            Column("minutes", "Minutes", "bar"),
+            Column("moving_average", f"{window}-{ctx.bucket} average", "line"),
+            Column("sessions", "Sessions"),
+        ],
+    )
+    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    starts, of = ctx.buckets()
+    for day in ctx.days:
+        row = sums[of(day.practice_date)]
+        row[0] += day.minutes
+        row[1] += day.sessions
+    if not ctx.days:
+        return chart
+    recent: list[int] = []
+    for first in starts:
+        minutes, sessions = sums.get(first, (0, 0))
+        recent = [*recent[-(window - 1) :], minutes]
+        chart.rows.append([first, minutes, round(sum(recent) / len(recent), 1), sessions])
+    return chart
+
+
+def weekday_chart(ctx: Context) -> Chart:
+    chart = Chart(
+        "weekday",
+        "Practice by weekday",
+        "Total minutes and sessions on each day of the week (by practice date).",
+        [
+            Column("weekday", "Weekday"),
+            Column("minutes", "Minutes", "bar"),
+            Column("sessions", "Sessions"),
+            Column("average_minutes", "Minutes per session"),
+        ],
+    )
+    sums = [[0, 0] for _ in range(7)]
+    for day in ctx.days:
+        sums[day.practice_date.weekday()][0] += day.minutes
+        sums[day.practice_date.weekday()][1] += day.sessions
+    if not ctx.days:
+        return chart
+    first = services.week_start_index(ctx.profile)
+    for i in range(7):
+        wd = (first + i) % 7
+        minutes, sessions = sums[wd]
+        chart.rows.append([WEEKDAY_NAMES[wd], minutes, sessions, _avg(minutes, sessions)])
+    return chart
+
+
+def hour_chart(ctx: Context) -> Chart:
+    chart = Chart(
+        "hour",
+        "Best time of day",
+        "Minutes by the hour sessions started (local time where they were logged), with "
+        "the average quality and enjoyment you gave them.",
+        [
+            Column("hour", "Starting hour"),
+            Column("minutes", "Minutes", "bar"),
+            Column("sessions", "Sessions"),
+            Column("average_quality", "Average quality"),
+            Column("average_enjoyment", "Average enjoyment"),
+        ],
+    )
+    sums = ctx.sums("hour")
+    for key in sorted(sums):
+        minutes, sessions, q, qn, e, en, *_rest = sums[key]
+        chart.rows.append([f"{key}:00", minutes, sessions, _avg(q, qn), _avg(e, en)])
+    return chart
+
+
+def length_chart(ctx: Context) -> Chart:
+    chart = Chart(
+        "length",
+        "Enjoyment and session length",
+        "How much you enjoyed sessions (and rated their quality) by how long they were.",
+        [
+            Column("length", "Session length (min)"),
+            Column("sessions", "Sessions"),
+            Column("average_enjoyment", "Average enjoyment", "bar"),
+            Column("average_quality", "Average quality", "bar"),
+        ],
+    )
+    sums = ctx.sums("length")
+    for _lower, key in rollup.LENGTH_BUCKETS:
+        if key in sums:
+            _minutes, sessions, q, qn, e, en, *_rest = sums[key]
+            chart.rows.append([key, sessions, _avg(e, en), _avg(q, qn)])
+    return chart
+
+
+def ratings_chart(ctx: Context) -> Chart:
+    bucket = "week" if ctx.bucket == "day" else ctx.bucket
+    chart = Chart(
+        "ratings",
+        "Mood, quality and enjoyment",
+        f"Average of the ratings you gave, per {bucket} (1–5; blank when none were given).",
+        [
+            Column("start", bucket.title()),
+            Column("mood", "Mood", "line"),
+            Column("quality", "Quality", "line"),
+            Column("enjoyment", "Enjoyment", "line"),
+        ],
+        kind="line",
+    )
+    sub = Context(ctx.profile, ctx.start, ctx.end, bucket, ctx._days)
+    starts, of = sub.buckets()
+    sums: dict[date, list[int]] = defaultdict(lambda: [0] * 6)
+    for day in ctx.days:
+        row = sums[of(day.practice_date)]
+        for i, v in enumerate(
+            (
+                day.mood_sum,
+                day.mood_n,
+                day.quality_sum,
+                day.quality_n,
+                day.enjoyment_sum,
+                day.enjoyment_n,
+            )
+        ):
+            row[i] += v
+    if not any(sum(v[1::2]) for v in sums.values()):
+        return chart
+    for first in starts:
+        m, mn, q, qn, e, en = sums.get(first, [0] * 6)
+        chart.rows.append([first, _avg(m, mn), _avg(q, qn), _avg(e, en)])
+    return chart
+
+
+def prep_chart(ctx: Context) -> Chart:
+    bucket = "week" if ctx.bucket == "day" else ctx.bucket
+    chart = Chart(
+        "prep",
+        "Exam and performance preparation",
+        f"Minutes of sessions marked as exam or performance preparation, per {bucket}.",
+        [
+            Column("start", bucket.title()),
+            Column("exam_minutes", "Exam prep (min)", "bar"),
+            Column("performance_minutes", "Performance prep (min)", "bar"),
+            Column("exam_sessions", "Exam prep sessions"),
+            Column("performance_sessions", "Performance prep sessions"),
+        ],
+    )
+    sub = Context(ctx.profile, ctx.start, ctx.end, bucket, ctx._days)
+    starts, of = sub.buckets()
+    sums: dict[date, list[int]] = defaultdict(lambda: [0] * 4)
+    for day in ctx.days:
+        row = sums[of(day.practice_date)]
+        for i, v in enumerate(
+            (day.exam_minutes, day.performance_minutes, day.exam_sessions, day.performance_sessions)
+        ):
+            row[i] += v
+    if not any(v[2] or v[3] for v in sums.values()):
+        return chart
+    for first in starts:
+        chart.rows.append([first, *sums.get(first, [0] * 4)])
+    return chart
+
+
+def breakdown_chart(by: str) -> Callable[[Context], Chart]:
+    plural = {"instrument": "instruments", "piece": "pieces", "section": "sections"}
+    plural |= {"skill": "skills", "tag": "tags"}
+
+    def build(ctx: Context) -> Chart:
+        title = f"Time per {by}"
+        note = "The whole session counts for each of its tags." if by == "tag" else ""
+        if by in ("piece", "section", "skill"):
+            note = "Items without minutes share what their session has left."
+        chart = Chart(
+            plural[by],
+            title,
+            f"Minutes and sessions per {by}, most time first. {note}".strip(),
+            [
+                Column("label", by.title()),
+                Column("minutes", "Minutes", "bar"),
+                Column("sessions", "Sessions"),
+                Column("average_quality", "Average quality"),
+            ],
+            kind="hbar",
+        )
+        for item in services.breakdown(ctx.profile, by, ctx.start, ctx.end, ctx.sums(by))[:TOP]:
+            chart.rows.append(
+                [item["label"], item["minutes"], item["sessions"], item["average_quality"]]
+            )
+        return chart
+
+    return build
+
+
+def tempo_chart(ctx: Context) -> Chart:
+    """Average tempo reached per week in the sections with the most tempo entries."""
+    sums = ctx.sums("section")
+    chosen = sorted((k for k, v in sums.items() if v[9] > 0), key=lambda k: (-sums[k][9], k))
+    labels = services.labels_for(ctx.profile, "section", chosen)
+    chosen = [k for k in chosen if k in labels][:6]
+    targets = {
+        str(i): t
+        for i, t in db.session.execute(
+            sa.select(Section.id, Section.target_tempo_bpm).where(
+                Section.profile_id == ctx.profile.id,
+                Section.id.in_([uuid.UUID(k) for k in chosen]),
+            )
+        )
+        if t
+    }
+    columns = [Column("start", "Week")]
+    for key in chosen:
+        suffix = f" (target {targets[key]})" if key in targets else ""
+        columns.append(Column(key, f"{labels[key]}{suffix}", "line"))
+    chart = Chart(
+        "tempo",
+        "Tempo progress per section",
+        "Average tempo reached each week (bpm) in the sections you logged tempos for most, "
+        "with their target tempo.",
+        columns,
+        kind="line",
+        empty="No tempos logged for sections in this range.",
+    )
+    if not chosen:
+        return chart
+    b = DailyBreakdown
+    week_start = services.week_start_index(ctx.profile)
+    weekly: dict[date, dict[str, list[int]]] = defaultdict(dict)
+    for key, day, total, count in db.session.execute(
+        sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
+            b.profile_id == ctx.profile.id,
+            b.dimension == "section",
+            b.key.in_(chosen),
+            b.practice_date >= ctx.start,
+            b.practice_date <= ctx.end,
+            b.tempo_n > 0,
+        )
+    ):
+        week = weekly[services.bucket_start(day, "week", week_start)]
+        acc = week.setdefault(key, [0, 0])
+        acc[0] += total
+        acc[1] += count
+    for week in sorted(weekly):
+        values = weekly[week]
+        chart.rows.append(
+            [
+                week,
+                *(round(values[k][0] / values[k][1], 1) if k in values else None for k in chosen),
+            ]
+        )
+    return chart
+
+
+def goals_chart(ctx: Context) -> Chart:
+    chart = Chart(
+        "goals",
+        "Goal progress",
+        "Time you linked to each open goal in this range, with its target.",
+        [
+            Column("label", "Goal"),
+            Column("minutes", "Minutes linked", "bar"),
+            Column("sessions", "Sessions linked"),
+            Column("target", "Target"),
+            Column("target_date", "Due"),
+        ],
+        kind="hbar",
+        empty="No goals yet.",
+    )
+    linked = (
+        sa.select(
+            session_goals.c.goal_id,
+            sa.func.sum(PracticeSession.duration_minutes).label("minutes"),
+            sa.func.count().label("sessions"),
+        )
+        .join(PracticeSession, PracticeSession.id == session_goals.c.session_id)
+        .where(
+            PracticeSession.profile_id == ctx.profile.id,
+            PracticeSession.practice_date >= ctx.start,
+            PracticeSession.practice_date <= ctx.end,
+        )
+        .group_by(session_goals.c.goal_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Goal, linked.c.minutes, linked.c.sessions)
+        .outerjoin(linked, linked.c.goal_id == Goal.id)
+        .where(Goal.profile_id == ctx.profile.id, Goal.status.in_(("not_started", "in_progress")))
+        .order_by(Goal.target_date.is_(None), Goal.target_date, Goal.title)
+        .limit(TOP)
+    ).all()
+    for goal, minutes, sessions in rows:
+        target = _target_text(goal)
+        chart.rows.append(
+            [goal.title, int(minutes or 0), int(sessions or 0), target, goal.target_date]
+        )
+    return chart
+
+
+def _target_text(goal: Goal) -> str:
+    value = goal.target_value
+    return {
+        "minutes_per_week": f"{value} min a week",
+        "days_per_week": f"{value} days a week",
+        "tempo": f"{value} bpm",
+        "checklist": "checklist",
+    }.get(goal.target_type or "", "")
+
+
+CHARTS: dict[str, Callable[[Context], Chart]] = {
+    "time": time_chart,
+    "weekday": weekday_chart,
+    "hour": hour_chart,
+    "instruments": breakdown_chart("instrument"),
+    "pieces": breakdown_chart("piece"),
+    "sections": breakdown_chart("section"),
+    "skills": breakdown_chart("skill"),
+    "tags": breakdown_chart("tag"),
+    "ratings": ratings_chart,
+    "length": length_chart,
+    "tempo": tempo_chart,
+    "prep": prep_chart,
+    "goals": goals_chart,
+}
+
+
+def build_all(ctx: Context) -> list[Chart]:
+    return [build(ctx) for build in CHARTS.values()]
+
+
+def csv_cell(value) -> str | int | float:
+    """A cell a spreadsheet shows as text: leading = + - @ (and tab/CR) are neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def to_csv(chart: Chart) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(c.label) for c in chart.columns])
+    for row in chart.rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return out.getvalue()
+
+
+def progress_rows(profile: MusicianProfile, kind: str, start: date, end: date) -> Chart:
+    from woodshed.stats import progress
+
+    plural = {"piece": "pieces", "section": "sections", "skill": "skills"}[kind]
+    chart = Chart(
+        f"progress-{plural}",
+        f"Progress of your {plural}",
+        "Stage, percentage and trend from time, frequency, recency, ratings and tempo "
+        "(see how it is worked out below).",
+        [
+            Column("label", kind.title()),
+            Column("stage", "Stage"),
+            Column("percentage", "Progress (%)"),
+            Column("trend", "Trend"),
+            Column("sessions", "Sessions"),
+            Column("last_practised", "Last practised"),
+        ],
+        kind="table",
+        empty=f"No {plural} practised in this range.",
+    )
+    for item in progress.progress_list(profile, kind, start, end):
+        chart.rows.append(
+            [
+                item["label"],
+                item["stage"] or item["message"],
+                item["percentage"],
+                item["trend"],
+                item["sessions"],
+                item["last_practised"],
+            ]
+        )
+    return chart
+
+
+def one(ctx: Context, key: str) -> Chart | None:
+    """A single chart (for its CSV), or None for an unknown name."""
+    if key in CHARTS:
+        return CHARTS[key](ctx)
+    for kind, plural in (("piece", "pieces"), ("section", "sections"), ("skill", "skills")):
+        if key == f"progress-{plural}":
+            return progress_rows(ctx.profile, kind, ctx.start, ctx.end)
+    return None
+
+
+def default_range(profile: MusicianProfile) -> tuple[date, date]:
+    end = services.today(profile)
+    return end - timedelta(days=364), end

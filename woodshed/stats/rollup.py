@@ -1,0 +1,576 @@
+"""The daily rollups, kept equal to the journal inside the transaction that changes it.
+
+Every ORM flush that touches a practice session (create, edit, delete, import, demo, plan
+check-in — whatever code path) passes through `_before_flush`/`_after_flush`: the stored
+contribution of each touched session is read before the flush and again after it, and the
+difference is added to `daily_totals` and `daily_breakdowns`. One function
+(`contributions`) defines what a session contributes, so incremental upkeep and
+`woodshed stats rebuild` can never disagree. Bulk ORM statements on the journal tables
+(`session.execute(delete(PracticeSession)…)`) mark their profiles, which are rebuilt just
+before the transaction commits. Raw SQL on another connection bypasses all this; run
+`woodshed stats rebuild` afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from woodshed.db import new_id
+from woodshed.goals.models import Goal
+from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
+from woodshed.profiles.models import Instrument
+from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.stats.models import DailyBreakdown, DailyTotal, MonthlyBreakdown
+
+TOTAL_FIELDS = (
+    "minutes",
+    "sessions",
+    "exam_minutes",
+    "exam_sessions",
+    "performance_minutes",
+    "performance_sessions",
+    "slow_minutes",
+    "slow_sessions",
+    "mood_sum",
+    "mood_n",
+    "quality_sum",
+    "quality_n",
+    "enjoyment_sum",
+    "enjoyment_n",
+    "clean_runs",
+    "tempos_reached",
+)
+BREAKDOWN_FIELDS = (
+    "minutes",
+    "sessions",
+    "quality_sum",
+    "quality_n",
+    "enjoyment_sum",
+    "enjoyment_n",
+    "confidence_sum",
+    "confidence_n",
+    "tempo_sum",
+    "tempo_n",
+    "ratio_sum",
+    "ratio_n",
+)
+NO_INSTRUMENT = "none"
+#: Session-length buckets (minutes, inclusive lower bound) and their keys, in order.
+LENGTH_BUCKETS = (
+    (0, "0-14"),
+    (15, "15-29"),
+    (30, "30-44"),
+    (45, "45-59"),
+    (60, "60-89"),
+    (90, "90+"),
+)
+CHUNK = 500
+MONTHLY_KEY = ("profile_id", "dimension", "month", "key")
+
+TotalKey = tuple[uuid.UUID, date]
+BreakdownKey = tuple[uuid.UUID, date, str, str]
+
+
+def length_bucket(minutes: int) -> str:
+    key = LENGTH_BUCKETS[0][1]
+    for lower, name in LENGTH_BUCKETS:
+        if minutes >= lower:
+            key = name
+    return key
+
+
+def item_minutes(duration: int, items: list[int | None]) -> list[int]:
+    """Minutes per item: as logged, else an equal share of what the logged ones leave.
+
+    The remainder of the integer split goes to the first unspecified items, so the shares
+    add up exactly to the session's unassigned minutes.
+    """
+    given = sum(m for m in items if m is not None)
+    open_items = sum(1 for m in items if m is None)
+    if not open_items:
+        return [m or 0 for m in items]
+    share, extra = divmod(max(duration - given, 0), open_items)
+    result = []
+    for m in items:
+        if m is None:
+            result.append(share + (1 if extra > 0 else 0))
+            extra -= 1
+        else:
+            result.append(m)
+    return result
+
+
+class Contributions:
+    """What a set of sessions adds to the rollups, as sums per rollup row."""
+
+    def __init__(self) -> None:
+        self.totals: dict[TotalKey, list[int]] = defaultdict(lambda: [0] * len(TOTAL_FIELDS))
+        self.breakdowns: dict[BreakdownKey, list[int]] = defaultdict(
+            lambda: [0] * len(BREAKDOWN_FIELDS)
+        )
+        # (profile id, dimension, first day of the month, key) → the month's sums.
+        self.monthly: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+
+    def subtract(self, other: Contributions) -> None:
+        for key, values in other.totals.items():
+            row = self.totals[key]
+            for i, v in enumerate(values):
+                row[i] -= v
+        for key, values in other.breakdowns.items():
+            row = self.breakdowns[key]
+            for i, v in enumerate(values):
+                row[i] -= v
+        for key, values in other.monthly.items():
+            row = self.monthly[key]
+            for i, v in enumerate(values):
+                row[i] -= v
+
+    def add_session(self, s, items: list, tag_ids: list) -> None:
+        """Add one session (a row of practice_sessions) with its items and tag ids."""
+        total = self.totals[(s.profile_id, s.practice_date)]
+        duration = s.duration_minutes
+        ratings = [(s.quality, 2), (s.enjoyment, 4), (s.confidence, 6)]
+        values = [duration, 1] + [0] * (len(TOTAL_FIELDS) - 2)
+        if s.exam_prep:
+            values[2:4] = [duration, 1]
+        if s.performance_prep:
+            values[4:6] = [duration, 1]
+        if s.mode == "slow":
+            values[6:8] = [duration, 1]
+        for rating, offset in ((s.mood, 8), (s.quality, 10), (s.enjoyment, 12)):
+            if rating is not None:
+                values[offset : offset + 2] = [rating, 1]
+        good = s.quality is not None and s.quality >= 4
+        values[14] = sum(1 for i in items if i.run_through) if good else 0
+        values[15] = sum(1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target)
+        for i, v in enumerate(values):
+            total[i] += v
+
+        per_key: dict[tuple[str, str], int] = defaultdict(int)
+        per_key[("instrument", str(s.instrument_id) if s.instrument_id else NO_INSTRUMENT)] += (
+            duration
+        )
+        local_hour = s.started_at.astimezone(ZoneInfo(s.timezone)).hour
+        per_key[("hour", f"{local_hour:02d}")] += duration
+        per_key[("length", length_bucket(duration))] += duration
+        for tag_id in tag_ids:
+            per_key[("tag", str(tag_id))] += duration
+        # Tempo per piece/section: bpm reached, and per mille of the target where known.
+        tempos: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        shares = item_minutes(duration, [i.minutes for i in items])
+        for item, minutes in zip(items, shares, strict=True):
+            for dimension, obj_id in (
+                ("piece", item.piece_id),
+                ("section", item.section_id),
+                ("skill", item.skill_id),
+            ):
+                if obj_id is not None:
+                    per_key[(dimension, str(obj_id))] += minutes
+                    if item.tempo_bpm and dimension != "skill":
+                        tempo = tempos[(dimension, str(obj_id))]
+                        tempo[0] += item.tempo_bpm
+                        tempo[1] += 1
+                        if item.target:
+                            tempo[2] += round(1000 * item.tempo_bpm / item.target)
+                            tempo[3] += 1
+        month = s.practice_date.replace(day=1)
+        for (dimension, key), minutes in per_key.items():
+            tempo = tempos.get((dimension, key))
+            for row in (
+                self.breakdowns[(s.profile_id, s.practice_date, dimension, key)],
+                self.monthly[(s.profile_id, dimension, month, key)],
+            ):
+                row[0] += minutes
+                row[1] += 1
+                for rating, offset in ratings:
+                    if rating is not None:
+                        row[offset] += rating
+                        row[offset + 1] += 1
+                if tempo:
+                    for j, v in enumerate(tempo):
+                        row[8 + j] += v
+
+
+_S = PracticeSession.__table__
+_I = SessionItem.__table__
+SESSION_COLUMNS = (
+    _S.c.id,
+    _S.c.profile_id,
+    _S.c.practice_date,
+    _S.c.started_at,
+    _S.c.timezone,
+    _S.c.duration_minutes,
+    _S.c.instrument_id,
+    _S.c.mode,
+    _S.c.exam_prep,
+    _S.c.performance_prep,
+    _S.c.mood,
+    _S.c.quality,
+    _S.c.enjoyment,
+    _S.c.confidence,
+)
+
+
+def contributions(conn: sa.Connection, session_ids: Iterable[uuid.UUID]) -> Contributions:
+    """The stored sessions' contributions, read from the database as it is now."""
+    result = Contributions()
+    ids = list(session_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        _add_sessions(conn, result, sa.select(*SESSION_COLUMNS).where(_S.c.id.in_(chunk)))
+    return result
+
+
+def _add_sessions(conn: sa.Connection, result: Contributions, stmt: sa.Select) -> None:
+    sessions = list(conn.execute(stmt))
+    if not sessions:
+        return
+    ids = [s.id for s in sessions]
+    items: dict[uuid.UUID, list] = defaultdict(list)
+    sections, pieces = Section.__table__, Piece.__table__
+    target = sa.func.coalesce(
+        _I.c.target_tempo_bpm, sections.c.target_tempo_bpm, pieces.c.target_tempo_bpm
+    )
+    for row in conn.execute(
+        sa.select(
+            _I.c.session_id,
+            _I.c.piece_id,
+            _I.c.section_id,
+            _I.c.skill_id,
+            _I.c.minutes,
+            _I.c.tempo_bpm,
+            _I.c.run_through,
+            target.label("target"),
+        )
+        .select_from(_I)
+        .outerjoin(sections, sections.c.id == _I.c.section_id)
+        .outerjoin(pieces, pieces.c.id == _I.c.piece_id)
+        .where(_I.c.session_id.in_(ids))
+        .order_by(_I.c.session_id, _I.c.position, _I.c.id)
+    ):
+        items[row.session_id].append(row)
+    tags: dict[uuid.UUID, list] = defaultdict(list)
+    for row in conn.execute(
+        sa.select(session_tags.c.session_id, session_tags.c.tag_id).where(
+            session_tags.c.session_id.in_(ids)
+        )
+    ):
+        tags[row.session_id].append(row.tag_id)
+    for s in sessions:
+        result.add_session(s, items[s.id], tags[s.id])
+
+
+def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> None:
+    """Add a delta to the rollup tables and drop rows that no longer count any session.
+
+    `fresh` means the profiles' rows were just deleted (a rebuild): plain inserts then.
+    """
+    if fresh:
+        _insert_fresh(
+            conn, DailyTotal.__table__, ("profile_id", "practice_date"), TOTAL_FIELDS, delta.totals
+        )
+        _insert_fresh(
+            conn,
+            DailyBreakdown.__table__,
+            ("profile_id", "practice_date", "dimension", "key"),
+            BREAKDOWN_FIELDS,
+            delta.breakdowns,
+        )
+        _insert_fresh(
+            conn, MonthlyBreakdown.__table__, MONTHLY_KEY, BREAKDOWN_FIELDS, delta.monthly
+        )
+        return
+    _upsert(
+        conn,
+        DailyTotal.__table__,
+        ("profile_id", "practice_date"),
+        TOTAL_FIELDS,
+        {k: v for k, v in delta.totals.items() if any(v)},
+    )
+    _upsert(
+        conn,
+        DailyBreakdown.__table__,
+        ("profile_id", "practice_date", "dimension", "key"),
+        BREAKDOWN_FIELDS,
+        {k: v for k, v in delta.breakdowns.items() if any(v)},
+    )
+    _upsert(
+        conn,
+        MonthlyBreakdown.__table__,
+        MONTHLY_KEY,
+        BREAKDOWN_FIELDS,
+        {k: v for k, v in delta.monthly.items() if any(v)},
+    )
+
+
+def _insert_fresh(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+    params = [
+        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
+        for key, values in rows.items()
+        if values[1] > 0
+    ]
+    for start in range(0, len(params), 5000):
+        conn.execute(table.insert(), params[start : start + 5000])
+
+
+def _insert_for(conn: sa.Connection):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+    if not rows:
+        return
+    insert = _insert_for(conn)
+    params = [
+        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
+        for key, values in rows.items()
+    ]
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[c] for c in key_cols],
+        set_={f: table.c[f] + stmt.excluded[f] for f in fields},
+    )
+    for start in range(0, len(params), CHUNK):
+        conn.execute(stmt.values(params[start : start + CHUNK]))
+    if any(values[1] < 0 for values in rows.values()):
+        date_column = "month" if "month" in key_cols else "practice_date"
+        profiles = {key[0] for key in rows}
+        dates = {key[key_cols.index(date_column)] for key in rows}
+        conn.execute(
+            sa.delete(table).where(
+                table.c.profile_id.in_(profiles),
+                table.c[date_column].in_(dates),
+                table.c.sessions <= 0,
+            )
+        )
+
+
+def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
+    """Recompute the rollups of these profiles from their sessions; returns sessions read."""
+    count = 0
+    for profile_id in profile_ids:
+        conn.execute(sa.delete(DailyTotal.__table__).where(DailyTotal.profile_id == profile_id))
+        for table in (DailyBreakdown.__table__, MonthlyBreakdown.__table__):
+            conn.execute(sa.delete(table).where(table.c.profile_id == profile_id))
+        whole = Contributions()
+        last_id = None
+        while True:
+            stmt = sa.select(_S.c.id).where(_S.c.profile_id == profile_id)
+            if last_id is not None:
+                stmt = stmt.where(_S.c.id > last_id)
+            ids = list(conn.execute(stmt.order_by(_S.c.id).limit(CHUNK)).scalars())
+            if not ids:
+                break
+            _add_sessions(conn, whole, sa.select(*SESSION_COLUMNS).where(_S.c.id.in_(ids)))
+            count += len(ids)
+            last_id = ids[-1]
+        apply(conn, whole, fresh=True)
+    return count
+
+
+# --- keeping the rollups current ------------------------------------------------------------
+
+OLD = "woodshed.stats.old"
+TOUCHED = "woodshed.stats.touched"
+PENDING_REBUILD = "woodshed.stats.rebuild"
+#: profile id → True when something may have been taken away (badges re-checked fully).
+BADGE_CHECK = "woodshed.stats.badges"
+
+
+#: Session fields whose change can take a badge's cause away.
+BADGE_FIELDS = (
+    "items",
+    "practice_date",
+    "duration_minutes",
+    "mode",
+    "exam_prep",
+    "performance_prep",
+    "quality",
+)
+
+
+def _scan(session: Session) -> tuple[set, set, dict]:
+    """Sessions this flush changes, those of them already stored, and badge checks due.
+
+    Badge checks map a profile id to True when something may have been taken away (the
+    earned badges are then re-checked too), False when only something was added.
+    """
+    touched: set[uuid.UUID] = set()
+    stored: set[uuid.UUID] = set()
+    checks: dict[uuid.UUID, bool] = {}
+
+    def check(profile_id, taken: bool) -> None:
+        if profile_id is not None:
+            checks[profile_id] = checks.get(profile_id, False) or taken
+
+    for obj in session.new:
+        if isinstance(obj, PracticeSession):
+            if obj.id is None:
+                # The id default fires at INSERT; the after-flush read needs it now.
+                obj.id = new_id()
+            touched.add(obj.id)
+            check(obj.profile_id, False)
+        elif isinstance(obj, SessionItem) and obj.session is not None:
+            if obj.session.id is None:
+                obj.session.id = new_id()
+            touched.add(obj.session.id)
+            if inspect(obj.session).has_identity:
+                stored.add(obj.session.id)
+        elif isinstance(obj, SessionItem) and obj.session_id is not None:
+            touched.add(obj.session_id)
+            stored.add(obj.session_id)
+    for obj in (*session.dirty, *session.deleted):
+        deleted = obj in session.deleted
+        if isinstance(obj, PracticeSession):
+            touched.add(obj.id)
+            stored.add(obj.id)
+            state = inspect(obj)
+            taken = deleted or any(state.attrs[f].history.deleted for f in BADGE_FIELDS)
+            check(obj.profile_id, taken)
+        elif isinstance(obj, SessionItem):
+            ids = {obj.session_id, *(inspect(obj).attrs.session_id.history.deleted or ())}
+            ids.discard(None)
+            touched.update(ids)
+            stored.update(ids)
+            if obj.session is not None:
+                check(obj.session.profile_id, True)
+        elif isinstance(obj, (Piece, Goal)) and (
+            deleted or inspect(obj).attrs.status.history.has_changes()
+        ):
+            check(obj.profile_id, True)
+        retargeted = isinstance(obj, (Piece, Section)) and (
+            inspect(obj).attrs.target_tempo_bpm.history.has_changes()
+        )
+        if (deleted or retargeted) and isinstance(obj, REFERENCED) and inspect(obj).has_identity:
+            # The database sets the references to NULL (or drops tag links) by itself;
+            # re-read the sessions that pointed here so their rollup rows move too.
+            ids = set(session.connection().execute(_referring(obj)).scalars())
+            touched.update(ids)
+            stored.update(ids)
+    for obj in session.new:
+        if isinstance(obj, (Piece, Goal)):
+            check(obj.profile_id, False)
+    return touched, stored, checks
+
+
+def _referring(obj) -> sa.Select:
+    """The ids of stored sessions that refer to an instrument, piece, section, skill or tag."""
+    if isinstance(obj, Instrument):
+        return sa.select(_S.c.id).where(_S.c.instrument_id == obj.id)
+    if isinstance(obj, Tag):
+        return sa.select(session_tags.c.session_id).where(session_tags.c.tag_id == obj.id)
+    column = {Piece: _I.c.piece_id, Section: _I.c.section_id, Skill: _I.c.skill_id}[type(obj)]
+    return sa.select(_I.c.session_id).distinct().where(column == obj.id)
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    touched, stored, checks = _scan(session)
+    pending = session.info.setdefault(BADGE_CHECK, {})
+    for profile_id, taken in checks.items():
+        pending[profile_id] = pending.get(profile_id, False) or taken
+    if not touched:
+        session.info.pop(TOUCHED, None)
+        return
+    session.info[TOUCHED] = touched
+    session.info[OLD] = contributions(session.connection(), stored) if stored else Contributions()
+
+
+def _after_flush(session: Session, _context) -> None:
+    touched = session.info.pop(TOUCHED, None)
+    if not touched:
+        return
+    delta = contributions(session.connection(), touched)
+    delta.subtract(session.info.pop(OLD, Contributions()))
+    apply(session.connection(), delta)
+
+
+REFERENCED = (Instrument, Piece, Section, Skill, Tag)
+JOURNAL_TABLES = {"practice_sessions", "session_items", "session_tags"}
+
+
+def _bulk_statement(state) -> None:
+    """Bulk INSERT/UPDATE/DELETE on journal tables: rebuild the profiles at commit."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in JOURNAL_TABLES:
+        return
+    conn = state.session.connection()
+    profiles = state.session.info.setdefault(PENDING_REBUILD, set())
+    if state.is_insert:
+        params = state.parameters
+        rows = params if isinstance(params, list) else [params or {}]
+        if name == "practice_sessions":
+            profiles.update(r["profile_id"] for r in rows if r.get("profile_id"))
+            return
+        ids = {r.get("session_id") for r in rows} - {None}
+        profiles.update(_profiles_of(conn, ids))
+        return
+    where = state.statement.whereclause
+    if name == "practice_sessions":
+        stmt = sa.select(_S.c.profile_id).distinct()
+    else:
+        stmt = sa.select(_S.c.profile_id).distinct().join(table, table.c.session_id == _S.c.id)
+    if where is not None:
+        stmt = stmt.where(where)
+    profiles.update(conn.execute(stmt).scalars())
+
+
+def _profiles_of(conn, session_ids: set) -> set:
+    found: set = set()
+    ids = list(session_ids)
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            conn.execute(
+                sa.select(_S.c.profile_id).distinct().where(_S.c.id.in_(ids[start : start + CHUNK]))
+            ).scalars()
+        )
+    return found
+
+
+def _before_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_REBUILD, None)
+    if pending:
+        session.flush()
+        rebuild(session.connection(), pending)
+        checks = session.info.setdefault(BADGE_CHECK, {})
+        for profile_id in pending:
+            checks[profile_id] = True
+    checks = session.info.pop(BADGE_CHECK, None)
+    if checks:
+        from woodshed.stats import badges
+
+        badges.evaluate_after_commit(session, checks)
+
+
+def register() -> None:
+    """Listen on every ORM session (once per process, however many apps are created)."""
+    for name, fn in (
+        ("before_flush", _before_flush),
+        ("after_flush", _after_flush),
+        ("before_commit", _before_commit),
+        ("after_soft_rollback", _after_soft_rollback),
+        ("do_orm_execute", _bulk_statement),
+    ):
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
+
+
+def _after_soft_rollback(session: Session, previous) -> None:
+    """A rolled-back transaction takes its pending work with it (a savepoint does not)."""
+    if not previous.nested:
+        for key in (OLD, TOUCHED, PENDING_REBUILD, BADGE_CHECK):
+            session.info.pop(key, None)
