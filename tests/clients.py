@@ -17,11 +17,38 @@ from itsdangerous import URLSafeTimedSerializer
 from woodshed.db import db
 
 
+class _InContext:
+    """An iterable whose every step runs in the given contextvars context."""
+
+    def __init__(self, context: contextvars.Context, iterable) -> None:
+        self.context = context
+        self.iterator = iter(iterable)
+        self.iterable = iterable
+
+    def __iter__(self):
+        while True:
+            try:
+                yield self.context.run(next, self.iterator)
+            except StopIteration:
+                return
+
+    def close(self) -> None:
+        if hasattr(self.iterable, "close"):
+            self.context.run(self.iterable.close)
+
+    # A body never read is closed when dropped, still in its own context.
+    __del__ = close
+
+
 class WebClient(FlaskClient):
     """A browser: cookies, CSRF tokens taken from the session like a rendered form would."""
 
     def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:
+            # A streamed body (stream_with_context) runs when read: in the request's context.
+            response.response = _InContext(context, response.response)
         if has_app_context():
             db.session.expire_all()  # the test's own objects see what the request wrote
         return response

@@ -158,3 +158,19 @@ def make_reminder(profile: MusicianProfile, **fields):
     data = ReminderIn.model_validate({"kind": "daily", "time": "18:00"} | fields)
     reminder, _ = create_reminder(profile, data)
     return reminder
+    from woodshed.library.models import Resource
+
+    fields.setdefault("url", "https://example.org/fingering")
+    resource = Resource(profile_id=profile.id, **fields)
+    db.session.add(resource)
+    db.session.flush()
+    return resource
+
+
+def make_pending_import(
+    profile: MusicianProfile, content: bytes = b"date,minutes\n2024-03-05,30\n"
+):
+    """An uploaded CSV waiting for its preview (as after POST /settings/data/import)."""
+    from woodshed.data.services import start_import
+
+    return start_import(profile, "log.csv", content)

@@ -109,12 +109,16 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Pages, the JSON API, then each feature's dashboard panels, suggestions and hooks."""
     from woodshed.accounts.api import api as accounts_api
+    from woodshed.accounts.services import account_erasing
     from woodshed.accounts.views import bp as accounts_bp
     from woodshed.admin.views import bp as admin_bp
     from woodshed.api.openapi import bp as api_docs_bp
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
     from woodshed.core.views import bp as core_bp
+    from woodshed.data.api import api as data_api
+    from woodshed.data.services import forget_files_on_erasure
+    from woodshed.data.views import bp as data_bp
     from woodshed.extensions import csrf
     from woodshed.goals.api import api as goals_api
     from woodshed.goals.views import bp as goals_bp
@@ -149,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
         stats_bp,
         plans_bp,
         notify_bp,
+        data_bp,
     )
     apis = (
         accounts_api,
@@ -160,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         stats_api,
         plans_api,
         notify_api,
+        data_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -167,6 +173,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in apis:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    # An erased account's stored files go with it.
+    account_erasing.connect(forget_files_on_erasure)
 
     register_panel(
         app,

@@ -38,6 +38,8 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from woodshed.data.backup import backup_command, restore_command
+
     app.cli.add_command(db_group)
     app.cli.add_command(run)
     app.cli.add_command(serve)
@@ -46,6 +48,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(dev)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(export_schema)
 
 
 @click.group("db", help="Database schema migrations.")
@@ -268,3 +273,12 @@ def demo(reset: bool) -> None:
             "(run `woodshed demo --reset` to build it again)."
         )
     click.echo(f"Sign in as {demo_data.DEMO_EMAIL} with the password: {result.password}")
+
+
+@click.command("export-schema", help="Print the JSON Schema of the account export.")
+def export_schema() -> None:
+    import json
+
+    from woodshed.data.sections import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -115,6 +115,7 @@ SETTINGS: list[Setting] = [
     ),
     Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
     Setting("WEB_WORKERS", "2", "Worker processes of `woodshed serve` (`--workers` overrides)."),
+    Setting("IMPORT_MAX_MB", "50", "Largest JSON export or CSV file accepted for import."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
     Setting(
         "BENCH_METRICS",
@@ -184,6 +185,7 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "RESET_TOKEN_MINUTES": env_int("RESET_TOKEN_MINUTES", 60),
         "REGISTRATION_OPEN": env_bool("REGISTRATION_OPEN", True),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "IMPORT_MAX_BYTES": min(env_int("IMPORT_MAX_MB", 50), max_upload_mb) * 1024 * 1024,
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
         "BENCH_METRICS": env_bool("BENCH_METRICS", False),
         "SESSION_COOKIE_NAME": "woodshed_session",

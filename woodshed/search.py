@@ -14,7 +14,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from woodshed.db import Base, db
+from woodshed.db import Base, bulk_insert, db
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -51,6 +51,31 @@ def index(profile_id: uuid.UUID, kind: str, object_id: uuid.UUID, *texts: str | 
         )
     elif doc.body != body:
         doc.body = body
+
+
+def index_many(profile_id: uuid.UUID, kind: str, texts: dict[uuid.UUID, list[str | None]]) -> None:
+    """`index` for many objects at once (imports): one query to find, one insert to add."""
+    if not texts:
+        return
+    bodies = {object_id: "\n".join(t for t in parts if t) for object_id, parts in texts.items()}
+    existing = {
+        doc.object_id: doc
+        for doc in db.session.scalars(
+            sa.select(SearchDocument).where(
+                SearchDocument.kind == kind, SearchDocument.object_id.in_(list(bodies))
+            )
+        )
+    }
+    new = []
+    for object_id, body in bodies.items():
+        doc = existing.get(object_id)
+        if doc is None:
+            new.append(
+                {"profile_id": profile_id, "kind": kind, "object_id": object_id, "body": body}
+            )
+        elif doc.body != body:
+            doc.body = body
+    bulk_insert(SearchDocument.__table__, new)
 
 
 def unindex(kind: str, object_ids: list[uuid.UUID]) -> None:

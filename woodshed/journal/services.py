@@ -167,18 +167,20 @@ def _evidence_rows(evidence: list[EvidenceIn]) -> list[Evidence]:
 # --- writing ----------------------------------------------------------------------------
 
 
-def _reindex(session: PracticeSession) -> None:
-    search.index(
-        session.profile_id,
-        SEARCH_KIND,
-        session.id,
+def search_texts(session: PracticeSession) -> list[str]:
+    """The words a session is found by (imports index many sessions at once with these)."""
+    return [
         session.notes,
         session.next_time,
         session.struggles,
         session.achievements,
         " ".join(t.name for t in session.tags),
         *(f"{e.url or ''} {e.text}" for e in session.evidence),
-    )
+    ]
+
+
+def _reindex(session: PracticeSession) -> None:
+    search.index(session.profile_id, SEARCH_KIND, session.id, *search_texts(session))
 
 
 def _check_instrument(profile: MusicianProfile, instrument_id, errors: dict[str, str]) -> None:

@@ -529,6 +529,12 @@ def _bulk_statement(state) -> None:
     profiles.update(conn.execute(stmt).scalars())
 
 
+def rebuild_at_commit(session: Session, profile_ids) -> None:
+    """Bulk writers outside the ORM (imports' COPY) ask for these profiles to be rebuilt
+    when the transaction commits; the flush hooks cannot see such rows."""
+    session.info.setdefault(PENDING_REBUILD, set()).update(profile_ids)
+
+
 def _profiles_of(conn, session_ids: set) -> set:
     found: set = set()
     ids = list(session_ids)
@@ -542,6 +548,8 @@ def _profiles_of(conn, session_ids: set) -> set:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # releasing a savepoint: the work waits for the real commit
     pending = session.info.pop(PENDING_REBUILD, None)
     if pending:
         session.flush()

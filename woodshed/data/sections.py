@@ -1,0 +1,253 @@
+"""What the export holds, in dependency order, and what it leaves out (and why).
+
+To add a table: one `Part(...)` below (nested under its parent if it has one), or one
+line in EXCLUDED with the reason. Then regenerate the JSON Schema
+(`woodshed export-schema > woodshed/data/export.schema.json`) and describe the fields in
+`docs/export-format.md`; the tests check all three agree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from woodshed.data.models import ImportMapping
+from woodshed.data.registry import STRICT, Codec, Link, Part, shallow
+from woodshed.db import db
+from woodshed.goals.models import Goal, GoalChecklistItem
+from woodshed.journal.models import (
+    Evidence,
+    PracticeSession,
+    SessionItem,
+    SessionRevision,
+    Tag,
+    session_goals,
+    session_tags,
+)
+from woodshed.library.models import Resource
+from woodshed.notify.models import Notification, NotificationSettings, Reminder
+from woodshed.plans.models import Plan, PlanItem, PlanOccurrence, PlanTemplate
+from woodshed.profiles.models import Instrument
+from woodshed.profiles.schemas import ProfileFields
+from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
+from woodshed.stats.models import EarnedBadge, SkipPeriod
+from woodshed.validation import Timezone
+
+FORMAT = "woodshed-export"
+VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+
+
+# --- codecs: columns that need more than a plain conversion ---------------------------------
+
+
+def _web_url(value: str | None) -> str | None:
+    if value and not value.lower().startswith(("https://", "http://")):
+        raise PydanticCustomError("url", "Enter a full web address starting with https://.")
+    return value
+
+
+def _app_or_web_url(value: str | None) -> str | None:
+    if value and not (value.startswith("/") and not value.startswith("//")):
+        return _web_url(value)
+    return value
+
+
+WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_url)]
+AppUrl = Annotated[str, StringConstraints(max_length=500), AfterValidator(_app_or_web_url)]
+
+#: Links a person can click are checked on the way in: no `javascript:` from a crafted file.
+WEB_URL = Codec(WebUrl | None)
+APP_URL = Codec(AppUrl | None)
+#: A session keeps the zone it was logged in; an unknown zone name would break its display.
+TIMEZONE = Codec(Timezone)
+#: Who edited: the account itself, someone else (a guardian), or unknown (account gone).
+EDITOR = Codec(
+    Literal["self", "other"] | None,
+    key="editor",
+    dump=lambda value, ctx: (
+        None if value is None else ("self" if value == ctx.owner_user_id else "other")
+    ),
+    load=lambda value, ctx: ctx.owner_user_id if value == "self" else None,
+)
+#: Revision history mentions ids (instrument, goals); they follow the objects when remapped.
+CHANGES = Codec(
+    Annotated[dict[str, list], AfterValidator(shallow)],
+    load=lambda value, ctx: ctx.remap_strings(value),
+)
+
+
+def _after_sessions(profile, ids: list[uuid.UUID]) -> None:
+    """Rebuild what is derived from restored sessions: search text and, at commit, the
+    statistics (their items and tags were written in bulk, unseen by the flush hooks)."""
+    from woodshed.data.restore import reindex_sessions
+    from woodshed.stats.rollup import rebuild_at_commit
+
+    reindex_sessions(profile, ids)
+    rebuild_at_commit(db.session, {profile.id})
+
+
+# --- the parts, in dependency order ---------------------------------------------------------
+
+PARTS: tuple[Part, ...] = (
+    Part("instruments", Instrument),
+    Part("tags", Tag, derived={"key": lambda row: row["name"].casefold()}),
+    Part("skills", Skill),
+    Part(
+        "pieces",
+        Piece,
+        children=(
+            Part("sections", Section, parent="piece_id", order=("bar_start", "bar_end")),
+            Part("status_history", PieceStatusChange, parent="piece_id", order=("changed_at",)),
+        ),
+    ),
+    Part(
+        "goals",
+        Goal,
+        children=(Part("checklist", GoalChecklistItem, parent="goal_id", order=("position",)),),
+    ),
+    Part("resources", Resource, codecs={"url": WEB_URL}),
+    Part(
+        "sessions",
+        PracticeSession,
+        order=("started_at",),
+        codecs={"timezone": TIMEZONE},
+        children=(
+            Part("items", SessionItem, parent="session_id", order=("position",)),
+            Part(
+                "evidence",
+                Evidence,
+                parent="session_id",
+                order=("position",),
+                codecs={"url": WEB_URL},
+            ),
+            Part(
+                "revisions",
+                SessionRevision,
+                parent="session_id",
+                order=("changed_at",),
+                codecs={"editor_id": EDITOR, "changes": CHANGES},
+            ),
+        ),
+        links=(
+            Link("tags", session_tags, "session_id", "tag_id", label="name"),
+            Link("goal_ids", session_goals, "session_id", "goal_id"),
+        ),
+        after_import=_after_sessions,
+        orm_writes=True,
+    ),
+    Part(
+        "plans",
+        Plan,
+        order=("created_at",),
+        children=(
+            Part("plan_items", PlanItem, parent="plan_id", order=("position",)),
+            Part("occurrences", PlanOccurrence, parent="plan_id", order=("scheduled_start",)),
+        ),
+    ),
+    # A restored template is unpublished: its sharing link was a secret of the old server.
+    Part("plan_templates", PlanTemplate, omit=("share_token_hash", "published_at")),
+    # When a reminder is next due is the worker's bookkeeping; it is worked out again.
+    Part("reminders", Reminder, omit=("scheduled_until", "next_due_at")),
+    Part(
+        "notification_settings",
+        NotificationSettings,
+        omit=("summary_due_at",),
+        user_content=False,
+        replace_existing=True,
+    ),
+    Part("skip_periods", SkipPeriod, order=("start_date",)),
+    Part("badges", EarnedBadge, order=("earned_at",), user_content=False),
+    Part("notifications", Notification, codecs={"url": APP_URL}, user_content=False),
+    Part("import_mappings", ImportMapping, user_content=False, replace_existing=True),
+)
+
+#: Tables deliberately left out of the export, each with the reason.
+EXCLUDED: dict[str, str] = {
+    "users": "Sign-in credentials: the email is exported under `account`; the password "
+    "hash never leaves the server.",
+    "musician_profiles": "Exported as `profile` (the settings), not as a table.",
+    "auth_sessions": "Signed-in browsers: secret tokens, meaningless on another server.",
+    "api_tokens": "API bearer tokens: secrets; create new ones after a restore.",
+    "password_reset_tokens": "Short-lived secrets.",
+    "idempotency_keys": "Replay cache for retried API requests; expires by itself.",
+    "search_documents": "Derived from the sessions' text; rebuilt on import.",
+    "pending_imports": "Uploads waiting for confirmation; temporary.",
+    "import_fingerprints": "Which spreadsheet rows this server already imported; they "
+    "refer to this server's sessions.",
+    "daily_totals": "Statistics rollup, derived from the sessions; rebuilt on import.",
+    "daily_breakdowns": "Statistics rollup, derived from the sessions; rebuilt on import.",
+    "monthly_breakdowns": "Statistics rollup, derived from the sessions; rebuilt on import.",
+    "calendar_feeds": "The secret calendar address; make a new one after a restore.",
+    "reminder_deliveries": "This server's log of reminders sent; the worker schedules the "
+    "next ones from the reminders themselves.",
+}
+
+
+def all_parts():
+    for part in PARTS:
+        yield from part.walk()
+
+
+# --- the whole document ------------------------------------------------------------------------
+
+
+class ExportAccount(BaseModel):
+    """The account the data came from (informational; a restore keeps the target's)."""
+
+    model_config = STRICT
+    email: str
+    created_at: AwareDatetime
+
+
+class ExportProfile(ProfileFields):
+    """The musician's settings."""
+
+    model_config = {**ProfileFields.model_config, "extra": "forbid"}
+
+
+class ExportFile(BaseModel):
+    """A stored file of the account (recordings …): listed, not embedded."""
+
+    model_config = STRICT
+    name: str
+    size: Annotated[int, Field(ge=0)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+@cache
+def document_model() -> type[BaseModel]:
+    """The pydantic model of a whole export document (the JSON Schema is made from it)."""
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {
+        "format": (Literal["woodshed-export"], ...),
+        "version": (Literal[SUPPORTED_VERSIONS], ...),
+        "exported_at": (AwareDatetime, ...),
+        "generator": (str, ""),
+        "account": (ExportAccount | None, None),
+        "profile": (ExportProfile, ...),
+    }
+    for part in PARTS:
+        fields[part.key] = (list[part.schema], Field(default_factory=list))
+    fields["files"] = (list[ExportFile], Field(default_factory=list))
+    return create_model(
+        "WoodshedExport",
+        __config__=STRICT,
+        __doc__="Everything one musician logged in Woodshed (docs/export-format.md).",
+        **fields,
+    )
+
+
+def json_schema() -> dict:
+    """The JSON Schema shipped as woodshed/data/export.schema.json."""
+    schema = document_model().model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Woodshed export, version 1",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }

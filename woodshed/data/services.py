@@ -1,0 +1,274 @@
+"""Own your data: the operations the Settings pages and the API share.
+
+Exports stream; imports are previewed, then committed all-or-nothing. An upload waits in
+storage (`imports/<id>.<kind>` under the profile) between the preview and the commit and
+is removed after the commit, when cancelled, or a day later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Response, stream_with_context
+
+from woodshed.data import csv_import, restore
+from woodshed.data.csv_export import CSV_EXPORTS
+from woodshed.data.export import export_document
+from woodshed.data.models import PendingImport
+from woodshed.data.spreadsheet import Problem, TableError, read_table
+from woodshed.db import db, new_id, utcnow
+from woodshed.errors import DomainError
+from woodshed.profiles.models import MusicianProfile
+from woodshed.storage import storage
+
+STALE_AFTER = timedelta(days=1)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _download(write, profile: MusicianProfile, mimetype: str, filename: str) -> Response:
+    """A streamed download of `write(profile)`.
+
+    The body is produced after the view has returned and its database session is gone, so
+    the generator loads the profile again in the session it streams from.
+    """
+    profile_id = profile.id
+
+    def chunks():
+        yield from write(db.session.get(MusicianProfile, profile_id))
+
+    response = Response(stream_with_context(chunks()), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def export_response(profile: MusicianProfile) -> Response:
+    """The whole account as one JSON document, streamed."""
+    day = utcnow().date().isoformat()
+    return _download(export_document, profile, "application/json", f"woodshed-export-{day}.json")
+
+
+def csv_response(profile: MusicianProfile, name: str) -> Response:
+    day = utcnow().date().isoformat()
+    return _download(
+        CSV_EXPORTS[name], profile, "text/csv; charset=utf-8", f"woodshed-{name}-{day}.csv"
+    )
+
+
+# --- previews and commits ------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What an import would do (or did), for the page and the API alike."""
+
+    kind: str
+    committed: bool = False
+    columns: list[str] = field(default_factory=list)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    rows: int = 0
+    duplicates: int = 0
+    preview: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    creates: dict[str, list[str]] = field(default_factory=dict)
+    contents: dict[str, int] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)
+    exported_at: str | None = None
+
+
+def detect_kind(raw: bytes, filename: str = "") -> str:
+    head = raw[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "json" if head.startswith(b"{") or filename.lower().endswith(".json") else "csv"
+
+
+def _csv_plan(profile, raw: bytes, mapping, date_order) -> tuple[Preview, csv_import.Plan | None]:
+    try:
+        table = read_table(raw)
+    except TableError as exc:
+        return Preview("csv", problems=[Problem(str(exc), field="file")]), None
+    guessed, saved_order = csv_import.default_mapping(profile, table)
+    mapping = guessed if mapping is None else mapping
+    date_order = date_order or saved_order
+    plan = csv_import.plan_import(profile, table, mapping, date_order)
+    samples = {
+        h: [cells[i] for _n, cells in table.rows[:3] if i < len(cells)]
+        for i, h in enumerate(table.headers)
+    }
+    preview = Preview(
+        "csv",
+        columns=table.headers,
+        samples=samples,
+        mapping=plan.mapping,
+        date_order=date_order,
+        rows=len(table.rows),
+        duplicates=len(plan.duplicates),
+        preview=csv_import.preview_rows(plan),
+        problems=plan.problems,
+        creates=plan.creates(),
+    )
+    return preview, plan
+
+
+def _json_preview(profile, raw: bytes) -> tuple[Preview, dict]:
+    doc = restore.read_document(raw)  # an unknown format or version is refused outright
+    preview = Preview("json", contents=restore.summary(doc), exported_at=doc.get("exported_at"))
+    found = restore.existing_content(profile)
+    if found:
+        held = ", ".join(f"{n} {key}" for key, n in found.items())
+        preview.problems.append(
+            Problem(
+                f"Your account already holds data ({held}). A restore goes into an empty "
+                "account: create a new account and import the file there.",
+                field="file",
+            )
+        )
+    try:
+        restore.check_document(doc)
+    except DomainError as exc:
+        preview.problems += [Problem(e.message, field=e.field) for e in exc.errors]
+    return preview, doc
+
+
+def preview_import(
+    profile: MusicianProfile,
+    raw: bytes,
+    filename: str = "",
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+) -> Preview:
+    """What importing this file would do; nothing is written."""
+    if detect_kind(raw, filename) == "json":
+        return _json_preview(profile, raw)[0]
+    return _csv_plan(profile, raw, mapping, date_order)[0]
+
+
+def commit_import(
+    profile: MusicianProfile,
+    raw: bytes,
+    filename: str = "",
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+    save_mapping: bool = True,
+) -> Preview:
+    """Import the file, all or nothing; DomainError (422) / Conflict (409) on problems."""
+    if detect_kind(raw, filename) == "json":
+        doc = restore.read_document(raw)
+        created = restore.restore_document(profile, doc)
+        return Preview("json", committed=True, contents=restore.summary(doc), created=created)
+    preview, plan = _csv_plan(profile, raw, mapping, date_order)
+    if plan is None or preview.problems:
+        raise DomainError(
+            csv_import.problem_errors(preview.problems),
+            "The file has problems; nothing was imported.",
+        )
+    preview.created = csv_import.commit(profile, plan)
+    preview.committed = True
+    if save_mapping:
+        csv_import.save_mapping(profile, plan.mapping, plan.date_order)
+    return preview
+
+
+# --- uploads waiting for confirmation -------------------------------------------------------------
+
+
+def start_import(profile: MusicianProfile, filename: str, raw: bytes) -> PendingImport:
+    """Keep an upload until it is previewed and committed (or cancelled)."""
+    discard_stale(profile)
+    kind = detect_kind(raw, filename)
+    pending = PendingImport(
+        id=new_id(), profile_id=profile.id, kind=kind, filename=filename[:255], size=len(raw)
+    )
+    pending.stored_name = f"imports/{pending.id}.{kind}"
+    storage().save(profile, pending.stored_name, raw)
+    db.session.add(pending)
+    db.session.flush()
+    return pending
+
+
+def pending_content(profile: MusicianProfile, pending: PendingImport) -> bytes:
+    try:
+        with storage().open(profile, pending.stored_name) as stream:
+            return stream.read()
+    except FileNotFoundError:
+        raise DomainError({"file": "The uploaded file is gone; upload it again."}) from None
+
+
+def discard(profile: MusicianProfile, pending: PendingImport) -> None:
+    storage().delete(profile, pending.stored_name)
+    db.session.delete(pending)
+    db.session.flush()
+
+
+def discard_stale(profile: MusicianProfile) -> None:
+    stale = db.session.scalars(
+        sa.select(PendingImport).where(
+            PendingImport.profile_id == profile.id,
+            PendingImport.created_at < utcnow() - STALE_AFTER,
+        )
+    )
+    for pending in stale:
+        discard(profile, pending)
+
+
+def pending_imports(profile: MusicianProfile) -> list[PendingImport]:
+    return list(
+        db.session.scalars(
+            sa.select(PendingImport)
+            .where(PendingImport.profile_id == profile.id)
+            .order_by(PendingImport.created_at.desc())
+        )
+    )
+
+
+def commit_pending(
+    profile: MusicianProfile,
+    pending: PendingImport,
+    mapping: dict[str, str] | None,
+    date_order: str | None,
+    save_mapping: bool,
+) -> Preview:
+    result = commit_import(
+        profile,
+        pending_content(profile, pending),
+        pending.filename,
+        mapping,
+        date_order,
+        save_mapping,
+    )
+    discard(profile, pending)
+    return result
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+def forget_files_on_erasure(sender, user, **_extra) -> None:
+    """`account_erasing` receiver: the account's files go once the erasure is committed
+    (a rolled-back erasure keeps them)."""
+    from sqlalchemy import event
+
+    from woodshed.storage import LocalStorage
+
+    if user.profile is None:
+        return
+    files = LocalStorage(sender.config["STORAGE_PATH"])
+    profile_id = user.profile.id
+    armed = [True]
+
+    def delete_files(_session) -> None:
+        if armed[0]:
+            armed[0] = False
+            files.delete_all(profile_id)
+
+    def keep_files(_session, previous) -> None:
+        if previous.parent is None:
+            armed[0] = False
+
+    session = db.session()
+    event.listen(session, "after_commit", delete_files)
+    event.listen(session, "after_soft_rollback", keep_files)
