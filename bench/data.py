@@ -356,18 +356,21 @@ def figure(name: str, timing: dict | None, target: str = "") -> dict:
     }
 
 
+def print_figures(results: list[dict]) -> None:
+    width = max(len(r["name"]) for r in results)
+    print(f"{'measurement':<{width}}  {'value':>9}  {'app CPU':>8}  target")
+    for r in results:
+        cpu = f"{r['cpu']:>6.2f} s" if r.get("cpu") is not None else " " * 8
+        print(f"{r['name']:<{width}}  {r['value']:>7.2f} {r['unit']:<2}  {cpu}  {r['target']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=SESSIONS)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file")
     args = parser.parse_args()
-    results = run(args.database_url, args.sessions, args.sqlite)
-    width = max(len(r["name"]) for r in results)
-    print(f"{'measurement':<{width}}  {'value':>9}  {'app CPU':>8}  target")
-    for r in results:
-        cpu = f"{r['cpu']:>6.2f} s" if r.get("cpu") is not None else " " * 8
-        print(f"{r['name']:<{width}}  {r['value']:>7.2f} {r['unit']:<2}  {cpu}  {r['target']}")
+    print_figures(run(args.database_url, args.sessions, args.sqlite))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from tests.factories import (
     make_section,
 )
 from tests.statements import count_statements
-from woodshed.core.pickup import excerpt, pickup
+from woodshed.core.pickup import PASSAGE_SESSIONS, excerpt, pickup
 
 NOW = datetime(2026, 3, 12, 12, tzinfo=UTC)
 TODAY = date(2026, 3, 12)
@@ -111,6 +111,26 @@ def test_a_card_holds_next_time_passages_struggles_and_goals(alice, now):
         ("B at 60", 14, "best 48 of 60 bpm")
     ]
     assert [g.goal.title for g in result.general_goals] == ["Daily habit"]
+
+
+def test_passages_come_from_the_instruments_last_sessions(alice, now):
+    piano = make_instrument(alice.profile, "Piano")
+    piece = make_piece(alice.profile, "Etude", instrument_id=piano.id)
+    old = make_section(piece, "Old", (1, 4))
+    new = make_section(piece, "New", (5, 8))
+    start = NOW - timedelta(days=20)
+    log_session(
+        alice.profile, started_at=start, instrument_id=piano.id, items=[{"section_id": str(old.id)}]
+    )
+    for n in range(1, PASSAGE_SESSIONS + 1):
+        log_session(
+            alice.profile,
+            started_at=start + timedelta(hours=n),
+            instrument_id=piano.id,
+            items=[{"section_id": str(new.id)}],
+        )
+    (card,) = pickup(alice.profile, TODAY).cards
+    assert [p.section_name for p in card.passages] == ["New"]
 
 
 def test_the_dashboard_shows_the_next_time_note_and_escapes_it(alice_web, alice, now):

@@ -80,6 +80,20 @@ def test_practising_a_containing_section_or_the_whole_piece_counts(alice):
     assert later.id
 
 
+def test_a_run_through_counts_even_when_another_section_came_later(alice):
+    """The newest whole-piece work is found on its own day, not only on the piece's last."""
+    piece = make_piece(alice.profile, "Sonatina")
+    a = make_section(piece, "A", (1, 8))
+    b = make_section(piece, "B", (9, 16))
+    practised(alice.profile, 8, section_id=str(b.id))
+    practised(alice.profile, 2, piece_id=str(piece.id), run_through=True)
+    practised(alice.profile, 1, section_id=str(a.id))
+    assert lines(alice.profile) == {}  # B: two days since the run-through (learning: 2)
+    assert lines(alice.profile, TODAY + timedelta(days=1)) == {
+        "Sonatina › B (bars 9–16)": "3 days since you last practised it (learning: every 2 days)"
+    }
+
+
 def test_pieces_and_sections_that_are_not_being_worked_on_are_left_alone(alice):
     for status in ("wishlist", "archived"):
         make_piece(alice.profile, f"{status} piece", status=status)

@@ -1,11 +1,11 @@
 """ "Pick up where you left off": one card per instrument practised in the last 60 days.
 
 Each card holds the last session's next-time note (or, when it has none, the latest one
-of the instrument's last three sessions, with its date), the passages touched recently with
-their last tempo against the target and their last note, open struggles (noted in the
-instrument's last three sessions) and goals due within 14 days. The whole panel costs a
-fixed number of statements, whatever the number of instruments, sections or sessions
-(PERF-QUERIES): sessions are ranked per instrument in SQL, passages are read in one go.
+of the instrument's last three sessions, with its date), the passages touched in its last
+30 sessions with their last tempo against the target and their last note, open struggles
+(noted in the instrument's last three sessions) and goals due within 14 days. The whole
+panel costs a fixed number of statements, whatever the number of instruments, sections or
+sessions (PERF-QUERIES): sessions are ranked per instrument in SQL, passages are read in one go.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from woodshed.repertoire.models import Piece, Section
 
 WINDOW_DAYS = 60
 SESSIONS_PER_CARD = 3
+#: Passages come from the instrument's last this-many sessions within the window.
+PASSAGE_SESSIONS = 30
 PASSAGES_PER_CARD = 4
 STRUGGLES_PER_CARD = 3
 GOALS_DUE_DAYS = 14
@@ -97,7 +99,8 @@ def excerpt(markdown_text: str, focus: str | None = None, limit: int = 160) -> s
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _recent_sessions(profile: MusicianProfile, since: date):
+def _ranked_sessions(profile: MusicianProfile, since: date, *columns):
+    """The profile's sessions since `since`, numbered newest first per instrument."""
     rank = (
         sa.func.row_number()
         .over(
@@ -106,19 +109,22 @@ def _recent_sessions(profile: MusicianProfile, since: date):
         )
         .label("rank")
     )
-    inner = (
-        sa.select(
-            PracticeSession.id,
-            PracticeSession.instrument_id,
-            PracticeSession.started_at,
-            PracticeSession.practice_date,
-            PracticeSession.duration_minutes,
-            PracticeSession.next_time,
-            PracticeSession.struggles,
-            rank,
-        )
+    return (
+        sa.select(PracticeSession.id, PracticeSession.instrument_id, *columns, rank)
         .where(PracticeSession.profile_id == profile.id, PracticeSession.practice_date >= since)
         .subquery()
+    )
+
+
+def _recent_sessions(profile: MusicianProfile, since: date):
+    inner = _ranked_sessions(
+        profile,
+        since,
+        PracticeSession.started_at,
+        PracticeSession.practice_date,
+        PracticeSession.duration_minutes,
+        PracticeSession.next_time,
+        PracticeSession.struggles,
     )
     stmt = (
         sa.select(inner)
@@ -129,6 +135,10 @@ def _recent_sessions(profile: MusicianProfile, since: date):
 
 
 def _recent_items(profile: MusicianProfile, since: date):
+    """The items of each instrument's last sessions (at most PASSAGE_SESSIONS of them), so
+    a musician who logs thirty sessions a day reads no more than one who logs one."""
+    ranked = _ranked_sessions(profile, since)
+    recent = sa.select(ranked.c.id).where(ranked.c.rank <= PASSAGE_SESSIONS)
     stmt = (
         sa.select(
             PracticeSession.instrument_id,
@@ -148,7 +158,11 @@ def _recent_items(profile: MusicianProfile, since: date):
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
         .join(Piece, Piece.id == SessionItem.piece_id)
         .outerjoin(Section, Section.id == SessionItem.section_id)
-        .where(PracticeSession.profile_id == profile.id, PracticeSession.practice_date >= since)
+        .where(
+            PracticeSession.profile_id == profile.id,
+            PracticeSession.practice_date >= since,
+            PracticeSession.id.in_(recent),
+        )
         .order_by(PracticeSession.started_at.desc(), SessionItem.position)
     )
     return db.session.execute(stmt).all()

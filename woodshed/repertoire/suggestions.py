@@ -22,6 +22,7 @@ from woodshed.db import db
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section
+from woodshed.stats.models import DailyBreakdown
 from woodshed.timeutil import practice_date
 
 #: Days a passage may rest, by status, before it counts as neglected.
@@ -99,7 +100,7 @@ def _touched(section: Section, piece: Piece, work: Work) -> date | None:
 
 
 def passages(profile: MusicianProfile) -> list[Passage]:
-    """The passages being worked on, each with its last session item (3 statements)."""
+    """The passages being worked on, each with its last session item (4 statements)."""
     pieces = db.session.scalars(
         sa.select(Piece)
         .where(Piece.profile_id == profile.id, Piece.status.in_(NEGLECT_DAYS))
@@ -107,7 +108,7 @@ def passages(profile: MusicianProfile) -> list[Passage]:
     ).all()
     if not pieces:
         return []
-    work = last_work(profile, [p.id for p in pieces])
+    work = last_work(profile, pieces)
     result = []
     for piece in pieces:
         active = [s for s in piece.sections if s.status in NEGLECT_DAYS]
@@ -133,14 +134,19 @@ def passages(profile: MusicianProfile) -> list[Passage]:
     return result
 
 
-def last_work(profile: MusicianProfile, piece_ids: list[uuid.UUID]) -> Work:
-    """The newest item per section, per piece without a section and per piece (1 statement)."""
-    newest_first = (PracticeSession.started_at.desc(), SessionItem.position.desc())
-    per_section = sa.func.row_number().over(
-        partition_by=(SessionItem.piece_id, SessionItem.section_id), order_by=newest_first
-    )
-    per_piece = sa.func.row_number().over(partition_by=SessionItem.piece_id, order_by=newest_first)
-    inner = (
+def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
+    """The newest item per section, per piece without a section and per piece (2 statements).
+
+    The daily rollup says on which practice date each passage was last worked on (one index
+    seek per passage); the items come from the sessions of those dates only, so the cost
+    does not grow with the journal.
+    """
+    wanted = [("piece", p.id) for p in pieces] + [("whole", p.id) for p in pieces]
+    wanted += [("section", s.id) for p in pieces for s in p.sections if s.status in NEGLECT_DAYS]
+    last_dates = _last_dates(profile, wanted)
+    if not last_dates:
+        return Work()
+    rows = db.session.execute(
         sa.select(
             SessionItem.piece_id,
             SessionItem.section_id,
@@ -150,29 +156,60 @@ def last_work(profile: MusicianProfile, piece_ids: list[uuid.UUID]) -> Work:
             SessionItem.target_tempo_bpm,
             PracticeSession.practice_date,
             PracticeSession.confidence,
-            per_section.label("section_rank"),
-            per_piece.label("piece_rank"),
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(PracticeSession.profile_id == profile.id, SessionItem.piece_id.in_(piece_ids))
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(inner).where(sa.or_(inner.c.section_rank == 1, inner.c.piece_rank == 1))
+        .where(
+            PracticeSession.profile_id == profile.id,
+            PracticeSession.practice_date.in_(set(last_dates.values())),
+            SessionItem.piece_id.is_not(None),
+        )
+        .order_by(PracticeSession.started_at.desc(), SessionItem.position.desc())
     )
     work = Work()
-    for r in rows:
+    for r in rows:  # newest first: the first row on each passage's last date is its newest
         last = LastWork(
             r.practice_date, r.tempo_bpm, r.target_tempo_bpm, r.confidence, r.bar_start, r.bar_end
         )
-        if r.piece_rank == 1:
-            work.any_on_piece[r.piece_id] = last
-        if r.section_rank == 1:
-            if r.section_id is None:
-                work.whole_piece[r.piece_id] = last
-            else:
-                work.by_section[r.section_id] = last
+        if last_dates.get(("piece", r.piece_id)) == r.practice_date:
+            work.any_on_piece.setdefault(r.piece_id, last)
+        if r.section_id is None:
+            if last_dates.get(("whole", r.piece_id)) == r.practice_date:
+                work.whole_piece.setdefault(r.piece_id, last)
+        elif last_dates.get(("section", r.section_id)) == r.practice_date:
+            work.by_section.setdefault(r.section_id, last)
     return work
+
+
+def _last_dates(
+    profile: MusicianProfile, wanted: list[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], date]:
+    """The last practice date of each (dimension, id), from the daily rollup (1 statement)."""
+    # A plain VALUES list: both databases name its columns column1, column2.
+    params = {}
+    for i, (dimension, obj_id) in enumerate(wanted):
+        params[f"d{i}"], params[f"k{i}"] = dimension, str(obj_id)
+    keys = (
+        sa.text("VALUES " + ", ".join(f"(:d{i}, :k{i})" for i in range(len(wanted))))
+        .bindparams(**params)
+        .columns(sa.column("column1", sa.String), sa.column("column2", sa.String))
+        .subquery("wanted")
+    )
+    b = DailyBreakdown
+    newest = (
+        sa.select(b.practice_date)
+        .where(b.profile_id == profile.id, b.dimension == keys.c.column1, b.key == keys.c.column2)
+        .order_by(b.practice_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    ids = {(dimension, str(obj_id)): obj_id for dimension, obj_id in wanted}
+    return {
+        (dimension, ids[(dimension, key)]): day
+        for dimension, key, day in db.session.execute(
+            sa.select(keys.c.column1, keys.c.column2, newest)
+        )
+        if day is not None
+    }
 
 
 def _days(n: int) -> str:

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from woodshed.db import Base, IdMixin, VersionMixin, utcnow
 
 #: Breakdown dimensions kept per day (see docs/formulas.md for what each one counts).
-DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length")
+#: "whole" is work on a piece as a whole (an item with the piece and no section; key = the
+#: piece's id), so "when was this piece last worked on as a whole?" is one index seek.
+DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length", "whole")
 
 
 def _profile_fk() -> Mapped[uuid.UUID]:

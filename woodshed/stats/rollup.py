@@ -171,6 +171,7 @@ class Contributions:
                 ("piece", item.piece_id),
                 ("section", item.section_id),
                 ("skill", item.skill_id),
+                ("whole", item.piece_id if item.section_id is None else None),
             ):
                 if obj_id is not None:
                     per_key[(dimension, str(obj_id))] += minutes
