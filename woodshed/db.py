@@ -244,7 +244,7 @@ def _filled(table: sa.Table, rows: list[dict]) -> tuple[list[str], list[list]]:
     return [c.name for c in columns], values
 
 
-def bulk_insert(table: sa.Table, rows: list[dict]) -> None:
+def bulk_insert(table: sa.Table, rows: list[dict], connection: sa.Connection | None = None) -> None:
     """Insert many rows at once (imports): COPY on PostgreSQL, executemany on SQLite.
 
     Rows may leave out columns with defaults. This is for rows whose model needs no ORM
@@ -253,7 +253,7 @@ def bulk_insert(table: sa.Table, rows: list[dict]) -> None:
     if not rows:
         return
     names, values = _filled(table, rows)
-    connection = db.session.connection()
+    connection = connection or db.session.connection()
     if connection.dialect.name != "postgresql":
         connection.execute(sa.insert(table), [dict(zip(names, v, strict=True)) for v in values])
         return

@@ -308,6 +308,10 @@ def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
     db.session.flush()
     rows = plan.to_add
     now = utcnow()
+    # Items and tags go in around the ORM, so the statistics are rebuilt once at commit
+    # (and the flush hooks skip the new sessions meanwhile).
+    if rows:
+        rebuild_at_commit(db.session, {profile.id})
     for batch in chunked(rows, WRITE_BATCH):
         # Sessions are ORM objects, so flush hooks (statistics) see them; what hangs off
         # them goes in with one multi-row INSERT per table.
@@ -331,8 +335,6 @@ def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
             )
         bulk_insert(SessionItem.__table__, items)
         bulk_insert(session_tags, links)
-        # Items and tags went in around the ORM: statistics are recomputed at commit.
-        rebuild_at_commit(db.session, {profile.id})
         search.index_many(profile.id, SEARCH_KIND, texts)
         bulk_insert(
             ImportFingerprint.__table__,

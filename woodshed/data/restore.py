@@ -37,6 +37,7 @@ from woodshed.journal.models import Evidence, PracticeSession, Tag, session_tags
 from woodshed.journal.services import SEARCH_KIND, search_texts
 from woodshed.profiles import services as profiles
 from woodshed.profiles.models import MusicianProfile
+from woodshed.stats.rollup import rebuild_at_commit
 from woodshed.validation import field_errors
 
 WRITE_BATCH = 1000
@@ -411,6 +412,9 @@ def restore_document(profile: MusicianProfile, doc: dict) -> dict[str, int]:
     plan = check_document(doc)
     ctx = ImportContext(profile, profile.user_id)
     _plan_ids(plan, ctx)
+    # Most rows go in around the ORM: the statistics are rebuilt once, at commit (and the
+    # flush hooks leave the restored sessions alone meanwhile).
+    rebuild_at_commit(db.session, {profile.id})
     try:
         with db.session.begin_nested():
             profiles.update_profile(profile, plan.profile_data.model_dump())

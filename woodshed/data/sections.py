@@ -17,7 +17,6 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.data.models import ImportMapping
 from woodshed.data.registry import STRICT, Codec, Link, Part, shallow
-from woodshed.db import db
 from woodshed.goals.models import Goal, GoalChecklistItem
 from woodshed.journal.models import (
     Evidence,
@@ -82,13 +81,11 @@ CHANGES = Codec(
 
 
 def _after_sessions(profile, ids: list[uuid.UUID]) -> None:
-    """Rebuild what is derived from restored sessions: search text and, at commit, the
-    statistics (their items and tags were written in bulk, unseen by the flush hooks)."""
+    """Rebuild the search text of restored sessions (the statistics are rebuilt at commit,
+    see `restore_document`)."""
     from woodshed.data.restore import reindex_sessions
-    from woodshed.stats.rollup import rebuild_at_commit
 
     reindex_sessions(profile, ids)
-    rebuild_at_commit(db.session, {profile.id})
 
 
 # --- the parts, in dependency order ---------------------------------------------------------

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from woodshed.db import new_id
+from woodshed.db import bulk_insert, new_id
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
 from woodshed.profiles.models import Instrument
@@ -318,8 +318,7 @@ def _insert_fresh(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: d
         for key, values in rows.items()
         if values[1] > 0
     ]
-    for start in range(0, len(params), 5000):
-        conn.execute(table.insert(), params[start : start + 5000])
+    bulk_insert(table, params, conn)  # COPY on PostgreSQL
 
 
 def _insert_for(conn: sa.Connection):
@@ -416,8 +415,18 @@ def _scan(session: Session) -> tuple[set, set, dict]:
         if profile_id is not None:
             checks[profile_id] = checks.get(profile_id, False) or taken
 
+    # New sessions of a profile rebuilt at commit anyway (an import) are not added twice.
+    rebuilding = session.info.get(PENDING_REBUILD, ())
     for obj in session.new:
-        if isinstance(obj, PracticeSession):
+        if isinstance(obj, PracticeSession) and obj.profile_id in rebuilding:
+            check(obj.profile_id, False)
+        elif (
+            isinstance(obj, SessionItem)
+            and obj.session is not None
+            and (obj.session.profile_id in rebuilding)
+        ):
+            continue
+        elif isinstance(obj, PracticeSession):
             if obj.id is None:
                 # The id default fires at INSERT; the after-flush read needs it now.
                 obj.id = new_id()
