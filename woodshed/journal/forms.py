@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from woodshed.db import new_id
 from woodshed.errors import Problem
-from woodshed.journal.models import RATINGS
+from woodshed.journal.models import SCALAR_FIELDS
 from woodshed.profiles.models import MusicianProfile
 from woodshed.validation import S, form_rows, parse_form
 
@@ -39,20 +39,6 @@ EVIDENCE_FIELDS = ("url", "text")
 ROWS = {"items": ITEM_FIELDS, "skills": SKILL_FIELDS, "evidence": EVIDENCE_FIELDS}
 #: Blank rows offered without JavaScript (with it, "Add …" buttons clone more).
 BLANK_ROWS = {"items": 3, "skills": 2, "evidence": 2}
-SCALARS = (
-    "started_at",
-    "duration_minutes",
-    "instrument_id",
-    "notes",
-    "next_time",
-    "struggles",
-    "achievements",
-    *RATINGS,
-    "mode",
-    "exam_prep",
-    "performance_prep",
-    "private",
-)
 LABELS = {
     "started_at": "Start time",
     "duration_minutes": "Duration",
@@ -125,7 +111,7 @@ class SessionForm:
 
     @classmethod
     def blank(cls) -> SessionForm:
-        values: dict[str, Any] = dict.fromkeys(SCALARS, "")
+        values: dict[str, Any] = dict.fromkeys(SCALAR_FIELDS, "")
         values |= {"mode": "normal", "tags": "", "goal_ids": [], "version": "", "id": ""}
         values |= {group: [] for group in ROWS}
         return cls(values)
@@ -136,7 +122,9 @@ class SessionForm:
         form = cls.blank()
         # Browsers send textarea line breaks as CRLF; stored text uses LF, so an untouched
         # note does not count as an edit.
-        form.values |= {name: formdata.get(name, "").replace("\r\n", "\n") for name in SCALARS}
+        form.values |= {
+            name: formdata.get(name, "").replace("\r\n", "\n") for name in SCALAR_FIELDS
+        }
         form.values["tags"] = formdata.get("tags", "")
         form.values["goal_ids"] = [v for v in formdata.getlist("goal_ids") if v]
         form.values["version"] = formdata.get("version", "")
@@ -151,7 +139,7 @@ class SessionForm:
     def from_fields(cls, fields: Mapping[str, Any], tz: str, version: int | None = None):
         """A stored session (`services.full_fields`) as the edit form shows it."""
         form = cls.blank()
-        form.values |= {name: _shown(fields.get(name)) for name in SCALARS}
+        form.values |= {name: _shown(fields.get(name)) for name in SCALAR_FIELDS}
         form.values["started_at"] = local_input(fields["started_at"], tz)
         form.values["tags"] = ", ".join(fields.get("tags") or [])
         form.values["goal_ids"] = _shown(list(fields.get("goal_ids") or []))
@@ -184,7 +172,7 @@ class SessionForm:
     def data(self) -> dict[str, Any]:
         """The schema input: blank values left out so that defaults apply."""
         v = self.values
-        data: dict[str, Any] = {k: v[k] for k in SCALARS if str(v.get(k) or "").strip()}
+        data: dict[str, Any] = {k: v[k] for k in SCALAR_FIELDS if str(v.get(k) or "").strip()}
         if v.get("id"):
             data["id"] = v["id"]  # a new entry's own id: sending the form twice saves it once
         data["items"] = [_filled(r) for r in v["items"]] + [_filled(r) for r in v["skills"]]
@@ -217,7 +205,7 @@ class SessionForm:
         if head == "evidence" and len(parts) > 1 and parts[1].isdigit():
             name = parts[2] if len(parts) > 2 and parts[2] in EVIDENCE_FIELDS else "url"
             return f"evidence-{parts[1]}-{name}"
-        if head in SCALARS or head in ("tags", "goal_ids", "items", "evidence"):
+        if head in SCALAR_FIELDS or head in ("tags", "goal_ids", "items", "evidence"):
             return head
         return "_form"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from woodshed.journal.models import PracticeSession, SessionRevision
+from woodshed.journal.models import RATINGS, PracticeSession, SessionRevision
 
 TEXT_FIELDS = {
     "notes": "notes",
@@ -19,7 +19,6 @@ TEXT_FIELDS = {
     "achievements": "achievements",
 }
 FLAGS = {"exam_prep": "exam prep", "performance_prep": "performance prep", "private": "private"}
-RATINGS = ("mood", "quality", "enjoyment", "difficulty", "confidence")
 LISTS = {"tags": "tags", "items": "items", "evidence": "evidence", "goal_ids": "linked goals"}
 # The order parts appear in, most telling first.
 ORDER = (

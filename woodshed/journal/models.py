@@ -13,6 +13,21 @@ from woodshed.repertoire.models import _in
 
 MODES = ("normal", "slow", "performance")
 RATINGS = ("mood", "quality", "enjoyment", "difficulty", "confidence")
+#: The session's own fields a musician fills in (items, tags, goals and evidence aside).
+SCALAR_FIELDS = (
+    "started_at",
+    "duration_minutes",
+    "instrument_id",
+    "notes",
+    "next_time",
+    "struggles",
+    "achievements",
+    *RATINGS,
+    "mode",
+    "exam_prep",
+    "performance_prep",
+    "private",
+)
 
 session_tags = sa.Table(
     "session_tags",

@@ -21,6 +21,7 @@ from woodshed.db import db, utcnow
 from woodshed.errors import DomainError
 from woodshed.goals.models import Goal
 from woodshed.journal.models import (
+    SCALAR_FIELDS,
     Evidence,
     PracticeSession,
     SessionItem,
@@ -41,24 +42,6 @@ from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.timeutil import practice_date
 
-SCALAR_FIELDS = (
-    "started_at",
-    "duration_minutes",
-    "instrument_id",
-    "notes",
-    "next_time",
-    "struggles",
-    "achievements",
-    "mood",
-    "quality",
-    "enjoyment",
-    "difficulty",
-    "confidence",
-    "mode",
-    "exam_prep",
-    "performance_prep",
-    "private",
-)
 SEARCH_KIND = "session"
 
 
