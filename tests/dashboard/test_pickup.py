@@ -28,13 +28,7 @@ def test_a_brand_new_musician_is_led_to_the_first_log(alice_web, now):
     response = alice_web.get("/")
     text = page_text(response)
     assert "Welcome to your woodshed!" in text
-    # The journal form belongs to another feature; without it the way in is the settings.
-    html = response.get_data(as_text=True)
-    if "journal.new" in alice_web.application.view_functions:
-        assert "Log your first session" in text
-    else:
-        assert 'href="/settings/profile#instruments"' in html
-        assert "Set up your instruments first" in text
+    assert "Log your first session" in text
     assert "Nothing is waiting for you." in text
 
 

@@ -52,6 +52,16 @@ def test_delete_all_removes_every_file_of_one_profile(tmp_path, alice, bob):
     assert files.delete_all(alice.profile) == 0
 
 
+def test_the_erasure_page_offers_the_export_first(alice_web):
+    for response in (
+        alice_web.get("/settings/delete"),
+        alice_web.submit("/settings/delete", {"confirm_email": "not-me@example.org"}),
+    ):
+        html = response.get_data(as_text=True)
+        assert 'href="/api/v1/export">download everything as JSON</a>' in html
+        assert html.index("download everything as JSON") < html.index('action="/settings/delete"')
+
+
 def test_erasing_an_account_removes_its_stored_files(alice_web, alice, bob):
     storage().save(alice.profile, "recordings/take.webm", b"audio")
     storage().save(bob.profile, "recordings/take.webm", b"audio")

@@ -222,17 +222,13 @@ def revoke_token(token_id: uuid.UUID):
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    # Offer the full export right before the point of no return.
-    export_url = (
-        url_for("data_api.export") if "data_api.export" in current_app.view_functions else None
-    )
     if request.method == "GET":
-        return _form_page("accounts/delete.html", export_url=export_url)
+        return _form_page("accounts/delete.html")
     try:
         data = parse_form(EraseConfirm, request.form)
         services.erase_account(current_user, data.confirm_email)
     except DomainError as exc:
-        return _form_page("accounts/delete.html", exc.messages, 422, export_url=export_url)
+        return _form_page("accounts/delete.html", exc.messages, 422)
     logout_user()
     session.clear()
     flash("Your account and everything in it are erased.", "info")

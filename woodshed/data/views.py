@@ -6,7 +6,6 @@ import uuid
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -120,8 +119,7 @@ def commit(import_id: uuid.UUID):
         )
     else:
         flash(f"Restored {created.get('sessions', 0)} sessions and everything else.", "success")
-    target = "journal.index" if "journal.index" in current_app.view_functions else "data.index"
-    return redirect(url_for(target))
+    return redirect(url_for("journal.index"))
 
 
 @bp.post("/imports/<uuid:import_id>/delete")

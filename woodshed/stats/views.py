@@ -36,7 +36,7 @@ PANEL_WEEKS = 20
 
 def journal_links():
     """A function giving the journal list filtered to one practice date (URL built once)."""
-    base = url_for("journal.index") if "journal.index" in current_app.view_functions else "/journal"
+    base = url_for("journal.index")
 
     def link(day: date) -> str:
         return f"{base}?from={day.isoformat()}&to={day.isoformat()}"
