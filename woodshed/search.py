@@ -39,22 +39,12 @@ class SearchDocument(Base):
 
 def index(profile_id: uuid.UUID, kind: str, object_id: uuid.UUID, *texts: str | None) -> None:
     """Store (or replace) the searchable text of one object."""
-    body = "\n".join(t for t in texts if t)
-    doc = db.session.scalar(
-        sa.select(SearchDocument).where(
-            SearchDocument.kind == kind, SearchDocument.object_id == object_id
-        )
-    )
-    if doc is None:
-        db.session.add(
-            SearchDocument(profile_id=profile_id, kind=kind, object_id=object_id, body=body)
-        )
-    elif doc.body != body:
-        doc.body = body
+    index_many(profile_id, kind, {object_id: list(texts)})
 
 
 def index_many(profile_id: uuid.UUID, kind: str, texts: dict[uuid.UUID, list[str | None]]) -> None:
-    """`index` for many objects at once (imports): one query to find, one insert to add."""
+    """Store (or replace) the searchable text of many objects: one query to find, one
+    insert to add."""
     if not texts:
         return
     bodies = {object_id: "\n".join(t for t in parts if t) for object_id, parts in texts.items()}
