@@ -7,6 +7,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
 
 CSP = "; ".join(
@@ -88,11 +89,17 @@ class RequestContext(logging.Filter):
         return True
 
 
+def _user_id(user) -> object | None:
+    """The signed-in user's id as the ORM knows it, without loading anything: a log line
+    may be written after the request's database session has closed (a streamed body)."""
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    return state.identity[0] if state is not None and state.identity else None
+
+
 def _request_context() -> str:
     if not has_request_context():
         return "-"
-    user = g.get("_login_user") or g.get("api_user")
-    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    user_id = _user_id(g.get("_login_user") or g.get("api_user"))
     # The path only: query strings can carry tokens.
     return (
         f"client={request.remote_addr or '-'} user={user_id or '-'} {request.method} {request.path}"

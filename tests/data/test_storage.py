@@ -58,7 +58,7 @@ def test_the_erasure_page_offers_the_export_first(alice_web):
         alice_web.submit("/settings/delete", {"confirm_email": "not-me@example.org"}),
     ):
         html = response.get_data(as_text=True)
-        assert 'href="/api/v1/export">download everything as JSON</a>' in html
+        assert 'href="/api/v1/export" download>download everything as JSON</a>' in html
         assert html.index("download everything as JSON") < html.index('action="/settings/delete"')
 
 

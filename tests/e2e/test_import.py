@@ -1,6 +1,9 @@
-"""In a real browser: upload a spreadsheet, fix the mapping in the preview, import it."""
+"""In a real browser: upload a spreadsheet, fix the mapping in the preview, import it;
+download everything."""
 
+import json
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -56,11 +59,27 @@ def test_a_csv_is_previewed_fixed_and_imported(page, live_server, tmp_path):
     page.wait_for_load_state()
     assert "Imported 2 sessions." in page.locator(".flashes").inner_text()
 
-    # The journal has them (its page when installed; its API otherwise).
-    journal = page.request.get(f"{base}/journal")
-    if journal.ok:
-        page.goto(f"{base}/journal")
-        assert page.get_by_text("Slow hands").count() >= 1
+    page.goto(f"{base}/journal")
+    assert page.get_by_text("Slow hands").count() >= 1
     sessions = page.request.get(f"{base}/api/v1/sessions").json()["items"]
     assert sorted(s["duration_minutes"] for s in sessions) == [45, 90]
     assert {s["practice_date"] for s in sessions} == {"2024-03-05", "2024-03-06"}
+
+
+@pytest.mark.parametrize(
+    ("path", "link"),
+    [
+        ("/settings/data", "Download everything (JSON)"),
+        ("/settings/delete", "download everything as JSON"),
+    ],
+)
+def test_everything_downloads_as_json_while_signed_in(page, live_server, path, link):
+    base = live_server.url
+    register(page, base)
+    page.goto(f"{base}{path}")
+    with page.expect_download() as download:
+        page.click(f"text={link}")
+    assert download.value.failure() is None
+    document = json.loads(Path(download.value.path()).read_text())
+    assert document["format"] == "woodshed-export"
+    assert document["profile"]["display_name"] == "Erin"
