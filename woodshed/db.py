@@ -7,6 +7,7 @@ connection inside an outer transaction so each test is rolled back.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -209,6 +210,44 @@ def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     db.session.execute(insert(model).on_conflict_do_nothing(index_elements=conflict), rows)
+
+
+def json_rows(
+    rows: list[tuple], param: str = "rows", **columns: sa.types.TypeEngine
+) -> sa.Subquery:
+    """A table of values sent as one JSON parameter, to join or correlate against.
+
+    `columns` name the values of each row, in order, with their types (strings, numbers
+    and dates: dates travel as ISO text). The statement's text does not depend on the
+    number of rows, so SQLAlchemy compiles it once and a long list costs one bound value
+    instead of one per cell (json_each on SQLite, json_array_elements on PostgreSQL).
+    """
+    if not all(name.isidentifier() for name in columns) or not param.isidentifier():
+        raise ValueError("json_rows: column and parameter names must be identifiers")
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "postgresql":
+        picks = ", ".join(
+            f"CAST(value->>{i} AS {type_.compile(dialect)}) AS {name}"
+            for i, (name, type_) in enumerate(columns.items())
+        )
+        source = f"json_array_elements(CAST(:{param} AS json))"
+    else:
+        picks = ", ".join(
+            f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(columns)
+        )
+        source = f"json_each(:{param})"
+    return (
+        sa.text(f"SELECT {picks} FROM {source}")  # noqa: S608  (identifiers checked above)
+        .bindparams(sa.bindparam(param, json.dumps(rows, default=_iso)))
+        .columns(*(sa.column(name, type_) for name, type_ in columns.items()))
+        .subquery(param)
+    )
+
+
+def _iso(value):
+    if isinstance(value, (date, uuid.UUID)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} does not go into json_rows")
 
 
 _MISSING = object()

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from woodshed.api.keyset import keyset_page
+from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError, NotFound
 from woodshed.goals.models import Goal, GoalChecklistItem
@@ -227,6 +228,11 @@ def present(profile: MusicianProfile, goals: list[Goal], today: date | None = No
     return out
 
 
+#: How far ahead the dashboard looks for goals due (pick-up cards, What next).
+DUE_SOON_DAYS = 14
+
+
+@shared_by_panels
 def due_soon(profile: MusicianProfile, today: date, days: int) -> list[Goal]:
     """Open goals whose target date is within `days` (overdue ones included), soonest first."""
     stmt = (

@@ -9,7 +9,7 @@ from flask import url_for
 
 from woodshed.core.dashboard import Suggestion
 from woodshed.goals.progress import progress_for
-from woodshed.goals.services import due_soon
+from woodshed.goals.services import DUE_SOON_DAYS, due_soon
 from woodshed.profiles.models import MusicianProfile
 
 NEAR_DAYS = 7
@@ -31,7 +31,11 @@ def _urgency(days: int, priority: str) -> int:
 
 
 def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:
-    goals = due_soon(profile, today, NEAR_DAYS)
+    goals = [
+        goal
+        for goal in due_soon(profile, today, DUE_SOON_DAYS)  # the read the pick-up cards make
+        if (goal.target_date - today).days <= NEAR_DAYS
+    ]
     progress = progress_for(profile, goals, today)
     result = []
     for goal in goals:

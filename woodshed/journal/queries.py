@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from woodshed import policy, search
+from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession
@@ -50,6 +51,7 @@ def pieces(profile: MusicianProfile, statuses: Iterable[str] | None = None) -> l
     return list(db.session.scalars(stmt.order_by(sa.func.lower(Piece.title), Piece.id)))
 
 
+@shared_by_panels
 def active_pieces(profile: MusicianProfile) -> list[Piece]:
     """Pieces being worked on (learning, polishing, performance-ready)."""
     return pieces(profile, ACTIVE_PIECE_STATUSES)
@@ -125,4 +127,4 @@ def journal_page(profile: MusicianProfile, query: SessionQuery | None) -> Journa
 
 def quick_log_context(profile: MusicianProfile) -> dict:
     """What the quick-log panel and the timer offer: instruments and active pieces."""
-    return {"instruments": instruments(profile), "pieces": active_pieces(profile)}
+    return {"instruments": list(profile.instruments), "pieces": active_pieces(profile)}

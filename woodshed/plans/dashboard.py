@@ -22,7 +22,7 @@ def panel_context(profile: MusicianProfile) -> dict | None:
 def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:
     now = utcnow()
     result = []
-    for occ in services.due_now(profile, now):
+    for occ in services.due_now(profile):
         overdue = occ.practice_date < today
         when = occ.scheduled_start
         reason = (

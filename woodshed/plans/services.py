@@ -13,6 +13,7 @@ from flask import g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, selectinload
 
+from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, insert_ignore, new_id, utcnow
 from woodshed.errors import Conflict, DomainError
 from woodshed.journal import services as journal
@@ -354,6 +355,7 @@ def planning(profile: MusicianProfile, days_ahead: int = 14) -> tuple[list[Bucke
     return [overdue, today_bucket, upcoming], plans
 
 
+@shared_by_panels
 def due_now(profile: MusicianProfile, now: datetime | None = None) -> list[PlanOccurrence]:
     """Scheduled occurrences of today and overdue ones whose window is still open."""
     now = now or utcnow()

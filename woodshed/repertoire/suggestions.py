@@ -15,11 +15,11 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import selectinload
 
 from woodshed.core.dashboard import Suggestion
-from woodshed.db import db
+from woodshed.db import db, json_rows
 from woodshed.journal.models import PracticeSession, SessionItem
+from woodshed.journal.queries import active_pieces
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats.models import DailyBreakdown
@@ -101,11 +101,7 @@ def _touched(section: Section, piece: Piece, work: Work) -> date | None:
 
 def passages(profile: MusicianProfile) -> list[Passage]:
     """The passages being worked on, each with its last session item (4 statements)."""
-    pieces = db.session.scalars(
-        sa.select(Piece)
-        .where(Piece.profile_id == profile.id, Piece.status.in_(NEGLECT_DAYS))
-        .options(selectinload(Piece.sections))
-    ).all()
+    pieces = active_pieces(profile)  # the quick-log panel reads the same pieces
     if not pieces:
         return []
     work = last_work(profile, pieces)
@@ -146,7 +142,10 @@ def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
     last_dates = _last_dates(profile, wanted)
     if not last_dates:
         return Work()
-    rows = db.session.execute(
+    newest_first = (PracticeSession.started_at.desc(), SessionItem.position.desc())
+    # The newest item per (piece, section) among the sessions of those dates: on each
+    # passage's last date by construction, one row per passage.
+    ranked = (
         sa.select(
             SessionItem.piece_id,
             SessionItem.section_id,
@@ -156,17 +155,24 @@ def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
             SessionItem.target_tempo_bpm,
             PracticeSession.practice_date,
             PracticeSession.confidence,
+            sa.func.row_number()
+            .over(
+                partition_by=(SessionItem.piece_id, SessionItem.section_id), order_by=newest_first
+            )
+            .label("rank"),
+            sa.func.row_number().over(order_by=newest_first).label("age"),
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
         .where(
             PracticeSession.profile_id == profile.id,
             PracticeSession.practice_date.in_(set(last_dates.values())),
-            SessionItem.piece_id.is_not(None),
+            SessionItem.piece_id.in_([p.id for p in pieces]),
         )
-        .order_by(PracticeSession.started_at.desc(), SessionItem.position.desc())
+        .subquery()
     )
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.rank == 1).order_by(ranked.c.age))
     work = Work()
-    for r in rows:  # newest first: the first row on each passage's last date is its newest
+    for r in rows:  # newest first: the first row on a piece is the newest work on it
         last = LastWork(
             r.practice_date, r.tempo_bpm, r.target_tempo_bpm, r.confidence, r.bar_start, r.bar_end
         )
@@ -174,9 +180,9 @@ def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
             work.any_on_piece.setdefault(r.piece_id, last)
         if r.section_id is None:
             if last_dates.get(("whole", r.piece_id)) == r.practice_date:
-                work.whole_piece.setdefault(r.piece_id, last)
+                work.whole_piece[r.piece_id] = last
         elif last_dates.get(("section", r.section_id)) == r.practice_date:
-            work.by_section.setdefault(r.section_id, last)
+            work.by_section[r.section_id] = last
     return work
 
 
@@ -184,20 +190,11 @@ def _last_dates(
     profile: MusicianProfile, wanted: list[tuple[str, uuid.UUID]]
 ) -> dict[tuple[str, uuid.UUID], date]:
     """The last practice date of each (dimension, id), from the daily rollup (1 statement)."""
-    # A plain VALUES list: both databases name its columns column1, column2.
-    params = {}
-    for i, (dimension, obj_id) in enumerate(wanted):
-        params[f"d{i}"], params[f"k{i}"] = dimension, str(obj_id)
-    keys = (
-        sa.text("VALUES " + ", ".join(f"(:d{i}, :k{i})" for i in range(len(wanted))))
-        .bindparams(**params)
-        .columns(sa.column("column1", sa.String), sa.column("column2", sa.String))
-        .subquery("wanted")
-    )
+    keys = json_rows(wanted, dim=sa.String(), key=sa.String())
     b = DailyBreakdown
     newest = (
         sa.select(b.practice_date)
-        .where(b.profile_id == profile.id, b.dimension == keys.c.column1, b.key == keys.c.column2)
+        .where(b.profile_id == profile.id, b.dimension == keys.c.dim, b.key == keys.c.key)
         .order_by(b.practice_date.desc())
         .limit(1)
         .scalar_subquery()
@@ -205,9 +202,7 @@ def _last_dates(
     ids = {(dimension, str(obj_id)): obj_id for dimension, obj_id in wanted}
     return {
         (dimension, ids[(dimension, key)]): day
-        for dimension, key, day in db.session.execute(
-            sa.select(keys.c.column1, keys.c.column2, newest)
-        )
+        for dimension, key, day in db.session.execute(sa.select(keys.c.dim, keys.c.key, newest))
         if day is not None
     }
 
