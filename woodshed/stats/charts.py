@@ -68,40 +68,65 @@ def _cell(value) -> tuple[str, str | None]:
     return display(value), None
 
 
+#: The rollup dimensions the page's charts read, fetched together.
+CHART_DIMENSIONS = (*services.BREAKDOWNS, "hour", "length")
+PROGRESS_KINDS = ("piece", "section", "skill")
+
+
 @dataclass
 class Context:
-    """What every chart of one page request shares (read once)."""
+    """What the charts of one page request share, each read once for all of them."""
 
     profile: MusicianProfile
     start: date
     end: date
     bucket: str
     _days: list | None = None
-    _sums: dict = field(default_factory=dict)
+    _sums: dict | None = None
+    _labels: dict | None = None
+    _progress: dict | None = None
 
     def sums(self, dimension: str) -> dict[str, list[int]]:
-        """The range's rollup sums per key of one dimension (read once per request)."""
-        if dimension not in self._sums:
-            self._sums[dimension] = services.dimension_sums(
-                self.profile, dimension, self.start, self.end
+        """The range's rollup sums per key of one dimension (every chart dimension is read
+        in one statement, on first use)."""
+        if self._sums is None:
+            self._sums = services.dimension_sums(
+                self.profile, CHART_DIMENSIONS, self.start, self.end
             )
         return self._sums[dimension]
+
+    def labels(self, kind: str) -> dict[str, str]:
+        """Names of everything practised in the range, per kind (one statement)."""
+        if self._labels is None:
+            self._labels = services.labels(
+                self.profile, {kind: list(self.sums(kind)) for kind in services.BREAKDOWNS}
+            )
+        return self._labels[kind]
+
+    def progress(self, kind: str) -> list[dict]:
+        """Progress of the pieces, sections or skills practised in the range, labelled."""
+        from woodshed.stats import progress
+
+        if self._progress is None:
+            self._progress = progress.progress_lists(
+                self.profile, PROGRESS_KINDS, self.start, self.end, self.labels
+            )
+        return self._progress[kind]
 
     @property
     def days(self) -> list:
         """All rollup columns of each practice date in the range."""
         if self._days is None:
-            self._days = list(
-                db.session.scalars(
-                    sa.select(DailyTotal)
-                    .where(
-                        DailyTotal.profile_id == self.profile.id,
-                        DailyTotal.practice_date >= self.start,
-                        DailyTotal.practice_date <= self.end,
-                    )
-                    .order_by(DailyTotal.practice_date)
+            t = DailyTotal.__table__
+            self._days = db.session.execute(
+                sa.select(t)
+                .where(
+                    t.c.profile_id == self.profile.id,
+                    t.c.practice_date >= self.start,
+                    t.c.practice_date <= self.end,
                 )
-            )
+                .order_by(t.c.practice_date)
+            ).all()
         return self._days
 
     def buckets(self) -> tuple[list[date], Callable[[date], date]]:
@@ -309,7 +334,10 @@ def breakdown_chart(by: str) -> Callable[[Context], Chart]:
             ],
             kind="hbar",
         )
-        for item in services.breakdown(ctx.profile, by, ctx.start, ctx.end, ctx.sums(by))[:TOP]:
+        items = services.breakdown(
+            ctx.profile, by, ctx.start, ctx.end, ctx.sums(by), ctx.labels(by)
+        )
+        for item in items[:TOP]:
             chart.rows.append(
                 [item["label"], item["minutes"], item["sessions"], item["average_quality"]]
             )
@@ -322,7 +350,7 @@ def tempo_chart(ctx: Context) -> Chart:
     """Average tempo reached per week in the sections with the most tempo entries."""
     sums = ctx.sums("section")
     chosen = sorted((k for k, v in sums.items() if v[9] > 0), key=lambda k: (-sums[k][9], k))
-    labels = services.labels_for(ctx.profile, "section", chosen)
+    labels = ctx.labels("section")
     chosen = [k for k in chosen if k in labels][:6]
     targets = {
         str(i): t
@@ -474,9 +502,7 @@ def to_csv(chart: Chart) -> str:
     return out.getvalue()
 
 
-def progress_rows(profile: MusicianProfile, kind: str, start: date, end: date) -> Chart:
-    from woodshed.stats import progress
-
+def progress_rows(ctx: Context, kind: str) -> Chart:
     plural = {"piece": "pieces", "section": "sections", "skill": "skills"}[kind]
     chart = Chart(
         f"progress-{plural}",
@@ -494,7 +520,7 @@ def progress_rows(profile: MusicianProfile, kind: str, start: date, end: date) -
         kind="table",
         empty=f"No {plural} practised in this range.",
     )
-    for item in progress.progress_list(profile, kind, start, end):
+    for item in ctx.progress(kind):
         chart.rows.append(
             [
                 item["label"],
@@ -514,7 +540,7 @@ def one(ctx: Context, key: str) -> Chart | None:
         return CHARTS[key](ctx)
     for kind, plural in (("piece", "pieces"), ("section", "sections"), ("skill", "skills")):
         if key == f"progress-{plural}":
-            return progress_rows(ctx.profile, kind, ctx.start, ctx.end)
+            return progress_rows(ctx, kind)
     return None
 
 

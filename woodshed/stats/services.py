@@ -6,8 +6,8 @@ when it was logged), never by UTC date. The formulas are documented in docs/form
 
 from __future__ import annotations
 
+import functools
 import uuid
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -78,43 +78,6 @@ def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]
     return {date.fromordinal(d) for d in days} | skipped_dates(profile, start, end)
 
 
-# --- days ------------------------------------------------------------------------------
-
-
-def days(profile: MusicianProfile) -> list[Day]:
-    """Every practice date of the profile with its minutes and sessions, oldest first
-    (one indexed read of the rollup: at most one row per day)."""
-    t = DailyTotal.__table__
-    rows = (
-        db.session.connection()
-        .execute(
-            sa.select(t.c.practice_date, t.c.minutes, t.c.sessions)
-            .where(t.c.profile_id == profile.id)
-            .order_by(t.c.practice_date)
-        )
-        .all()  # one fetchall: iterating a result fetches row by row
-    )
-    return rows  # rows have .practice_date, .minutes and .sessions, like Day
-
-
-def in_range(all_days: list[Day], start: date | None, end: date | None) -> list[Day]:
-    """The days of a sorted list that fall in [start, end] (binary search, no full scan)."""
-    first = 0 if start is None else bisect_left(all_days, start, key=_date_of)
-    last = len(all_days) if end is None else bisect_right(all_days, end, key=_date_of)
-    return all_days[first:last]
-
-
-def _date_of(day: Day) -> date:
-    return day.practice_date
-
-
-def in_range_cells(all_days: list[Day], start: date, end: date) -> list[dict]:
-    return [
-        {"date": d.practice_date, "minutes": d.minutes, "sessions": d.sessions}
-        for d in in_range(all_days, start, end)
-    ]
-
-
 # --- totals ---------------------------------------------------------------------------------
 
 
@@ -124,41 +87,18 @@ def summary(profile: MusicianProfile, start: date | None = None, end: date | Non
     Totals are summed by the database in one statement; streaks come from `streaks`.
     """
     now = today(profile)
-    week_first = week_start_of(now, week_start_index(profile))
-    t = DailyTotal
-    chosen = sa.true()
-    if start is not None:
-        chosen = sa.and_(chosen, t.practice_date >= start)
-    if end is not None:
-        chosen = sa.and_(chosen, t.practice_date <= end)
-
-    def total(condition, column):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, column), else_=0)), 0)
-
-    def between(first: date, last: date):
-        return total(sa.and_(t.practice_date >= first, t.practice_date <= last), t.minutes)
-
-    row = db.session.execute(
-        sa.select(
-            total(chosen, t.minutes),
-            total(chosen, t.sessions),
-            total(chosen, 1),
-            between(now, now),
-            between(week_first, week_first + timedelta(days=6)),
-            between(now.replace(day=1), _month_end(now)),
-            between(now.replace(month=1, day=1), now.replace(month=12, day=31)),
-        ).where(t.profile_id == profile.id)
-    ).one()
-    minutes, sessions, practice_days, today_m, week_m, month_m, year_m = (int(v) for v in row)
+    chosen, today_t, week_t, month_t, year_t = period_sums(
+        profile, [(start, end), *current_periods(profile, now)]
+    )
     result = {
-        "total_minutes": minutes,
-        "total_sessions": sessions,
-        "practice_days": practice_days,
-        "average_minutes": round(minutes / sessions, 1) if sessions else None,
-        "today_minutes": today_m,
-        "week_minutes": week_m,
-        "month_minutes": month_m,
-        "year_minutes": year_m,
+        "total_minutes": chosen["minutes"],
+        "total_sessions": chosen["sessions"],
+        "practice_days": chosen["practice_days"],
+        "average_minutes": chosen["average_minutes"],
+        "today_minutes": today_t["minutes"],
+        "week_minutes": week_t["minutes"],
+        "month_minutes": month_t["minutes"],
+        "year_minutes": year_t["minutes"],
         "current_streak": None,
         "longest_streak": None,
         "consistency": None,
@@ -169,35 +109,91 @@ def summary(profile: MusicianProfile, start: date | None = None, end: date | Non
     return result
 
 
+Period = tuple[date | None, date | None]
+
+
+def current_periods(profile: MusicianProfile, now: date | None = None) -> list[Period]:
+    """Today, this week (from the profile's week start), this month and this year."""
+    now = today(profile) if now is None else now
+    week_first = week_start_of(now, week_start_index(profile))
+    return [
+        (now, now),
+        (week_first, week_first + timedelta(days=6)),
+        (now.replace(day=1), _month_end(now)),
+        (now.replace(month=1, day=1), now.replace(month=12, day=31)),
+    ]
+
+
+def period_sums(profile: MusicianProfile, periods: list[Period]) -> list[dict]:
+    """Minutes, sessions, practice days, average and first practice date per period
+    ((None, None) = all time), from the daily rollup in one statement."""
+    params: dict = {"profile_id": profile.id}
+    for i, (first, last) in enumerate(periods):
+        params[f"first{i}"], params[f"last{i}"] = first, last
+    shape = tuple((first is not None, last is not None) for first, last in periods)
+    found = {i: rest for i, *rest in db.session.execute(_period_statement(shape), params)}
+    result = []
+    for i in range(len(periods)):
+        minutes, sessions, practice_days, first_date = found[i]
+        minutes, sessions = int(minutes or 0), int(sessions or 0)
+        result.append(
+            {
+                "minutes": minutes,
+                "sessions": sessions,
+                "practice_days": int(practice_days or 0),
+                "average_minutes": round(minutes / sessions, 1) if sessions else None,
+                "first_date": as_date(first_date),
+            }
+        )
+    return result
+
+
+@functools.cache
+def _period_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.CompoundSelect | sa.Select:
+    """One aggregate per period, each over its own index range (built once per shape)."""
+    t = DailyTotal
+    selects = []
+    for i, (bounded_below, bounded_above) in enumerate(shape):
+        stmt = sa.select(
+            sa.literal(i, sa.Integer),
+            sa.func.sum(t.minutes),
+            sa.func.sum(t.sessions),
+            sa.func.count(),
+            sa.func.min(t.practice_date),
+        ).where(t.profile_id == sa.bindparam("profile_id"))
+        if bounded_below:
+            stmt = stmt.where(t.practice_date >= sa.bindparam(f"first{i}", type_=sa.Date()))
+        if bounded_above:
+            stmt = stmt.where(t.practice_date <= sa.bindparam(f"last{i}", type_=sa.Date()))
+        selects.append(stmt)
+    return sa.union_all(*selects) if len(selects) > 1 else selects[0]
+
+
+def as_date(value) -> date | None:
+    """A date from the database (SQLite answers a computed date as text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def _month_end(day: date) -> date:
     following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     return following - timedelta(days=1)
 
 
-def period_totals(profile: MusicianProfile, all_days: list[Day] | None = None) -> list[dict]:
-    """Today, this week, month and year, and all time: minutes, sessions, days, average."""
-    all_days = days(profile) if all_days is None else all_days
-    now = today(profile)
-    week_first = week_start_of(now, week_start_index(profile))
-    periods = [
-        ("Today", now, now),
-        ("This week", week_first, week_first + timedelta(days=6)),
-        ("This month", now.replace(day=1), _month_end(now)),
-        ("This year", now.replace(month=1, day=1), now.replace(month=12, day=31)),
-        ("All time", None, None),
-    ]
-    return [{"label": label, **totals_of(in_range(all_days, a, b))} for label, a, b in periods]
+PERIOD_LABELS = ("Today", "This week", "This month", "This year", "All time")
 
 
-def totals_of(chosen: list[Day]) -> dict:
-    minutes = sum(d.minutes for d in chosen)
-    sessions = sum(d.sessions for d in chosen)
-    return {
-        "minutes": minutes,
-        "sessions": sessions,
-        "practice_days": len(chosen),
-        "average_minutes": round(minutes / sessions, 1) if sessions else None,
-    }
+def period_totals(profile: MusicianProfile, chosen: Period | None = None) -> list[dict]:
+    """Today, this week, month and year, all time (and a chosen range, last): minutes,
+    sessions, days and average, in one statement."""
+    periods = [*current_periods(profile), (None, None)]
+    labels = list(PERIOD_LABELS)
+    if chosen is not None:
+        periods.append(chosen)
+        labels.append("Chosen range")
+    sums = period_sums(profile, periods)
+    return [{"label": label, **row} for label, row in zip(labels, sums, strict=True)]
 
 
 # --- streaks and consistency --------------------------------------------------------------
@@ -430,15 +426,18 @@ def breakdown(
     start: date | None = None,
     end: date | None = None,
     sums: dict[str, list[int]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[dict]:
     """Minutes and sessions per instrument, piece, section, skill or tag, most time first.
 
     Items without minutes share what the session has left (docs/formulas.md); a tag or an
     instrument gets the whole session. Deleted objects drop out; sessions of a deleted
-    instrument count as "no instrument".
+    instrument count as "no instrument". `sums` and `labels` may come from one read of
+    several dimensions (`dimension_sums`, `labels`).
     """
-    rows = _breakdown_sums(profile, by, start, end) if sums is None else sums
-    labels = labels_for(profile, by, [k for k in rows if k != rollup.NO_INSTRUMENT])
+    rows = dimension_sums(profile, (by,), start, end)[by] if sums is None else sums
+    if labels is None:
+        labels = labels_for(profile, by, list(rows))
     merged: dict[str | None, list[int]] = {}
     for key, values in rows.items():
         if key in labels:
@@ -466,88 +465,143 @@ def breakdown(
     return items
 
 
-def _breakdown_sums(
-    profile: MusicianProfile, dimension: str, start: date | None, end: date | None
-) -> dict[str, list[int]]:
-    """Sums per key over [start, end]: whole months from the monthly rollup, the days at
-    the ragged ends from the daily one, so the rows read do not grow with the range."""
-    b, m = DailyBreakdown, MonthlyBreakdown
-    first_full = (
-        None if start is None else (start if start.day == 1 else next_bucket(start, "month"))
-    )
-    end_full = None  # months before this one are whole inside the range
+def dimension_sums(
+    profile: MusicianProfile, dimensions: tuple[str, ...], start: date | None, end: date | None
+) -> dict[str, dict[str, list[int]]]:
+    """Per dimension, the sums per key over [start, end] (rollup.BREAKDOWN_FIELDS: minutes,
+    sessions, rating and tempo sums and counts), for several dimensions in one statement.
+
+    Whole months come from the monthly rollup, the days at the ragged ends from the daily
+    one, so the rows read do not grow with the range.
+    """
+    params = {"profile_id": profile.id, "dimensions": list(dimensions)}
+    params |= _month_split(start, end)
+    result: dict[str, dict[str, list[int]]] = {d: {} for d in dimensions}
+    for dimension, key, *values in db.session.execute(_dimension_statement(), params):
+        result[dimension][key] = [int(v or 0) for v in values]
+    return result
+
+
+NEVER = date(1, 1, 1)  # an empty day range is [NEVER, NEVER)
+
+
+def _month_split(start: date | None, end: date | None) -> dict[str, date]:
+    """[start, end] as whole months [month_from, month_to) plus the days at its ends,
+    [head_from, head_to) and [tail_from, tail_to) (either may be empty)."""
+    if start is not None and end is not None and start.replace(day=1) == end.replace(day=1):
+        if start.day == 1 and end == _month_end(end):
+            return _split(start, next_bucket(start, "month"), NEVER, NEVER, NEVER, NEVER)
+        return _split(NEVER, NEVER, start, end + timedelta(days=1), NEVER, NEVER)
+    month_from = NEVER if start is None else start.replace(day=1)
+    head = (NEVER, NEVER)
+    if start is not None and start.day != 1:
+        month_from = next_bucket(start, "month")
+        head = (start, month_from)
+    month_to, tail = date.max, (NEVER, NEVER)
     if end is not None:
-        end_full = (
-            next_bucket(end.replace(day=1), "month")
-            if end == _month_end(end)
-            else end.replace(day=1)
-        )
-    parts = []
-    if first_full is None or end_full is None or first_full < end_full:
-        monthly = sa.select(*_sum_columns(m)).where(
-            m.profile_id == profile.id, m.dimension == dimension
-        )
-        if first_full is not None:
-            monthly = monthly.where(m.month >= first_full)
-        if end_full is not None:
-            monthly = monthly.where(m.month < end_full)
-        parts.append(monthly)
-        edges = []
-        if start is not None and start < first_full:
-            edges.append(sa.and_(b.practice_date >= start, b.practice_date < first_full))
-        if end is not None and end_full <= end:
-            edges.append(sa.and_(b.practice_date >= end_full, b.practice_date <= end))
-    else:
-        edges = [sa.and_(b.practice_date >= start, b.practice_date <= end)]
-    if edges:
-        parts.append(
-            sa.select(*_sum_columns(b)).where(
-                b.profile_id == profile.id, b.dimension == dimension, sa.or_(*edges)
-            )
-        )
-    rows = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    stmt = sa.select(
-        rows.c.key, *(sa.func.sum(rows.c[f]) for f in rollup.BREAKDOWN_FIELDS)
-    ).group_by(rows.c.key)
-    return {key: [int(v or 0) for v in values] for key, *values in db.session.execute(stmt)}
+        month_to = end.replace(day=1)
+        if end == _month_end(end):
+            month_to = next_bucket(month_to, "month")
+        else:
+            tail = (month_to, end + timedelta(days=1))
+    return _split(month_from, month_to, *head, *tail)
+
+
+def _split(month_from, month_to, head_from, head_to, tail_from, tail_to) -> dict[str, date]:
+    return {
+        "month_from": month_from,
+        "month_to": month_to,
+        "head_from": head_from,
+        "head_to": head_to,
+        "tail_from": tail_from,
+        "tail_to": tail_to,
+    }
+
+
+@functools.cache
+def _dimension_statement() -> sa.Select:
+    """The sums of `dimension_sums`, built once (its bounds are bound parameters)."""
+    b, m = DailyBreakdown, MonthlyBreakdown
+    p = functools.partial(sa.bindparam, type_=sa.Date())
+    d = b.practice_date
+    monthly = sa.select(*_sum_columns(m)).where(
+        m.profile_id == sa.bindparam("profile_id"),
+        m.dimension.in_(sa.bindparam("dimensions", expanding=True)),
+        m.month >= p("month_from"),
+        m.month < p("month_to"),
+    )
+    daily = sa.select(*_sum_columns(b)).where(
+        b.profile_id == sa.bindparam("profile_id"),
+        b.dimension.in_(sa.bindparam("dimensions", expanding=True)),
+        sa.or_(
+            sa.and_(d >= p("head_from"), d < p("head_to")),
+            sa.and_(d >= p("tail_from"), d < p("tail_to")),
+        ),
+    )
+    rows = sa.union_all(monthly, daily).subquery()
+    return sa.select(
+        rows.c.dimension, rows.c.key, *(sa.func.sum(rows.c[f]) for f in rollup.BREAKDOWN_FIELDS)
+    ).group_by(rows.c.dimension, rows.c.key)
 
 
 def _sum_columns(table) -> tuple:
-    return (table.key, *(getattr(table, f) for f in rollup.BREAKDOWN_FIELDS))
+    return (table.dimension, table.key, *(getattr(table, f) for f in rollup.BREAKDOWN_FIELDS))
+
+
+def labels(profile: MusicianProfile, wanted: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """Names of the objects behind rollup keys, per kind (instrument, piece, section —
+    "Piece › Section" —, skill, tag), for several kinds in one statement. Keys of deleted
+    objects (and keys that are no ids) are left out."""
+    params: dict = {"profile_id": profile.id}
+    for kind, keys in wanted.items():
+        ids = []
+        for key in keys:
+            try:
+                ids.append(uuid.UUID(key))
+            except ValueError:
+                continue
+        if ids:
+            params[kind] = ids
+    result: dict[str, dict[str, str]] = {kind: {} for kind in wanted}
+    kinds = tuple(kind for kind in wanted if kind in params)
+    if not kinds:
+        return result
+    for kind, obj_id, name, piece_title in db.session.execute(_label_statement(kinds), params):
+        result[kind][str(obj_id)] = f"{piece_title} › {name}" if kind == "section" else name
+    return result
+
+
+@functools.cache
+def _label_statement(kinds: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
+    selects = []
+    for kind in kinds:
+        ids = sa.bindparam(kind, expanding=True)
+        if kind == "section":
+            selects.append(
+                sa.select(sa.literal(kind), Section.id, Section.name, Piece.title)
+                .join(Piece, Piece.id == Section.piece_id)
+                .where(Section.profile_id == sa.bindparam("profile_id"), Section.id.in_(ids))
+            )
+            continue
+        model, column = LABELS[kind]
+        selects.append(
+            sa.select(sa.literal(kind), model.id, column, sa.null()).where(
+                model.profile_id == sa.bindparam("profile_id"), model.id.in_(ids)
+            )
+        )
+    return sa.union_all(*selects) if len(selects) > 1 else selects[0]
+
+
+LABELS = {
+    "instrument": (Instrument, Instrument.name),
+    "piece": (Piece, Piece.title),
+    "skill": (Skill, Skill.name),
+    "tag": (Tag, Tag.name),
+}
 
 
 def labels_for(profile: MusicianProfile, by: str, keys: list[str]) -> dict[str, str]:
-    ids = []
-    for key in keys:
-        try:
-            ids.append(uuid.UUID(key))
-        except ValueError:
-            continue
-    if not ids:
-        return {}
-    if by == "section":
-        stmt = (
-            sa.select(Section.id, Piece.title, Section.name)
-            .join(Piece, Piece.id == Section.piece_id)
-            .where(Section.profile_id == profile.id, Section.id.in_(ids))
-        )
-        return {str(i): f"{title} › {name}" for i, title, name in db.session.execute(stmt)}
-    model, column = {
-        "instrument": (Instrument, Instrument.name),
-        "piece": (Piece, Piece.title),
-        "skill": (Skill, Skill.name),
-        "tag": (Tag, Tag.name),
-    }[by]
-    stmt = sa.select(model.id, column).where(model.profile_id == profile.id, model.id.in_(ids))
-    return {str(i): label for i, label in db.session.execute(stmt)}
-
-
-def dimension_sums(
-    profile: MusicianProfile, dimension: str, start: date | None, end: date | None
-) -> dict[str, list[int]]:
-    """Raw sums per key of the hour or length dimension: minutes, sessions, quality and
-    enjoyment sums and counts."""
-    return _breakdown_sums(profile, dimension, start, end)
+    return labels(profile, {by: keys})[by]
 
 
 # --- skip and vacation days -------------------------------------------------------------------

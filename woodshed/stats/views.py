@@ -67,9 +67,10 @@ def _page_range(profile: MusicianProfile) -> tuple[date, date, str, dict, dict]:
     return start, end, bucket, args, {}
 
 
-def _presets(profile: MusicianProfile) -> list[tuple[str, dict]]:
+def _presets(profile: MusicianProfile, all_time: dict) -> list[tuple[str, dict]]:
+    """Ranges to choose with one click; `all_time` is the all-time row of the totals."""
     now = services.today(profile)
-    first = services.first_practice_date(profile) or now
+    first = all_time["first_date"] or now
     return [
         ("Last 30 days", {"from": now - timedelta(days=29), "to": now}),
         ("Last 90 days", {"from": now - timedelta(days=89), "to": now}),
@@ -84,16 +85,20 @@ def _presets(profile: MusicianProfile) -> list[tuple[str, dict]]:
 def index():
     profile = policy.acting_profile(current_user, for_edit=False)
     start, end, bucket, form, errors = _page_range(profile)
-    all_days = services.days(profile)
     ctx = charts.Context(profile, start, end, bucket)
     heat_start = max(start, end - timedelta(days=364))
     grid = heatmap.build(
-        services.in_range_cells(all_days, heat_start, end),
+        [
+            {"date": d.practice_date, "minutes": d.minutes, "sessions": d.sessions}
+            for d in ctx.days
+            if d.practice_date >= heat_start
+        ],
         heat_start,
         end,
         services.week_start_index(profile),
         journal_links(),
     )
+    *periods, range_totals = services.period_totals(profile, (start, end))
     page = render_template(
         "stats/index.html",
         profile=profile,
@@ -102,15 +107,13 @@ def index():
         bucket=bucket,
         form=form | {"from": form.get("from", start), "to": form.get("to", end)},
         errors=errors,
-        presets=_presets(profile),
-        periods=services.period_totals(profile, all_days),
-        range_totals=services.totals_of(services.in_range(all_days, start, end)),
+        presets=_presets(profile, periods[-1]),
+        periods=periods,
+        range_totals=range_totals,
         streaks=None if profile.quiet else services.streaks(profile, start, end),
         grid=grid,
         charts=charts.build_all(ctx),
-        progress=[
-            charts.progress_rows(profile, k, start, end) for k in ("piece", "section", "skill")
-        ],
+        progress=[charts.progress_rows(ctx, k) for k in charts.PROGRESS_KINDS],
         query={"from": start.isoformat(), "to": end.isoformat(), "bucket": bucket},
         charts_js=_chart_js_installed(),
     )
