@@ -86,12 +86,79 @@ def create_musician(name: str, sessions: int, seed: int = 7) -> Musician:
     db.session.add_all([*sections, *skills, *tags])
     db.session.flush()
     raw_token, _ = issue_api_token(user, "bench")
+    _goals_plan_and_days_off(profile, pieces, sections, skills)
     db.session.commit()
     _copy_sessions(profile, rnd, sessions, instruments, pieces, sections, skills, tags)
     conn = db.session.connection()
     rollup.rebuild(conn, [profile.id])
     db.session.commit()
     return Musician(name, sessions, user.email, password, profile.id, raw_token)
+
+
+def _goals_plan_and_days_off(profile, pieces, sections, skills) -> None:
+    """What a musician who has used Woodshed for a while also has: open goals (one due this
+    week), a plan three times a week and a holiday marked as days off, through the services."""
+    from woodshed.goals.schemas import GoalIn
+    from woodshed.goals.services import create_goal
+    from woodshed.plans.schemas import PlanIn
+    from woodshed.plans.services import create_plan
+    from woodshed.stats.schemas import SkipPeriodIn
+    from woodshed.stats.services import add_skip_period, today
+
+    now = today(profile)
+    goals = [
+        {"title": "Five hours a week", "target": {"type": "minutes_per_week", "value": 300}},
+        {
+            "title": "Piece 1 up to tempo for the recital",
+            "kind": "piece",
+            "piece_id": pieces[0].id,
+            "target_date": now + timedelta(days=5),
+            "priority": "high",
+            "target": {"type": "tempo", "value": 120},
+        },
+        {
+            "title": "Learn the coda of Piece 2",
+            "kind": "section",
+            "section_id": sections[5].id,
+            "target_date": now + timedelta(days=12),
+            "target": {
+                "type": "checklist",
+                "items": [{"text": t} for t in ("Hands apart", "Hands together", "Memorised")],
+            },
+        },
+        {
+            "title": "Sight-read five days a week",
+            "kind": "skill",
+            "skill_id": skills[3].id,
+            "target_date": now + timedelta(days=40),
+            "target": {"type": "days_per_week", "value": 5},
+        },
+    ]
+    for goal in goals:
+        create_goal(profile, GoalIn.model_validate(goal))
+    schedule = {
+        "kind": "recurring",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+        "start_date": (now - timedelta(days=60)).isoformat(),
+        "time_of_day": "18:00",
+        "duration_minutes": 45,
+    }
+    items = [{"section_id": sections[0].id, "target_minutes": 20}, {"skill_id": skills[0].id}]
+    create_plan(
+        profile,
+        PlanIn.model_validate({"title": "Recital prep", "schedule": schedule, "items": items}),
+    )
+    holiday = (
+        now.replace(month=8, day=1)
+        if now.month > 8
+        else now.replace(year=now.year - 1, month=8, day=1)
+    )
+    add_skip_period(
+        profile,
+        SkipPeriodIn.model_validate(
+            {"start_date": holiday, "end_date": holiday + timedelta(days=13), "reason": "holiday"}
+        ),
+    )
 
 
 def _copy_sessions(profile, rnd, count, instruments, pieces, sections, skills, tags) -> None:
