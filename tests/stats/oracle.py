@@ -123,3 +123,49 @@ def breakdown(sessions, by: str, start: date | None = None, end: date | None = N
                     minutes[key] += share
                     counted[key].add(s.id)
     return {k: (minutes[k], len(counted[k])) for k in counted}
+
+
+def progress_points(sessions, kind: str, as_of: date, window: int = 28) -> dict:
+    """{subject id: Point} as of `as_of` for every subject with a session by then, summed
+    from the items themselves (the rule of docs/formulas.md, without any rollup)."""
+    from woodshed.stats.progress import Point
+
+    found: dict = {}
+    recent_days: dict = defaultdict(set)
+    for s in sessions:
+        if s.practice_date > as_of:
+            continue
+        recent = s.practice_date > as_of - timedelta(days=window)
+        items = sorted(s.items, key=lambda i: i.position)
+        per_subject: dict = defaultdict(int)
+        ratios: dict = defaultdict(lambda: [0, 0])
+        for item, share in zip(
+            items, shares(s.duration_minutes, [i.minutes for i in items]), strict=True
+        ):
+            key = getattr(item, f"{kind}_id")
+            if key is None:
+                continue
+            per_subject[key] += share
+            target = item.target_tempo_bpm or (
+                (item.section and item.section.target_tempo_bpm)
+                or (item.piece and item.piece.target_tempo_bpm)
+            )
+            if kind != "skill" and item.tempo_bpm and target:
+                ratios[key][0] += round(1000 * item.tempo_bpm / target)
+                ratios[key][1] += 1
+        for key, minutes in per_subject.items():
+            point = found.setdefault(key, Point())
+            point.minutes += minutes
+            point.sessions += 1
+            point.last = max(point.last or s.practice_date, s.practice_date)
+            if recent:
+                recent_days[key].add(s.practice_date)
+                for rating in (s.quality, s.confidence):
+                    if rating is not None:
+                        point.rating_sum += rating
+                        point.rating_n += 1
+                point.ratio_sum += ratios[key][0]
+                point.ratio_n += ratios[key][1]
+    for key, point in found.items():
+        point.days_recent = len(recent_days[key])
+    return found

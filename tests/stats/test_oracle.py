@@ -22,8 +22,9 @@ from woodshed.db import db
 from woodshed.journal import services as journal
 from woodshed.journal.schemas import SessionIn
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats import services
+from woodshed.stats import progress, services
 from woodshed.stats.models import SkipPeriod
+from woodshed.stats.progress import Point
 from woodshed.timeutil import practice_date
 
 ZONES = (
@@ -57,6 +58,8 @@ session_st = st.fixed_dictionaries(
             ),
             max_size=3,
         ),
+        "tempo": st.none() | st.integers(40, 200),
+        "confidence": st.none() | st.integers(1, 5),
         "tags": st.lists(st.sampled_from(["left hand", "scales", "Sight-reading"]), max_size=2),
         "quality": st.none() | st.integers(1, 5),
         "enjoyment": st.none() | st.integers(1, 5),
@@ -99,11 +102,21 @@ def build_journal(data: dict):
     profile.rest_weekdays = data["rest"]
     today = services.today(profile)
     instruments = [make_instrument(profile, "Piano"), make_instrument(profile, "Guitar")]
-    pieces = [Piece(profile_id=profile.id, title=f"Piece {i}") for i in range(2)]
+    pieces = [
+        Piece(profile_id=profile.id, title=f"Piece {i}", target_tempo_bpm=(120, None)[i])
+        for i in range(2)
+    ]
     db.session.add_all(pieces)
     db.session.flush()
     sections = [
-        Section(piece_id=pieces[i].id, profile_id=profile.id, name=f"S{i}", bar_start=1, bar_end=8)
+        Section(
+            piece_id=pieces[i].id,
+            profile_id=profile.id,
+            name=f"S{i}",
+            bar_start=1,
+            bar_end=8,
+            target_tempo_bpm=(None, 90)[i],
+        )
         for i in range(2)
     ]
     skills = [Skill(profile_id=profile.id, name=f"Skill {i}") for i in range(2)]
@@ -136,10 +149,16 @@ def build_journal(data: dict):
                 "instrument_id": None
                 if spec["instrument"] is None
                 else instruments[spec["instrument"]].id,
-                "items": [refs[key] | {"minutes": minutes} for key, minutes in spec["items"]],
+                "items": [
+                    refs[key]
+                    | {"minutes": minutes}
+                    | ({"tempo_bpm": spec["tempo"]} if key[0] in "ps" else {})
+                    for key, minutes in spec["items"]
+                ],
                 "tags": spec["tags"],
                 "quality": spec["quality"],
                 "enjoyment": spec["enjoyment"],
+                "confidence": spec["confidence"],
             }
         )
         created.append(journal.create_session(profile, payload)[0])
@@ -219,6 +238,23 @@ def test_every_aggregate_equals_a_naive_computation_over_the_entries(app, frozen
                 for row in services.breakdown(profile, by, first, last)
             }
             assert got == oracle.breakdown(sessions, by, first, last), by
+
+    # Progress as of today, the end of the range and days at the edges of the 28-day
+    # windows around logged days (later sessions left out): every figure of both points.
+    edges = {s.practice_date + timedelta(days=n) for s in sessions[:3] for n in (27, 28, 55, 56)}
+    window = progress.FREQUENCY_WINDOW
+    for as_of in sorted({today, end} | {d for d in edges if d <= today}):
+        before = as_of - timedelta(days=progress.TREND_STEP)
+        for kind in ("piece", "section", "skill"):
+            now = oracle.progress_points(sessions, kind, as_of, window)
+            then = oracle.progress_points(sessions, kind, before, window)
+            expected = {(kind, str(k)): (p, then.get(k, Point())) for k, p in now.items()}
+            got = progress._points(profile, (kind,), None, as_of, before)
+            assert got == expected, (kind, as_of)
+            assert progress.progress_for(profile, kind, None, as_of) == {
+                k: progress._info(kind, k, (p, then.get(k, Point())), as_of, before)
+                for k, p in now.items()
+            }
 
     expected = oracle.streak_figures(profile, sessions, today)
     figures = services.streaks(profile)

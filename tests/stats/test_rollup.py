@@ -26,23 +26,20 @@ def totals(profile):
 
 
 def all_rollup_rows(profile):
-    t = [
-        tuple(r)
-        for r in db.session.execute(
-            sa.select(DailyTotal.__table__)
-            .where(DailyTotal.profile_id == profile.id)
-            .order_by(DailyTotal.practice_date)
-        )
+    """Every rollup row of the profile, table by table, in a stable order."""
+    from woodshed.stats.rollup import Contributions
+
+    return [
+        [
+            tuple(r)
+            for r in db.session.execute(
+                sa.select(table)
+                .where(table.c.profile_id == profile.id)
+                .order_by(*(table.c[c] for c in key_cols))
+            )
+        ]
+        for table, key_cols, _fields, _rows in Contributions().tables()
     ]
-    b = [
-        tuple(r)
-        for r in db.session.execute(
-            sa.select(DailyBreakdown.__table__)
-            .where(DailyBreakdown.profile_id == profile.id)
-            .order_by(DailyBreakdown.practice_date, DailyBreakdown.dimension, DailyBreakdown.key)
-        )
-    ]
-    return t, b
 
 
 def assert_matches_rebuild(profile):

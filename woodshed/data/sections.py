@@ -179,6 +179,7 @@ EXCLUDED: dict[str, str] = {
     "daily_totals": "Statistics rollup, derived from the sessions; rebuilt on import.",
     "daily_breakdowns": "Statistics rollup, derived from the sessions; rebuilt on import.",
     "monthly_breakdowns": "Statistics rollup, derived from the sessions; rebuilt on import.",
+    "lifetime_breakdowns": "Statistics rollup, derived from the sessions; rebuilt on import.",
     "calendar_feeds": "The secret calendar address; make a new one after a restore.",
     "reminder_deliveries": "This server's log of reminders sent; the worker schedules the "
     "next ones from the reminders themselves.",

@@ -142,6 +142,17 @@ class SessionItem(IdMixin, Base):
             "bar_start IS NULL OR (bar_start >= 1 AND bar_start <= bar_end)", name="bars"
         ),
         sa.CheckConstraint("minutes IS NULL OR minutes BETWEEN 0 AND 600", name="minutes"),
+        # "The best tempo reached on this piece / section" is one backward index seek.
+        *(
+            sa.Index(
+                f"ix_session_items_{column}_tempo",
+                column,
+                "tempo_bpm",
+                postgresql_where=sa.text("tempo_bpm IS NOT NULL"),
+                sqlite_where=sa.text("tempo_bpm IS NOT NULL"),
+            )
+            for column in ("piece_id", "section_id")
+        ),
     )
 
     session_id: Mapped[uuid.UUID] = mapped_column(

@@ -22,7 +22,7 @@ from woodshed.db import db, utcnow
 from woodshed.goals.models import Goal
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, PieceStatusChange
-from woodshed.stats.models import DailyTotal, EarnedBadge, MonthlyBreakdown
+from woodshed.stats.models import DailyTotal, EarnedBadge, LifetimeBreakdown
 
 BADGES_URL = "/stats/badges"
 
@@ -143,12 +143,11 @@ class Facts:
 
     @cached_property
     def piece_sessions(self) -> int:
-        b = MonthlyBreakdown
+        b = LifetimeBreakdown
         counts = db.session.execute(
-            sa.select(b.key, sa.func.sum(b.sessions).label("n"))
+            sa.select(b.key, b.sessions)
             .where(b.profile_id == self.profile.id, b.dimension == "piece")
-            .group_by(b.key)
-            .order_by(sa.desc("n"))
+            .order_by(b.sessions.desc())
             .limit(20)
         ).all()
         if not counts:

@@ -53,7 +53,26 @@ class DailyTotal(Base):
     tempos_reached: Mapped[int] = mapped_column(default=0)
 
 
-class DailyBreakdown(Base):
+class BreakdownSums:
+    """The sums every breakdown rollup keeps for one object (see docs/formulas.md)."""
+
+    minutes: Mapped[int] = mapped_column(default=0)
+    sessions: Mapped[int] = mapped_column(default=0)
+    # Sums and counts of the optional 1–5 ratings of the sessions.
+    quality_sum: Mapped[int] = mapped_column(default=0)
+    quality_n: Mapped[int] = mapped_column(default=0)
+    enjoyment_sum: Mapped[int] = mapped_column(default=0)
+    enjoyment_n: Mapped[int] = mapped_column(default=0)
+    confidence_sum: Mapped[int] = mapped_column(default=0)
+    confidence_n: Mapped[int] = mapped_column(default=0)
+    # Tempos logged for a piece or section: bpm, and per mille of the target when known.
+    tempo_sum: Mapped[int] = mapped_column(default=0)
+    tempo_n: Mapped[int] = mapped_column(default=0)
+    ratio_sum: Mapped[int] = mapped_column(default=0)
+    ratio_n: Mapped[int] = mapped_column(default=0)
+
+
+class DailyBreakdown(BreakdownSums, Base):
     """Minutes and sessions per day for one instrument, piece, section, skill, tag, start
     hour or length bucket; `key` is the object's id (or the hour / bucket) as text."""
 
@@ -79,22 +98,9 @@ class DailyBreakdown(Base):
     practice_date: Mapped[date] = mapped_column(primary_key=True)
     dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    minutes: Mapped[int] = mapped_column(default=0)
-    sessions: Mapped[int] = mapped_column(default=0)
-    quality_sum: Mapped[int] = mapped_column(default=0)
-    quality_n: Mapped[int] = mapped_column(default=0)
-    enjoyment_sum: Mapped[int] = mapped_column(default=0)
-    enjoyment_n: Mapped[int] = mapped_column(default=0)
-    confidence_sum: Mapped[int] = mapped_column(default=0)
-    confidence_n: Mapped[int] = mapped_column(default=0)
-    # Tempos logged for a piece or section: bpm, and per mille of the target when known.
-    tempo_sum: Mapped[int] = mapped_column(default=0)
-    tempo_n: Mapped[int] = mapped_column(default=0)
-    ratio_sum: Mapped[int] = mapped_column(default=0)
-    ratio_n: Mapped[int] = mapped_column(default=0)
 
 
-class MonthlyBreakdown(Base):
+class MonthlyBreakdown(BreakdownSums, Base):
     """The same sums as `DailyBreakdown`, per calendar month of practice dates, so a range
     of months or all time reads a dozen rows per object instead of one per day."""
 
@@ -104,18 +110,18 @@ class MonthlyBreakdown(Base):
     dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    minutes: Mapped[int] = mapped_column(default=0)
-    sessions: Mapped[int] = mapped_column(default=0)
-    quality_sum: Mapped[int] = mapped_column(default=0)
-    quality_n: Mapped[int] = mapped_column(default=0)
-    enjoyment_sum: Mapped[int] = mapped_column(default=0)
-    enjoyment_n: Mapped[int] = mapped_column(default=0)
-    confidence_sum: Mapped[int] = mapped_column(default=0)
-    confidence_n: Mapped[int] = mapped_column(default=0)
-    tempo_sum: Mapped[int] = mapped_column(default=0)
-    tempo_n: Mapped[int] = mapped_column(default=0)
-    ratio_sum: Mapped[int] = mapped_column(default=0)
-    ratio_n: Mapped[int] = mapped_column(default=0)
+
+
+class LifetimeBreakdown(BreakdownSums, Base):
+    """The same sums as `DailyBreakdown` over the whole journal, one row per object, so
+    "all time" and "so far" (progress, badges) read one row per object instead of one per
+    month it was practised in."""
+
+    __tablename__ = "lifetime_breakdowns"
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
 
 
 class SkipPeriod(IdMixin, VersionMixin, Base):

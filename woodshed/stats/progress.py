@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from woodshed.db import db, json_rows
 from woodshed.profiles.models import MusicianProfile
-from woodshed.stats.models import DailyBreakdown, MonthlyBreakdown
+from woodshed.stats.models import DailyBreakdown, LifetimeBreakdown, MonthlyBreakdown
 from woodshed.stats.services import as_date, today
 from woodshed.stats.services import labels as read_labels
 
@@ -107,48 +107,57 @@ def _points(
     as_of: date,
     before: date,
 ) -> dict[tuple[str, str], tuple[Point, Point]]:
-    """What is known about each (kind, key) as of `as_of` and as of `before`.
+    """What is known about each (kind, key) as of `as_of` and as of `before`: every
+    subject with a session on or before `as_of`.
 
-    Whole months come from the monthly rollup and the last weeks from the daily one (two
-    grouped reads for all kinds together), so the work stays bounded however long and
-    busy the journal is.
+    Totals so far are the lifetime rollup less what came after (whole months from the
+    monthly rollup, the rest of the month from the daily one); the last weeks come from the
+    daily rollup. The rows read do not grow with the length of the journal.
     """
-    as_of_month, before_month = as_of.replace(day=1), before.replace(day=1)
+    next_month = (as_of.replace(day=28) + timedelta(days=4)).replace(day=1)
     params = {
         "profile_id": profile.id,
         "kinds": list(kinds),
         "as_of": as_of,
         "before": before,
-        "as_of_month": as_of_month,
-        "before_month": before_month,
+        "next_month": next_month,
         "as_of_recent": as_of - timedelta(days=FREQUENCY_WINDOW - 1),
         "before_recent": before - timedelta(days=FREQUENCY_WINDOW - 1),
-        "window_start": min(before_month, before - timedelta(days=FREQUENCY_WINDOW - 1)),
+        "window_start": min(before.replace(day=1), before - timedelta(days=FREQUENCY_WINDOW - 1)),
     }
     if keys is not None:
         params["keys"] = keys
-    monthly, daily = _point_statements(keys is not None)
+    totals_stmt, daily_stmt = _point_statements(keys is not None)
+    # Minutes and sessions up to the end of as_of's month.
+    totals = {
+        (kind, key): (int(m), int(n)) for kind, key, m, n in db.session.execute(totals_stmt, params)
+    }
+    recent = {(kind, key): values for kind, key, *values in db.session.execute(daily_stmt, params)}
     result: dict[tuple[str, str], tuple[Point, Point]] = {}
-    months: dict[tuple[str, str], tuple] = {}
-    for kind, key, m1, s1, last1, m2, s2, last2 in db.session.execute(monthly, params):
-        result[(kind, key)] = (Point(int(m1 or 0), int(s1 or 0)), Point(int(m2 or 0), int(s2 or 0)))
-        months[(kind, key)] = (as_date(last1), as_date(last2))
-    for kind, key, *values in db.session.execute(daily, params):
-        now, then = result.setdefault((kind, key), (Point(), Point()))
-        for point, part in ((now, values[:8]), (then, values[8:])):
-            minutes, sessions, last, recent, r_sum, r_n, t_sum, t_n = part
-            point.minutes += int(minutes or 0)
-            point.sessions += int(sessions or 0)
-            point.last = as_date(last)
-            point.days_recent = int(recent or 0)
-            point.rating_sum, point.rating_n = int(r_sum or 0), int(r_n or 0)
-            point.ratio_sum, point.ratio_n = int(t_sum or 0), int(t_n or 0)
-    missing = {}
-    for subject, (now, then) in result.items():
-        for which, point in ((0, now), (1, then)):
-            month = months.get(subject, (None, None))[which]
-            if point.last is None and month is not None:
-                missing[(subject, which)] = month
+    missing: dict[tuple[tuple[str, str], int], date] = {}
+    for subject, (minutes, sessions) in totals.items():
+        row = recent.get(subject)
+        points = []
+        for which, limit in enumerate((as_of, before)):
+            # Per limit: minutes and sessions after it, then its window (see the columns).
+            later = (0, 0) if row is None else row[2 * which : 2 * which + 2]
+            window = (None, 0, 0, 0, 0, 0) if row is None else row[4 + 6 * which : 10 + 6 * which]
+            last, days, r_sum, r_n, t_sum, t_n = window
+            point = Point(
+                minutes - int(later[0] or 0),
+                sessions - int(later[1] or 0),
+                as_date(last),
+                int(days or 0),
+                int(r_sum or 0),
+                int(r_n or 0),
+                int(t_sum or 0),
+                int(t_n or 0),
+            )
+            if point.sessions > 0 and point.last is None:
+                missing[(subject, which)] = limit
+            points.append(point)
+        if points[0].sessions > 0:
+            result[subject] = (points[0], points[1])
     if missing:
         _last_days(profile, result, missing)
     return result
@@ -157,9 +166,9 @@ def _points(
 @functools.cache
 def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
     """The two grouped reads of `_points`, built once (their dates are bound parameters)."""
-    m, b = MonthlyBreakdown, DailyBreakdown
+    life, m, b = LifetimeBreakdown, MonthlyBreakdown, DailyBreakdown
     p = functools.partial(sa.bindparam, type_=sa.Date())
-    as_of_month, before_month = p("as_of_month"), p("before_month")
+    profile_id, kinds = sa.bindparam("profile_id"), sa.bindparam("kinds", expanding=True)
 
     def when(condition, column):
         return sa.func.sum(sa.case((condition, column), else_=0))
@@ -167,35 +176,22 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
     def latest(condition, column):
         return sa.func.max(sa.case((condition, column)))
 
-    monthly = (
-        sa.select(
-            m.dimension,
-            m.key,
-            when(m.month < as_of_month, m.minutes),
-            when(m.month < as_of_month, m.sessions),
-            latest(m.month < as_of_month, m.month),
-            when(m.month < before_month, m.minutes),
-            when(m.month < before_month, m.sessions),
-            latest(m.month < before_month, m.month),
-        )
-        .where(
-            m.profile_id == sa.bindparam("profile_id"),
-            m.dimension.in_(sa.bindparam("kinds", expanding=True)),
-            m.month < as_of_month,
-        )
-        .group_by(m.dimension, m.key)
+    lifetime = sa.select(life.dimension, life.key, life.minutes, life.sessions).where(
+        life.profile_id == profile_id, life.dimension.in_(kinds)
+    )
+    later_months = sa.select(m.dimension, m.key, -m.minutes, -m.sessions).where(
+        m.profile_id == profile_id, m.dimension.in_(kinds), m.month >= p("next_month")
     )
     d = b.practice_date
-    columns = []
-    for first, limit, recent_start in (
-        (as_of_month, p("as_of"), p("as_of_recent")),
-        (before_month, p("before"), p("before_recent")),
-    ):
-        this_month = sa.and_(d >= first, d <= limit)
+    columns = [
+        when(d > p("as_of"), b.minutes),
+        when(d > p("as_of"), b.sessions),
+        when(d > p("before"), b.minutes),
+        when(d > p("before"), b.sessions),
+    ]
+    for limit, recent_start in ((p("as_of"), p("as_of_recent")), (p("before"), p("before_recent"))):
         recent = sa.and_(d >= recent_start, d <= limit)
         columns += [
-            when(this_month, b.minutes),
-            when(this_month, b.sessions),
             latest(d <= limit, d),
             when(recent, 1),
             when(recent, b.quality_sum + b.confidence_sum),
@@ -203,31 +199,33 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
             when(recent, b.ratio_sum),
             when(recent, b.ratio_n),
         ]
-    daily = (
-        sa.select(b.dimension, b.key, *columns)
-        .where(
-            b.profile_id == sa.bindparam("profile_id"),
-            b.dimension.in_(sa.bindparam("kinds", expanding=True)),
-            d >= p("window_start"),
-            d <= p("as_of"),
-        )
-        .group_by(b.dimension, b.key)
+    daily = sa.select(b.dimension, b.key, *columns).where(
+        b.profile_id == profile_id,
+        b.dimension.in_(kinds),
+        d >= p("window_start"),
+        d < p("next_month"),
     )
     if with_keys:
-        monthly = monthly.where(m.key.in_(sa.bindparam("keys", expanding=True)))
-        daily = daily.where(b.key.in_(sa.bindparam("keys", expanding=True)))
-    return monthly, daily
+        keys = sa.bindparam("keys", expanding=True)
+        lifetime = lifetime.where(life.key.in_(keys))
+        later_months = later_months.where(m.key.in_(keys))
+        daily = daily.where(b.key.in_(keys))
+    rows = sa.union_all(lifetime, later_months).subquery()
+    totals = sa.select(
+        rows.c.dimension, rows.c.key, sa.func.sum(rows.c.minutes), sa.func.sum(rows.c.sessions)
+    ).group_by(rows.c.dimension, rows.c.key)
+    return totals, daily.group_by(b.dimension, b.key)
 
 
 def _last_days(profile: MusicianProfile, result: dict, missing: dict) -> None:
-    """The exact last practice date, for subjects last practised before the daily window:
-    the newest day of their rollup before the end of the month known to hold it (one
-    backward index seek each, in one statement)."""
+    """The exact last practice date on or before a limit, for subjects not practised in
+    the daily window: one backward index seek each, in one statement."""
     b = DailyBreakdown
     wanted = json_rows(
         [
-            (kind, key, (month.replace(day=28) + timedelta(days=4)).replace(day=1), which)
-            for ((kind, key), which), month in missing.items()
+            (kind, key, limit, which)
+            for ((kind, key), which), limit in missing.items()
+            if (kind, key) in result
         ],
         dim=sa.String(),
         key=sa.String(),
@@ -240,7 +238,7 @@ def _last_days(profile: MusicianProfile, result: dict, missing: dict) -> None:
             b.profile_id == profile.id,
             b.dimension == wanted.c.dim,
             b.key == wanted.c.key,
-            b.practice_date < wanted.c.until,
+            b.practice_date <= wanted.c.until,
         )
         .order_by(b.practice_date.desc())
         .limit(1)

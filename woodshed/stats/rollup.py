@@ -3,7 +3,7 @@
 Every ORM flush that touches a practice session (create, edit, delete, import, demo, plan
 check-in — whatever code path) passes through `_before_flush`/`_after_flush`: the stored
 contribution of each touched session is read before the flush and again after it, and the
-difference is added to `daily_totals` and `daily_breakdowns`. One function
+difference is added to `daily_totals` and the daily, monthly and lifetime breakdowns. One function
 (`contributions`) defines what a session contributes, so incremental upkeep and
 `woodshed stats rebuild` can never disagree. Bulk ORM statements on the journal tables
 (`session.execute(delete(PracticeSession)…)`) mark their profiles, which are rebuilt just
@@ -28,7 +28,12 @@ from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
 from woodshed.profiles.models import Instrument
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats.models import DailyBreakdown, DailyTotal, MonthlyBreakdown
+from woodshed.stats.models import (
+    DailyBreakdown,
+    DailyTotal,
+    LifetimeBreakdown,
+    MonthlyBreakdown,
+)
 
 TOTAL_FIELDS = (
     "minutes",
@@ -73,7 +78,10 @@ LENGTH_BUCKETS = (
     (90, "90+"),
 )
 CHUNK = 500
+TOTAL_KEY = ("profile_id", "practice_date")
+DAILY_KEY = ("profile_id", "practice_date", "dimension", "key")
 MONTHLY_KEY = ("profile_id", "dimension", "month", "key")
+LIFETIME_KEY = ("profile_id", "dimension", "key")
 
 TotalKey = tuple[uuid.UUID, date]
 BreakdownKey = tuple[uuid.UUID, date, str, str]
@@ -118,20 +126,24 @@ class Contributions:
         )
         # (profile id, dimension, first day of the month, key) → the month's sums.
         self.monthly: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+        # (profile id, dimension, key) → the sums over every practice date.
+        self.lifetime: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+
+    def tables(self) -> list[tuple[sa.Table, tuple[str, ...], tuple[str, ...], dict]]:
+        """Each rollup table with its key columns, its summed fields and these rows."""
+        return [
+            (DailyTotal.__table__, TOTAL_KEY, TOTAL_FIELDS, self.totals),
+            (DailyBreakdown.__table__, DAILY_KEY, BREAKDOWN_FIELDS, self.breakdowns),
+            (MonthlyBreakdown.__table__, MONTHLY_KEY, BREAKDOWN_FIELDS, self.monthly),
+            (LifetimeBreakdown.__table__, LIFETIME_KEY, BREAKDOWN_FIELDS, self.lifetime),
+        ]
 
     def subtract(self, other: Contributions) -> None:
-        for key, values in other.totals.items():
-            row = self.totals[key]
-            for i, v in enumerate(values):
-                row[i] -= v
-        for key, values in other.breakdowns.items():
-            row = self.breakdowns[key]
-            for i, v in enumerate(values):
-                row[i] -= v
-        for key, values in other.monthly.items():
-            row = self.monthly[key]
-            for i, v in enumerate(values):
-                row[i] -= v
+        for (*_, mine), (*_, theirs) in zip(self.tables(), other.tables(), strict=True):
+            for key, values in theirs.items():
+                row = mine[key]
+                for i, v in enumerate(values):
+                    row[i] -= v
 
     def add_session(self, s, items: list, tag_ids: list) -> None:
         """Add one session (a row of practice_sessions) with its items and tag ids."""
@@ -188,6 +200,7 @@ class Contributions:
             for row in (
                 self.breakdowns[(s.profile_id, s.practice_date, dimension, key)],
                 self.monthly[(s.profile_id, dimension, month, key)],
+                self.lifetime[(s.profile_id, dimension, key)],
             ):
                 row[0] += minutes
                 row[1] += 1
@@ -274,42 +287,11 @@ def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> Non
 
     `fresh` means the profiles' rows were just deleted (a rebuild): plain inserts then.
     """
-    if fresh:
-        _insert_fresh(
-            conn, DailyTotal.__table__, ("profile_id", "practice_date"), TOTAL_FIELDS, delta.totals
-        )
-        _insert_fresh(
-            conn,
-            DailyBreakdown.__table__,
-            ("profile_id", "practice_date", "dimension", "key"),
-            BREAKDOWN_FIELDS,
-            delta.breakdowns,
-        )
-        _insert_fresh(
-            conn, MonthlyBreakdown.__table__, MONTHLY_KEY, BREAKDOWN_FIELDS, delta.monthly
-        )
-        return
-    _upsert(
-        conn,
-        DailyTotal.__table__,
-        ("profile_id", "practice_date"),
-        TOTAL_FIELDS,
-        {k: v for k, v in delta.totals.items() if any(v)},
-    )
-    _upsert(
-        conn,
-        DailyBreakdown.__table__,
-        ("profile_id", "practice_date", "dimension", "key"),
-        BREAKDOWN_FIELDS,
-        {k: v for k, v in delta.breakdowns.items() if any(v)},
-    )
-    _upsert(
-        conn,
-        MonthlyBreakdown.__table__,
-        MONTHLY_KEY,
-        BREAKDOWN_FIELDS,
-        {k: v for k, v in delta.monthly.items() if any(v)},
-    )
+    for table, key_cols, fields, rows in delta.tables():
+        if fresh:
+            _insert_fresh(conn, table, key_cols, fields, rows)
+        else:
+            _upsert(conn, table, key_cols, fields, {k: v for k, v in rows.items() if any(v)})
 
 
 def _insert_fresh(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
@@ -345,24 +327,19 @@ def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -
     for start in range(0, len(params), CHUNK):
         conn.execute(stmt.values(params[start : start + CHUNK]))
     if any(values[1] < 0 for values in rows.values()):
-        date_column = "month" if "month" in key_cols else "practice_date"
         profiles = {key[0] for key in rows}
-        dates = {key[key_cols.index(date_column)] for key in rows}
-        conn.execute(
-            sa.delete(table).where(
-                table.c.profile_id.in_(profiles),
-                table.c[date_column].in_(dates),
-                table.c.sessions <= 0,
-            )
-        )
+        stmt = sa.delete(table).where(table.c.profile_id.in_(profiles), table.c.sessions <= 0)
+        for date_column in {"month", "practice_date"} & set(key_cols):
+            dates = {key[key_cols.index(date_column)] for key in rows}
+            stmt = stmt.where(table.c[date_column].in_(dates))
+        conn.execute(stmt)
 
 
 def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
     """Recompute the rollups of these profiles from their sessions; returns sessions read."""
     count = 0
     for profile_id in profile_ids:
-        conn.execute(sa.delete(DailyTotal.__table__).where(DailyTotal.profile_id == profile_id))
-        for table in (DailyBreakdown.__table__, MonthlyBreakdown.__table__):
+        for table, *_ in Contributions().tables():
             conn.execute(sa.delete(table).where(table.c.profile_id == profile_id))
         whole = Contributions()
         last_id = None

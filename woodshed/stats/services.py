@@ -19,7 +19,13 @@ from woodshed.journal.models import Tag
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.stats import rollup
-from woodshed.stats.models import DailyBreakdown, DailyTotal, MonthlyBreakdown, SkipPeriod
+from woodshed.stats.models import (
+    DailyBreakdown,
+    DailyTotal,
+    LifetimeBreakdown,
+    MonthlyBreakdown,
+    SkipPeriod,
+)
 from woodshed.timeutil import WEEKDAYS, practice_date, week_start_of
 
 #: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
@@ -471,13 +477,18 @@ def dimension_sums(
     """Per dimension, the sums per key over [start, end] (rollup.BREAKDOWN_FIELDS: minutes,
     sessions, rating and tempo sums and counts), for several dimensions in one statement.
 
-    Whole months come from the monthly rollup, the days at the ragged ends from the daily
-    one, so the rows read do not grow with the range.
+    All time is the lifetime rollup; otherwise whole months come from the monthly rollup and
+    the days at the ragged ends from the daily one, so the rows read do not grow with the
+    range.
     """
     params = {"profile_id": profile.id, "dimensions": list(dimensions)}
-    params |= _month_split(start, end)
+    if start is None and end is None:
+        stmt = _lifetime_statement()
+    else:
+        stmt = _dimension_statement()
+        params |= _month_split(start, end)
     result: dict[str, dict[str, list[int]]] = {d: {} for d in dimensions}
-    for dimension, key, *values in db.session.execute(_dimension_statement(), params):
+    for dimension, key, *values in db.session.execute(stmt, params):
         result[dimension][key] = [int(v or 0) for v in values]
     return result
 
@@ -542,6 +553,16 @@ def _dimension_statement() -> sa.Select:
     return sa.select(
         rows.c.dimension, rows.c.key, *(sa.func.sum(rows.c[f]) for f in rollup.BREAKDOWN_FIELDS)
     ).group_by(rows.c.dimension, rows.c.key)
+
+
+@functools.cache
+def _lifetime_statement() -> sa.Select:
+    """All-time sums: one row per object."""
+    t = LifetimeBreakdown
+    return sa.select(*_sum_columns(t)).where(
+        t.profile_id == sa.bindparam("profile_id"),
+        t.dimension.in_(sa.bindparam("dimensions", expanding=True)),
+    )
 
 
 def _sum_columns(table) -> tuple:
