@@ -217,10 +217,11 @@ def json_rows(
 ) -> sa.Subquery:
     """A table of values sent as one JSON parameter, to join or correlate against.
 
-    `columns` name the values of each row, in order, with their types (strings, numbers
-    and dates: dates travel as ISO text). The statement's text does not depend on the
-    number of rows, so SQLAlchemy compiles it once and a long list costs one bound value
-    instead of one per cell (json_each on SQLite, json_array_elements on PostgreSQL).
+    `columns` name the values of each row, in order, with their types; each value travels
+    as the database stores it (SQLite keeps ids as hex, dates as ISO text). The statement's
+    text does not depend on the number of rows, so SQLAlchemy compiles it once and a long
+    list costs one bound value instead of one per cell (json_each on SQLite,
+    json_array_elements on PostgreSQL).
     """
     if not all(name.isidentifier() for name in columns) or not param.isidentifier():
         raise ValueError("json_rows: column and parameter names must be identifiers")
@@ -236,18 +237,17 @@ def json_rows(
             f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(columns)
         )
         source = f"json_each(:{param})"
+    processors = [type_.bind_processor(dialect) for type_ in columns.values()]
+    stored = [
+        [proc(v) if proc and v is not None else v for proc, v in zip(processors, row, strict=True)]
+        for row in rows
+    ]
     return (
         sa.text(f"SELECT {picks} FROM {source}")  # noqa: S608  (identifiers checked above)
-        .bindparams(sa.bindparam(param, json.dumps(rows, default=_iso)))
+        .bindparams(sa.bindparam(param, json.dumps(stored, default=str)))
         .columns(*(sa.column(name, type_) for name, type_ in columns.items()))
         .subquery(param)
     )
-
-
-def _iso(value):
-    if isinstance(value, (date, uuid.UUID)):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} does not go into json_rows")
 
 
 _MISSING = object()

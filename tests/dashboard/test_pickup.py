@@ -206,3 +206,33 @@ def test_the_dashboard_costs_the_same_whatever_the_amount_of_practice(app, alice
     _practice(alice, instruments=4, sections=6, sessions=60)
     large = cost()
     assert small == large, (small, large)
+
+
+def test_panels_that_need_the_same_data_read_it_once(app, alice, alice_web, now):
+    """Pick-up and What next both show goals due, the quick log and What next both use the
+    active pieces, Today's plan and What next both list the plan's sessions: each of these
+    reads runs once per dashboard (shared_by_panels), and only there."""
+    from tests.factories import make_plan
+    from woodshed.core.dashboard import shared_by_panels
+
+    _practice(alice, instruments=2, sections=2, sessions=5)
+    make_plan(
+        alice.profile, {"kind": "single", "start": "2026-03-12T18:00", "duration_minutes": 30}
+    )
+    alice_web.get("/")
+    with count_statements(app) as statements:
+        text = page_text(alice_web.get("/"))
+    assert "Today's plan" in text
+    assert "What next" in text
+
+    def reading(table: str) -> int:
+        return sum(1 for s in statements if f"FROM {table} " in s or f"FROM {table}\n" in s)
+
+    assert reading("goals") == 1
+    assert reading("pieces") == 1
+    assert reading("plan_occurrences") == 2  # the due ones, and the skipped days of streaks
+
+    calls = []
+    read = shared_by_panels(lambda x: calls.append(x) or len(calls))
+    with app.test_request_context():
+        assert (read(1), read(1)) == (1, 2)  # outside a dashboard: no sharing

@@ -213,3 +213,11 @@ def test_the_dashboard_lists_suggestions_most_urgent_first_with_their_reasons(
     assert what_next.index("Recital checklist Goal due today, 0% (0 of 1 done)") < what_next.index(
         "Gymnopédie 12 days since you last practised it (performance-ready: every 10 days)"
     )
+
+
+def test_what_next_watches_exactly_the_pieces_the_quick_log_offers():
+    """Both panels read the same active pieces (one shared read), so the statuses agree."""
+    from woodshed.journal.queries import ACTIVE_PIECE_STATUSES
+    from woodshed.repertoire.suggestions import NEGLECT_DAYS
+
+    assert set(NEGLECT_DAYS) == set(ACTIVE_PIECE_STATUSES)

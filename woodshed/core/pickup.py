@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from woodshed.db import db
 from woodshed.goals import services as goals
-from woodshed.goals.progress import Progress, progress_for
+from woodshed.goals.progress import Progress
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section
@@ -30,7 +30,6 @@ SESSIONS_PER_CARD = 3
 PASSAGE_SESSIONS = 30
 PASSAGES_PER_CARD = 4
 STRUGGLES_PER_CARD = 3
-GOALS_DUE_DAYS = goals.DUE_SOON_DAYS
 
 
 @dataclass
@@ -205,15 +204,11 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
 
 
 def _due_goals(profile: MusicianProfile, today: date) -> list[tuple[uuid.UUID | None, DueGoal]]:
-    rows = goals.due_soon(profile, today, GOALS_DUE_DAYS)
-    progress = progress_for(profile, rows, today)
     result = []
-    for goal in rows:
+    for goal, progress in goals.due_on_dashboard(profile, today):
         piece = goal.piece or (goal.section.piece if goal.section else None)
         instrument_id = piece.instrument_id if piece else None
-        result.append(
-            (instrument_id, DueGoal(goal, progress.get(goal.id), (goal.target_date - today).days))
-        )
+        result.append((instrument_id, DueGoal(goal, progress, (goal.target_date - today).days)))
     return result
 
 

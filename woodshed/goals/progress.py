@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from woodshed.db import db
+from woodshed.db import db, json_rows
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
@@ -96,23 +96,37 @@ def _week_rows(profile: MusicianProfile, start: date, end: date):
 
 
 def _best_tempos(profile: MusicianProfile, goals: list[Goal]) -> dict[tuple[str, uuid.UUID], int]:
-    section_ids = [g.section_id for g in goals if g.kind == "section" and g.section_id]
-    piece_ids = [g.piece_id for g in goals if g.kind == "piece" and g.piece_id]
-    best: dict[tuple[str, uuid.UUID], int] = {}
-    for name, ids in (("section_id", section_ids), ("piece_id", piece_ids)):
-        if not ids:
-            continue
-        column = getattr(SessionItem, name)
-        rows = db.session.execute(
-            sa.select(column, sa.func.max(SessionItem.tempo_bpm))
+    """The best tempo logged on each goal's section (or anywhere in its piece): one
+    backward seek along a partial index per goal, in one statement."""
+    wanted = [("section_id", g.section_id) for g in goals if g.kind == "section" and g.section_id]
+    wanted += [("piece_id", g.piece_id) for g in goals if g.kind == "piece" and g.piece_id]
+    if not wanted:
+        return {}
+    rows = json_rows(wanted, column=sa.String(), id=sa.Uuid())
+
+    def best(column):
+        return (
+            sa.select(SessionItem.tempo_bpm)
             .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-            .where(PracticeSession.profile_id == profile.id, column.in_(ids))
-            .group_by(column)
+            .where(
+                PracticeSession.profile_id == profile.id,
+                column == rows.c.id,
+                SessionItem.tempo_bpm.is_not(None),
+            )
+            .order_by(SessionItem.tempo_bpm.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        for key, tempo in rows:
-            if tempo is not None:
-                best[(name, key)] = tempo
-    return best
+
+    tempo = sa.case(
+        (rows.c.column == "section_id", best(SessionItem.section_id)),
+        else_=best(SessionItem.piece_id),
+    )
+    return {
+        (column, obj_id): value
+        for column, obj_id, value in db.session.execute(sa.select(rows.c.column, rows.c.id, tempo))
+        if value is not None
+    }
 
 
 def progress_for(

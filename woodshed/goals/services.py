@@ -14,7 +14,7 @@ from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError, NotFound
 from woodshed.goals.models import Goal, GoalChecklistItem
-from woodshed.goals.progress import progress_for
+from woodshed.goals.progress import Progress, progress_for
 from woodshed.goals.schemas import (
     ChecklistItemIn,
     GoalFields,
@@ -233,6 +233,13 @@ DUE_SOON_DAYS = 14
 
 
 @shared_by_panels
+def due_on_dashboard(profile: MusicianProfile, today: date) -> list[tuple[Goal, Progress | None]]:
+    """The goals due within DUE_SOON_DAYS with their progress, soonest first."""
+    goals = due_soon(profile, today, DUE_SOON_DAYS)
+    progress = progress_for(profile, goals, today)
+    return [(goal, progress.get(goal.id)) for goal in goals]
+
+
 def due_soon(profile: MusicianProfile, today: date, days: int) -> list[Goal]:
     """Open goals whose target date is within `days` (overdue ones included), soonest first."""
     stmt = (

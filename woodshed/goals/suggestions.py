@@ -8,8 +8,7 @@ from datetime import date
 from flask import url_for
 
 from woodshed.core.dashboard import Suggestion
-from woodshed.goals.progress import progress_for
-from woodshed.goals.services import DUE_SOON_DAYS, due_soon
+from woodshed.goals.services import due_on_dashboard
 from woodshed.profiles.models import MusicianProfile
 
 NEAR_DAYS = 7
@@ -31,18 +30,11 @@ def _urgency(days: int, priority: str) -> int:
 
 
 def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:
-    goals = [
-        goal
-        for goal in due_soon(profile, today, DUE_SOON_DAYS)  # the read the pick-up cards make
-        if (goal.target_date - today).days <= NEAR_DAYS
-    ]
-    progress = progress_for(profile, goals, today)
     result = []
-    for goal in goals:
-        p = progress.get(goal.id)
-        if p is not None and p.done:
-            continue
+    for goal, p in due_on_dashboard(profile, today):  # what the pick-up cards read too
         days = (goal.target_date - today).days
+        if days > NEAR_DAYS or (p is not None and p.done):
+            continue
         done = f"{p.percent}% ({p.label})" if p else "no measurable target"
         result.append(
             Suggestion(

@@ -100,7 +100,8 @@ def _touched(section: Section, piece: Piece, work: Work) -> date | None:
 
 
 def passages(profile: MusicianProfile) -> list[Passage]:
-    """The passages being worked on, each with its last session item (4 statements)."""
+    """The passages being worked on, each with its last session item (5 statements, 2 of
+    them shared with the quick-log panel)."""
     pieces = active_pieces(profile)  # the quick-log panel reads the same pieces
     if not pieces:
         return []
@@ -131,7 +132,7 @@ def passages(profile: MusicianProfile) -> list[Passage]:
 
 
 def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
-    """The newest item per section, per piece without a section and per piece (2 statements).
+    """The newest item per section, per piece without a section and per piece (3 statements).
 
     The daily rollup says on which practice date each passage was last worked on (one index
     seek per passage); the items come from the sessions of those dates only, so the cost
@@ -142,47 +143,49 @@ def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
     last_dates = _last_dates(profile, wanted)
     if not last_dates:
         return Work()
-    newest_first = (PracticeSession.started_at.desc(), SessionItem.position.desc())
-    # The newest item per (piece, section) among the sessions of those dates: on each
-    # passage's last date by construction, one row per passage.
-    ranked = (
+    # The sessions of those dates, then their items: two index reads that stay small
+    # however long the journal is (a join lets the planner scan every item instead).
+    sessions = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                PracticeSession.id,
+                PracticeSession.started_at,
+                PracticeSession.practice_date,
+                PracticeSession.confidence,
+            ).where(
+                PracticeSession.profile_id == profile.id,
+                PracticeSession.practice_date.in_(set(last_dates.values())),
+            )
+        )
+    }
+    items = db.session.execute(
         sa.select(
+            SessionItem.session_id,
+            SessionItem.position,
             SessionItem.piece_id,
             SessionItem.section_id,
             SessionItem.bar_start,
             SessionItem.bar_end,
             SessionItem.tempo_bpm,
             SessionItem.target_tempo_bpm,
-            PracticeSession.practice_date,
-            PracticeSession.confidence,
-            sa.func.row_number()
-            .over(
-                partition_by=(SessionItem.piece_id, SessionItem.section_id), order_by=newest_first
-            )
-            .label("rank"),
-            sa.func.row_number().over(order_by=newest_first).label("age"),
-        )
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(
-            PracticeSession.profile_id == profile.id,
-            PracticeSession.practice_date.in_(set(last_dates.values())),
-            SessionItem.piece_id.in_([p.id for p in pieces]),
-        )
-        .subquery()
-    )
-    rows = db.session.execute(sa.select(ranked).where(ranked.c.rank == 1).order_by(ranked.c.age))
+        ).where(SessionItem.session_id.in_(list(sessions)), SessionItem.piece_id.is_not(None))
+    ).all()
+    items.sort(key=lambda i: (sessions[i.session_id].started_at, i.position), reverse=True)
     work = Work()
-    for r in rows:  # newest first: the first row on a piece is the newest work on it
+    for item in items:  # newest first: the first item on a passage is the newest work on it
+        s = sessions[item.session_id]
+        day = s.practice_date
         last = LastWork(
-            r.practice_date, r.tempo_bpm, r.target_tempo_bpm, r.confidence, r.bar_start, r.bar_end
+            day, item.tempo_bpm, item.target_tempo_bpm, s.confidence, item.bar_start, item.bar_end
         )
-        if last_dates.get(("piece", r.piece_id)) == r.practice_date:
-            work.any_on_piece.setdefault(r.piece_id, last)
-        if r.section_id is None:
-            if last_dates.get(("whole", r.piece_id)) == r.practice_date:
-                work.whole_piece[r.piece_id] = last
-        elif last_dates.get(("section", r.section_id)) == r.practice_date:
-            work.by_section[r.section_id] = last
+        if last_dates.get(("piece", item.piece_id)) == day:
+            work.any_on_piece.setdefault(item.piece_id, last)
+        if item.section_id is None:
+            if last_dates.get(("whole", item.piece_id)) == day:
+                work.whole_piece.setdefault(item.piece_id, last)
+        elif last_dates.get(("section", item.section_id)) == day:
+            work.by_section.setdefault(item.section_id, last)
     return work
 
 
