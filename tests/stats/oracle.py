@@ -169,3 +169,45 @@ def progress_points(sessions, kind: str, as_of: date, window: int = 28) -> dict:
     for key, point in found.items():
         point.days_recent = len(recent_days[key])
     return found
+
+
+def walk_streaks(done: set[int], off: set[int], start: int, end: int, today: int) -> dict:
+    """The streak rules walked day by day over day numbers (the definition the run-based
+    code in woodshed/stats/services.py must equal)."""
+    m = 0.5 ** (1 / 13)
+    current = 0
+    if done:
+        day = today if today in done or today in off else today - 1
+        while day >= min(done):
+            if day in off:
+                pass
+            elif day in done:
+                current += 1
+            else:
+                break
+            day -= 1
+    best, best_start, best_end, run, run_start = 0, None, None, 0, None
+    for day in range(start, min(end, today) + 1):
+        if day in off:
+            continue
+        if day in done:
+            if run == 0:
+                run_start = day
+            run += 1
+            if run > best:
+                best, best_start, best_end = run, run_start, day
+        elif day != today:
+            run = 0
+    score = 0.0
+    for day in range(min(done, default=today + 1), today + 1):
+        if day in off:
+            continue
+        if day in done:
+            score = score * m + (1 - m)
+        elif day != today:
+            score *= m
+    return {
+        "current": current,
+        "longest": (best, best_start, best_end),
+        "consistency": round(score * 100),
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -55,8 +56,9 @@ def week_start_index(profile: MusicianProfile) -> int:
 # --- excused days ------------------------------------------------------------------------
 
 
-def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]:
-    """Days in [start, end] that neither break nor extend a streak.
+def excused_days(profile: MusicianProfile, start: date, end: date) -> list[int]:
+    """Days in [start, end] that neither break nor extend a streak, as sorted day numbers
+    (date.toordinal()).
 
     Rest weekdays from the profile, the musician's skip/vacation periods and the days of
     skipped plan occurrences. This is the one place that decides it.
@@ -64,7 +66,7 @@ def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]
     from woodshed.plans.services import skipped_dates
 
     if end < start:
-        return set()
+        return []
     first, last = start.toordinal(), end.toordinal()
     days: set[int] = set()
     for code in profile.rest_weekdays or ():
@@ -81,7 +83,8 @@ def excused_dates(profile: MusicianProfile, start: date, end: date) -> set[date]
         days.update(
             range(max(period_start.toordinal(), first), min(period_end.toordinal(), last) + 1)
         )
-    return {date.fromordinal(d) for d in days} | skipped_dates(profile, start, end)
+    days.update(d.toordinal() for d in skipped_dates(profile, start, end))
+    return sorted(days)
 
 
 # --- totals ---------------------------------------------------------------------------------
@@ -242,67 +245,109 @@ def practised_runs(profile: MusicianProfile) -> list[tuple[int, int]]:
     return [(int(a) + offset, int(b) + offset) for a, b in rows]
 
 
-# The three rules below work on day numbers (date.toordinal()): sets of ints are cheap.
+# The rules below work on day numbers (date.toordinal()): runs of consecutive practice
+# days (first, last) and the sorted excused days, so their cost follows the number of runs,
+# not of days. tests/stats/oracle.py checks them against a day-by-day walk.
 
 
-def current_streak(done: set[int], off: set[int], today: int) -> int:
-    """Practice days in a row up to today; a day without practice yet doesn't break it."""
-    if not done:
+class Excused:
+    """Sorted excused day numbers, counted in any range by binary search."""
+
+    def __init__(self, days: list[int]) -> None:
+        self.days = days
+
+    def count(self, first: int, last: int) -> int:
+        """Excused days in [first, last]."""
+        if last < first:
+            return 0
+        return bisect_right(self.days, last) - bisect_left(self.days, first)
+
+    def covers(self, first: int, last: int) -> bool:
+        """Every day of [first, last] is excused (true for an empty range)."""
+        return self.count(first, last) == last - first + 1
+
+
+def _clip(runs: list[tuple[int, int]], first: int, last: int) -> list[tuple[int, int]]:
+    return [(max(a, first), min(b, last)) for a, b in runs if b >= first and a <= last]
+
+
+def current_streak(runs: list[tuple[int, int]], off: Excused, today: int) -> int:
+    """Practice days in a row up to today; a day without practice yet doesn't break it.
+    Excused days are skipped: they neither break nor count."""
+    runs = _clip(runs, -(10**9), today)
+    if not runs:
         return 0
-    first = min(done)
-    day = today
-    if day not in done and day not in off:
-        day -= 1
+    last_run_end = runs[-1][1]
+    # Today not practised (and not excused) yet: the streak is counted through yesterday.
+    reach = today if last_run_end == today or off.count(today, today) else today - 1
     count = 0
-    while day >= first:
-        if day in off:
-            pass
-        elif day in done:
-            count += 1
-        else:
+    for a, b in reversed(runs):
+        if not off.covers(b + 1, reach):
             break
-        day -= 1
+        count += (b - a + 1) - off.count(a, b)
+        reach = a - 1
     return count
 
 
 def longest_run(
-    done: set[int], off: set[int], start: int, end: int, today: int
+    runs: list[tuple[int, int]], off: Excused, start: int, end: int, today: int
 ) -> tuple[int, int | None, int | None]:
-    """The longest streak with its days inside [start, end] (and not after today)."""
+    """The longest streak with its days inside [start, end] (and not after today), with
+    its first and last counted day (the earliest such streak when several tie)."""
     best, best_start, best_end = 0, None, None
-    run, run_start = 0, 0
-    for day in range(start, min(end, today) + 1):
-        if day in off:
-            continue
-        if day in done:
-            if run == 0:
-                run_start = day
-            run += 1
-            if run > best:
-                best, best_start, best_end = run, run_start, day
-        elif day != today:
-            run = 0
+    count, count_start, previous_end = 0, None, None
+    for a, b in _clip(runs, start, min(end, today)):
+        if previous_end is not None and not off.covers(previous_end + 1, a - 1):
+            count, count_start = 0, None
+        counted = (b - a + 1) - off.count(a, b)
+        if counted:
+            if count_start is None:
+                count_start = _first_not_excused(off, a, b)
+            count += counted
+            if count > best:
+                best, best_start, best_end = count, count_start, _last_not_excused(off, a, b)
+        previous_end = b
     return best, best_start, best_end
 
 
-def consistency(done: set[int], off: set[int], today: int) -> int:
+def _first_not_excused(off: Excused, a: int, b: int) -> int:
+    day = a
+    while day <= b and off.count(day, day):
+        day += 1
+    return day
+
+
+def _last_not_excused(off: Excused, a: int, b: int) -> int:
+    day = b
+    while day >= a and off.count(day, day):
+        day -= 1
+    return day
+
+
+def consistency(runs: list[tuple[int, int]], off: Excused, today: int) -> int:
     """Habit strength 0–100: exponential smoothing of practised (1) / missed (0) days.
 
     Each counted day: score = score × m + (1 − m) × practised, m = 0.5^(1/13). Excused days
     are skipped; today counts only once practised. See docs/formulas.md for an example.
+    A run of p practised days takes the score s to s·mᵖ + 1 − mᵖ, a gap of q missed days
+    to s·m^q, so the work is one step per run and per gap.
     """
-    if not done:
+    runs = _clip(runs, -(10**9), today)
+    if not runs:
         return 0
     m = CONSISTENCY_MULTIPLIER
-    gain = 1 - m
     score = 0.0
-    for day in range(min(done), today + 1):
-        if day in off:
-            continue
-        if day in done:
-            score = score * m + gain
-        elif day != today:
-            score *= m
+    previous_end = None
+    for a, b in runs:
+        if previous_end is not None:
+            gap = (a - 1) - previous_end
+            score *= m ** (gap - off.count(previous_end + 1, a - 1))
+        practised = (b - a + 1) - off.count(a, b)
+        score = score * m**practised + 1 - m**practised
+        previous_end = b
+    # The days since the last practice, today excepted (it counts only once practised).
+    missed = (today - 1 - previous_end) - off.count(previous_end + 1, today - 1)
+    score *= m ** max(missed, 0)
     return round(score * 100)
 
 
@@ -326,24 +371,20 @@ def streaks(
             "practice_days": 0,
             "excused_days": 0,
         }
-    done: set[int] = set()
-    for first_day, last_day in runs:
-        done.update(range(first_day, last_day + 1))
     first = date.fromordinal(runs[0][0])
-    excused = excused_dates(profile, min(first, start or first), max(now, end or now))
-    off = {d.toordinal() for d in excused}
+    off = Excused(excused_days(profile, min(first, start or first), max(now, end or now)))
     today_n = now.toordinal()
     range_start = (first if start is None else start).toordinal()
     range_end = (end or now).toordinal()
-    longest, longest_start, longest_end = longest_run(done, off, range_start, range_end, today_n)
+    longest, longest_start, longest_end = longest_run(runs, off, range_start, range_end, today_n)
     return {
-        "current_streak": current_streak(done, off, today_n),
+        "current_streak": current_streak(runs, off, today_n),
         "longest_streak": longest,
         "longest_start": date.fromordinal(longest_start) if longest_start else None,
         "longest_end": date.fromordinal(longest_end) if longest_end else None,
-        "consistency": consistency(done, off, today_n),
-        "practice_days": sum(1 for d in done if range_start <= d <= range_end),
-        "excused_days": sum(1 for d in off if range_start <= d <= min(range_end, today_n)),
+        "consistency": consistency(runs, off, today_n),
+        "practice_days": sum(b - a + 1 for a, b in _clip(runs, range_start, range_end)),
+        "excused_days": off.count(range_start, min(range_end, today_n)),
     }
 
 
