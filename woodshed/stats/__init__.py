@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
 
     rollup.register()
     app.jinja_env.globals["heatmap_svg"] = heatmap.svg
+    app.jinja_env.globals["heatmap_day_rows"] = heatmap.day_rows
     app.cli.add_command(stats_group)
     register_panel(
         app, Panel(name="stats", template="stats/_panel.html", context=dashboard_panel, order=15)
