@@ -69,6 +69,7 @@ journal_st = st.fixed_dictionaries(
     {
         "zone": st.sampled_from(ZONES),
         "rollover": st.integers(0, 6),
+        "week_start": st.sampled_from(oracle.CODES),
         "rest": st.lists(st.sampled_from(oracle.CODES), max_size=3, unique=True),
         "minimum": st.sampled_from([1, 1, 20, 45]),
         "vacations": st.lists(st.tuples(st.integers(0, 400), st.integers(0, 20)), max_size=3),
@@ -100,6 +101,7 @@ def build_journal(data: dict):
     )
     profile = persona.profile
     profile.rest_weekdays = data["rest"]
+    profile.week_start = data["week_start"]
     today = services.today(profile)
     instruments = [make_instrument(profile, "Piano"), make_instrument(profile, "Guitar")]
     pieces = [
@@ -204,7 +206,9 @@ def test_every_aggregate_equals_a_naive_computation_over_the_entries(app, frozen
     assert summary["month_minutes"] == sum(
         m for d, (m, _) in sums.items() if (d.year, d.month) == (today.year, today.month)
     )
-    week_first = today - timedelta(days=today.weekday())  # profiles start weeks on Monday
+    week_first = today - timedelta(
+        days=(today.weekday() - oracle.CODES.index(data["week_start"])) % 7
+    )
     assert summary["week_minutes"] == sum(
         m for d, (m, _) in sums.items() if week_first <= d <= week_first + timedelta(days=6)
     )
@@ -227,6 +231,8 @@ def test_every_aggregate_equals_a_naive_computation_over_the_entries(app, frozen
         series = services.timeseries(profile, start, end, bucket)
         assert sum(p["minutes"] for p in series) == sum(m for m, _ in in_range.values())
         for point in series:
+            if bucket == "week":
+                assert point["start"].weekday() == oracle.CODES.index(data["week_start"])
             nxt = services.next_bucket(point["start"], bucket)
             expected = sum(m for d, (m, _) in in_range.items() if point["start"] <= d < nxt)
             assert point["minutes"] == expected
@@ -286,3 +292,26 @@ def test_changing_the_time_zone_later_refiles_nothing(app, frozen_clock, zone, l
     assert {s.id: s.practice_date for s in oracle.entries(profile)} == before
     assert services.heatmap(profile, date(2026, 1, 1), date(2026, 12, 31)) == cells
     assert all(s.practice_date == practice_date(s.started_at, zone, rollover) for s in logged)
+
+
+@pytest.mark.parametrize("week_start", oracle.CODES)
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Chatham"])
+def test_weeks_and_months_are_summed_from_their_first_day(app, frozen_clock, week_start, zone):
+    """Daily practice over seven weeks: every week and month holds exactly its own days."""
+    frozen_clock(NOW)
+    persona = make_persona(f"weeks{next(names)}", timezone=zone, week_start=week_start)
+    profile = persona.profile
+    today = services.today(profile)
+    for days_ago in range(1, 50):
+        noon = datetime.combine(today - timedelta(days=days_ago), datetime.min.time())
+        started = noon.replace(hour=12, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        payload = {"started_at": started, "duration_minutes": 10 + days_ago % 7}
+        journal.create_session(profile, SessionIn.model_validate(payload))
+    start, end = today - timedelta(days=49), today
+    sums = oracle.day_sums(oracle.entries(profile))
+    for bucket in ("week", "month"):
+        for point in services.timeseries(profile, start, end, bucket):
+            nxt = services.next_bucket(point["start"], bucket)
+            days = [d for d in sums if point["start"] <= d < nxt]
+            assert point["practice_days"] == len(days), (bucket, point)
+            assert point["minutes"] == sum(sums[d][0] for d in days), (bucket, point)

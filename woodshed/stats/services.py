@@ -9,9 +9,7 @@ from __future__ import annotations
 import functools
 import uuid
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from datetime import date, timedelta
-from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -34,12 +32,6 @@ CONSISTENCY_MULTIPLIER = 0.5 ** (1 / 13)
 #: Moving-average window per bucket (days, weeks, months).
 MOVING_AVERAGE = {"day": 7, "week": 4, "month": 3}
 BREAKDOWNS = ("instrument", "piece", "section", "skill", "tag")
-
-
-class Day(NamedTuple):
-    practice_date: date
-    minutes: int
-    sessions: int
 
 
 def today(profile: MusicianProfile) -> date:
@@ -434,13 +426,7 @@ def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "
     """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
     present (zeros included), with a trailing moving average of the minutes."""
     week_start = week_start_index(profile)
-    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cell in heatmap(profile, start, end):
-        d = Day(cell["date"], cell["minutes"], cell["sessions"])
-        row = sums[bucket_start(d.practice_date, bucket, week_start)]
-        row[0] += d.minutes
-        row[1] += d.sessions
-        row[2] += 1
+    sums = _bucket_sums(profile, start, end, bucket, week_start)
     window = MOVING_AVERAGE[bucket]
     items, recent = [], []
     for first in bucket_starts(start, end, bucket, week_start):
@@ -456,6 +442,47 @@ def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "
             }
         )
     return items
+
+
+def _bucket_sums(
+    profile: MusicianProfile, start: date, end: date, bucket: str, week_start: int
+) -> dict[date, tuple[int, int, int]]:
+    """Minutes, sessions and practice days per bucket start that has any; weeks and
+    months are summed by the database, so a long range sends one row per bucket."""
+    t = DailyTotal
+    if bucket == "day":
+        return {c["date"]: (c["minutes"], c["sessions"], 1) for c in heatmap(profile, start, end)}
+    if bucket == "week":
+        # Day numbers count from a Saturday; shift so that weeks start on the week start,
+        # and keep the numbers positive (integer division truncates towards zero).
+        shift = 7 * 100_000 - (week_start - EPOCH.weekday()) % 7
+        group = (_day_number(t.practice_date) + shift) // 7
+    else:
+        group = _month_number(t.practice_date)
+    rows = db.session.execute(
+        sa.select(
+            sa.func.min(t.practice_date),
+            sa.func.sum(t.minutes),
+            sa.func.sum(t.sessions),
+            sa.func.count(),
+        )
+        .where(t.profile_id == profile.id, t.practice_date >= start, t.practice_date <= end)
+        .group_by(group)
+    )
+    return {
+        bucket_start(as_date(first), bucket, week_start): (int(m), int(n), int(days))
+        for first, m, n, days in rows
+    }
+
+
+def _month_number(column):
+    """year × 12 + month, computed by the database (both dialects)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        year, month = sa.extract("year", column), sa.extract("month", column)
+    else:
+        year = sa.cast(sa.func.strftime("%Y", column), sa.Integer)
+        month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
+    return sa.cast(year, sa.Integer) * 12 + sa.cast(month, sa.Integer)
 
 
 def first_practice_date(profile: MusicianProfile) -> date | None:
