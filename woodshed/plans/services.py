@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import g
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import attributes, selectinload
+from sqlalchemy.orm import attributes, contains_eager, selectinload
 
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, insert_ignore, new_id, utcnow
@@ -371,20 +371,9 @@ def due_now(profile: MusicianProfile, now: datetime | None = None) -> list[PlanO
                 PlanOccurrence.window_end > now,
             )
             .order_by(PlanOccurrence.scheduled_start)
-            .options(*occurrence_display_options())
+            .options(contains_eager(PlanOccurrence.plan))  # a title and a link: no items
             .limit(20)
         )
-    )
-
-
-def occurrence_display_options():
-    """Eager loads for showing occurrences with their plan's items (PERF-QUERIES)."""
-    items = selectinload(PlanOccurrence.plan).selectinload(Plan.items)
-    return (
-        items.joinedload(PlanItem.section).joinedload(Section.piece),
-        items.joinedload(PlanItem.piece),
-        items.joinedload(PlanItem.skill),
-        selectinload(PlanOccurrence.session),
     )
 
 
