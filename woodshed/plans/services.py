@@ -507,18 +507,21 @@ def undo(
     return occ
 
 
-def skipped_dates(profile: MusicianProfile, start: date, end: date) -> set[date]:
-    """Practice dates of skipped occurrences in [start, end]: skip days for streaks."""
-    return set(
-        db.session.scalars(
-            sa.select(PlanOccurrence.practice_date).where(
-                PlanOccurrence.profile_id == profile.id,
-                PlanOccurrence.status == "skipped",
-                PlanOccurrence.practice_date >= start,
-                PlanOccurrence.practice_date <= end,
-            )
-        )
+def skipped_days(profile: MusicianProfile, start: date, end: date) -> sa.Select:
+    """Practice dates of skipped occurrences in [start, end] — skip days for streaks — as
+    a select of (first, last) day pairs, to combine with other days off in one statement."""
+    day = PlanOccurrence.practice_date
+    return sa.select(day, day).where(
+        PlanOccurrence.profile_id == profile.id,
+        PlanOccurrence.status == "skipped",
+        day >= start,
+        day <= end,
     )
+
+
+def skipped_dates(profile: MusicianProfile, start: date, end: date) -> set[date]:
+    """Practice dates of skipped occurrences in [start, end]."""
+    return {first for first, _ in db.session.execute(skipped_days(profile, start, end))}
 
 
 def occurrence_for_session(profile: MusicianProfile, session_id: uuid.UUID):

@@ -55,7 +55,7 @@ def excused_days(profile: MusicianProfile, start: date, end: date) -> list[int]:
     Rest weekdays from the profile, the musician's skip/vacation periods and the days of
     skipped plan occurrences. This is the one place that decides it.
     """
-    from woodshed.plans.services import skipped_dates
+    from woodshed.plans.services import skipped_days
 
     if end < start:
         return []
@@ -65,17 +65,18 @@ def excused_days(profile: MusicianProfile, start: date, end: date) -> list[int]:
         if code in WEEKDAYS:
             offset = (WEEKDAYS.index(code) - start.weekday()) % 7
             days.update(range(first + offset, last + 1, 7))
+    periods = sa.select(SkipPeriod.start_date, SkipPeriod.end_date).where(
+        SkipPeriod.profile_id == profile.id,
+        SkipPeriod.start_date <= end,
+        SkipPeriod.end_date >= start,
+    )
     for period_start, period_end in db.session.execute(
-        sa.select(SkipPeriod.start_date, SkipPeriod.end_date).where(
-            SkipPeriod.profile_id == profile.id,
-            SkipPeriod.start_date <= end,
-            SkipPeriod.end_date >= start,
-        )
+        sa.union_all(periods, skipped_days(profile, start, end))
     ):
+        period_start, period_end = as_date(period_start), as_date(period_end)
         days.update(
             range(max(period_start.toordinal(), first), min(period_end.toordinal(), last) + 1)
         )
-    days.update(d.toordinal() for d in skipped_dates(profile, start, end))
     return sorted(days)
 
 
