@@ -100,7 +100,7 @@ def _touched(section: Section, piece: Piece, work: Work) -> date | None:
 
 
 def passages(profile: MusicianProfile) -> list[Passage]:
-    """The passages being worked on, each with its last session item (4 statements, 2 of
+    """The passages being worked on, each with its last session item (5 statements, 2 of
     them shared with the quick-log panel)."""
     pieces = active_pieces(profile)  # the quick-log panel reads the same pieces
     if not pieces:
@@ -132,88 +132,82 @@ def passages(profile: MusicianProfile) -> list[Passage]:
 
 
 def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
-    """The newest item per section, per piece without a section and per piece (2 statements).
+    """The newest item per section, per piece without a section and per piece (3 statements).
 
-    For each passage the daily rollup says on which practice date it was last worked on
-    (one backward index seek), and the newest matching item is looked for among that
-    day's sessions only; then those items are read. Neither grows with the journal.
+    The daily rollup says on which practice date each passage was last worked on (one index
+    seek per passage); the items come from the sessions of those dates only, so the cost
+    does not grow with the journal.
     """
     wanted = [("piece", p.id) for p in pieces] + [("whole", p.id) for p in pieces]
     wanted += [("section", s.id) for p in pieces for s in p.sections if s.status in NEGLECT_DAYS]
-    newest = {
-        (dim, obj_id): item_id
-        for dim, obj_id, item_id in db.session.execute(_newest_items(profile, wanted))
-        if item_id is not None
-    }
-    if not newest:
+    last_dates = _last_dates(profile, wanted)
+    if not last_dates:
         return Work()
-    rows = db.session.execute(
+    # The sessions of those dates, then their items: two index reads that stay small
+    # however long the journal is (a join lets the planner scan every item instead).
+    sessions = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                PracticeSession.id,
+                PracticeSession.started_at,
+                PracticeSession.practice_date,
+                PracticeSession.confidence,
+            ).where(
+                PracticeSession.profile_id == profile.id,
+                PracticeSession.practice_date.in_(set(last_dates.values())),
+            )
+        )
+    }
+    items = db.session.execute(
         sa.select(
-            SessionItem.id,
+            SessionItem.session_id,
+            SessionItem.position,
+            SessionItem.piece_id,
+            SessionItem.section_id,
             SessionItem.bar_start,
             SessionItem.bar_end,
             SessionItem.tempo_bpm,
             SessionItem.target_tempo_bpm,
-            PracticeSession.practice_date,
-            PracticeSession.confidence,
-        )
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(PracticeSession.profile_id == profile.id, SessionItem.id.in_(set(newest.values())))
-    )
-    found = {
-        r.id: LastWork(
-            r.practice_date, r.tempo_bpm, r.target_tempo_bpm, r.confidence, r.bar_start, r.bar_end
-        )
-        for r in rows
-    }
+        ).where(SessionItem.session_id.in_(list(sessions)), SessionItem.piece_id.is_not(None))
+    ).all()
+    items.sort(key=lambda i: (sessions[i.session_id].started_at, i.position), reverse=True)
     work = Work()
-    places = {"piece": work.any_on_piece, "whole": work.whole_piece, "section": work.by_section}
-    for (dim, obj_id), item_id in newest.items():
-        if item_id in found:
-            places[dim][obj_id] = found[item_id]
+    for item in items:  # newest first: the first item on a passage is the newest work on it
+        s = sessions[item.session_id]
+        day = s.practice_date
+        last = LastWork(
+            day, item.tempo_bpm, item.target_tempo_bpm, s.confidence, item.bar_start, item.bar_end
+        )
+        if last_dates.get(("piece", item.piece_id)) == day:
+            work.any_on_piece.setdefault(item.piece_id, last)
+        if item.section_id is None:
+            if last_dates.get(("whole", item.piece_id)) == day:
+                work.whole_piece.setdefault(item.piece_id, last)
+        elif last_dates.get(("section", item.section_id)) == day:
+            work.by_section.setdefault(item.section_id, last)
     return work
 
 
-def _newest_items(profile: MusicianProfile, wanted: list[tuple[str, uuid.UUID]]) -> sa.Select:
-    """(dimension, id, the newest item on it) for each wanted passage: its last practice
-    date from the daily rollup, then the newest matching item among that day's sessions."""
-    keys = json_rows(
-        [(dim, str(obj_id), obj_id) for dim, obj_id in wanted],
-        dim=sa.String(),
-        key=sa.String(),
-        id=sa.Uuid(),
-    )
+def _last_dates(
+    profile: MusicianProfile, wanted: list[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], date]:
+    """The last practice date of each (dimension, id), from the daily rollup (1 statement)."""
+    keys = json_rows(wanted, dim=sa.String(), key=sa.String())
     b = DailyBreakdown
-    last_day = (
+    newest = (
         sa.select(b.practice_date)
         .where(b.profile_id == profile.id, b.dimension == keys.c.dim, b.key == keys.c.key)
         .order_by(b.practice_date.desc())
         .limit(1)
-        .correlate_except(b)  # to the passage two levels up
         .scalar_subquery()
     )
-    matches = sa.or_(
-        sa.and_(keys.c.dim == "section", SessionItem.section_id == keys.c.id),
-        sa.and_(
-            keys.c.dim == "whole",
-            SessionItem.piece_id == keys.c.id,
-            SessionItem.section_id.is_(None),
-        ),
-        sa.and_(keys.c.dim == "piece", SessionItem.piece_id == keys.c.id),
-    )
-    item = (
-        sa.select(SessionItem.id)
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(
-            PracticeSession.profile_id == profile.id,
-            PracticeSession.practice_date == last_day,
-            matches,
-        )
-        .order_by(PracticeSession.started_at.desc(), SessionItem.position.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return sa.select(keys.c.dim, keys.c.id, item)
+    ids = {(dimension, str(obj_id)): obj_id for dimension, obj_id in wanted}
+    return {
+        (dimension, ids[(dimension, key)]): day
+        for dimension, key, day in db.session.execute(sa.select(keys.c.dim, keys.c.key, newest))
+        if day is not None
+    }
 
 
 def _days(n: int) -> str:
