@@ -27,6 +27,8 @@ def test_the_test_database_commits_durably(app):
     if database_kind() == "postgresql":
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
         assert conn.exec_driver_sql("SHOW fsync").scalar() == "on"
+        # Small per-musician reads: no parallel workers to start (PERF-DASH).
+        assert conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == "0"
     else:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
