@@ -7,11 +7,15 @@ something else (an export, a worker run) and return its own `Sample`s.
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bench.seed import Musician
-from bench.server import Sample
+from bench.server import Client, Sample
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,43 @@ def api(path: str) -> Callable:
     return run
 
 
+WRITERS = 20
+
+
+def log_sessions(bench, musician: Musician) -> list[Sample]:
+    """PERF-WRITE: WRITERS clients log sessions at once (items, a tempo, tags, ratings),
+    each write keeping the daily, monthly and lifetime rollups in its transaction."""
+    reader = bench.clients[musician.name]
+    _sample, body = reader.send("GET", "/api/v1/pieces?limit=50", api=True)
+    pieces = [p["id"] for p in json.loads(body)["items"]]
+    rnd = random.Random(musician.sessions)
+
+    def payload() -> dict:
+        started = datetime.now(UTC) - timedelta(minutes=rnd.randint(60, 600))
+        return {
+            "started_at": started.isoformat(),
+            "duration_minutes": rnd.randint(10, 90),
+            "items": [{"piece_id": rnd.choice(pieces), "tempo_bpm": rnd.randint(60, 120)}],
+            "tags": ["scales"],
+            "quality": rnd.randint(1, 5),
+        }
+
+    def writer(count: int) -> list[Sample]:
+        client = Client(bench.server.base)
+        client.token = reader.token
+        return [client.send("POST", "/api/v1/sessions", payload())[0] for _ in range(count)]
+
+    per_writer = max(2, bench.requests // 10)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(writer, [1] * WRITERS))  # warm-up
+        results = list(pool.map(writer, [per_writer] * WRITERS))
+    samples = [s for batch in results for s in batch]
+    bad = [s.status for s in samples if s.status != 201]
+    if bad:
+        raise RuntimeError(f"logging a session answered {bad[0]} for {musician.name}")
+    return samples
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("dashboard  GET /", page("/")),
     Scenario("stats page GET /stats", page("/stats")),
@@ -45,4 +86,6 @@ SCENARIOS: list[Scenario] = [
     Scenario("api stats/streaks", api("/api/v1/stats/streaks")),
     Scenario("api stats/progress?kind=section", api("/api/v1/stats/progress?kind=section")),
     Scenario("api badges", api("/api/v1/badges")),
+    # Last: it adds sessions to the journals the scenarios above read.
+    Scenario(f"api POST sessions, {WRITERS} at once", log_sessions),
 ]

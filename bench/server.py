@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -96,18 +97,28 @@ class Client:
         self.opener.open(self.base + "/login", data.encode()).read()
 
     def get(self, path: str, api: bool = False) -> Sample:
-        request = urllib.request.Request(self.base + path)  # noqa: S310
+        return self.send("GET", path, api=api)[0]
+
+    def send(
+        self, method: str, path: str, body: dict | None = None, api: bool = True
+    ) -> tuple[Sample, bytes]:
+        """One request (JSON body for the API); the sample and the response body."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)  # noqa: S310
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
         if api and self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
             response = self.opener.open(request)
-            response.read()
+            content = response.read()
             status, headers = response.status, response.headers
         except urllib.error.HTTPError as exc:
-            exc.read()
+            content = exc.read()
             status, headers = exc.code, exc.headers
         timing = re.search(r"dur=([\d.]+)", headers.get("Server-Timing", ""))
         count = headers.get("X-Query-Count")
-        return Sample(
+        sample = Sample(
             status, float(timing[1]) if timing else float("nan"), int(count) if count else None
         )
+        return sample, content
