@@ -19,7 +19,7 @@ from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, session_goals
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
-from woodshed.stats import rollup, services
+from woodshed.stats import progress, rollup, services
 from woodshed.stats.models import DailyBreakdown, DailyTotal
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -109,8 +109,6 @@ class Context:
 
     def progress(self, kind: str) -> list[dict]:
         """Progress of the pieces, sections or skills practised in the range, labelled."""
-        from woodshed.stats import progress
-
         if self._progress is None:
             self._progress = progress.progress_lists(
                 self.profile, PROGRESS_KINDS, self.start, self.end, self.labels
