@@ -140,7 +140,7 @@ def test_undo_unlinks_and_keeps_the_entry_unless_asked(alice_api, alice, frozen_
 def test_skipped_days_are_reported_for_streaks(alice, alice_api, frozen_clock):
     from datetime import date
 
-    from woodshed.plans.services import skipped_dates
+    from woodshed.stats.services import excused_days
 
     frozen_clock(datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
     plan = make_plan(alice.profile, WEEKLY)
@@ -149,9 +149,10 @@ def test_skipped_days_are_reported_for_streaks(alice, alice_api, frozen_clock):
     response = alice_api.post(f"/api/v1/occurrences/{second['id']}/skip", json={"reason": "ill"})
     assert response.status_code == 200
     assert response.get_json()["skip_reason"] == "ill"
-    assert skipped_dates(alice.profile, date(2026, 12, 1), date(2026, 12, 31)) == {
-        date(2026, 12, 4)
-    }
+    # Alice has no rest weekdays and no days off: the skipped session is the only one.
+    assert excused_days(alice.profile, date(2026, 12, 1), date(2026, 12, 31)) == [
+        date(2026, 12, 4).toordinal()
+    ]
     log_session(alice.profile)
 
 

@@ -519,11 +519,6 @@ def skipped_days(profile: MusicianProfile, start: date, end: date) -> sa.Select:
     )
 
 
-def skipped_dates(profile: MusicianProfile, start: date, end: date) -> set[date]:
-    """Practice dates of skipped occurrences in [start, end]."""
-    return {first for first, _ in db.session.execute(skipped_days(profile, start, end))}
-
-
 def occurrence_for_session(profile: MusicianProfile, session_id: uuid.UUID):
     """The plan occurrence a journal entry was checked in from, if any."""
     return db.session.scalar(
