@@ -19,7 +19,7 @@ from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, session_goals
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
-from woodshed.stats import progress, rollup, services
+from woodshed.stats import heatmap, progress, rollup, services
 from woodshed.stats.models import DailyBreakdown, DailyTotal
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -110,8 +110,9 @@ class Context:
     def progress(self, kind: str) -> list[dict]:
         """Progress of the pieces, sections or skills practised in the range, labelled."""
         if self._progress is None:
+            labels = {kind: self.labels(kind) for kind in PROGRESS_KINDS}
             self._progress = progress.progress_lists(
-                self.profile, PROGRESS_KINDS, self.start, self.end, self.labels
+                self.profile, PROGRESS_KINDS, self.start, self.end, labels
             )
         return self._progress[kind]
 
@@ -130,6 +131,18 @@ class Context:
                 .order_by(t.c.practice_date)
             ).all()
         return self._days
+
+    def calendar(self, link: Callable[[date], str]) -> heatmap.Heatmap:
+        """The last year of the range (all of it when shorter) as a heatmap, built from the
+        days already read; `link` gives each practised day's address."""
+        first = max(self.start, self.end - timedelta(days=364))
+        cells = [
+            {"date": d.practice_date, "minutes": d.minutes, "sessions": d.sessions}
+            for d in self.days
+            if d.practice_date >= first
+        ]
+        week_start = services.week_start_index(self.profile)
+        return heatmap.build(cells, first, self.end, week_start, link)
 
     def buckets(self) -> tuple[list[date], Callable[[date], date]]:
         week_start = services.week_start_index(self.profile)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -303,11 +302,11 @@ def progress_lists(
     kinds: tuple[str, ...],
     start: date | None = None,
     end: date | None = None,
-    labels: Callable[[str], dict[str, str]] | None = None,
+    labels: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, list[dict]]:
     """Per kind, the progress of everything practised in the range, labelled, A–Z.
 
-    `labels(kind)`, when given, must name every object of that kind practised in the
+    `labels[kind]`, when given, must name every object of that kind practised in the
     range (the stats page has read them for its charts); otherwise they are read here.
     Deleted objects drop out.
     """
@@ -322,11 +321,10 @@ def progress_lists(
             for kind, items in found.items()
         }
     if labels is None:
-        names = read_labels(profile, {kind: [str(k) for k in found[kind]] for kind in kinds})
-        labels = names.__getitem__
+        labels = read_labels(profile, {kind: [str(k) for k in found[kind]] for kind in kinds})
     result = {}
     for kind in kinds:
-        named = labels(kind)
+        named = labels[kind]
         items = [
             info | {"label": named[str(k)]} for k, info in found[kind].items() if str(k) in named
         ]

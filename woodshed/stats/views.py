@@ -86,18 +86,6 @@ def index():
     profile = policy.acting_profile(current_user, for_edit=False)
     start, end, bucket, form, errors = _page_range(profile)
     ctx = charts.Context(profile, start, end, bucket)
-    heat_start = max(start, end - timedelta(days=364))
-    grid = heatmap.build(
-        [
-            {"date": d.practice_date, "minutes": d.minutes, "sessions": d.sessions}
-            for d in ctx.days
-            if d.practice_date >= heat_start
-        ],
-        heat_start,
-        end,
-        services.week_start_index(profile),
-        journal_links(),
-    )
     *periods, range_totals = services.period_totals(profile, (start, end))
     page = render_template(
         "stats/index.html",
@@ -107,11 +95,11 @@ def index():
         bucket=bucket,
         form=form | {"from": form.get("from", start), "to": form.get("to", end)},
         errors=errors,
-        presets=_presets(profile, periods[-1]),
+        presets=_presets(profile, periods[-1]),  # the last period is all time
         periods=periods,
         range_totals=range_totals,
         streaks=None if profile.quiet else services.streaks(profile, start, end),
-        grid=grid,
+        grid=ctx.calendar(journal_links()),
         charts=charts.build_all(ctx),
         progress=[charts.progress_rows(ctx, k) for k in charts.PROGRESS_KINDS],
         query={"from": start.isoformat(), "to": end.isoformat(), "bucket": bucket},
