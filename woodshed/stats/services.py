@@ -562,39 +562,34 @@ def dimension_sums(
     return result
 
 
-NEVER = date(1, 1, 1)  # an empty day range is [NEVER, NEVER)
+NEVER = (date(1, 1, 1), date(1, 1, 1))  # an empty range [first, end)
 
 
 def _month_split(start: date | None, end: date | None) -> dict[str, date]:
     """[start, end] as whole months [month_from, month_to) plus the days at its ends,
     [head_from, head_to) and [tail_from, tail_to) (either may be empty)."""
+    months, head, tail = (date(1, 1, 1), date.max), NEVER, NEVER
     if start is not None and end is not None and start.replace(day=1) == end.replace(day=1):
         if start.day == 1 and end == _month_end(end):
-            return _split(start, next_bucket(start, "month"), NEVER, NEVER, NEVER, NEVER)
-        return _split(NEVER, NEVER, start, end + timedelta(days=1), NEVER, NEVER)
-    month_from = NEVER if start is None else start.replace(day=1)
-    head = (NEVER, NEVER)
-    if start is not None and start.day != 1:
-        month_from = next_bucket(start, "month")
-        head = (start, month_from)
-    month_to, tail = date.max, (NEVER, NEVER)
-    if end is not None:
-        month_to = end.replace(day=1)
-        if end == _month_end(end):
-            month_to = next_bucket(month_to, "month")
+            months = (start, next_bucket(start, "month"))
         else:
-            tail = (month_to, end + timedelta(days=1))
-    return _split(month_from, month_to, *head, *tail)
-
-
-def _split(month_from, month_to, head_from, head_to, tail_from, tail_to) -> dict[str, date]:
+            months, head = NEVER, (start, end + timedelta(days=1))
+    else:
+        if start is not None:
+            first = start if start.day == 1 else next_bucket(start, "month")
+            months, head = (first, months[1]), (start, first)
+        if end is not None:
+            last = end.replace(day=1)
+            if end == _month_end(end):
+                last = next_bucket(last, "month")
+            months, tail = (months[0], last), (last, end + timedelta(days=1))
     return {
-        "month_from": month_from,
-        "month_to": month_to,
-        "head_from": head_from,
-        "head_to": head_to,
-        "tail_from": tail_from,
-        "tail_to": tail_to,
+        "month_from": months[0],
+        "month_to": months[1],
+        "head_from": head[0],
+        "head_to": head[1],
+        "tail_from": tail[0],
+        "tail_to": tail[1],
     }
 
 
