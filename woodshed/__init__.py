@@ -109,9 +109,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Pages, the JSON API, then each feature's dashboard panels, suggestions and hooks."""
     from woodshed.accounts.api import api as accounts_api
-    from woodshed.accounts.services import account_erasing
+    from woodshed.accounts.services import account_erasing, user_for_api_token
     from woodshed.accounts.views import bp as accounts_bp
     from woodshed.admin.views import bp as admin_bp
+    from woodshed.api import init_app as init_api
     from woodshed.api.openapi import bp as api_docs_bp
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
@@ -170,6 +171,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in pages:
         app.register_blueprint(blueprint)
     # API blueprints authenticate with bearer tokens (or check X-CSRFToken themselves).
+    # The API toolkit knows no feature; accounts tell it how a bearer token is read.
+    init_api(app, token_lookup=user_for_api_token)
     for blueprint in apis:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

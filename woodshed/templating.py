@@ -6,9 +6,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask_login import current_user
 from markupsafe import Markup
 
+from woodshed import policy
 from woodshed.markdown import render_markdown
 
 #: Main navigation; entries whose feature is not installed are left out.
@@ -26,17 +26,11 @@ SETTINGS_NAV_ITEMS = [
 ]
 
 
-def _profile():
-    if current_user and current_user.is_authenticated:
-        return current_user.profile
-    return None
-
-
 def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """An instant shown in the current musician's time zone."""
     if value is None:
         return ""
-    profile = _profile()
+    profile = policy.current_profile(for_edit=False)
     tz = ZoneInfo(profile.timezone) if profile else None
     return value.astimezone(tz).strftime(fmt) if tz else value.strftime(fmt + " UTC")
 
@@ -69,7 +63,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def page_context():
-        profile = _profile()
+        profile = policy.current_profile(for_edit=False)
         views = app.view_functions
         return {
             "current_profile": profile,

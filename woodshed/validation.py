@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 
-from woodshed.errors import FieldError
+from woodshed.errors import FieldError, validation_problem
 from woodshed.timeutil import is_valid_timezone, timezone_names
 
 S = TypeVar("S", bound=BaseModel)
@@ -206,6 +206,23 @@ def form_to_dict(formdata: MultiDict, lists: tuple[str, ...] = ()) -> dict[str, 
     return {k: v for k, v in data.items() if v is not None}
 
 
+def small_int(text: Any) -> int | None:
+    """A whole number written in plain ASCII digits (at most 18), else None.
+
+    `str.isdigit` also accepts "²" and other digits `int()` refuses, and `int()` refuses
+    very long numbers: form fields and keys with those are treated as absent, not a 500.
+    """
+    raw = str(text or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+def form_version(form: Any) -> int | None:
+    """The hidden `version` an edit form was opened with (REL-OCC); None when absent."""
+    return small_int(form.get("version"))
+
+
 def form_rows(formdata: MultiDict, prefix: str) -> list[dict[str, str]]:
     """Repeated rows of a form (`items-0-bars`, `items-1-bars` …) in index order.
 
@@ -216,9 +233,10 @@ def form_rows(formdata: MultiDict, prefix: str) -> list[dict[str, str]]:
     for key in formdata:
         head, _, rest = key.partition("-")
         index, _, name = rest.partition("-")
-        if head != prefix or not index.isdigit() or not name:
+        number = small_int(index)
+        if head != prefix or number is None or not name:
             continue
-        rows.setdefault(int(index), {})[name] = formdata.get(key, "")
+        rows.setdefault(number, {})[name] = formdata.get(key, "")
     return [rows[i] for i in sorted(rows) if any(v.strip() for v in rows[i].values())]
 
 
@@ -236,11 +254,21 @@ def parse_form(
     rows); `context` reaches the schema's validators (e.g. `{"form": True, "timezone": …}`
     lets the journal read `1h30m` and local start times).
     """
-    from woodshed.errors import validation_problem
-
     data = form_to_dict(formdata, lists) if isinstance(formdata, MultiDict) else dict(formdata)
     try:
         return schema.model_validate(data | extra, context=context)
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def merged(schema: type[S], current: dict, changes: dict) -> S:
+    """Validate an object as it would be after a partial update, with the full schema.
+
+    PATCH bodies are checked field by field; rules that relate fields (a bar range, a
+    goal's kind and subject) are checked here on the combined result.
+    """
+    try:
+        return schema.model_validate(current | changes)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
 

@@ -102,7 +102,7 @@ def build_journal(data: dict):
     profile = persona.profile
     profile.rest_weekdays = data["rest"]
     profile.week_start = data["week_start"]
-    today = services.today(profile)
+    today = profile.today()
     instruments = [make_instrument(profile, "Piano"), make_instrument(profile, "Guitar")]
     pieces = [
         Piece(profile_id=profile.id, title=f"Piece {i}", target_tempo_bpm=(120, None)[i])
@@ -301,7 +301,7 @@ def test_weeks_and_months_are_summed_from_their_first_day(app, frozen_clock, wee
     frozen_clock(NOW)
     persona = make_persona(f"weeks{next(names)}", timezone=zone, week_start=week_start)
     profile = persona.profile
-    today = services.today(profile)
+    today = profile.today()
     for days_ago in range(1, 50):
         noon = datetime.combine(today - timedelta(days=days_ago), datetime.min.time())
         started = noon.replace(hour=12, tzinfo=ZoneInfo(zone)).astimezone(UTC)

@@ -43,7 +43,7 @@ def register(body: Registration):
     check_auth(None)
     record_auth_attempt(None)
     result = services.register(body)
-    return me_out(result.user)
+    return me_out(result.user, result.user.profile)  # the new account and its own profile
 
 
 @api.operation(

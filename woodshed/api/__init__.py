@@ -1,8 +1,10 @@
 """The JSON API toolkit every feature's `api.py` uses.
 
 `ApiBlueprint.operation` declares an endpoint once — method, path, input schemas, output
-schema, summary — and gets authentication, validation into problem+json, rate limiting,
-serialisation and its OpenAPI description from that one declaration.
+schema, summary — and gets authentication, the acting profile (from `policy`), validation
+into problem+json, rate limiting, serialisation and its OpenAPI description from that one
+declaration. The toolkit knows no feature: how a bearer token becomes an account is given
+to it by `create_app` (`init_app(app, token_lookup=…)`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from datetime import date
 from functools import cached_property, wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, json, request
+from flask import Blueprint, Flask, Response, current_app, g, json, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from wtforms.validators import ValidationError as CSRFValidationError
 
+from woodshed import policy
 from woodshed.api.idempotency import run_once
 from woodshed.errors import DomainError, Problem, validation_problem
 from woodshed.ratelimit import check_api, client_address
@@ -68,13 +71,25 @@ def bearer_token() -> str | None:
     return None
 
 
+#: A bearer token → (its account, the token row, whose `id` keys the rate limit), or None.
+TokenLookup = Callable[[str], tuple[Any, Any] | None]
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    token_lookup: TokenLookup
+
+
+def init_app(app: Flask, *, token_lookup: TokenLookup) -> None:
+    """Give the toolkit what it needs from the features: the bearer-token lookup."""
+    app.extensions["woodshed.api"] = ApiSettings(token_lookup=token_lookup)
+
+
 def authenticate():
     """The API caller: a bearer token, or a signed-in browser that sent its CSRF token."""
-    from woodshed.accounts import services as accounts
-
     raw = bearer_token()
     if raw is not None:
-        found = accounts.user_for_api_token(raw)
+        found = current_app.extensions["woodshed.api"].token_lookup(raw)
         if found is None:
             log.warning(
                 "API request with an invalid or expired token %s %s", request.method, request.path
@@ -299,7 +314,7 @@ class ApiBlueprint(Blueprint):
                 if "user" in wanted:
                     kwargs["user"] = user
                 if "profile" in wanted:
-                    kwargs["profile"] = user.profile
+                    kwargs["profile"] = policy.request_profile(user)
                 if op.body is not None and op.body_content_type == "application/json":
                     kwargs["body"] = _parse_body(op.body)
                 if op.query is not None:

@@ -6,27 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask
-from flask_login import current_user
 
+from woodshed import policy
 from woodshed.core import dashboard
 from woodshed.core.pickup import pickup
 from woodshed.profiles.models import MusicianProfile
 from woodshed.timeutil import today as local_today
 
 
-def practice_today(profile: MusicianProfile | None) -> date:
-    """Today's practice date for the musician (their zone and rollover hour)."""
-    if profile is None:
-        return local_today("UTC")
-    return local_today(profile.timezone, profile.day_rollover_hour)
-
-
 def ago(day: date | None) -> str:
     """A practice date in words relative to the current musician's today."""
     if day is None:
         return ""
-    profile = current_user.profile if current_user and current_user.is_authenticated else None
-    days = (practice_today(profile) - day).days
+    profile = policy.current_profile(for_edit=False)
+    days = ((profile.today() if profile else local_today("UTC")) - day).days
     if days == 0:
         return "today"
     if days == 1:
@@ -41,11 +34,11 @@ def ago(day: date | None) -> str:
 
 
 def pickup_context(profile: MusicianProfile) -> dict:
-    return {"pickup": pickup(profile, practice_today(profile))}
+    return {"pickup": pickup(profile, profile.today())}
 
 
 def what_next_context(profile: MusicianProfile) -> dict:
-    return {"suggestions": dashboard.what_next(profile, practice_today(profile))}
+    return {"suggestions": dashboard.what_next(profile, profile.today())}
 
 
 def register_dashboard(app: Flask) -> None:
@@ -53,7 +46,6 @@ def register_dashboard(app: Flask) -> None:
     from woodshed.repertoire.suggestions import suggestions as repertoire_suggestions
 
     app.jinja_env.filters["ago"] = ago
-    app.jinja_env.filters["practice_today"] = practice_today
     dashboard.register_panel(
         app, dashboard.Panel("pickup", "core/_pickup.html", pickup_context, order=20)
     )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
+from woodshed import policy
 from woodshed.core import dashboard
 from woodshed.db import db
 
@@ -19,7 +20,7 @@ bp = Blueprint("core", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("core/landing.html")
-    profile = current_user.profile
+    profile = policy.current_profile()
     return render_template("core/home.html", profile=profile, panels=dashboard.panels_for(profile))
 
 

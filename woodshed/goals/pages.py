@@ -46,13 +46,13 @@ def goal_list(profile: MusicianProfile, query: GoalQuery) -> GoalList:
     )
     truncated = len(rows) > LIST_LIMIT
     rows = rows[:LIST_LIMIT]
-    progress = progress_for(profile, rows, services.today_for(profile))
+    progress = progress_for(profile, rows, profile.today())
     views = [GoalView(g, progress.get(g.id)) for g in rows]
     active = sorted(
         (v for v in views if v.goal.status in services.ACTIVE),
         key=lambda v: (
             v.goal.target_date is None,
-            v.goal.target_date or services.today_for(profile),
+            v.goal.target_date or profile.today(),
             PRIORITY_RANK[v.goal.priority],
         ),
     )
@@ -72,7 +72,7 @@ class GoalOverview:
 
 
 def goal_overview(profile: MusicianProfile, goal: Goal, sessions: int = 10) -> GoalOverview:
-    progress = progress_for(profile, [goal], services.today_for(profile)).get(goal.id)
+    progress = progress_for(profile, [goal], profile.today()).get(goal.id)
     linked = list(
         db.session.scalars(
             sa.select(PracticeSession)

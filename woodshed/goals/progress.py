@@ -26,7 +26,7 @@ from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.history import item_minutes
-from woodshed.timeutil import WEEKDAYS, week_start_of
+from woodshed.timeutil import week_start_of
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Progress:
 
 def week_of(profile: MusicianProfile, today: date) -> tuple[date, date]:
     """First and last practice date of the profile's week containing `today`."""
-    start = week_start_of(today, WEEKDAYS.index(profile.week_start or "MO"))
+    start = week_start_of(today, profile.week_start_index)
     return start, start + timedelta(days=6)
 
 

@@ -6,12 +6,12 @@ import uuid
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from woodshed import policy
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
-from woodshed.db import db, utcnow
+from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError, NotFound
 from woodshed.goals.models import Goal, GoalChecklistItem
 from woodshed.goals.progress import Progress, progress_for
@@ -25,9 +25,8 @@ from woodshed.goals.schemas import (
     TargetIn,
 )
 from woodshed.profiles.models import MusicianProfile
-from woodshed.refs import existing_for_client_id, merged, reference
-from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.timeutil import today as local_today
+from woodshed.repertoire import subjects
+from woodshed.validation import merged
 
 ACTIVE = ("not_started", "in_progress")
 SCALARS = ("title", "kind", "description", "target_date", "status", "priority")
@@ -43,25 +42,13 @@ def load_options():
     )
 
 
-def today_for(profile: MusicianProfile) -> date:
-    return local_today(profile.timezone, profile.day_rollover_hour)
-
-
-def _subjects(profile: MusicianProfile, data: GoalFields) -> tuple:
+def _subjects(profile: MusicianProfile, data: GoalFields) -> subjects.Subject:
     """The goal's piece, section and skill, checked to be the musician's own."""
     errors: dict[str, str] = {}
-    piece = reference(Piece, data.piece_id, profile, "piece_id", "piece", errors)
-    section = reference(Section, data.section_id, profile, "section_id", "section", errors)
-    skill = reference(Skill, data.skill_id, profile, "skill_id", "skill", errors)
-    if section is not None:
-        if piece is not None and section.piece_id != piece.id:
-            errors["section_id"] = "This section belongs to another piece."
-        piece_id = section.piece_id
-    else:
-        piece_id = piece.id if piece else None
+    subject = subjects.resolve(profile, data.piece_id, data.section_id, data.skill_id, errors)
     if errors:
         raise DomainError(errors)
-    return piece_id, section.id if section else None, skill.id if skill else None
+    return subject
 
 
 def _sync_checklist(goal: Goal, target: TargetIn | None) -> None:
@@ -87,7 +74,12 @@ def _sync_checklist(goal: Goal, target: TargetIn | None) -> None:
 
 
 def _apply(profile: MusicianProfile, goal: Goal, data: GoalFields) -> None:
-    goal.piece_id, goal.section_id, goal.skill_id = _subjects(profile, data)
+    subject = _subjects(profile, data)
+    goal.piece_id, goal.section_id, goal.skill_id = (
+        subject.piece_id,
+        subject.section_id,
+        subject.skill_id,
+    )
     previous_status = goal.status
     for name in SCALARS:
         value = getattr(data, name)
@@ -107,24 +99,13 @@ def _status_times(goal: Goal, previous: str | None) -> None:
 
 
 def create_goal(profile: MusicianProfile, data: GoalIn) -> tuple[Goal, bool]:
-    existing = existing_for_client_id(Goal, data.id, profile)
+    existing = policy.existing_for_client_id(Goal, data.id, profile)
     if existing is not None:
         return existing, False
-    goal = Goal(profile_id=profile.id)
-    if data.id is not None:
-        goal.id = data.id
+    goal = Goal(id=data.id or new_id(), profile_id=profile.id)
     goal.checklist = []
     _apply(profile, goal, data)
-    db.session.add(goal)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        existing = db.session.get(Goal, data.id) if data.id else None
-        if existing is not None and existing.profile_id == profile.id:
-            return existing, False
-        raise DomainError({"id": "This id is already in use."}) from None
-    return goal, True
+    return policy.insert_or_existing(goal, profile)
 
 
 def current_fields(goal: Goal) -> dict:
@@ -207,7 +188,7 @@ def list_goals(profile: MusicianProfile, query: GoalQuery) -> tuple[list[Goal], 
 
 def present(profile: MusicianProfile, goals: list[Goal], today: date | None = None) -> list:
     """Goals as API output, with their progress (a fixed number of statements)."""
-    progress = progress_for(profile, goals, today or today_for(profile))
+    progress = progress_for(profile, goals, today or profile.today())
     out = []
     for goal in goals:
         fields = current_fields(goal)

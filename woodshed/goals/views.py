@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from pydantic import ValidationError
 
 from woodshed import policy
@@ -37,7 +37,7 @@ FORM_FIELDS = {
 
 
 def _profile():
-    return policy.acting_profile(current_user)
+    return policy.current_profile()
 
 
 def _version(form) -> int | None:

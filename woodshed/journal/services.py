@@ -8,16 +8,15 @@ and history are always kept the same way.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from woodshed import search
-from woodshed.api.pagination import decode_cursor, page_of
-from woodshed.db import db, utcnow
+from woodshed import policy, search
+from woodshed.api.keyset import keyset_page
+from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError
 from woodshed.goals.models import Goal
 from woodshed.journal.models import (
@@ -39,7 +38,7 @@ from woodshed.journal.schemas import (
     SessionQuery,
 )
 from woodshed.profiles.models import Instrument, MusicianProfile
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.repertoire import subjects
 from woodshed.timeutil import practice_date
 
 SEARCH_KIND = "session"
@@ -58,46 +57,21 @@ def load_options():
 # --- references -----------------------------------------------------------------------------
 
 
-def _owned(
-    model,
-    obj_id: uuid.UUID | None,
-    profile: MusicianProfile,
-    field: str,
-    label: str,
-    errors: dict[str, str],
-):
-    """The profile's object with this id; another person's reads as missing."""
-    if obj_id is None:
-        return None
-    obj = db.session.get(model, obj_id)
-    if obj is None or obj.profile_id != profile.id:
-        errors[field] = f"There is no such {label} in your journal."
-        return None
-    return obj
-
-
 def _resolve_items(
     profile: MusicianProfile, items: list[ItemIn], errors: dict[str, str]
 ) -> list[SessionItem]:
     rows = []
     for i, item in enumerate(items):
-        where = f"items.{i}"
-        piece = _owned(Piece, item.piece_id, profile, f"{where}.piece_id", "piece", errors)
-        section = _owned(
-            Section, item.section_id, profile, f"{where}.section_id", "section", errors
+        subject = subjects.resolve(
+            profile, item.piece_id, item.section_id, item.skill_id, errors, f"items.{i}"
         )
-        skill = _owned(Skill, item.skill_id, profile, f"{where}.skill_id", "skill", errors)
-        if section is not None:
-            if piece is not None and section.piece_id != piece.id:
-                errors[f"{where}.section_id"] = "This section belongs to another piece."
-            piece = piece or section.piece
         bar_start, bar_end = item.bar_range
         rows.append(
             SessionItem(
                 position=i,
-                piece_id=piece.id if piece else None,
-                section_id=section.id if section else None,
-                skill_id=skill.id if skill else None,
+                piece_id=subject.piece_id,
+                section_id=subject.section_id,
+                skill_id=subject.skill_id,
                 bar_start=bar_start,
                 bar_end=bar_end,
                 minutes=item.minutes,
@@ -114,14 +88,19 @@ def _resolve_goals(
 ) -> list[Goal]:
     goals = []
     for i, goal_id in enumerate(goal_ids):
-        goal = _owned(Goal, goal_id, profile, f"goal_ids.{i}", "goal", errors)
+        goal = policy.referenced(Goal, goal_id, profile, field=f"goal_ids.{i}", errors=errors)
         if goal is not None:
             goals.append(goal)
     return goals
 
 
 def tags_for(profile: MusicianProfile, names: list[str]) -> list[Tag]:
-    """Existing tags matched ignoring case; new ones created with the spelling given."""
+    """Existing tags matched ignoring case; new ones created with the spelling given.
+
+    Call it before the session that gets the tags is added to the database session: a new
+    tag is stored on its own (in a savepoint), so that sessions logged at the same moment
+    with the same new tag share one row instead of failing on its unique key.
+    """
     if not names:
         return []
     keys = {name.casefold(): name for name in names}
@@ -131,14 +110,14 @@ def tags_for(profile: MusicianProfile, names: list[str]) -> list[Tag]:
             sa.select(Tag).where(Tag.profile_id == profile.id, Tag.key.in_(keys))
         )
     }
-    tags = []
-    for key, name in keys.items():
-        tag = existing.get(key)
-        if tag is None:
-            tag = Tag(profile_id=profile.id, name=name, key=key)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
+    # Created in key order, so that two writers never wait for each other's tags in turn.
+    for key in sorted(keys.keys() - existing.keys()):
+        existing[key], _ = policy.insert_or_existing(
+            Tag(profile_id=profile.id, name=keys[key], key=key),
+            profile,
+            key=("profile_id", "key"),
+        )
+    return [existing[key] for key in keys]
 
 
 def _evidence_rows(evidence: list[EvidenceIn]) -> list[Evidence]:
@@ -167,19 +146,16 @@ def _reindex(session: PracticeSession) -> None:
 
 
 def _check_instrument(profile: MusicianProfile, instrument_id, errors: dict[str, str]) -> None:
-    _owned(Instrument, instrument_id, profile, "instrument_id", "instrument", errors)
+    policy.referenced(Instrument, instrument_id, profile, field="instrument_id", errors=errors)
 
 
 def create_session(
     profile: MusicianProfile, data: SessionIn, editor_id: uuid.UUID | None = None
 ) -> tuple[PracticeSession, bool]:
     """Log a session; a client-chosen id that exists already returns that session."""
-    if data.id is not None:
-        existing = db.session.get(PracticeSession, data.id)
-        if existing is not None:
-            if existing.profile_id != profile.id:
-                raise DomainError({"id": "This id is already in use."})
-            return existing, False
+    existing = policy.existing_for_client_id(PracticeSession, data.id, profile)
+    if existing is not None:
+        return existing, False
     errors: dict[str, str] = {}
     _check_instrument(profile, data.instrument_id, errors)
     items = _resolve_items(profile, data.items, errors)
@@ -187,30 +163,21 @@ def create_session(
     if errors:
         raise DomainError(errors)
     session = PracticeSession(
+        id=data.id or new_id(),
         profile_id=profile.id,
         timezone=profile.timezone,
         practice_date=practice_date(data.started_at, profile.timezone, profile.day_rollover_hour),
         **{f: getattr(data, f) for f in SCALAR_FIELDS},
     )
-    if data.id is not None:
-        session.id = data.id
     session.items = items
     session.tags = tags_for(profile, data.tags)
     session.goals = goals
     session.evidence = _evidence_rows(data.evidence)
-    db.session.add(session)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # Two identical requests raced; the other one stored the session first.
-        existing = db.session.get(PracticeSession, data.id) if data.id else None
-        if existing is not None and existing.profile_id == profile.id:
-            return existing, False
-        raise
-    _reindex(session)
-    db.session.flush()
-    return session, True
+    session, created = policy.insert_or_existing(session, profile)
+    if created:
+        _reindex(session)
+        db.session.flush()
+    return session, created
 
 
 def _summary(session: PracticeSession) -> dict[str, Any]:
@@ -267,6 +234,7 @@ def update_session(
         goals = _resolve_goals(profile, changes["goal_ids"], errors)
     if errors:
         raise DomainError(errors)
+    tags = tags_for(profile, changes["tags"]) if "tags" in changes else None
     for field in SCALAR_FIELDS:
         if field in changes:
             setattr(session, field, changes[field])
@@ -277,8 +245,8 @@ def update_session(
         )
     if items is not None:
         session.items = items
-    if "tags" in changes:
-        session.tags = tags_for(profile, changes["tags"])
+    if tags is not None:
+        session.tags = tags
     if goals is not None:
         session.goals = goals
     if "evidence" in changes:
@@ -386,6 +354,9 @@ def filtered(profile: MusicianProfile, query: SessionQuery) -> sa.Select:
     return stmt
 
 
+SESSION_ORDER = ((PracticeSession.started_at, True), (PracticeSession.id, True))
+
+
 def list_sessions(
     profile: MusicianProfile, query: SessionQuery, include_private: bool = True
 ) -> tuple[list[PracticeSession], str | None]:
@@ -393,28 +364,7 @@ def list_sessions(
     stmt = filtered(profile, query)
     if not include_private:
         stmt = stmt.where(PracticeSession.private.is_(False))
-    after = decode_cursor(query.cursor, 2)
-    if after is not None:
-        try:
-            started, last_id = _parse_instant(after[0]), uuid.UUID(after[1])
-        except (ValueError, TypeError):
-            raise DomainError({"cursor": "This cursor is not valid; start again."}) from None
-        stmt = stmt.where(
-            sa.or_(
-                PracticeSession.started_at < started,
-                sa.and_(PracticeSession.started_at == started, PracticeSession.id < last_id),
-            )
-        )
-    stmt = stmt.order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
-    rows = list(db.session.scalars(stmt.options(*load_options()).limit(query.limit + 1)))
-    return page_of(rows, query.limit, lambda s: [s.started_at.isoformat(), str(s.id)])
-
-
-def _parse_instant(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("naive")
-    return parsed
+    return keyset_page(stmt, SESSION_ORDER, query, options=load_options())
 
 
 def tag_usage(profile: MusicianProfile) -> list[dict]:

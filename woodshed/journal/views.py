@@ -41,7 +41,7 @@ def first_line(text: str | None, length: int = 160) -> str:
 
 
 def _profile():
-    return policy.acting_profile(current_user)
+    return policy.current_profile()
 
 
 def _session(session_id: uuid.UUID) -> PracticeSession:

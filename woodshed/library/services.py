@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
-from woodshed import search
+from woodshed import policy, search
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db
+from woodshed.db import db, new_id
 from woodshed.errors import DomainError
 from woodshed.library.models import Resource
 from woodshed.library.schemas import ResourceFields, ResourceIn, ResourceQuery
 from woodshed.profiles.models import MusicianProfile
-from woodshed.refs import existing_for_client_id, merged, reference
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.repertoire import subjects
+from woodshed.validation import merged
 
 SEARCH_KIND = "resource"
 FIELDS = ("kind", "title", "url", "text")
@@ -32,11 +31,7 @@ def _reindex(resource: Resource) -> None:
 
 def _apply(profile: MusicianProfile, resource: Resource, data: ResourceFields) -> None:
     errors: dict[str, str] = {}
-    piece = reference(Piece, data.piece_id, profile, "piece_id", "piece", errors)
-    section = reference(Section, data.section_id, profile, "section_id", "section", errors)
-    skill = reference(Skill, data.skill_id, profile, "skill_id", "skill", errors)
-    if section is not None and piece is not None and section.piece_id != piece.id:
-        errors["section_id"] = "This section belongs to another piece."
+    subject = subjects.resolve(profile, data.piece_id, data.section_id, data.skill_id, errors)
     if errors:
         raise DomainError(errors)
     for name in FIELDS:
@@ -44,31 +39,22 @@ def _apply(profile: MusicianProfile, resource: Resource, data: ResourceFields) -
         if getattr(resource, name) != value:
             setattr(resource, name, value)
     # A section's resource also belongs to its piece, so the piece page lists it.
-    resource.piece_id = section.piece_id if section else (piece.id if piece else None)
-    resource.section_id = section.id if section else None
-    resource.skill_id = skill.id if skill else None
+    resource.piece_id = subject.piece_id
+    resource.section_id = subject.section_id
+    resource.skill_id = subject.skill_id
 
 
 def create_resource(profile: MusicianProfile, data: ResourceIn) -> tuple[Resource, bool]:
-    existing = existing_for_client_id(Resource, data.id, profile)
+    existing = policy.existing_for_client_id(Resource, data.id, profile)
     if existing is not None:
         return existing, False
-    resource = Resource(profile_id=profile.id)
-    if data.id is not None:
-        resource.id = data.id
+    resource = Resource(id=data.id or new_id(), profile_id=profile.id)
     _apply(profile, resource, data)
-    db.session.add(resource)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        existing = db.session.get(Resource, data.id) if data.id else None
-        if existing is not None and existing.profile_id == profile.id:
-            return existing, False
-        raise DomainError({"id": "This id is already in use."}) from None
-    _reindex(resource)
-    db.session.flush()
-    return resource, True
+    resource, created = policy.insert_or_existing(resource, profile)
+    if created:
+        _reindex(resource)
+        db.session.flush()
+    return resource, created
 
 
 def current_fields(resource: Resource) -> dict:

@@ -14,7 +14,6 @@ from woodshed.db import db
 from woodshed.journal.models import PracticeSession
 from woodshed.notify.models import Delivery
 from woodshed.notify.services import notify
-from woodshed.timeutil import today as local_today
 from woodshed.timeutil import week_start_of
 
 UNSUBSCRIBE_SALT = "woodshed-unsubscribe"
@@ -134,10 +133,8 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
     profile = delivery.profile
     if profile.user is None:
         return None
-    from woodshed.plans.services import _week_start
-
-    today = local_today(profile.timezone, profile.day_rollover_hour, now)
-    this_week = week_start_of(today, _week_start(profile))
+    today = profile.today(now)
+    this_week = week_start_of(today, profile.week_start_index)
     start = this_week - timedelta(days=7)
     minutes, days = db.session.execute(
         sa.select(

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 import sqlalchemy as sa
 
-from woodshed.db import db, utcnow
-from woodshed.notify.models import Notification
+from woodshed import policy
+from woodshed.api.keyset import keyset_page
+from woodshed.db import db, new_id, utcnow
+from woodshed.errors import DomainError
+from woodshed.goals.models import Goal
+from woodshed.notify.models import Delivery, Notification, NotificationSettings, Reminder
+from woodshed.notify.schemas import ReminderFields
+from woodshed.plans.models import Plan
 from woodshed.profiles.models import MusicianProfile
+from woodshed.timeutil import local_to_utc, week_start_of
+from woodshed.validation import merged
 
 
 def notify(
@@ -48,36 +58,17 @@ def mark_all_read(profile: MusicianProfile) -> int:
 # --- the notification centre -----------------------------------------------------------------
 
 
+NOTIFICATION_ORDER = ((Notification.created_at, True), (Notification.id, True))
+
+
 def list_notifications(profile: MusicianProfile, query) -> tuple[list[Notification], str | None]:
     """One page, newest first, optionally only unread or read ones."""
-    import uuid as _uuid
-    from datetime import datetime
-
-    from woodshed.api.pagination import decode_cursor, page_of
-    from woodshed.errors import DomainError
-
     stmt = sa.select(Notification).where(Notification.profile_id == profile.id)
     if query.unread is True:
         stmt = stmt.where(Notification.read_at.is_(None))
     elif query.unread is False:
         stmt = stmt.where(Notification.read_at.is_not(None))
-    after = decode_cursor(query.cursor, 2)
-    if after is not None:
-        try:
-            created, last_id = datetime.fromisoformat(after[0]), _uuid.UUID(after[1])
-        except (TypeError, ValueError):
-            raise DomainError({"cursor": "This cursor is not valid; start again."}) from None
-        if created.tzinfo is None:
-            raise DomainError({"cursor": "This cursor is not valid; start again."})
-        stmt = stmt.where(
-            sa.or_(
-                Notification.created_at < created,
-                sa.and_(Notification.created_at == created, Notification.id < last_id),
-            )
-        )
-    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-    rows = list(db.session.scalars(stmt.limit(query.limit + 1)))
-    return page_of(rows, query.limit, lambda n: [n.created_at.isoformat(), str(n.id)])
+    return keyset_page(stmt, NOTIFICATION_ORDER, query)
 
 
 def mark_read(note: Notification) -> Notification:
@@ -105,25 +96,14 @@ REMINDER_FIELDS = (
 
 
 def _check_refs(profile: MusicianProfile, data) -> None:
-    from woodshed.goals.models import Goal
-    from woodshed.plans.models import Plan
-
-    errors = {}
-    for name, model, label in (("plan_id", Plan, "plan"), ("goal_id", Goal, "goal")):
-        obj_id = data.get(name)
-        if obj_id is not None:
-            obj = db.session.get(model, obj_id)
-            if obj is None or obj.profile_id != profile.id:
-                errors[name] = f"There is no such {label} in your journal."
+    errors: dict[str, str] = {}
+    policy.referenced(Plan, data.get("plan_id"), profile, field="plan_id", errors=errors)
+    policy.referenced(Goal, data.get("goal_id"), profile, field="goal_id", errors=errors)
     if errors:
-        from woodshed.errors import DomainError
-
         raise DomainError(errors)
 
 
 def _apply(reminder, data: dict) -> None:
-    from datetime import time
-
     for name in REMINDER_FIELDS:
         if name in data:
             setattr(reminder, name, data[name])
@@ -137,42 +117,22 @@ def _apply(reminder, data: dict) -> None:
 
 def create_reminder(profile: MusicianProfile, data) -> tuple:
     """Create a reminder; a known client id returns the existing one."""
-    from woodshed.errors import DomainError
-    from woodshed.notify.models import Reminder
-
-    if data.id is not None:
-        existing = db.session.get(Reminder, data.id)
-        if existing is not None:
-            if existing.profile_id != profile.id:
-                raise DomainError({"id": "This id is already in use."})
-            return existing, False
+    existing = policy.existing_for_client_id(Reminder, data.id, profile)
+    if existing is not None:
+        return existing, False
     count = db.session.scalar(sa.select(sa.func.count()).where(Reminder.profile_id == profile.id))
     if count >= MAX_REMINDERS:
         raise DomainError({"_form": f"You have {MAX_REMINDERS} reminders; delete one first."})
     values = data.model_dump(exclude={"id"})
     _check_refs(profile, values)
-    reminder = Reminder(profile_id=profile.id)
-    if data.id is not None:
-        reminder.id = data.id
+    reminder = Reminder(id=data.id or new_id(), profile_id=profile.id)
     _apply(reminder, values)
-    db.session.add(reminder)
-    db.session.flush()
-    return reminder, True
+    return policy.insert_or_existing(reminder, profile)
 
 
 def update_reminder(profile: MusicianProfile, reminder, changes: dict):
     """Apply changes; the result is checked as a whole (kind-specific fields)."""
-    from pydantic import ValidationError
-
-    from woodshed.errors import validation_problem
-    from woodshed.notify.schemas import ReminderFields
-
-    merged = reminder_values(reminder) | changes
-    try:
-        data = ReminderFields.model_validate(merged)
-    except ValidationError as exc:
-        raise validation_problem(exc) from exc
-    values = data.model_dump()
+    values = merged(ReminderFields, reminder_values(reminder), changes).model_dump()
     _check_refs(profile, values)
     _apply(reminder, values)
     db.session.flush()
@@ -194,8 +154,6 @@ def delete_reminder(reminder) -> None:
 
 def reminders_with_stats(profile: MusicianProfile, reminders=None) -> list[dict]:
     """Each reminder with how often it was sent and how often practice followed within 24 h."""
-    from woodshed.notify.models import Delivery, Reminder
-
     if reminders is None:
         reminders = list(
             db.session.scalars(
@@ -236,9 +194,7 @@ def reminders_with_stats(profile: MusicianProfile, reminders=None) -> list[dict]
 # --- settings -----------------------------------------------------------------------------------
 
 
-def settings_for(profile: MusicianProfile):
-    from woodshed.notify.models import NotificationSettings
-
+def settings_for(profile: MusicianProfile) -> NotificationSettings | None:
     return db.session.scalar(
         sa.select(NotificationSettings).where(NotificationSettings.profile_id == profile.id)
     )
@@ -257,13 +213,8 @@ def settings_values(profile: MusicianProfile) -> dict:
 
 def next_summary_due(profile: MusicianProfile, now=None):
     """The next start of the musician's week, 09:00 local: the summary covers the last week."""
-    from datetime import datetime, time, timedelta
-
-    from woodshed.plans.services import _week_start, today_for
-    from woodshed.timeutil import local_to_utc, week_start_of
-
     now = now or utcnow()
-    day = week_start_of(today_for(profile, now), _week_start(profile))
+    day = week_start_of(profile.today(now), profile.week_start_index)
     while True:
         due = local_to_utc(datetime.combine(day, time(9, 0)), profile.timezone)
         if due > now:
@@ -272,14 +223,12 @@ def next_summary_due(profile: MusicianProfile, now=None):
 
 
 def update_settings(profile: MusicianProfile, data) -> None:
-    from datetime import time
-
-    from woodshed.notify.models import NotificationSettings
-
     s = settings_for(profile)
     if s is None:
-        s = NotificationSettings(profile_id=profile.id)
-        db.session.add(s)
+        # One row per profile: two first saves at once share the row one of them stored.
+        s, _ = policy.insert_or_existing(
+            NotificationSettings(profile_id=profile.id), profile, key=("profile_id",)
+        )
     s.quiet_start = time.fromisoformat(data.quiet_start) if data.quiet_start else None
     s.quiet_end = time.fromisoformat(data.quiet_end) if data.quiet_end else None
     if data.weekly_summary and not s.weekly_summary:
@@ -293,7 +242,6 @@ def unsubscribe(token: str) -> str | None:
     import uuid as _uuid
 
     from woodshed.notify.messages import read_unsubscribe_token
-    from woodshed.notify.models import NotificationSettings, Reminder
 
     data = read_unsubscribe_token(token or "")
     if data is None:

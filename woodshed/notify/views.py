@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from woodshed import policy
 from woodshed.db import check_version
@@ -32,14 +32,13 @@ LISTS = ("days", "channels")
 
 
 def _profile():
-    return policy.acting_profile(current_user)
+    return policy.current_profile()
 
 
 @bp.app_context_processor
 def _bell():
-    if current_user and current_user.is_authenticated:
-        return {"unread_notifications": services.unread_count(current_user.profile)}
-    return {"unread_notifications": 0}
+    profile = policy.current_profile(for_edit=False)
+    return {"unread_notifications": services.unread_count(profile) if profile else 0}
 
 
 # --- notification centre -------------------------------------------------------------------

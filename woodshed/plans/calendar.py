@@ -80,7 +80,7 @@ def profile_for_token(token: str | None) -> MusicianProfile:
 def ics(profile: MusicianProfile) -> bytes:
     """The feed: occurrences from 30 days ago to 90 days ahead, items in the description."""
     services.refresh(profile)
-    today = services.today_for(profile)
+    today = profile.today()
     rows = db.session.scalars(
         services.occurrences(
             profile,

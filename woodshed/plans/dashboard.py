@@ -16,7 +16,7 @@ def panel_context(profile: MusicianProfile) -> dict | None:
     due = services.due_now(profile)
     if not due:
         return None
-    return {"occurrences": due, "today": services.today_for(profile)}
+    return {"occurrences": due, "today": profile.today()}
 
 
 def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:

@@ -13,6 +13,7 @@ from flask import g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, contains_eager, selectinload
 
+from woodshed import policy
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, insert_ignore, new_id, utcnow
 from woodshed.errors import Conflict, DomainError
@@ -23,9 +24,8 @@ from woodshed.plans import schedule as sched
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence
 from woodshed.plans.schemas import PlanIn, PlanItemIn, RescheduleIn, ScheduleIn
 from woodshed.profiles.models import Instrument, MusicianProfile
-from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.timeutil import WEEKDAYS, local_to_utc
-from woodshed.timeutil import today as local_today
+from woodshed.repertoire import subjects
+from woodshed.timeutil import local_to_utc
 
 log = logging.getLogger(__name__)
 
@@ -34,46 +34,21 @@ MAX_ACTIVE_PLANS = 50
 PLAN_FIELDS = ("title", "description", "notes", "kind", "instrument_id")
 
 
-def _week_start(profile: MusicianProfile) -> int:
-    return WEEKDAYS.index(profile.week_start) if profile.week_start in WEEKDAYS else 0
-
-
-def today_for(profile: MusicianProfile, now: datetime | None = None) -> date:
-    return local_today(profile.timezone, profile.day_rollover_hour, now)
-
-
 # --- plans ------------------------------------------------------------------------------------
-
-
-def _owned(model, obj_id, profile, field_name, label, errors):
-    if obj_id is None:
-        return None
-    obj = db.session.get(model, obj_id)
-    if obj is None or obj.profile_id != profile.id:
-        errors[field_name] = f"There is no such {label} in your journal."
-        return None
-    return obj
 
 
 def _items(profile: MusicianProfile, items: list[PlanItemIn], errors: dict) -> list[PlanItem]:
     rows = []
     for i, item in enumerate(items):
-        where = f"items.{i}"
-        piece = _owned(Piece, item.piece_id, profile, f"{where}.piece_id", "piece", errors)
-        section = _owned(
-            Section, item.section_id, profile, f"{where}.section_id", "section", errors
+        subject = subjects.resolve(
+            profile, item.piece_id, item.section_id, item.skill_id, errors, f"items.{i}"
         )
-        skill = _owned(Skill, item.skill_id, profile, f"{where}.skill_id", "skill", errors)
-        if section is not None:
-            if piece is not None and section.piece_id != piece.id:
-                errors[f"{where}.section_id"] = "This section belongs to another piece."
-            piece = piece or section.piece
         rows.append(
             PlanItem(
                 position=i,
-                piece_id=piece.id if piece else None,
-                section_id=section.id if section else None,
-                skill_id=skill.id if skill else None,
+                piece_id=subject.piece_id,
+                section_id=subject.section_id,
+                skill_id=subject.skill_id,
                 target_minutes=item.target_minutes,
                 target_tempo_bpm=item.target_tempo_bpm,
             )
@@ -97,38 +72,36 @@ def _check_active_limit(profile: MusicianProfile, excluding: uuid.UUID | None = 
 
 def create_plan(profile: MusicianProfile, data: PlanIn) -> tuple[Plan, bool]:
     """Create a plan and its first 90 days of occurrences; a known client id returns it."""
-    if data.id is not None:
-        existing = db.session.get(Plan, data.id)
-        if existing is not None:
-            if existing.profile_id != profile.id:
-                raise DomainError({"id": "This id is already in use."})
-            return existing, False
+    existing = policy.existing_for_client_id(Plan, data.id, profile)
+    if existing is not None:
+        return existing, False
     _check_active_limit(profile)
     errors: dict[str, str] = {}
-    _owned(Instrument, data.instrument_id, profile, "instrument_id", "instrument", errors)
+    policy.referenced(Instrument, data.instrument_id, profile, field="instrument_id", errors=errors)
     items = _items(profile, data.items, errors)
     if errors:
         raise DomainError(errors)
     plan = Plan(
+        id=data.id or new_id(),
         profile_id=profile.id,
         schedule=data.schedule.model_dump(mode="json"),
         **{f: getattr(data, f) for f in PLAN_FIELDS},
     )
-    if data.id is not None:
-        plan.id = data.id
     plan.items = items
-    db.session.add(plan)
-    db.session.flush()
-    ensure_occurrences(profile, [plan])
-    _plans_changed(profile)
-    return plan, True
+    plan, created = policy.insert_or_existing(plan, profile)
+    if created:
+        ensure_occurrences(profile, [plan])
+        _plans_changed(profile)
+    return plan, created
 
 
 def update_plan(profile: MusicianProfile, plan: Plan, changes: dict) -> Plan:
     """Apply changed fields; a new schedule regenerates future scheduled occurrences."""
     errors: dict[str, str] = {}
     if "instrument_id" in changes:
-        _owned(Instrument, changes["instrument_id"], profile, "instrument_id", "instrument", errors)
+        policy.referenced(
+            Instrument, changes["instrument_id"], profile, field="instrument_id", errors=errors
+        )
     items = None
     if "items" in changes:
         items = _items(profile, [PlanItemIn.model_validate(i) for i in changes["items"]], errors)
@@ -199,7 +172,7 @@ def ensure_occurrences(
 ) -> int:
     """Create missing occurrences up to 90 days ahead (idempotent; safe when raced)."""
     now = now or utcnow()
-    horizon = today_for(profile, now) + timedelta(days=HORIZON_DAYS)
+    horizon = profile.today(now) + timedelta(days=HORIZON_DAYS)
     if plans is None:
         plans = list(
             db.session.scalars(
@@ -240,7 +213,7 @@ def _occurrence_row(profile: MusicianProfile, plan: Plan, slot: sched.Slot) -> d
         plan.schedule.get("flexibility", "same_day"),
         profile.timezone,
         profile.day_rollover_hour,
-        _week_start(profile),
+        profile.week_start_index,
     )
     key = "single" if plan.schedule["kind"] == "single" else slot.key
     return {
@@ -326,7 +299,7 @@ def planning(profile: MusicianProfile, days_ahead: int = 14) -> tuple[list[Bucke
     """Occurrences for the Planning view: overdue → today → upcoming, grouped by plan."""
     refresh(profile)
     now = utcnow()
-    today = today_for(profile, now)
+    today = profile.today(now)
     rows = db.session.scalars(
         occurrences(profile, None, today - timedelta(days=7), today + timedelta(days=days_ahead))
         .join(Plan, Plan.id == PlanOccurrence.plan_id)
@@ -360,7 +333,7 @@ def due_now(profile: MusicianProfile, now: datetime | None = None) -> list[PlanO
     """Scheduled occurrences of today and overdue ones whose window is still open."""
     now = now or utcnow()
     refresh(profile)
-    today = today_for(profile, now)
+    today = profile.today(now)
     return list(
         db.session.scalars(
             occurrences(profile, None, None, today)
@@ -383,7 +356,7 @@ def prefill(profile: MusicianProfile, occ: PlanOccurrence, now: datetime | None 
     duration = max(
         1, min(600, round((occ.scheduled_end - occ.scheduled_start).total_seconds() / 60))
     )
-    if occ.scheduled_end <= now and occ.practice_date == today_for(profile, now):
+    if occ.scheduled_end <= now and occ.practice_date == profile.today(now):
         started = occ.scheduled_start
     else:
         started = now - timedelta(minutes=duration)
@@ -475,7 +448,7 @@ def reschedule(profile: MusicianProfile, occ: PlanOccurrence, data: RescheduleIn
         occ.plan.schedule.get("flexibility", "same_day"),
         profile.timezone,
         profile.day_rollover_hour,
-        _week_start(profile),
+        profile.week_start_index,
     )
     if win_end <= now:
         raise DomainError({"start": "Choose a time whose practice day has not passed."})

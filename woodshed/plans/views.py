@@ -24,7 +24,7 @@ bp = Blueprint("plans", __name__)
 
 
 def _profile():
-    return policy.acting_profile(current_user)
+    return policy.current_profile()
 
 
 def _version(form) -> int | None:
@@ -63,7 +63,7 @@ def index():
         buckets=buckets,
         plans=plans,
         plans_by_id={p.id: p for p in plans},
-        today=services.today_for(profile),
+        today=profile.today(),
     )
 
 
@@ -126,7 +126,7 @@ def detail(plan_id: uuid.UUID):
     profile = _profile()
     plan = policy.owned_or_404(Plan, plan_id, profile)
     services.refresh(profile)
-    today = services.today_for(profile)
+    today = profile.today()
     occs = db.session.scalars(
         services.occurrences(profile, plan, None, None)
         .where(PlanOccurrence.practice_date >= today - timedelta(days=14))
@@ -355,7 +355,7 @@ def delete_template(template_id: uuid.UUID):
 def _adopt_page(template, token=None, form=None, errors=None, status=200):
     profile = _profile()
     form = form or {
-        "start_date": services.today_for(profile).isoformat(),
+        "start_date": profile.today().isoformat(),
         "time_of_day": template.pattern.get("time_of_day", "18:00"),
         "days": [d for n, d in _template_days(template)],
     }

@@ -21,8 +21,7 @@ from woodshed.profiles.schemas import (
 api = ApiBlueprint("profiles_api", __name__, tag="Profile")
 
 
-def me_out(user) -> MeOut:
-    p = user.profile
+def me_out(user, p) -> MeOut:
     return MeOut(
         id=user.id,
         email=user.email,
@@ -43,17 +42,17 @@ def me_out(user) -> MeOut:
 
 
 @api.operation("GET", "/me", summary="Your account and musician profile", response=MeOut, etag=True)
-def get_me(user):
-    return Reply(me_out(user), version=user.profile.version)
+def get_me(user, profile):
+    return Reply(me_out(user, profile), version=profile.version)
 
 
 @api.operation(
     "PATCH", "/me", summary="Change your profile", body=ProfileUpdate, response=MeOut, etag=True
 )
-def patch_me(user, body: ProfileUpdate):
-    check_version(user.profile, if_match_version())
-    services.update_profile(user.profile, body.model_dump(exclude_unset=True))
-    return Reply(me_out(user), version=user.profile.version)
+def patch_me(user, profile, body: ProfileUpdate):
+    check_version(profile, if_match_version())
+    services.update_profile(profile, body.model_dump(exclude_unset=True))
+    return Reply(me_out(user, profile), version=profile.version)
 
 
 @api.operation("GET", "/instruments", summary="Your instruments", response=Page[InstrumentOut])

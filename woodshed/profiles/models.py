@@ -8,8 +8,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from woodshed import timeutil
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
-from woodshed.timeutil import DEFAULT_ROLLOVER_HOUR, DEFAULT_TIMEZONE
+from woodshed.timeutil import DEFAULT_ROLLOVER_HOUR, DEFAULT_TIMEZONE, WEEKDAYS
 
 
 class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -47,6 +48,15 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
     @property
     def quiet(self) -> bool:
         return self.motivation_mode == "quiet"
+
+    def today(self, now: datetime | None = None) -> date:
+        """The musician's practice date now (or at `now`): their zone and rollover hour."""
+        return timeutil.today(self.timezone, self.day_rollover_hour, now)
+
+    @property
+    def week_start_index(self) -> int:
+        """The first day of the musician's week, 0 = Monday … 6 = Sunday."""
+        return WEEKDAYS.index(self.week_start) if self.week_start in WEEKDAYS else 0
 
 
 class Instrument(IdMixin, VersionMixin, Base):

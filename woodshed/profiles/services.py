@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
+from woodshed import policy
 from woodshed.db import db, new_id
 from woodshed.errors import DomainError
 from woodshed.profiles.models import Instrument, MusicianProfile
@@ -41,45 +41,34 @@ def _name_taken(profile: MusicianProfile, name: str, instrument_id: uuid.UUID | 
     return found is not None and found.id != instrument_id
 
 
+INSTRUMENT_TAKEN = {"name": "You already have an instrument with this name."}
+
+
 def add_instrument(profile: MusicianProfile, data: InstrumentIn) -> tuple[Instrument, bool]:
     """Add an instrument; re-sending the same client id returns the existing one."""
-    if data.id is not None:
-        existing = db.session.get(Instrument, data.id)
-        if existing is not None:
-            if existing.profile_id != profile.id:
-                raise DomainError({"id": "This id is already in use."})
-            return existing, False
+    existing = policy.existing_for_client_id(Instrument, data.id, profile)
+    if existing is not None:
+        return existing, False
     if _name_taken(profile, data.name, None):
-        raise DomainError({"name": "You already have an instrument with this name."})
+        raise DomainError(INSTRUMENT_TAKEN)
     position = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Instrument.position), -1) + 1).where(
             Instrument.profile_id == profile.id
         )
     )
     instrument = Instrument(
+        id=data.id or new_id(),
         profile_id=profile.id,
         position=position,
         **data.model_dump(exclude={"id"}, exclude_none=True),
     )
-    if data.id is not None:
-        instrument.id = data.id
-    db.session.add(instrument)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # A concurrent identical request won the race; answer with its row.
-        existing = db.session.get(Instrument, data.id) if data.id else None
-        if existing is not None and existing.profile_id == profile.id:
-            return existing, False
-        raise DomainError({"name": "You already have an instrument with this name."}) from None
-    return instrument, True
+    return policy.insert_or_existing(instrument, profile, taken=INSTRUMENT_TAKEN)
 
 
 def update_instrument(instrument: Instrument, changes: dict) -> Instrument:
     name = changes.get("name")
     if name and _name_taken(instrument.profile, name, instrument.id):
-        raise DomainError({"name": "You already have an instrument with this name."})
+        raise DomainError(INSTRUMENT_TAKEN)
     for key, value in changes.items():
         if key in InstrumentFields.model_fields:
             setattr(instrument, key, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from woodshed import policy
 from woodshed.db import check_version
@@ -31,7 +31,7 @@ def _version(form) -> int | None:
 
 
 def _page(errors: dict | None = None, form=None, status: int = 200, instrument_errors=None):
-    profile = current_user.profile
+    profile = policy.current_profile()
     if form is None:
         form = ProfileFields.model_validate(profile).model_dump() | {"version": profile.version}
     return render_template(
@@ -55,7 +55,7 @@ def profile():
 @bp.post("/profile")
 @login_required
 def update_profile():
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     try:
         data = parse_form(ProfileFields, request.form, lists=("rest_weekdays",))
         check_version(profile, _version(request.form))
@@ -76,7 +76,7 @@ def _sticky(form) -> dict:
 @bp.post("/instruments")
 @login_required
 def add_instrument():
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     try:
         services.add_instrument(profile, parse_form(InstrumentIn, request.form))
     except FormErrors as exc:
@@ -88,7 +88,7 @@ def add_instrument():
 @bp.post("/instruments/<uuid:instrument_id>")
 @login_required
 def update_instrument(instrument_id: uuid.UUID):
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     instrument = policy.owned_or_404(Instrument, instrument_id, profile)
     try:
         # The form shows every field, so a cleared one means "no value", not "unchanged".
@@ -105,7 +105,7 @@ def update_instrument(instrument_id: uuid.UUID):
 @bp.post("/instruments/<uuid:instrument_id>/delete")
 @login_required
 def delete_instrument(instrument_id: uuid.UUID):
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     services.delete_instrument(policy.owned_or_404(Instrument, instrument_id, profile))
     flash("Instrument removed.", "success")
     return redirect(url_for("profiles.profile") + "#instruments")

@@ -93,7 +93,7 @@ class PieceOverview:
 
 
 def goal_views(profile: MusicianProfile, rows: list[Goal]) -> list[GoalView]:
-    progress = progress_for(profile, rows, goals.today_for(profile))
+    progress = progress_for(profile, rows, profile.today())
     return [GoalView(g, progress.get(g.id)) for g in rows]
 
 

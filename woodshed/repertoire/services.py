@@ -9,16 +9,14 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from woodshed import search
+from woodshed import policy, search
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db, utcnow
+from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError
 from woodshed.library.models import Resource
 from woodshed.profiles.models import Instrument, MusicianProfile
-from woodshed.refs import existing_for_client_id, merged, reference
 from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
 from woodshed.repertoire.schemas import (
     PieceFields,
@@ -31,26 +29,13 @@ from woodshed.repertoire.schemas import (
     SkillIn,
     SkillQuery,
 )
+from woodshed.validation import merged
 
 RESOURCE_KIND = "resource"  # the search-index kind of library resources
 
 
 def _fields(obj, schema) -> dict:
     return {name: getattr(obj, name) for name in schema.model_fields if name != "id"}
-
-
-def _insert(obj, client_id: uuid.UUID | None, model, profile, conflict: dict[str, str]):
-    """Add and flush `obj`; a concurrent insert of the same client id answers with its row."""
-    db.session.add(obj)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        existing = db.session.get(model, client_id) if client_id else None
-        if existing is not None and existing.profile_id == profile.id:
-            return existing, False
-        raise DomainError(conflict) from None
-    return obj, True
 
 
 def _unindex_resources(condition) -> None:
@@ -64,32 +49,28 @@ def _unindex_resources(condition) -> None:
 
 
 def _check_piece_refs(profile: MusicianProfile, instrument_id) -> None:
-    errors: dict[str, str] = {}
-    reference(Instrument, instrument_id, profile, "instrument_id", "instrument", errors)
-    if errors:
-        raise DomainError(errors)
+    policy.referenced(Instrument, instrument_id, profile, field="instrument_id")
 
 
 def create_piece(profile: MusicianProfile, data: PieceIn) -> tuple[Piece, bool]:
     """Add a piece; its first status is the first entry of its status history."""
-    existing = existing_for_client_id(Piece, data.id, profile)
+    existing = policy.existing_for_client_id(Piece, data.id, profile)
     if existing is not None:
         return existing, False
     _check_piece_refs(profile, data.instrument_id)
     now = utcnow()
     piece = Piece(
+        id=data.id or new_id(),
         profile_id=profile.id,
         status_changed_at=now,
         created_at=now,
         updated_at=now,
         **data.model_dump(exclude={"id"}),
     )
-    if data.id is not None:
-        piece.id = data.id
     piece.status_changes = [
         PieceStatusChange(from_status=None, to_status=data.status, changed_at=now)
     ]
-    return _insert(piece, data.id, Piece, profile, {"id": "This id is already in use."})
+    return policy.insert_or_existing(piece, profile)
 
 
 def update_piece(profile: MusicianProfile, piece: Piece, changes: dict) -> Piece:
@@ -158,15 +139,21 @@ def list_pieces(profile: MusicianProfile, query: PieceQuery) -> tuple[list[Piece
 
 def create_section(profile: MusicianProfile, piece: Piece, data: SectionIn) -> tuple[Section, bool]:
     """Add a passage to a piece; ranges may nest or overlap other sections."""
-    existing = existing_for_client_id(Section, data.id, profile)
-    if existing is not None:
-        if existing.piece_id != piece.id:
-            raise DomainError({"id": "This id is already in use."})
-        return existing, False
-    section = Section(profile_id=profile.id, piece_id=piece.id, **data.model_dump(exclude={"id"}))
-    if data.id is not None:
-        section.id = data.id
-    return _insert(section, data.id, Section, profile, {"id": "This id is already in use."})
+    section = policy.existing_for_client_id(Section, data.id, profile)
+    created = False
+    if section is None:
+        section, created = policy.insert_or_existing(
+            Section(
+                id=data.id or new_id(),
+                profile_id=profile.id,
+                piece_id=piece.id,
+                **data.model_dump(exclude={"id"}),
+            ),
+            profile,
+        )
+    if section.piece_id != piece.id:
+        raise DomainError(policy.ID_IN_USE)  # the id of a section of another piece
+    return section, created
 
 
 def update_section(section: Section, changes: dict) -> Section:
@@ -210,15 +197,13 @@ SKILL_TAKEN = {"name": "You already have a skill with this name."}
 
 def create_skill(profile: MusicianProfile, data: SkillIn) -> tuple[Skill, bool]:
     """Add a skill or technique; names are unique per musician, ignoring case."""
-    existing = existing_for_client_id(Skill, data.id, profile)
+    existing = policy.existing_for_client_id(Skill, data.id, profile)
     if existing is not None:
         return existing, False
     if _skill_name_taken(profile, data.name, None):
         raise DomainError(SKILL_TAKEN)
-    skill = Skill(profile_id=profile.id, **data.model_dump(exclude={"id"}))
-    if data.id is not None:
-        skill.id = data.id
-    return _insert(skill, data.id, Skill, profile, {"id": "This id is already in use."})
+    skill = Skill(id=data.id or new_id(), profile_id=profile.id, **data.model_dump(exclude={"id"}))
+    return policy.insert_or_existing(skill, profile, taken=SKILL_TAKEN)
 
 
 def update_skill(profile: MusicianProfile, skill: Skill, changes: dict) -> Skill:

@@ -64,7 +64,7 @@ def summary(profile, query: RangeQuery):
 )
 def heatmap(profile, query: HeatmapQuery):
     if query.from_ is None and query.to is None:
-        start, end = year_range(query.year or services.today(profile).year)
+        start, end = year_range(query.year or profile.today().year)
     else:
         start, end = resolve(profile, query)
     return {"items": services.heatmap(profile, start, end)}

@@ -141,11 +141,11 @@ class Context:
             for d in self.days
             if d.practice_date >= first
         ]
-        week_start = services.week_start_index(self.profile)
+        week_start = self.profile.week_start_index
         return heatmap.build(cells, first, self.end, week_start, link)
 
     def buckets(self) -> tuple[list[date], Callable[[date], date]]:
-        week_start = services.week_start_index(self.profile)
+        week_start = self.profile.week_start_index
         starts = services.bucket_starts(self.start, self.end, self.bucket, week_start)
         return starts, lambda d: services.bucket_start(d, self.bucket, week_start)
 
@@ -211,7 +211,7 @@ def weekday_chart(ctx: Context) -> Chart:
         sums[day.practice_date.weekday()][1] += day.sessions
     if not ctx.days:
         return chart
-    first = services.week_start_index(ctx.profile)
+    first = ctx.profile.week_start_index
     for i in range(7):
         wd = (first + i) % 7
         minutes, sessions = sums[wd]
@@ -393,7 +393,7 @@ def tempo_chart(ctx: Context) -> Chart:
     if not chosen:
         return chart
     b = DailyBreakdown
-    week_start = services.week_start_index(ctx.profile)
+    week_start = ctx.profile.week_start_index
     weekly: dict[date, dict[str, list[int]]] = defaultdict(dict)
     for key, day, total, count in db.session.execute(
         sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
@@ -560,5 +560,5 @@ def one(ctx: Context, key: str) -> Chart | None:
 
 
 def default_range(profile: MusicianProfile) -> tuple[date, date]:
-    end = services.today(profile)
+    end = profile.today()
     return end - timedelta(days=364), end

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from woodshed.db import db, json_rows
 from woodshed.profiles.models import MusicianProfile
 from woodshed.stats.models import DailyBreakdown, LifetimeBreakdown, MonthlyBreakdown
-from woodshed.stats.services import as_date, today
+from woodshed.stats.services import as_date
 from woodshed.stats.services import labels as read_labels
 
 MIN_SESSIONS = 3
@@ -276,7 +276,7 @@ def progress_for(
 ) -> dict[uuid.UUID, dict]:
     """Progress of many subjects in a fixed number of queries; `ids=None` means every one
     that has been practised. Subjects never practised are reported with no numbers."""
-    as_of = as_of or today(profile)
+    as_of = as_of or profile.today()
     keys = None if ids is None else [str(i) for i in ids]
     found = _progress(profile, (kind,), keys, as_of)[kind]
     if ids is None:
@@ -310,7 +310,7 @@ def progress_lists(
     range (the stats page has read them for its charts); otherwise they are read here.
     Deleted objects drop out.
     """
-    found = _progress(profile, kinds, None, end or today(profile))
+    found = _progress(profile, kinds, None, end or profile.today())
     if start is not None:
         found = {
             kind: {

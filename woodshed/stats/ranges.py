@@ -19,7 +19,7 @@ def resolve(
 ) -> tuple[date, date]:
     """The range asked for; a missing end is today, a missing start the first practice
     date (or `default_days` before the end). Longer than 20 years is a 422."""
-    end = query.to or services.today(profile)
+    end = query.to or profile.today()
     if query.from_ is not None:
         start = query.from_
     elif default_days is not None:

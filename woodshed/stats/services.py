@@ -13,7 +13,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from woodshed.db import db
+from woodshed import policy
+from woodshed.db import db, new_id
 from woodshed.journal.models import Tag
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
@@ -25,24 +26,14 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
     SkipPeriod,
 )
-from woodshed.timeutil import WEEKDAYS, practice_date, week_start_of
+from woodshed.stats.schemas import SkipPeriodIn
+from woodshed.timeutil import WEEKDAYS, week_start_of
 
 #: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
 CONSISTENCY_MULTIPLIER = 0.5 ** (1 / 13)
 #: Moving-average window per bucket (days, weeks, months).
 MOVING_AVERAGE = {"day": 7, "week": 4, "month": 3}
 BREAKDOWNS = ("instrument", "piece", "section", "skill", "tag")
-
-
-def today(profile: MusicianProfile) -> date:
-    """The musician's practice day now (their zone and rollover hour)."""
-    from woodshed.db import utcnow
-
-    return practice_date(utcnow(), profile.timezone, profile.day_rollover_hour)
-
-
-def week_start_index(profile: MusicianProfile) -> int:
-    return WEEKDAYS.index(profile.week_start) if profile.week_start in WEEKDAYS else 0
 
 
 # --- excused days ------------------------------------------------------------------------
@@ -88,7 +79,7 @@ def summary(profile: MusicianProfile, start: date | None = None, end: date | Non
 
     Totals are summed by the database in one statement; streaks come from `streaks`.
     """
-    now = today(profile)
+    now = profile.today()
     chosen, today_t, week_t, month_t, year_t = period_sums(
         profile, [(start, end), *current_periods(profile, now)]
     )
@@ -116,8 +107,8 @@ Period = tuple[date | None, date | None]
 
 def current_periods(profile: MusicianProfile, now: date | None = None) -> list[Period]:
     """Today, this week (from the profile's week start), this month and this year."""
-    now = today(profile) if now is None else now
-    week_first = week_start_of(now, week_start_index(profile))
+    now = profile.today() if now is None else now
+    week_first = week_start_of(now, profile.week_start_index)
     return [
         (now, now),
         (week_first, week_first + timedelta(days=6)),
@@ -352,7 +343,7 @@ def streaks(
     now: date | None = None,
 ) -> dict:
     """Current streak and consistency (as of today), longest streak within the range."""
-    now = today(profile) if now is None else now
+    now = profile.today() if now is None else now
     runs = practised_runs(profile)
     if not runs:
         return {
@@ -426,7 +417,7 @@ def bucket_starts(start: date, end: date, bucket: str, week_start: int) -> list[
 def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "day") -> list[dict]:
     """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
     present (zeros included), with a trailing moving average of the minutes."""
-    week_start = week_start_index(profile)
+    week_start = profile.week_start_index
     sums = _bucket_sums(profile, start, end, bucket, week_start)
     window = MOVING_AVERAGE[bucket]
     items, recent = [], []
@@ -702,28 +693,24 @@ def skip_periods(profile: MusicianProfile) -> list[SkipPeriod]:
     )
 
 
-def add_skip_period(profile: MusicianProfile, data) -> tuple[SkipPeriod, bool]:
+def add_skip_period(profile: MusicianProfile, data: SkipPeriodIn) -> tuple[SkipPeriod, bool]:
     """Mark days off; a client-chosen id that exists already returns that period."""
-    if getattr(data, "id", None) is not None:
-        existing = db.session.get(SkipPeriod, data.id)
-        if existing is not None:
-            if existing.profile_id != profile.id:
-                from woodshed.errors import DomainError
-
-                raise DomainError({"id": "This id is already in use."})
-            return existing, False
-    period = SkipPeriod(
-        profile_id=profile.id,
-        start_date=data.start_date,
-        end_date=data.end_date,
-        reason=data.reason,
+    existing = policy.existing_for_client_id(SkipPeriod, data.id, profile)
+    if existing is not None:
+        return existing, False
+    period, created = policy.insert_or_existing(
+        SkipPeriod(
+            id=data.id or new_id(),
+            profile_id=profile.id,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            reason=data.reason,
+        ),
+        profile,
     )
-    if getattr(data, "id", None) is not None:
-        period.id = data.id
-    db.session.add(period)
-    db.session.flush()
-    _mark_badges(profile, taken=True)
-    return period, True
+    if created:
+        _mark_badges(profile, taken=True)
+    return period, created
 
 
 def update_skip_period(profile: MusicianProfile, period: SkipPeriod, changes: dict) -> SkipPeriod:

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import login_required
 from pydantic import ValidationError
 
 from woodshed import policy
@@ -55,7 +55,7 @@ def _page_range(profile: MusicianProfile) -> tuple[date, date, str, dict, dict]:
     if query.from_ is None and query.to is not None:
         start, end = query.to - timedelta(days=364), query.to
     elif query.from_ is not None:
-        start, end = query.from_, query.to or max(services.today(profile), query.from_)
+        start, end = query.from_, query.to or max(profile.today(), query.from_)
         if (end - start).days > 7305:
             return (
                 *charts.default_range(profile),
@@ -69,7 +69,7 @@ def _page_range(profile: MusicianProfile) -> tuple[date, date, str, dict, dict]:
 
 def _presets(profile: MusicianProfile, all_time: dict) -> list[tuple[str, dict]]:
     """Ranges to choose with one click; `all_time` is the all-time row of the totals."""
-    now = services.today(profile)
+    now = profile.today()
     first = all_time["first_date"] or now
     return [
         ("Last 30 days", {"from": now - timedelta(days=29), "to": now}),
@@ -83,7 +83,7 @@ def _presets(profile: MusicianProfile, all_time: dict) -> list[tuple[str, dict]]
 @bp.get("")
 @login_required
 def index():
-    profile = policy.acting_profile(current_user, for_edit=False)
+    profile = policy.current_profile(for_edit=False)
     start, end, bucket, form, errors = _page_range(profile)
     ctx = charts.Context(profile, start, end, bucket)
     *periods, range_totals = services.period_totals(profile, (start, end))
@@ -116,7 +116,7 @@ def _chart_js_installed() -> bool:
 @bp.get("/<chart>.csv")
 @login_required
 def chart_csv(chart: str):
-    profile = policy.acting_profile(current_user, for_edit=False)
+    profile = policy.current_profile(for_edit=False)
     start, end, bucket, _form, errors = _page_range(profile)
     if errors:
         abort(422)
@@ -134,7 +134,7 @@ def chart_csv(chart: str):
 @bp.get("/badges")
 @login_required
 def badges_page():
-    profile = policy.acting_profile(current_user, for_edit=False)
+    profile = policy.current_profile(for_edit=False)
     items = [] if profile.quiet else badges.overview(profile)
     return render_template("stats/badges.html", profile=profile, items=items)
 
@@ -143,7 +143,7 @@ def badges_page():
 
 
 def _skip_page(errors: dict | None = None, form: dict | None = None, status: int = 200):
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     return render_template(
         "stats/skip_days.html",
         profile=profile,
@@ -163,7 +163,7 @@ def skip_days():
 @bp.post("/skip-days")
 @login_required
 def add_skip_days():
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     try:
         services.add_skip_period(profile, parse_form(SkipPeriodIn, request.form))
     except FormErrors as exc:
@@ -175,7 +175,7 @@ def add_skip_days():
 @bp.post("/skip-days/<uuid:period_id>")
 @login_required
 def update_skip_days(period_id: uuid.UUID):
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     period = policy.owned_or_404(SkipPeriod, period_id, profile)
     try:
         data = parse_form(SkipPeriodUpdate, request.form)
@@ -191,7 +191,7 @@ def update_skip_days(period_id: uuid.UUID):
 @bp.post("/skip-days/<uuid:period_id>/delete")
 @login_required
 def delete_skip_days(period_id: uuid.UUID):
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     services.delete_skip_period(profile, policy.owned_or_404(SkipPeriod, period_id, profile))
     flash("Days off removed.", "success")
     return redirect(url_for("stats.skip_days"))
@@ -202,8 +202,8 @@ def delete_skip_days(period_id: uuid.UUID):
 
 def dashboard_panel(profile: MusicianProfile) -> dict | None:
     """This week against the weekly goal, streak and consistency, and recent months."""
-    now = services.today(profile)
-    week_start = services.week_start_index(profile)
+    now = profile.today()
+    week_start = profile.week_start_index
     summary = services.summary(profile)
     start = now - timedelta(weeks=PANEL_WEEKS)
     grid = heatmap.build(
