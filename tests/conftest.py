@@ -56,6 +56,16 @@ def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
     return f"sqlite:///{path}", lambda: None
 
 
+def migrated_database(tmp_dir: Path) -> tuple[str, callable]:
+    """A fresh database migrated to head, and a function that removes it."""
+    url, drop = new_database_url(tmp_dir)
+    app = Flask("migrate")
+    app.extensions["woodshed.engine"] = make_engine(url)
+    migrate.upgrade(app)
+    app.extensions["woodshed.engine"].dispose()
+    return url, drop
+
+
 def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict:
     return {
         "TESTING": True,
@@ -92,11 +102,7 @@ def instance_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def database_url(instance_dir: Path) -> Iterator[str]:
-    url, drop = new_database_url(instance_dir)
-    app = Flask("migrate")
-    app.extensions["woodshed.engine"] = make_engine(url)
-    migrate.upgrade(app)
-    app.extensions["woodshed.engine"].dispose()
+    url, drop = migrated_database(instance_dir)
     yield url
     drop()
 

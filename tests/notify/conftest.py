@@ -7,20 +7,16 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from tests.conftest import new_database_url, test_config
-from woodshed import create_app, migrate
-from woodshed.db import Clock, db, make_engine
+from tests.conftest import migrated_database, test_config
+from woodshed import create_app
+from woodshed.db import Clock, db
 
 
 @pytest.fixture
 def committed_app(instance_dir, smtp_server) -> Iterator[Flask]:
     """A fresh migrated database (SQLite file or PostgreSQL schema) without the
     rolled-back test transaction: what one worker commits, the others see."""
-    url, drop = new_database_url(instance_dir)
-    setup = Flask("migrate")
-    setup.extensions["woodshed.engine"] = make_engine(url)
-    migrate.upgrade(setup)
-    setup.extensions["woodshed.engine"].dispose()
+    url, drop = migrated_database(instance_dir)
     app = create_app(
         test_config(url, instance_dir, smtp_server.url)
         | {"WORKER_LEASE_SECONDS": 120, "WORKER_RETRY_BASE_SECONDS": 60}

@@ -166,6 +166,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if op.etag:
                 success["headers"] = {"ETag": {"schema": {"type": "string"}}}
         operation["responses"][str(op.status)] = success
+        if op.idempotent_create and op.status == 201:
+            operation["responses"]["200"] = success | {
+                "description": "Created before: the client `id` was sent again (REL-IDEM)."
+            }
         errors = set(op.extra_responses)
         if op.auth:
             errors |= {401, 429}

@@ -95,7 +95,8 @@ def _resolve_goals(
 
 
 def tags_for(profile: MusicianProfile, names: list[str]) -> list[Tag]:
-    """Existing tags matched ignoring case; new ones created with the spelling given.
+    """Existing tags matched ignoring case; new ones created with the spelling given. In
+    key order, as a stored session lists them.
 
     Call it before the session that gets the tags is added to the database session: a new
     tag is stored on its own (in a savepoint), so that sessions logged at the same moment
@@ -117,7 +118,7 @@ def tags_for(profile: MusicianProfile, names: list[str]) -> list[Tag]:
             profile,
             key=("profile_id", "key"),
         )
-    return [existing[key] for key in keys]
+    return [existing[key] for key in sorted(keys)]
 
 
 def _evidence_rows(evidence: list[EvidenceIn]) -> list[Evidence]:

@@ -169,10 +169,12 @@ def get_occurrence(profile, occurrence_id: uuid.UUID):
     response=SessionOut,
     status=201,
     etag=True,
+    idempotent_create=True,
     extra_responses={409: "Already checked in, skipped or expired."},
     description="The entry is prefilled from the occurrence (start, duration, instrument, "
     "items with target minutes and tempo); fields in the body override the prefill. "
-    "The occurrence becomes `completed` and links to the entry.",
+    "The occurrence becomes `completed` and links to the entry. Re-sending a check-in with "
+    "the same entry `id` answers that entry with 200.",
 )
 def check_in(user, profile, occurrence_id: uuid.UUID, body):
     occ = _occurrence(profile, occurrence_id)
@@ -181,8 +183,8 @@ def check_in(user, profile, occurrence_id: uuid.UUID, body):
         data = SessionIn.model_validate(merged)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
-    session = services.check_in(profile, occ, data, editor_id=user.id)
-    return Reply(session, status=201, version=session.version)
+    session, created = services.check_in(profile, occ, data, editor_id=user.id)
+    return Reply(session, status=201 if created else 200, version=session.version)
 
 
 @api.operation(

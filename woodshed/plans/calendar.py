@@ -14,6 +14,7 @@ from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy.orm import joinedload
 
+from woodshed import policy
 from woodshed.db import db, utcnow
 from woodshed.errors import NotFound
 from woodshed.plans import services
@@ -48,12 +49,17 @@ def regenerate(profile: MusicianProfile) -> tuple[CalendarFeed, str]:
     token = generate_token()
     feed = feed_of(profile)
     if feed is None:
-        feed = CalendarFeed(profile_id=profile.id, token_hash=hash_token(token))
-        db.session.add(feed)
-    else:
-        feed.token_hash = hash_token(token)
-        feed.created_at = utcnow()
-        feed.last_used_at = None
+        # One feed per profile: a first request racing this one may have stored it.
+        feed, created = policy.insert_or_existing(
+            CalendarFeed(profile_id=profile.id, token_hash=hash_token(token)),
+            profile,
+            key=("profile_id",),
+        )
+        if created:
+            return feed, feed_url(token)
+    feed.token_hash = hash_token(token)
+    feed.created_at = utcnow()
+    feed.last_used_at = None
     db.session.flush()
     return feed, feed_url(token)
 

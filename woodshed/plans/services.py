@@ -196,11 +196,12 @@ def ensure_occurrences(
             rows.append(_occurrence_row(profile, plan, slot))
         insert_ignore(PlanOccurrence, rows, ["plan_id", "recurrence_key"])
         created += len(rows)
-        # Bookkeeping, not an edit: no version bump, so ETags of the plan stay valid.
+        # Bookkeeping, not an edit: no version bump, so ETags of the plan stay valid, and
+        # the time it was last updated stays what the musician did.
         db.session.execute(
             sa.update(Plan)
             .where(Plan.id == plan.id)
-            .values(generated_until=horizon)
+            .values(generated_until=horizon, updated_at=Plan.updated_at)
             .execution_options(synchronize_session=False)
         )
         attributes.set_committed_value(plan, "generated_until", horizon)
@@ -392,12 +393,16 @@ def check_in(
     occ: PlanOccurrence,
     data: SessionIn,
     editor_id: uuid.UUID | None = None,
-) -> PracticeSession:
+) -> tuple[PracticeSession, bool]:
     """Log the practice as a journal entry linked to the occurrence, which becomes completed.
 
     The status moves with a conditional UPDATE, so two check-ins racing for the same
-    occurrence produce one entry and one 409.
+    occurrence produce one entry and one 409 — unless they carry the same client id for the
+    entry: a re-sent check-in answers the entry it made (created False).
     """
+    resent = _checked_in_as(profile, occ, data.id)
+    if resent is not None:
+        return resent, False
     now = utcnow()
     claimed = db.session.execute(
         sa.update(PlanOccurrence)
@@ -411,6 +416,9 @@ def check_in(
     ).rowcount
     if claimed != 1:
         db.session.refresh(occ)
+        resent = _checked_in_as(profile, occ, data.id)
+        if resent is not None:
+            return resent, False
         raise Conflict(_conflict_reason(occ))
     session, _ = journal.create_session(profile, data, editor_id=editor_id)
     db.session.execute(
@@ -421,7 +429,16 @@ def check_in(
     )
     db.session.expire(occ)
     db.session.flush()
-    return session
+    return session, True
+
+
+def _checked_in_as(
+    profile: MusicianProfile, occ: PlanOccurrence, session_id: uuid.UUID | None
+) -> PracticeSession | None:
+    """The entry this occurrence was checked in as, when a check-in names it again."""
+    if session_id is None or occ.session_id != session_id:
+        return None
+    return policy.existing_for_client_id(PracticeSession, session_id, profile)
 
 
 def skip(profile: MusicianProfile, occ: PlanOccurrence, reason: str = "") -> PlanOccurrence:

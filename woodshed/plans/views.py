@@ -235,7 +235,7 @@ def submit_check_in(occurrence_id: uuid.UUID):
     occ = _occurrence(occurrence_id)
     try:
         data = forms.parse_check_in(request.form, profile.timezone)
-        session = services.check_in(profile, occ, data, editor_id=current_user.id)
+        session, _ = services.check_in(profile, occ, data, editor_id=current_user.id)
     except FormErrors as exc:
         return _check_in_page(occ, request.form.to_dict(), exc.messages, 422)
     except Problem as exc:

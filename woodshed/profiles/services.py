@@ -49,7 +49,8 @@ def add_instrument(profile: MusicianProfile, data: InstrumentIn) -> tuple[Instru
     existing = policy.existing_for_client_id(Instrument, data.id, profile)
     if existing is not None:
         return existing, False
-    if _name_taken(profile, data.name, None):
+    # The same client id sent twice at once: the other request's instrument is not a clash.
+    if _name_taken(profile, data.name, data.id):
         raise DomainError(INSTRUMENT_TAKEN)
     position = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Instrument.position), -1) + 1).where(

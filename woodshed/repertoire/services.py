@@ -200,7 +200,8 @@ def create_skill(profile: MusicianProfile, data: SkillIn) -> tuple[Skill, bool]:
     existing = policy.existing_for_client_id(Skill, data.id, profile)
     if existing is not None:
         return existing, False
-    if _skill_name_taken(profile, data.name, None):
+    # The same client id sent twice at once: the other request's skill is not a clash.
+    if _skill_name_taken(profile, data.name, data.id):
         raise DomainError(SKILL_TAKEN)
     skill = Skill(id=data.id or new_id(), profile_id=profile.id, **data.model_dump(exclude={"id"}))
     return policy.insert_or_existing(skill, profile, taken=SKILL_TAKEN)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy.orm import Session
 
+from woodshed import policy
 from woodshed.db import db, utcnow
 from woodshed.goals.models import Goal
 from woodshed.profiles.models import MusicianProfile
@@ -221,8 +222,14 @@ def evaluate(profile: MusicianProfile, *, full: bool = True) -> list[Badge]:
             continue
         deserved = facts.value(badge) >= badge.target
         if deserved and row is None:
-            db.session.add(EarnedBadge(profile_id=profile.id, code=badge.code, earned_at=utcnow()))
-            newly.append(badge)
+            # Another transaction of the musician's may be awarding it right now.
+            _, created = policy.insert_or_existing(
+                EarnedBadge(profile_id=profile.id, code=badge.code, earned_at=utcnow()),
+                profile,
+                key=("profile_id", "code"),
+            )
+            if created:
+                newly.append(badge)
         elif deserved and not held:
             row.revoked_at = None
         elif held and not deserved:
