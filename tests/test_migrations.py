@@ -3,7 +3,9 @@ database (SQLite or PostgreSQL), and take it down again."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from tests.conftest import new_database_url
 from woodshed import migrate
 from woodshed.db import make_engine
 from woodshed.models import metadata
+from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Skill
 
 
 @pytest.fixture
@@ -80,3 +84,50 @@ def test_the_diff_would_notice_a_model_the_migrations_lack(empty_database):
         context = MigrationContext.configure(conn, opts={"include_name": migrate.include_name})
         diff = compare_metadata(context, extra)
     assert [d[0] for d in diff] == ["add_table"]
+
+
+def test_skills_sharing_a_name_get_distinct_names_and_keys_on_upgrade(empty_database):
+    """bcddec2b36b9: names unique per musician ignoring case became a unique key."""
+    migrate.upgrade(empty_database, "d3a8f61c2b94")
+    profiles, skills = MusicianProfile.__table__, Skill.__table__
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [  # (profile, name) in the order they were made
+        (alice, "Scales"),
+        (alice, "SCALES"),
+        (alice, "scales"),
+        (alice, "Scales (2)"),  # a name of its own: kept, and not given to another
+        (alice, "Straße"),
+        (alice, "STRASSE"),
+        (bob, "Scales"),  # another musician's skill keeps its name
+    ]
+    engine = empty_database.extensions["woodshed.engine"]
+    with engine.begin() as conn:
+        for profile_id, name in ((alice, "Alice"), (bob, "Bob")):
+            conn.execute(sa.insert(profiles).values(id=profile_id, display_name=name))
+        for minutes, (profile_id, name) in enumerate(rows):
+            # Without `key`, which this revision does not have yet.
+            conn.execute(
+                sa.insert(skills).values(
+                    id=uuid.uuid4(),
+                    profile_id=profile_id,
+                    name=name,
+                    created_at=made + timedelta(minutes=minutes),
+                )
+            )
+    migrate.upgrade(empty_database)
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(skills.c.profile_id == alice, skills.c.name, skills.c.key).order_by(
+                skills.c.created_at
+            )
+        ).all()
+    assert [tuple(row) for row in found] == [
+        (True, "Scales", "scales"),
+        (True, "SCALES (3)", "scales (3)"),
+        (True, "scales (4)", "scales (4)"),
+        (True, "Scales (2)", "scales (2)"),
+        (True, "Straße", "strasse"),
+        (True, "STRASSE (2)", "strasse (2)"),
+        (False, "Scales", "scales"),
+    ]

@@ -19,7 +19,7 @@ from woodshed.db import db
 from woodshed.journal.models import PracticeSession, Tag, session_tags
 from woodshed.notify.models import Notification, NotificationSettings
 from woodshed.plans.models import CalendarFeed, PlanOccurrence
-from woodshed.repertoire.models import PieceStatusChange
+from woodshed.repertoire.models import PieceStatusChange, Skill
 from woodshed.search import SearchDocument
 from woodshed.stats.models import DailyTotal, EarnedBadge
 
@@ -285,3 +285,49 @@ def test_sessions_naming_the_same_pieces_in_any_order_are_logged_at_once(served,
         DailyTotal.profile_id == uuid.UUID(caller.profile_id)
     )
     assert _count(served, totals) == AT_ONCE
+
+
+def test_one_skill_name_sent_at_once_with_different_ids_is_stored_once(served, caller):
+    answers = race(
+        AT_ONCE,
+        lambda i: caller.post(
+            "/skills", json={"name": "Scales in thirds" if i else "SCALES IN THIRDS"}
+        ),
+    )
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {201: 1, 422: AT_ONCE - 1}, _problems(answers)
+    for answer in answers:
+        if answer.status_code == 422:
+            assert answer.json()["errors"] == [
+                {"field": "name", "message": "You already have a skill with this name."}
+            ]
+    skills = sa.select(sa.func.count()).select_from(Skill)
+    assert _count(served, skills.where(Skill.profile_id == uuid.UUID(caller.profile_id))) == 1
+
+
+def test_a_template_adopted_at_once_makes_its_skill_once(served, make_caller):
+    author, adopter = make_caller(), make_caller()
+    skill = author.post("/skills", json={"name": "Arpeggios"}).json()["id"]
+    plan_body = RESOURCES["plan"][1]() | {"items": [{"skill_id": skill, "target_minutes": 10}]}
+    plan = author.post("/plans", json=plan_body).json()["id"]
+    template = author.post(f"/plans/{plan}/template").json()["id"]
+    url = author.post(f"/templates/{template}/publish").json()["url"]
+    start = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    body = {"token": url.split("token=")[1], "start_date": start}
+    answers = race(AT_ONCE, lambda _i: adopter.post("/templates/adopt", json=body))
+    assert [a.status_code for a in answers] == [201] * AT_ONCE, _problems(answers)
+    adopters_skills = sa.select(Skill.id, Skill.name).where(
+        Skill.profile_id == uuid.UUID(adopter.profile_id)
+    )
+    [(skill_id, name)] = _read(served, lambda: db.session.execute(adopters_skills).all())
+    assert name == "Arpeggios"
+    assert {a.json()["items"][0]["skill_id"] for a in answers} == {str(skill_id)}
+
+
+def test_a_tag_three_times_longer_when_casefolded_is_stored(caller):
+    answer = caller.post(
+        "/sessions",
+        json={"started_at": "2026-03-04T18:00:00Z", "duration_minutes": 5, "tags": ["ΐ" * 50]},
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["tags"] == ["ΐ" * 50]

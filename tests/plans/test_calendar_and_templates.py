@@ -7,6 +7,7 @@ from icalendar import Calendar
 from tests.factories import make_piece, make_plan, make_skill
 from woodshed.db import db
 from woodshed.plans.models import Plan, PlanOccurrence
+from woodshed.repertoire.models import Skill
 
 WEEKLY = {
     "kind": "recurring",
@@ -131,6 +132,25 @@ def test_a_template_is_shared_by_link_and_adopting_copies_without_private_notes(
     # Stop sharing: the link no longer works.
     alice_api.delete(f"/api/v1/templates/{template_id}/publish")
     assert bob_api.get(f"/api/v1/templates/shared?token={token}").status_code == 404
+
+
+def test_adopting_a_skill_slot_uses_the_musicians_skill_of_that_name(
+    alice_api, bob_api, alice, bob, frozen_clock
+):
+    frozen_clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    plan = make_plan(
+        alice.profile, WEEKLY, items=[{"skill_id": make_skill(alice.profile, "Arpeggios").id}]
+    )
+    template_id = alice_api.post(f"/api/v1/plans/{plan.id}/template").get_json()["id"]
+    url = alice_api.post(f"/api/v1/templates/{template_id}/publish").get_json()["url"]
+    bobs_skill = make_skill(bob.profile, "ARPEGGIOS")
+    body = {"token": url.split("token=")[1], "start_date": "2026-12-07"}
+    for _ in range(2):
+        adopted = bob_api.post("/api/v1/templates/adopt", json=body)
+        assert adopted.status_code == 201, adopted.get_json()
+        assert [i["skill_id"] for i in adopted.get_json()["items"]] == [str(bobs_skill.id)]
+    bobs_skills = sa.select(Skill.name).where(Skill.profile_id == bob.profile.id)
+    assert list(db.session.scalars(bobs_skills)) == ["ARPEGGIOS"]
 
 
 def test_adopting_with_someone_elses_piece_is_refused(alice_api, bob_api, alice, bob, frozen_clock):

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from woodshed import search
+from woodshed import policy, search
 from woodshed.data.models import ImportFingerprint, ImportMapping
 from woodshed.data.registry import chunked
 from woodshed.data.spreadsheet import Problem, Row, Table, guess_mapping, parse_rows
@@ -114,8 +114,9 @@ def save_mapping(profile: MusicianProfile, mapping: dict[str, str], date_order: 
     """Remember the mapping for the next file (headers not in this file are kept)."""
     row = saved_mapping(profile)
     if row is None:
-        row = ImportMapping(profile_id=profile.id, mapping={})
-        db.session.add(row)
+        row, _ = policy.insert_or_existing(
+            ImportMapping(profile_id=profile.id, mapping={}), profile, key=("profile_id",)
+        )
     chosen = {h: f for h, f in mapping.items() if f and len(h) <= MAX_SAVED_HEADER}
     # Newest choices win; a mapping that grows over many files keeps its latest entries.
     row.mapping = dict(list({**row.mapping, **chosen}.items())[-MAX_SAVED_COLUMNS:])
@@ -293,19 +294,7 @@ def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
         raise DomainError(
             problem_errors(plan.problems), "The file has problems; nothing was imported."
         )
-    created = defaultdict(int)
-    position = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.max(Instrument.position), -1) + 1).where(
-            Instrument.profile_id == profile.id
-        )
-    )
-    for obj in plan.names.new:
-        if isinstance(obj, Instrument):
-            obj.position = position
-            position += 1
-        created[type(obj).__tablename__] += 1
-    db.session.add_all(plan.names.new)
-    db.session.flush()
+    created = _store_names(profile, plan)
     rows = plan.to_add
     now = utcnow()
     # Items and tags go in around the ORM, so the statistics are rebuilt once at commit
@@ -359,6 +348,45 @@ def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
         "skills": created["skills"],
         "tags": created["tags"],
     }
+
+
+#: The unique key of the things matched by name: a concurrent request may store one first.
+NATURAL_KEYS = {
+    Instrument: ("profile_id", "name"),
+    Skill: ("profile_id", "key"),
+    Tag: ("profile_id", "key"),
+}
+
+
+def _store_names(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
+    """Store the things the plan creates; one stored meanwhile under the same name (by
+    another request) is used instead. Returns how many of each kind were created."""
+    created: dict[str, int] = defaultdict(int)
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Instrument.position), -1) + 1).where(
+            Instrument.profile_id == profile.id
+        )
+    )
+    stored = {}  # id of a planned object → the row used instead
+    for obj in plan.names.new:
+        if isinstance(obj, Instrument):
+            obj.position = position
+            position += 1
+        if isinstance(obj, Piece) and obj.instrument_id in stored:
+            obj.instrument_id = stored[obj.instrument_id].id
+        key = NATURAL_KEYS.get(type(obj), ("id",))
+        row, made = policy.insert_or_existing(obj, profile, key=key)
+        if made:
+            created[type(obj).__tablename__] += 1
+        else:
+            stored[obj.id] = row
+    if stored:
+        for found in plan.resolved.values():
+            for kind in ("instrument", "skill"):
+                if found[kind] is not None and found[kind].id in stored:
+                    found[kind] = stored[found[kind].id]
+            found["tags"] = [stored.get(t.id, t) for t in found["tags"]]
+    return created
 
 
 def _items(session_id, row: Row, found: dict) -> list[dict]:

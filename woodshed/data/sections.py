@@ -93,7 +93,7 @@ def _after_sessions(profile, ids: list[uuid.UUID]) -> None:
 PARTS: tuple[Part, ...] = (
     Part("instruments", Instrument),
     Part("tags", Tag, derived={"key": lambda row: row["name"].casefold()}),
-    Part("skills", Skill),
+    Part("skills", Skill, derived={"key": lambda row: row["name"].casefold()}),
     Part(
         "pieces",
         Piece,

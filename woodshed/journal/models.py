@@ -60,7 +60,8 @@ class Tag(IdMixin, Base):
         sa.ForeignKey("musician_profiles.id", ondelete="CASCADE")
     )
     name: Mapped[str] = mapped_column(sa.String(50))
-    key: Mapped[str] = mapped_column(sa.String(50))  # casefolded name, for matching
+    # The casefolded name, for matching (up to three times as long: "ΐ" folds to three).
+    key: Mapped[str] = mapped_column(sa.String(150))
 
 
 class PracticeSession(IdMixin, TimestampMixin, VersionMixin, Base):

@@ -20,7 +20,7 @@ from woodshed.plans import services
 from woodshed.plans.models import Plan, PlanTemplate
 from woodshed.plans.schemas import AdoptIn, PlanIn
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Skill
+from woodshed.repertoire.services import skill_by_name
 from woodshed.tokens import generate_token, hash_token
 
 MAX_TEMPLATES = 100
@@ -159,10 +159,8 @@ def adopt(profile: MusicianProfile, template: PlanTemplate, data: AdoptIn) -> Pl
         else:
             skill_id = choice.skill_id if choice is not None else None
             if skill_id is None:
-                skill = Skill(profile_id=profile.id, name=slot["label"][:200])
-                db.session.add(skill)
-                db.session.flush()
-                skill_id = skill.id
+                # The musician's skill of that name, or a new one.
+                skill_id = skill_by_name(profile, slot["label"][:200]).id
             items.append({"skill_id": skill_id} | targets)
     unknown = [c.slot for c in data.choices if c.slot >= len(template.slots)]
     for slot in unknown:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
 
@@ -122,11 +122,22 @@ class Skill(IdMixin, TimestampMixin, VersionMixin, Base):
     __table_args__ = (
         sa.CheckConstraint(_in("category", SKILL_CATEGORIES), name="category"),
         sa.Index("ix_skills_profile_name", "profile_id", "name"),
+        # Names are unique per musician ignoring case; the database holds the rule.
+        sa.UniqueConstraint("profile_id", "key"),
     )
 
     profile_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("musician_profiles.id", ondelete="CASCADE")
     )
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The casefolded name (up to three times as long: "ΐ" folds to three letters).
+    key: Mapped[str] = mapped_column(sa.String(600))
     category: Mapped[str] = mapped_column(sa.String(20), default="technique")
     description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @validates("name")
+    def _key_follows_name(self, _attribute: str, name: str) -> str:
+        # The key is the name, casefolded: set with it, whoever sets it (SQLite's lower()
+        # folds ASCII letters only, so the database cannot derive it).
+        self.key = name.casefold()
+        return name

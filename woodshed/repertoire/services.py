@@ -185,11 +185,15 @@ def list_sections(piece: Piece, query: SectionQuery) -> tuple[list[Section], str
 # --- skills ---------------------------------------------------------------------------------
 
 
+def _skill_named(profile: MusicianProfile, name: str) -> Skill | None:
+    return db.session.scalar(
+        sa.select(Skill).where(Skill.profile_id == profile.id, Skill.key == name.casefold())
+    )
+
+
 def _skill_name_taken(profile: MusicianProfile, name: str, skill_id: uuid.UUID | None) -> bool:
-    # Compared in Python: SQLite's lower() only folds ASCII letters.
-    key = name.casefold()
-    rows = db.session.execute(sa.select(Skill.id, Skill.name).where(Skill.profile_id == profile.id))
-    return any(n.casefold() == key and i != skill_id for i, n in rows)
+    found = _skill_named(profile, name)
+    return found is not None and found.id != skill_id
 
 
 SKILL_TAKEN = {"name": "You already have a skill with this name."}
@@ -205,6 +209,16 @@ def create_skill(profile: MusicianProfile, data: SkillIn) -> tuple[Skill, bool]:
         raise DomainError(SKILL_TAKEN)
     skill = Skill(id=data.id or new_id(), profile_id=profile.id, **data.model_dump(exclude={"id"}))
     return policy.insert_or_existing(skill, profile, taken=SKILL_TAKEN)
+
+
+def skill_by_name(profile: MusicianProfile, name: str, **fields) -> Skill:
+    """The musician's skill called `name` (ignoring case), created with `fields` if new."""
+    found = _skill_named(profile, name)
+    if found is None:
+        found, _ = policy.insert_or_existing(
+            Skill(profile_id=profile.id, name=name, **fields), profile, key=("profile_id", "key")
+        )
+    return found
 
 
 def update_skill(profile: MusicianProfile, skill: Skill, changes: dict) -> Skill:
