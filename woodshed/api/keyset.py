@@ -1,7 +1,8 @@
 """Keyset pagination over any sort order: the cursor holds the sort key of the last row.
 
-`keyset_page(stmt, order, query)` adds the sort expressions to the select, orders by
-them, continues after the cursor's key and cuts one page. The key is read back from the
+Every list the API answers is paged here. `keyset_page(stmt, order, query)` adds the sort
+expressions to the select, orders by them, continues after the cursor's key and cuts one
+page in the database (no list is read whole to be sliced). The key is read back from the
 database (not recomputed in Python), so `lower(title)` means the same on both sides of
 the cursor even where SQLite and Python disagree about non-ASCII letters.
 """
@@ -63,7 +64,12 @@ def after(order: Order, values: list) -> sa.ColumnElement[bool]:
 def keyset_page(
     stmt: sa.Select, order: Order, query: ListQuery, options=()
 ) -> tuple[list, str | None]:
-    """One page of the entity rows of `stmt` in `order`, and the cursor of the next page."""
+    """One page of `stmt` in `order`, and the cursor of the next page.
+
+    The page holds the entities of a `select(Model)`, or, when `stmt` selects several
+    columns, a dict per row of those columns by name.
+    """
+    names = [c["name"] for c in stmt.column_descriptions]
     keys = [expr.label(f"_k{i}") for i, (expr, _) in enumerate(order)]
     raw = decode_cursor(query.cursor, len(order))
     if raw is not None:
@@ -78,5 +84,8 @@ def keyset_page(
     if options:
         stmt = stmt.options(*options)
     rows = list(db.session.execute(stmt.limit(query.limit + 1)))
-    page, cursor = page_of(rows, query.limit, lambda row: list(row[1:]))
-    return [row[0] for row in page], cursor
+    width = len(names)
+    page, cursor = page_of(rows, query.limit, lambda row: list(row[width:]))
+    if width == 1:
+        return [row[0] for row in page], cursor
+    return [dict(zip(names, row[:width], strict=True)) for row in page], cursor

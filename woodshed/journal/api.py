@@ -6,7 +6,7 @@ import uuid
 
 from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
-from woodshed.api.pagination import Page
+from woodshed.api.pagination import ListQuery, Page
 from woodshed.db import check_version
 from woodshed.journal import history, services
 from woodshed.journal.models import PracticeSession
@@ -120,6 +120,13 @@ def session_revisions(profile, session_id: uuid.UUID):
     ]
 
 
-@api.operation("GET", "/tags", summary="Your focus tags, most used first", response=Page[TagOut])
-def list_tags(profile):
-    return Page(items=services.tag_usage(profile))
+@api.operation(
+    "GET",
+    "/tags",
+    summary="Your focus tags, most used first",
+    query=ListQuery,
+    response=Page[TagOut],
+)
+def list_tags(profile, query: ListQuery):
+    items, cursor = services.list_tags(profile, query)
+    return Page(items=items, next_cursor=cursor)

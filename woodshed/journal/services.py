@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from woodshed import policy, search
-from woodshed.api.keyset import keyset_page
+from woodshed.api.keyset import Order, keyset_page
+from woodshed.api.pagination import ListQuery
 from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError
 from woodshed.goals.models import Goal
@@ -368,17 +369,30 @@ def list_sessions(
     return keyset_page(stmt, SESSION_ORDER, query, options=load_options())
 
 
-def tag_usage(profile: MusicianProfile) -> list[dict]:
-    """The profile's tags with how often each is used, most used first (for suggestions)."""
-    count = sa.func.count(session_tags.c.session_id)
-    rows = db.session.execute(
-        sa.select(Tag.name, count.label("sessions"))
+def _tag_usage(profile: MusicianProfile) -> tuple[sa.Select, Order]:
+    """The profile's tags with how many sessions carry each, and their order: most used
+    first, then by name."""
+    usage = (
+        sa.select(Tag.id, Tag.name, sa.func.count(session_tags.c.session_id).label("sessions"))
         .outerjoin(session_tags, session_tags.c.tag_id == Tag.id)
         .where(Tag.profile_id == profile.id)
         .group_by(Tag.id, Tag.name)
-        .order_by(count.desc(), Tag.name)
+        .subquery()
     )
-    return [{"name": name, "sessions": n} for name, n in rows]
+    order = ((usage.c.sessions, True), (usage.c.name, False), (usage.c.id, False))
+    return sa.select(usage.c.name, usage.c.sessions), order
+
+
+def tag_usage(profile: MusicianProfile) -> list[dict]:
+    """Every tag of the profile with its use, most used first (the form suggests them)."""
+    stmt, order = _tag_usage(profile)
+    stmt = stmt.order_by(*(e.desc() if desc else e for e, desc in order))
+    return [dict(row._mapping) for row in db.session.execute(stmt)]
+
+
+def list_tags(profile: MusicianProfile, query: ListQuery) -> tuple[list[dict], str | None]:
+    """One page of the profile's tags with their use, most used first."""
+    return keyset_page(*_tag_usage(profile), query)
 
 
 def quick_log(

@@ -6,7 +6,7 @@ import uuid
 
 from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
-from woodshed.api.pagination import Page
+from woodshed.api.pagination import ListQuery, Page
 from woodshed.db import check_version
 from woodshed.notify import services
 from woodshed.notify.models import Notification, Reminder
@@ -28,9 +28,12 @@ def _out(profile, reminder: Reminder) -> dict:
     return services.reminders_with_stats(profile, [reminder])[0]
 
 
-@api.operation("GET", "/reminders", summary="Your reminders", response=Page[ReminderOut])
-def list_reminders(profile):
-    return Page(items=services.reminders_with_stats(profile))
+@api.operation(
+    "GET", "/reminders", summary="Your reminders", query=ListQuery, response=Page[ReminderOut]
+)
+def list_reminders(profile, query: ListQuery):
+    reminders, cursor = services.list_reminders(profile, query)
+    return Page(items=services.reminders_with_stats(profile, reminders), next_cursor=cursor)
 
 
 @api.operation(

@@ -152,6 +152,15 @@ def delete_reminder(reminder) -> None:
     db.session.flush()
 
 
+REMINDER_ORDER = ((Reminder.created_at, False), (Reminder.id, False))
+
+
+def list_reminders(profile: MusicianProfile, query) -> tuple[list[Reminder], str | None]:
+    """One page of reminders, oldest first."""
+    stmt = sa.select(Reminder).where(Reminder.profile_id == profile.id)
+    return keyset_page(stmt, REMINDER_ORDER, query)
+
+
 def reminders_with_stats(profile: MusicianProfile, reminders=None) -> list[dict]:
     """Each reminder with how often it was sent and how often practice followed within 24 h."""
     if reminders is None:

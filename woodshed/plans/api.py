@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 
 from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
-from woodshed.api.pagination import ListQuery, Page, decode_cursor, page_of
-from woodshed.db import check_version, db
-from woodshed.errors import DomainError, validation_problem
+from woodshed.api.pagination import ListQuery, Page
+from woodshed.db import check_version
+from woodshed.errors import validation_problem
 from woodshed.journal.schemas import SessionIn, SessionOut
 from woodshed.plans import calendar, services, sharing
 from woodshed.plans.models import Plan, PlanOccurrence, PlanTemplate
@@ -37,40 +36,11 @@ from woodshed.plans.schemas import (
 api = ApiBlueprint("plans_api", __name__, tag="Plans")
 
 
-def _page(stmt, model, query, order_col):
-    """Newest first with a (created_at, id) cursor."""
-    after = decode_cursor(query.cursor, 2)
-    if after is not None:
-        try:
-            created, last_id = services_parse_instant(after[0]), uuid.UUID(after[1])
-        except (TypeError, ValueError):
-            raise DomainError({"cursor": "This cursor is not valid; start again."}) from None
-        stmt = stmt.where(
-            sa.or_(order_col < created, sa.and_(order_col == created, model.id < last_id))
-        )
-    rows = list(
-        db.session.scalars(stmt.order_by(order_col.desc(), model.id.desc()).limit(query.limit + 1))
-    )
-    return page_of(rows, query.limit, lambda r: [getattr(r, order_col.key).isoformat(), str(r.id)])
-
-
-def services_parse_instant(value: str):
-    from datetime import datetime
-
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("naive")
-    return parsed
-
-
 @api.operation(
     "GET", "/plans", summary="Your plans, newest first", query=PlanQuery, response=Page[PlanOut]
 )
 def list_plans(profile, query: PlanQuery):
-    stmt = policy.owned(Plan, profile)
-    if query.status:
-        stmt = stmt.where(Plan.status == query.status)
-    rows, cursor = _page(stmt, Plan, query, Plan.created_at)
+    rows, cursor = services.list_plans(profile, query)
     return Page(items=rows, next_cursor=cursor)
 
 
@@ -130,22 +100,7 @@ def delete_plan(profile, plan_id: uuid.UUID):
 )
 def plan_occurrences(profile, plan_id: uuid.UUID, query: OccurrenceQuery):
     plan = policy.owned_or_404(Plan, plan_id, profile)
-    services.refresh(profile)
-    stmt = services.occurrences(profile, plan, query.from_, query.to)
-    after = decode_cursor(query.cursor, 2)
-    if after is not None:
-        try:
-            start, last_id = services_parse_instant(after[0]), uuid.UUID(after[1])
-        except (TypeError, ValueError):
-            raise DomainError({"cursor": "This cursor is not valid; start again."}) from None
-        col = PlanOccurrence.scheduled_start
-        stmt = stmt.where(sa.or_(col > start, sa.and_(col == start, PlanOccurrence.id > last_id)))
-    rows = list(
-        db.session.scalars(
-            stmt.order_by(PlanOccurrence.scheduled_start, PlanOccurrence.id).limit(query.limit + 1)
-        )
-    )
-    rows, cursor = page_of(rows, query.limit, lambda o: [o.scheduled_start.isoformat(), str(o.id)])
+    rows, cursor = services.list_occurrences(profile, plan, query)
     return Page(items=rows, next_cursor=cursor)
 
 
@@ -246,9 +201,7 @@ def save_template(profile, plan_id: uuid.UUID):
     tags=["Templates"],
 )
 def list_templates(profile, query: ListQuery):
-    rows, cursor = _page(
-        policy.owned(PlanTemplate, profile), PlanTemplate, query, PlanTemplate.created_at
-    )
+    rows, cursor = sharing.list_templates(profile, query)
     return Page(items=rows, next_cursor=cursor)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, contains_eager, selectinload
 
 from woodshed import policy
+from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, insert_ignore, new_id, utcnow
 from woodshed.errors import Conflict, DomainError
@@ -22,7 +23,14 @@ from woodshed.journal.models import PracticeSession
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence
-from woodshed.plans.schemas import PlanIn, PlanItemIn, RescheduleIn, ScheduleIn
+from woodshed.plans.schemas import (
+    OccurrenceQuery,
+    PlanIn,
+    PlanItemIn,
+    PlanQuery,
+    RescheduleIn,
+    ScheduleIn,
+)
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire import subjects
 from woodshed.timeutil import local_to_utc
@@ -267,6 +275,26 @@ def refresh(profile: MusicianProfile) -> None:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, PlanOccurrence):
             db.session.expire(obj)
+
+
+PLAN_ORDER = ((Plan.created_at, True), (Plan.id, True))
+OCCURRENCE_ORDER = ((PlanOccurrence.scheduled_start, False), (PlanOccurrence.id, False))
+
+
+def list_plans(profile: MusicianProfile, query: PlanQuery) -> tuple[list[Plan], str | None]:
+    """One page of plans, newest first."""
+    stmt = sa.select(Plan).where(Plan.profile_id == profile.id)
+    if query.status:
+        stmt = stmt.where(Plan.status == query.status)
+    return keyset_page(stmt, PLAN_ORDER, query)
+
+
+def list_occurrences(
+    profile: MusicianProfile, plan: Plan, query: OccurrenceQuery
+) -> tuple[list[PlanOccurrence], str | None]:
+    """One page of a plan's occurrences (brought up to date first), earliest first."""
+    refresh(profile)
+    return keyset_page(occurrences(profile, plan, query.from_, query.to), OCCURRENCE_ORDER, query)
 
 
 def occurrences(

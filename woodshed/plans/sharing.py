@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import current_app
 from pydantic import ValidationError
 
+from woodshed.api.keyset import keyset_page
+from woodshed.api.pagination import ListQuery
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError, validation_problem
 from woodshed.plans import schedule as sched
@@ -99,6 +101,17 @@ def publish(template: PlanTemplate) -> str:
     template.published_at = utcnow()
     db.session.flush()
     return share_url(token)
+
+
+TEMPLATE_ORDER = ((PlanTemplate.created_at, True), (PlanTemplate.id, True))
+
+
+def list_templates(
+    profile: MusicianProfile, query: ListQuery
+) -> tuple[list[PlanTemplate], str | None]:
+    """One page of the musician's templates, newest first."""
+    stmt = sa.select(PlanTemplate).where(PlanTemplate.profile_id == profile.id)
+    return keyset_page(stmt, TEMPLATE_ORDER, query)
 
 
 def unpublish(template: PlanTemplate) -> None:

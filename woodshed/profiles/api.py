@@ -6,7 +6,7 @@ import uuid
 
 from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
-from woodshed.api.pagination import Page
+from woodshed.api.pagination import ListQuery, Page
 from woodshed.db import check_version
 from woodshed.profiles import services
 from woodshed.profiles.models import Instrument
@@ -55,9 +55,12 @@ def patch_me(user, profile, body: ProfileUpdate):
     return Reply(me_out(user, profile), version=profile.version)
 
 
-@api.operation("GET", "/instruments", summary="Your instruments", response=Page[InstrumentOut])
-def list_instruments(profile):
-    return Page(items=list(profile.instruments))
+@api.operation(
+    "GET", "/instruments", summary="Your instruments", query=ListQuery, response=Page[InstrumentOut]
+)
+def list_instruments(profile, query: ListQuery):
+    items, cursor = services.list_instruments(profile, query)
+    return Page(items=items, next_cursor=cursor)
 
 
 @api.operation(

@@ -7,6 +7,8 @@ import uuid
 import sqlalchemy as sa
 
 from woodshed import policy
+from woodshed.api.keyset import keyset_page
+from woodshed.api.pagination import ListQuery
 from woodshed.db import db, new_id
 from woodshed.errors import DomainError
 from woodshed.profiles.models import Instrument, MusicianProfile
@@ -26,6 +28,16 @@ def update_profile(profile: MusicianProfile, changes: dict) -> MusicianProfile:
             setattr(profile, key, value)
     db.session.flush()
     return profile
+
+
+#: The order the profile lists them in (`MusicianProfile.instruments`), made total.
+INSTRUMENT_ORDER = ((Instrument.position, False), (Instrument.name, False), (Instrument.id, False))
+
+
+def list_instruments(profile: MusicianProfile, query: ListQuery) -> tuple[list, str | None]:
+    """One page of the profile's instruments, in their order."""
+    stmt = sa.select(Instrument).where(Instrument.profile_id == profile.id)
+    return keyset_page(stmt, INSTRUMENT_ORDER, query)
 
 
 def instrument_by_name(profile: MusicianProfile, name: str) -> Instrument | None:

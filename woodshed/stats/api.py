@@ -6,9 +6,8 @@ import uuid
 
 from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
-from woodshed.api.pagination import Page, decode_cursor, page_of
+from woodshed.api.pagination import Page
 from woodshed.db import check_version
-from woodshed.errors import DomainError
 from woodshed.stats import badges, services
 from woodshed.stats.models import SkipPeriod
 from woodshed.stats.ranges import resolve, year_range
@@ -154,14 +153,7 @@ def list_badges(profile):
     response=Page[SkipPeriodOut],
 )
 def list_skip_days(profile, query: SkipPeriodQuery):
-    rows = services.skip_periods(profile)
-    after = decode_cursor(query.cursor, 1)
-    if after is not None:
-        ids = [str(r.id) for r in rows]
-        if after[0] not in ids:
-            raise DomainError({"cursor": "This cursor is not valid; start again."})
-        rows = rows[ids.index(after[0]) + 1 :]
-    items, cursor = page_of(rows[: query.limit + 1], query.limit, lambda r: [str(r.id)])
+    items, cursor = services.list_skip_periods(profile, query)
     return Page(items=items, next_cursor=cursor)
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from woodshed import policy
+from woodshed.api.keyset import keyset_page
 from woodshed.db import db, new_id
 from woodshed.journal.models import Tag
 from woodshed.profiles.models import Instrument, MusicianProfile
@@ -26,7 +27,7 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
     SkipPeriod,
 )
-from woodshed.stats.schemas import SkipPeriodIn
+from woodshed.stats.schemas import SkipPeriodIn, SkipPeriodQuery
 from woodshed.timeutil import WEEKDAYS, week_start_of
 
 #: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
@@ -683,14 +684,26 @@ def labels_for(profile: MusicianProfile, by: str, keys: list[str]) -> dict[str, 
 # --- skip and vacation days -------------------------------------------------------------------
 
 
+SKIP_PERIOD_ORDER = ((SkipPeriod.start_date, True), (SkipPeriod.id, False))
+
+
 def skip_periods(profile: MusicianProfile) -> list[SkipPeriod]:
+    """Every skip period, latest first (the stats page shows them all)."""
     return list(
         db.session.scalars(
             sa.select(SkipPeriod)
             .where(SkipPeriod.profile_id == profile.id)
-            .order_by(SkipPeriod.start_date.desc(), SkipPeriod.id)
+            .order_by(*(c.desc() if desc else c for c, desc in SKIP_PERIOD_ORDER))
         )
     )
+
+
+def list_skip_periods(
+    profile: MusicianProfile, query: SkipPeriodQuery
+) -> tuple[list[SkipPeriod], str | None]:
+    """One page of skip periods, latest first."""
+    stmt = sa.select(SkipPeriod).where(SkipPeriod.profile_id == profile.id)
+    return keyset_page(stmt, SKIP_PERIOD_ORDER, query)
 
 
 def add_skip_period(profile: MusicianProfile, data: SkipPeriodIn) -> tuple[SkipPeriod, bool]:
