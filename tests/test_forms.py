@@ -7,10 +7,13 @@ import html
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.clients import field_errors, page_text
-from tests.factories import make_instrument
+from tests.factories import make_instrument, make_piece
 from woodshed.db import db
+from woodshed.validation import small_int
 
 HUGE = "x" * 10_000
 GOOD_PASSWORD = "a long and quiet evening"
@@ -364,3 +367,42 @@ def test_a_nul_byte_in_the_erase_confirmation_is_refused(alice_api):
     response = alice_api.delete("/api/v1/me", json={"confirm_email": "alice\x00@example.org"})
     assert response.status_code == 422
     assert field_errors(response)["confirm_email"] == "Remove the control characters."
+
+
+@given(st.integers(min_value=0, max_value=10**18 - 1))
+def test_a_whole_number_typed_in_ascii_digits_is_read_back(number):
+    assert small_int(str(number)) == number
+    assert small_int(f" {number} ") == number
+
+
+@pytest.mark.parametrize("typed", ["", None, "²", "١٢", "12a", "-1", "1.0", "9" * 19, "1" * 5000])
+def test_anything_else_is_no_number(typed):
+    assert small_int(typed) is None
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5000, "v1"])
+def test_an_edit_form_with_a_garbled_version_is_saved_not_a_500(alice_web, alice, version):
+    piece = make_piece(alice.profile, "Original")
+    response = alice_web.submit(
+        f"/repertoire/{piece.id}/edit", {"title": "Mine", "status": "learning", "version": version}
+    )
+    assert response.status_code == 302
+    db.session.refresh(piece)
+    assert piece.title == "Mine"
+
+
+def test_a_plan_form_with_other_digits_explains_instead_of_failing(alice_web, alice):
+    piece = make_piece(alice.profile)
+    response = alice_web.submit(
+        "/plans/new",
+        {
+            "title": "Odd numbers",
+            "pattern": "once",
+            "start": "2026-12-03T18:00",
+            "duration_minutes": "²",
+            "item-0-subject": f"piece:{piece.id}",
+            "item-0-minutes": "١٢",
+        },
+    )
+    assert response.status_code == 422
+    assert 'value="²"' in response.get_data(as_text=True)

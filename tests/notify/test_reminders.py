@@ -1,6 +1,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.clients import field_errors, page_text
@@ -209,3 +210,25 @@ def test_failed_deliveries_show_in_the_admin_view(app, alice, charlie):
     page = web.get("/admin/deliveries")
     assert page.status_code == 200
     assert "SMTP refused" in page_text(page)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"minutes_before": -1}, "minutes_before"),
+        ({"after_days": 0}, "after_days"),
+        ({"days": ["MO", "XX"]}, "days.1"),
+        ({"days": ["MO"] * 8}, "days"),
+        ({"message": "x" * 501}, "message"),
+        ({"active": None}, "active"),
+        ({"kind": "hourly"}, "kind"),
+    ],
+)
+def test_a_reminder_patch_is_held_to_the_rules_of_a_new_reminder(alice_api, change, field):
+    """ReminderUpdate is the create schema made partial: the same limits, the same words."""
+    created = alice_api.post("/api/v1/reminders", json={"kind": "daily", "time": "18:00"})
+    patched = alice_api.patch(f"/api/v1/reminders/{created.get_json()['id']}", json=change)
+    fresh = alice_api.post("/api/v1/reminders", json={"kind": "daily", "time": "18:00"} | change)
+    assert patched.status_code == fresh.status_code == 422
+    assert field in field_errors(patched)
+    assert field_errors(patched)[field] == field_errors(fresh)[field]

@@ -24,7 +24,7 @@ from woodshed.goals.schemas import (
     GoalQuery,
 )
 from woodshed.repertoire.pages import form_choices
-from woodshed.validation import form_to_dict, parse_form
+from woodshed.validation import form_to_dict, form_version, parse_form
 
 bp = Blueprint("goals", __name__, url_prefix="/goals")
 
@@ -38,11 +38,6 @@ FORM_FIELDS = {
 
 def _profile():
     return policy.current_profile()
-
-
-def _version(form) -> int | None:
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def goal_input(form) -> dict:
@@ -173,7 +168,7 @@ def update(goal_id: uuid.UUID):
     found = policy.owned_or_404(Goal, goal_id, profile)
     try:
         data = _parse(GoalFields, request.form)
-        check_version(found, _version(request.form))
+        check_version(found, form_version(request.form))
         target = data.target.model_dump(exclude_unset=True) if data.target else None
         services.update_goal(
             profile, found, data.model_dump(exclude={"target"}) | {"target": target}

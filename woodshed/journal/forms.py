@@ -23,7 +23,7 @@ from woodshed.db import new_id
 from woodshed.errors import Problem
 from woodshed.journal.models import SCALAR_FIELDS
 from woodshed.profiles.models import MusicianProfile
-from woodshed.validation import S, form_rows, parse_form
+from woodshed.validation import S, form_rows, form_version, parse_form
 
 ITEM_FIELDS = (
     "piece_id",
@@ -63,12 +63,6 @@ LABELS = {
 ROW_LABELS = {"items": "Piece", "skills": "Skill", "evidence": "Evidence"}
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> sends and shows
 MAX_PREFILL = 200
-
-
-def version_of(form: Mapping[str, Any]) -> int | None:
-    """The hidden `version` a form was opened with (None when absent)."""
-    raw = str(form.get("version") or "")
-    return int(raw) if raw.isdigit() else None
 
 
 def form_context(profile: MusicianProfile) -> dict[str, Any]:
@@ -161,7 +155,7 @@ class SessionForm:
 
     @property
     def version(self) -> int | None:
-        return version_of(self.values)
+        return form_version(self.values)
 
     def rows(self, group: str) -> list[dict[str, str]]:
         """The filled rows of a group plus blank ones to type into (at least one)."""

@@ -15,7 +15,7 @@ from woodshed.journal import forms, history, queries, services
 from woodshed.journal.models import RATINGS, PracticeSession
 from woodshed.journal.schemas import QuickLogIn, SessionFields, SessionIn, SessionQuery
 from woodshed.markdown import render_markdown
-from woodshed.validation import parse_form
+from woodshed.validation import form_version, parse_form
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
 PAGE_SIZE = 25
@@ -203,7 +203,7 @@ def confirm_delete(session_id: uuid.UUID):
 def delete(session_id: uuid.UUID):
     session = _session(session_id)
     try:
-        check_version(session, forms.version_of(request.form))
+        check_version(session, form_version(request.form))
     except PreconditionFailed:
         return render_template("journal/delete.html", session=session, conflict=True), 409
     services.delete_session(session)

@@ -15,7 +15,7 @@ from woodshed.library import pages, services
 from woodshed.library.models import Resource
 from woodshed.library.schemas import KIND_LABELS, ResourceFields, ResourceIn, ResourceQuery
 from woodshed.repertoire.pages import form_choices
-from woodshed.validation import form_to_dict, parse_form
+from woodshed.validation import form_to_dict, form_version, parse_form
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
@@ -24,11 +24,6 @@ SUBJECTS = ("piece_id", "section_id", "skill_id")
 
 def _profile():
     return policy.current_profile()
-
-
-def _version(form) -> int | None:
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def resource_input(form) -> dict:
@@ -141,7 +136,7 @@ def update(resource_id: uuid.UUID):
     found = policy.owned_or_404(Resource, resource_id, profile)
     try:
         data = _parse(ResourceFields, request.form)
-        check_version(found, _version(request.form))
+        check_version(found, form_version(request.form))
         services.update_resource(profile, found, data.model_dump())
     except FormErrors as exc:
         return _form(profile, request.form, _on_form(exc.messages), resource=found, status=422)

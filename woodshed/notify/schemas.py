@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
 from woodshed.plans.schemas import LocalTime, Weekday
-from woodshed.validation import Schema, text
+from woodshed.validation import Schema, partial, text
 
 ReminderKind = Literal["before_occurrence", "daily", "weekly", "inactivity", "goal_deadline"]
 Channel = Literal["in_app", "email"]
@@ -97,20 +97,8 @@ class ReminderIn(ReminderFields):
     id: uuid.UUID | None = Field(None, description="Optional client-chosen id (idempotent).")
 
 
-class ReminderUpdate(Schema):
-    """PATCH: fields left out keep their value; the result is checked as a whole."""
-
-    kind: ReminderKind | None = None
-    time: LocalTime | None = None
-    days: list[Weekday] | None = Field(None, max_length=7)
-    minutes_before: int | None = Field(None, ge=0, le=10080)
-    after_days: int | None = Field(None, ge=1, le=365)
-    days_before: int | None = Field(None, ge=0, le=365)
-    plan_id: uuid.UUID | None = None
-    goal_id: uuid.UUID | None = None
-    channels: list[Channel] | None = None
-    message: text(500) | None = None
-    active: bool | None = None
+#: PATCH: fields left out keep their value; the result is checked as a whole.
+ReminderUpdate = partial(ReminderFields, "ReminderUpdate")
 
 
 class ReminderOut(Schema):

@@ -17,7 +17,7 @@ from woodshed.notify.schemas import NotificationQuery, ReminderFields, ReminderI
 from woodshed.plans import calendar
 from woodshed.plans.models import Plan
 from woodshed.profiles.schemas import WEEKDAY_LABELS
-from woodshed.validation import parse_form
+from woodshed.validation import form_version, parse_form
 
 bp = Blueprint("notify", __name__)
 
@@ -138,8 +138,7 @@ def update_reminder(reminder_id: uuid.UUID):
     reminder = policy.owned_or_404(Reminder, reminder_id, profile)
     try:
         data = parse_form(ReminderFields, request.form, lists=LISTS)
-        raw = request.form.get("version", "")
-        check_version(reminder, int(raw) if raw.isdigit() else None)
+        check_version(reminder, form_version(request.form))
         services.update_reminder(profile, reminder, data.model_dump())
     except FormErrors as exc:
         form = request.form.to_dict() | {k: request.form.getlist(k) for k in LISTS}

@@ -18,6 +18,7 @@ from woodshed.errors import DomainError, FieldError, validation_problem
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
 from woodshed.plans.schemas import PlanFields
+from woodshed.validation import small_int
 
 ITEM_ROWS_EXTRA = 3
 SCHEDULE_FIELDS = (
@@ -70,8 +71,10 @@ def item_rows_from_values(values: dict) -> list[int]:
 
 
 def _int(value: str | None) -> Any:
+    """A typed number as an int; anything else as typed, for the schema to name the problem."""
     value = _blank(value)
-    return int(value) if value and value.isdigit() else value
+    number = small_int(value)
+    return value if number is None else number
 
 
 def plan_data(form: MultiDict) -> dict:

@@ -18,18 +18,13 @@ from woodshed.plans.models import Plan, PlanOccurrence, PlanTemplate
 from woodshed.plans.schemas import AdoptIn, PlanIn, PlanUpdate, RescheduleIn
 from woodshed.profiles.schemas import WEEKDAY_LABELS
 from woodshed.repertoire.models import Piece, Skill
-from woodshed.validation import parse_form
+from woodshed.validation import form_version, parse_form, small_int
 
 bp = Blueprint("plans", __name__)
 
 
 def _profile():
     return policy.current_profile()
-
-
-def _version(form) -> int | None:
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _choices(profile) -> dict:
@@ -151,7 +146,7 @@ def update(plan_id: uuid.UUID):
     plan = policy.owned_or_404(Plan, plan_id, profile)
     try:
         data = forms.parse_plan(request.form)
-        check_version(plan, _version(request.form))
+        check_version(plan, form_version(request.form))
         services.update_plan(profile, plan, data.model_dump())
     except FormErrors as exc:
         return _form_page(
@@ -385,8 +380,9 @@ def _adopt_data(form, token=None, template_id=None) -> dict:
     for key in form:
         if key.startswith("slot-"):
             subject = forms.subject_of(form.get(key))
-            if subject and key[5:].isdigit():
-                choices.append({"slot": int(key[5:]), **subject})
+            slot = small_int(key[5:])
+            if subject and slot is not None:
+                choices.append({"slot": slot, **subject})
     return {
         "token": token,
         "template_id": template_id,

@@ -20,14 +20,9 @@ from woodshed.profiles.schemas import (
     ProfileFields,
 )
 from woodshed.timeutil import timezone_names
-from woodshed.validation import parse_form
+from woodshed.validation import form_version, parse_form
 
 bp = Blueprint("profiles", __name__, url_prefix="/settings")
-
-
-def _version(form) -> int | None:
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _page(errors: dict | None = None, form=None, status: int = 200, instrument_errors=None):
@@ -58,7 +53,7 @@ def update_profile():
     profile = policy.current_profile()
     try:
         data = parse_form(ProfileFields, request.form, lists=("rest_weekdays",))
-        check_version(profile, _version(request.form))
+        check_version(profile, form_version(request.form))
     except FormErrors as exc:
         return _page(exc.messages, _sticky(request.form), 422)
     services.update_profile(profile, data.model_dump())
@@ -93,7 +88,7 @@ def update_instrument(instrument_id: uuid.UUID):
     try:
         # The form shows every field, so a cleared one means "no value", not "unchanged".
         data = parse_form(InstrumentFields, request.form)
-        check_version(instrument, _version(request.form))
+        check_version(instrument, form_version(request.form))
         services.update_instrument(instrument, data.model_dump())
     except FormErrors as exc:
         key = str(instrument_id)

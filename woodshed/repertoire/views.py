@@ -26,14 +26,9 @@ from woodshed.repertoire.schemas import (
     SkillIn,
     SkillQuery,
 )
-from woodshed.validation import parse_form
+from woodshed.validation import form_version, parse_form
 
 bp = Blueprint("repertoire", __name__)
-
-
-def _version(form) -> int | None:
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _profile():
@@ -130,7 +125,7 @@ def update_piece(piece_id: uuid.UUID):
     found = policy.owned_or_404(Piece, piece_id, profile)
     try:
         data = parse_form(PieceFields, request.form)
-        check_version(found, _version(request.form))
+        check_version(found, form_version(request.form))
         services.update_piece(profile, found, data.model_dump())
     except FormErrors as exc:
         return _piece_form(profile, request.form, exc.messages, piece=found, status=422)
@@ -145,7 +140,7 @@ def change_status(piece_id: uuid.UUID):
     found = policy.owned_or_404(Piece, piece_id, profile)
     try:
         data = parse_form(PieceUpdate, request.form)
-        check_version(found, _version(request.form))
+        check_version(found, form_version(request.form))
         services.update_piece(profile, found, data.model_dump(include={"status"}))
     except FormErrors as exc:
         flash(" ".join(exc.messages.values()), "error")
@@ -219,7 +214,7 @@ def update_section(piece_id: uuid.UUID, section_id: uuid.UUID):
     section = _section(_profile(), piece_id, section_id)
     try:
         data = parse_form(SectionFields, request.form)
-        check_version(section, _version(request.form))
+        check_version(section, form_version(request.form))
         services.update_section(section, data.model_dump())
     except FormErrors as exc:
         return _section_form(section.piece, request.form, exc.messages, section, status=422)
@@ -311,7 +306,7 @@ def update_skill(skill_id: uuid.UUID):
     found = policy.owned_or_404(Skill, skill_id, profile)
     try:
         data = parse_form(SkillFields, request.form)
-        check_version(found, _version(request.form))
+        check_version(found, form_version(request.form))
         services.update_skill(profile, found, data.model_dump())
     except FormErrors as exc:
         return _skill_form(request.form, exc.messages, found, status=422)

@@ -27,7 +27,7 @@ from woodshed.profiles.models import MusicianProfile
 from woodshed.stats import badges, charts, heatmap, services
 from woodshed.stats.models import SkipPeriod
 from woodshed.stats.schemas import SkipPeriodIn, SkipPeriodUpdate, TimeseriesQuery
-from woodshed.validation import parse_form
+from woodshed.validation import form_version, parse_form
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -179,8 +179,7 @@ def update_skip_days(period_id: uuid.UUID):
     period = policy.owned_or_404(SkipPeriod, period_id, profile)
     try:
         data = parse_form(SkipPeriodUpdate, request.form)
-        raw = request.form.get("version", "")
-        check_version(period, int(raw) if raw.isdigit() else None)
+        check_version(period, form_version(request.form))
         services.update_skip_period(profile, period, data.model_dump(exclude_unset=True))
     except FormErrors as exc:
         return _skip_page(exc.messages, request.form.to_dict() | {"id": str(period_id)}, 422)
