@@ -167,3 +167,11 @@ def test_following_next_cursor_visits_every_item_once_in_order(
             break
     assert seen == whole["items"]
     assert pages == -(-len(seen) // 2)  # no empty last page
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "W10", "WyJ4IiwgIjEiXQ"])
+def test_the_notification_page_with_a_mangled_cursor_shows_the_first_page(alice_web, alice, cursor):
+    notify(alice.profile, "info", "Hello there")
+    response = alice_web.get(f"/notifications?cursor={cursor}")
+    assert response.status_code == 200
+    assert "Hello there" in response.get_data(as_text=True)

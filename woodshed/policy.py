@@ -102,6 +102,16 @@ def current_profile(*, for_edit: bool | None = None) -> MusicianProfile | None:
     return request_profile(current_user._get_current_object(), for_edit=for_edit)
 
 
+def shown_profile() -> MusicianProfile | None:
+    """The profile a page is shown for (its times, header and counters): the acting
+    profile for reading, or None when nobody is signed in or the request names a profile
+    it may not see — whose error page then shows nobody's."""
+    try:
+        return current_profile(for_edit=False)
+    except NotFound:
+        return None
+
+
 # --- objects of a profile -------------------------------------------------------------------
 
 
@@ -229,15 +239,17 @@ def deny(user: User | None, what: str, obj_id) -> None:
     raise NotFound()
 
 
-def shared_by_link_or_404(model: type[T], token: str | None) -> T:
-    """Another person's object, visible only because its owner published it by a link.
+def shared_by_link_or_404(model: type[T], token: str | None, column=None) -> T:
+    """An object visible to whoever holds the secret link its owner made: a published plan
+    template (`share_token_hash`), a calendar feed (`token_hash`).
 
-    The one kind of cross-profile read (plan templates): the secret token in the link is
-    the permission, so the row is found only by the SHA-256 of that token.
+    The token in the link is the permission, so the row is found only by the SHA-256 of
+    that token, in `column` (the model's `share_token_hash` unless named).
     """
     if not token or len(token) > 200:
         raise NotFound()
-    obj = db.session.scalar(sa.select(model).where(model.share_token_hash == hash_token(token)))
+    column = model.share_token_hash if column is None else column
+    obj = db.session.scalar(sa.select(model).where(column == hash_token(token)))
     if obj is None:
         raise NotFound()
     return obj

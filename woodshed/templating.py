@@ -30,7 +30,7 @@ def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> s
     """An instant shown in the current musician's time zone."""
     if value is None:
         return ""
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.shown_profile()
     tz = ZoneInfo(profile.timezone) if profile else None
     return value.astimezone(tz).strftime(fmt) if tz else value.strftime(fmt + " UTC")
 
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def page_context():
-        profile = policy.current_profile(for_edit=False)
+        profile = policy.shown_profile()
         views = app.view_functions
         return {
             "current_profile": profile,

@@ -18,7 +18,7 @@ def ago(day: date | None) -> str:
     """A practice date in words relative to the current musician's today."""
     if day is None:
         return ""
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.shown_profile()
     days = ((profile.today() if profile else local_today("UTC")) - day).days
     if days == 0:
         return "today"

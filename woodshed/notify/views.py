@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from woodshed import policy
 from woodshed.db import check_version
-from woodshed.errors import FormErrors
+from woodshed.errors import DomainError, FormErrors
 from woodshed.extensions import csrf
 from woodshed.notify import services
 from woodshed.notify.models import Notification, Reminder
@@ -37,7 +37,7 @@ def _profile():
 
 @bp.app_context_processor
 def _bell():
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.shown_profile()
     return {"unread_notifications": services.unread_count(profile) if profile else 0}
 
 
@@ -47,13 +47,14 @@ def _bell():
 @bp.get("/notifications")
 @login_required
 def index():
+    profile = _profile()
     try:
         query = NotificationQuery.model_validate(
             {k: v for k, v in request.args.items() if k in ("cursor", "unread")}
         )
-        rows, cursor = services.list_notifications(_profile(), query)
-    except (ValueError, FormErrors):
-        rows, cursor = services.list_notifications(_profile(), NotificationQuery())
+        rows, cursor = services.list_notifications(profile, query)
+    except (ValueError, DomainError):  # a mangled link: show the first page
+        rows, cursor = services.list_notifications(profile, NotificationQuery())
     return render_template("notify/index.html", notifications=rows, next_cursor=cursor)
 
 

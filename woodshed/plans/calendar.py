@@ -16,7 +16,6 @@ from sqlalchemy.orm import joinedload
 
 from woodshed import policy
 from woodshed.db import db, utcnow
-from woodshed.errors import NotFound
 from woodshed.plans import services
 from woodshed.plans.models import CalendarFeed, Plan, PlanItem, PlanOccurrence
 from woodshed.profiles.models import MusicianProfile
@@ -72,13 +71,8 @@ def revoke(profile: MusicianProfile) -> None:
 
 
 def profile_for_token(token: str | None) -> MusicianProfile:
-    if not token or len(token) > 200:
-        raise NotFound()
-    feed = db.session.scalar(
-        sa.select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token))
-    )
-    if feed is None:
-        raise NotFound()
+    """The profile whose feed this secret address is (the policy decides: 404 otherwise)."""
+    feed = policy.shared_by_link_or_404(CalendarFeed, token, CalendarFeed.token_hash)
     feed.last_used_at = utcnow()
     return db.session.get(MusicianProfile, feed.profile_id)
 
