@@ -107,25 +107,3 @@ def make_caller(served) -> Callable[[], Caller]:
 @pytest.fixture
 def caller(make_caller) -> Caller:
     return make_caller()
-
-
-def race(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
-    """Call `send(i)` from `count` threads released at the same instant; every answer."""
-    start = threading.Barrier(count)
-    answers: list[requests.Response | None] = [None] * count
-    failures: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            answers[i] = send(i)
-        except BaseException as exc:  # reported below, with the others
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not failures, failures
-    return answers

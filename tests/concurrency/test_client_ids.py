@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.concurrency.conftest import AT_ONCE, race
+from tests.concurrency.conftest import AT_ONCE
+from tests.racing import race
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession, Tag, session_tags
 from woodshed.notify.models import Notification, NotificationSettings

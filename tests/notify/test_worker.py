@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.conftest import database_kind
 from tests.factories import make_persona, make_reminder
+from tests.racing import race
 from tests.smtp import free_port
 from woodshed.db import Clock, db, utcnow
 from woodshed.notify import worker
@@ -39,28 +39,11 @@ def _seed(app, people: int, per_person: int, channels=("email",), time="18:00") 
 
 
 def _race(app, workers: int) -> Counter:
-    total: Counter = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(workers)
+    def run(n: int) -> Counter:
+        with app.app_context():
+            return Counter(worker.run_once(f"test-worker-{n}"))
 
-    def run(n: int) -> None:
-        try:
-            start.wait()
-            with app.app_context():
-                counts = worker.run_once(f"test-worker-{n}")
-            with lock:
-                total.update(counts)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors, errors
-    return total
+    return sum(race(workers, run), Counter())
 
 
 def _statuses(app) -> dict[str, int]:
