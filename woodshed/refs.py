@@ -13,8 +13,9 @@ from pydantic import BaseModel, ValidationError
 
 from woodshed import policy
 from woodshed.db import db
-from woodshed.errors import DomainError, NotFound, validation_problem
+from woodshed.errors import DomainError, NotFound
 from woodshed.profiles.models import MusicianProfile
+from woodshed.validation import validation_problem
 
 T = TypeVar("T")
 S = TypeVar("S", bound=BaseModel)

@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 
-from woodshed.errors import FieldError
+from woodshed.errors import DomainError, FieldError
 from woodshed.timeutil import is_valid_timezone, timezone_names
 
 S = TypeVar("S", bound=BaseModel)
@@ -190,6 +190,11 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     return list(seen.values())
 
 
+def validation_problem(exc: ValidationError, prefix: str = "") -> DomainError:
+    """Bad input as a 422 with one message per field (forms show them, the API lists them)."""
+    return DomainError(field_errors(exc, prefix), "Some fields need attention.")
+
+
 def form_to_dict(formdata: MultiDict, lists: tuple[str, ...] = ()) -> dict[str, Any]:
     """Flatten a submitted form: blanks become None, `lists` fields keep every value."""
     data: dict[str, Any] = {}
@@ -236,8 +241,6 @@ def parse_form(
     rows); `context` reaches the schema's validators (e.g. `{"form": True, "timezone": …}`
     lets the journal read `1h30m` and local start times).
     """
-    from woodshed.errors import validation_problem
-
     data = form_to_dict(formdata, lists) if isinstance(formdata, MultiDict) else dict(formdata)
     try:
         return schema.model_validate(data | extra, context=context)

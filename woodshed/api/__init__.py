@@ -27,8 +27,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from wtforms.validators import ValidationError as CSRFValidationError
 
 from woodshed.api.idempotency import run_once
-from woodshed.errors import DomainError, Problem, validation_problem
+from woodshed.errors import DomainError, Problem
 from woodshed.ratelimit import check_api, client_address
+from woodshed.validation import validation_problem
 
 log = logging.getLogger("woodshed.security")
 

@@ -164,8 +164,8 @@ def update_reminder(profile: MusicianProfile, reminder, changes: dict):
     """Apply changes; the result is checked as a whole (kind-specific fields)."""
     from pydantic import ValidationError
 
-    from woodshed.errors import validation_problem
     from woodshed.notify.schemas import ReminderFields
+    from woodshed.validation import validation_problem
 
     merged = reminder_values(reminder) | changes
     try:

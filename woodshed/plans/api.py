@@ -11,7 +11,7 @@ from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
 from woodshed.api.pagination import ListQuery, Page, decode_cursor, page_of
 from woodshed.db import check_version, db
-from woodshed.errors import DomainError, validation_problem
+from woodshed.errors import DomainError
 from woodshed.journal.schemas import SessionIn, SessionOut
 from woodshed.plans import calendar, services, sharing
 from woodshed.plans.models import Plan, PlanOccurrence, PlanTemplate
@@ -33,6 +33,7 @@ from woodshed.plans.schemas import (
     TemplateOut,
     UndoIn,
 )
+from woodshed.validation import validation_problem
 
 api = ApiBlueprint("plans_api", __name__, tag="Plans")
 

@@ -14,7 +14,7 @@ from flask import current_app
 from pydantic import ValidationError
 
 from woodshed.db import db, utcnow
-from woodshed.errors import DomainError, validation_problem
+from woodshed.errors import DomainError
 from woodshed.plans import schedule as sched
 from woodshed.plans import services
 from woodshed.plans.models import Plan, PlanTemplate
@@ -22,6 +22,7 @@ from woodshed.plans.schemas import AdoptIn, PlanIn
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Skill
 from woodshed.tokens import generate_token, hash_token
+from woodshed.validation import validation_problem
 
 MAX_TEMPLATES = 100
 
