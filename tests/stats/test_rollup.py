@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import log_session, make_instrument
 from tests.stats.test_oracle import NOW, build_journal, journal_st
@@ -13,6 +14,7 @@ from woodshed.journal.models import PracticeSession
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats import services
 from woodshed.stats.models import DailyBreakdown, DailyTotal
+from woodshed.stats.rollup import BreakdownSums, Contributions
 from woodshed.stats.services import rebuild
 
 
@@ -27,8 +29,6 @@ def totals(profile):
 
 def all_rollup_rows(profile):
     """Every rollup row of the profile, table by table, in a stable order."""
-    from woodshed.stats.rollup import Contributions
-
     return [
         [
             tuple(r)
@@ -220,3 +220,28 @@ def test_changing_a_target_tempo_moves_the_tempo_figures(alice, frozen_clock):
     db.session.flush()
     assert tuple(ratio()) == (1000, 1)
     assert_matches_rebuild(alice.profile)
+
+
+def test_the_named_sums_are_exactly_the_summed_columns_of_each_rollup_table():
+    """A column added to a rollup table without its field (or the reverse) fails here, so
+    no consumer can read a sum by a position that shifted."""
+    for rollup in Contributions().tables():
+        summed = {c.name for c in rollup.table.columns if c.name not in rollup.key_columns}
+        assert summed == set(rollup.fields), rollup.table.name
+
+
+@given(
+    first=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),
+    second=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),
+)
+def test_sums_add_and_subtract_field_by_field(first, second):
+    a = BreakdownSums(**dict(zip(BreakdownSums.FIELDS, first, strict=True)))
+    b = BreakdownSums.of(dict(zip(BreakdownSums.FIELDS, second, strict=True)))
+    a.add(b)
+    assert a.values() == {
+        n: x + y for n, x, y in zip(BreakdownSums.FIELDS, first, second, strict=True)
+    }
+    a.subtract(b)
+    assert a.values() == dict(zip(BreakdownSums.FIELDS, first, strict=True))
+    assert bool(a) == any(first)
+    assert a.average("quality") == (round(a.quality_sum / a.quality_n, 2) if a.quality_n else None)

@@ -23,6 +23,7 @@ from woodshed.goals.models import Goal
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, PieceStatusChange
 from woodshed.stats.models import DailyTotal, EarnedBadge, LifetimeBreakdown
+from woodshed.stats.rollup import TotalSums
 
 BADGES_URL = "/stats/badges"
 
@@ -105,35 +106,31 @@ class Facts:
         self.profile = profile
 
     @cached_property
-    def _totals(self) -> tuple[int, ...]:
-        t = DailyTotal
+    def _totals(self) -> TotalSums:
+        """The all-time sums of the daily totals (the figures below that come from them)."""
+        t = DailyTotal.__table__
         row = db.session.execute(
-            sa.select(
-                sa.func.coalesce(sa.func.sum(t.sessions), 0),
-                sa.func.coalesce(sa.func.sum(t.minutes), 0),
-                sa.func.coalesce(sa.func.sum(t.exam_sessions), 0),
-                sa.func.coalesce(sa.func.sum(t.slow_sessions), 0),
-                sa.func.coalesce(sa.func.sum(t.clean_runs), 0),
-                sa.func.coalesce(sa.func.sum(t.tempos_reached), 0),
-            ).where(t.profile_id == self.profile.id)
+            sa.select(*(sa.func.sum(t.c[name]).label(name) for name in TotalSums.FIELDS)).where(
+                t.c.profile_id == self.profile.id
+            )
         ).one()
-        return tuple(int(v) for v in row)
+        return TotalSums.of(row._mapping)
 
     @property
     def sessions(self) -> int:
-        return self._totals[0]
+        return self._totals.sessions
 
     @property
     def minutes(self) -> int:
-        return self._totals[1]
+        return self._totals.minutes
 
     @property
     def exam_sessions(self) -> int:
-        return self._totals[2]
+        return self._totals.exam_sessions
 
     @property
     def slow_sessions(self) -> int:
-        return self._totals[3]
+        return self._totals.slow_sessions
 
     @cached_property
     def longest_streak(self) -> int:
@@ -180,11 +177,11 @@ class Facts:
 
     @property
     def tempo_reached(self) -> int:
-        return min(self._totals[5], 1)
+        return min(self._totals.tempos_reached, 1)
 
     @property
     def clean_runs(self) -> int:
-        return self._totals[4]
+        return self._totals.clean_runs
 
     @cached_property
     def goals_completed(self) -> int:

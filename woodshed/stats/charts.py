@@ -21,6 +21,7 @@ from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
 from woodshed.stats import heatmap, progress, rollup, services
 from woodshed.stats.models import DailyBreakdown, DailyTotal
+from woodshed.stats.rollup import BreakdownSums
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP = 20
@@ -90,7 +91,7 @@ class Context:
     _labels: dict | None = None
     _progress: dict | None = None
 
-    def sums(self, dimension: str) -> dict[str, list[int]]:
+    def sums(self, dimension: str) -> dict[str, BreakdownSums]:
         """The range's rollup sums per key of one dimension (every chart dimension is read
         in one statement, on first use)."""
         if self._sums is None:
@@ -235,8 +236,16 @@ def hour_chart(ctx: Context) -> Chart:
     )
     sums = ctx.sums("hour")
     for key in sorted(sums):
-        minutes, sessions, q, qn, e, en, *_rest = sums[key]
-        chart.rows.append([f"{key}:00", minutes, sessions, _avg(q, qn), _avg(e, en)])
+        hour = sums[key]
+        chart.rows.append(
+            [
+                f"{key}:00",
+                hour.minutes,
+                hour.sessions,
+                hour.average("quality"),
+                hour.average("enjoyment"),
+            ]
+        )
     return chart
 
 
@@ -255,8 +264,10 @@ def length_chart(ctx: Context) -> Chart:
     sums = ctx.sums("length")
     for _lower, key in rollup.LENGTH_BUCKETS:
         if key in sums:
-            _minutes, sessions, q, qn, e, en, *_rest = sums[key]
-            chart.rows.append([key, sessions, _avg(e, en), _avg(q, qn)])
+            length = sums[key]
+            chart.rows.append(
+                [key, length.sessions, length.average("enjoyment"), length.average("quality")]
+            )
     return chart
 
 
@@ -364,7 +375,9 @@ def breakdown_chart(by: str) -> Callable[[Context], Chart]:
 def tempo_chart(ctx: Context) -> Chart:
     """Average tempo reached per week in the sections with the most tempo entries."""
     sums = ctx.sums("section")
-    chosen = sorted((k for k, v in sums.items() if v[9] > 0), key=lambda k: (-sums[k][9], k))
+    chosen = sorted(
+        (k for k, v in sums.items() if v.tempo_n > 0), key=lambda k: (-sums[k].tempo_n, k)
+    )
     labels = ctx.labels("section")
     chosen = [k for k in chosen if k in labels][:6]
     targets = {
@@ -394,8 +407,8 @@ def tempo_chart(ctx: Context) -> Chart:
         return chart
     b = DailyBreakdown
     week_start = services.week_start_index(ctx.profile)
-    weekly: dict[date, dict[str, list[int]]] = defaultdict(dict)
-    for key, day, total, count in db.session.execute(
+    weekly: dict[date, dict[str, BreakdownSums]] = defaultdict(dict)
+    for key, day, tempo_sum, tempo_n in db.session.execute(
         sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
             b.profile_id == ctx.profile.id,
             b.dimension == "section",
@@ -406,16 +419,13 @@ def tempo_chart(ctx: Context) -> Chart:
         )
     ):
         week = weekly[services.bucket_start(day, "week", week_start)]
-        acc = week.setdefault(key, [0, 0])
-        acc[0] += total
-        acc[1] += count
+        acc = week.setdefault(key, BreakdownSums())
+        acc.tempo_sum += tempo_sum
+        acc.tempo_n += tempo_n
     for week in sorted(weekly):
-        values = weekly[week]
+        sections = weekly[week]
         chart.rows.append(
-            [
-                week,
-                *(round(values[k][0] / values[k][1], 1) if k in values else None for k in chosen),
-            ]
+            [week, *(sections[k].average("tempo", 1) if k in sections else None for k in chosen)]
         )
     return chart
 

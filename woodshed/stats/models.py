@@ -53,7 +53,7 @@ class DailyTotal(Base):
     tempos_reached: Mapped[int] = mapped_column(default=0)
 
 
-class BreakdownSums:
+class BreakdownColumns:
     """The sums every breakdown rollup keeps for one object (see docs/formulas.md)."""
 
     minutes: Mapped[int] = mapped_column(default=0)
@@ -72,7 +72,7 @@ class BreakdownSums:
     ratio_n: Mapped[int] = mapped_column(default=0)
 
 
-class DailyBreakdown(BreakdownSums, Base):
+class DailyBreakdown(BreakdownColumns, Base):
     """Minutes and sessions per day for one instrument, piece, section, skill, tag, start
     hour or length bucket; `key` is the object's id (or the hour / bucket) as text."""
 
@@ -100,7 +100,7 @@ class DailyBreakdown(BreakdownSums, Base):
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
 
 
-class MonthlyBreakdown(BreakdownSums, Base):
+class MonthlyBreakdown(BreakdownColumns, Base):
     """The same sums as `DailyBreakdown`, per calendar month of practice dates, so a range
     of months or all time reads a dozen rows per object instead of one per day."""
 
@@ -112,7 +112,7 @@ class MonthlyBreakdown(BreakdownSums, Base):
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
 
 
-class LifetimeBreakdown(BreakdownSums, Base):
+class LifetimeBreakdown(BreakdownColumns, Base):
     """The same sums as `DailyBreakdown` over the whole journal, one row per object, so
     "all time" and "so far" (progress, badges) read one row per object instead of one per
     month it was practised in."""

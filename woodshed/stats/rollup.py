@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,38 +37,91 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
 )
 
-TOTAL_FIELDS = (
-    "minutes",
-    "sessions",
-    "exam_minutes",
-    "exam_sessions",
-    "performance_minutes",
-    "performance_sessions",
-    "slow_minutes",
-    "slow_sessions",
-    "mood_sum",
-    "mood_n",
-    "quality_sum",
-    "quality_n",
-    "enjoyment_sum",
-    "enjoyment_n",
-    "clean_runs",
-    "tempos_reached",
-)
-BREAKDOWN_FIELDS = (
-    "minutes",
-    "sessions",
-    "quality_sum",
-    "quality_n",
-    "enjoyment_sum",
-    "enjoyment_n",
-    "confidence_sum",
-    "confidence_n",
-    "tempo_sum",
-    "tempo_n",
-    "ratio_sum",
-    "ratio_n",
-)
+S = TypeVar("S", bound="Sums")
+
+
+class Sums:
+    """Integer sums of one rollup row, worked on by field name: a new field is one more
+    attribute of a subclass, and no consumer counts positions."""
+
+    __slots__ = ()
+    #: The field names, in the order they are declared (set by `_sums`).
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Self:
+        """Sums from a mapping that has each field by name (a result row's `_mapping`);
+        a sum over no rows (NULL) is 0."""
+        return cls(**{name: int(row[name] or 0) for name in cls.FIELDS})
+
+    def add(self, other: Self) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def subtract(self, other: Self) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) - getattr(other, name))
+
+    def values(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def __bool__(self) -> bool:
+        """False when every sum is 0 (a delta that changes nothing)."""
+        return any(getattr(self, name) for name in self.FIELDS)
+
+    def average(self, name: str, digits: int = 2) -> float | None:
+        """The mean of a summed value (`quality` → quality_sum / quality_n), None for none."""
+        count = getattr(self, f"{name}_n")
+        return round(getattr(self, f"{name}_sum") / count, digits) if count else None
+
+
+def _sums(cls: type[S]) -> type[S]:
+    result = dataclass(slots=True)(cls)
+    result.FIELDS = tuple(f.name for f in fields(result))
+    return result
+
+
+@_sums
+class TotalSums(Sums):
+    """What `daily_totals` keeps for one practice date; also the sum of any days."""
+
+    minutes: int = 0
+    sessions: int = 0
+    exam_minutes: int = 0
+    exam_sessions: int = 0
+    performance_minutes: int = 0
+    performance_sessions: int = 0
+    slow_minutes: int = 0
+    slow_sessions: int = 0
+    mood_sum: int = 0
+    mood_n: int = 0
+    quality_sum: int = 0
+    quality_n: int = 0
+    enjoyment_sum: int = 0
+    enjoyment_n: int = 0
+    clean_runs: int = 0
+    tempos_reached: int = 0
+
+
+@_sums
+class BreakdownSums(Sums):
+    """What the daily, monthly and lifetime breakdowns keep for one object (an instrument,
+    piece, section, skill, tag, start hour or length bucket) over their span."""
+
+    minutes: int = 0
+    sessions: int = 0
+    quality_sum: int = 0
+    quality_n: int = 0
+    enjoyment_sum: int = 0
+    enjoyment_n: int = 0
+    confidence_sum: int = 0
+    confidence_n: int = 0
+    tempo_sum: int = 0
+    tempo_n: int = 0
+    ratio_sum: int = 0
+    ratio_n: int = 0
+
+
 NO_INSTRUMENT = "none"
 #: Session-length buckets (minutes, inclusive lower bound) and their keys, in order.
 LENGTH_BUCKETS = (
@@ -116,55 +171,71 @@ def item_minutes(duration: int, items: list[int | None]) -> list[int]:
     return result
 
 
+class RollupRows(NamedTuple):
+    """One rollup table, its key columns and the sums to write under each key."""
+
+    table: sa.Table
+    key_columns: tuple[str, ...]
+    fields: tuple[str, ...]
+    rows: dict
+
+
 class Contributions:
     """What a set of sessions adds to the rollups, as sums per rollup row."""
 
     def __init__(self) -> None:
-        self.totals: dict[TotalKey, list[int]] = defaultdict(lambda: [0] * len(TOTAL_FIELDS))
-        self.breakdowns: dict[BreakdownKey, list[int]] = defaultdict(
-            lambda: [0] * len(BREAKDOWN_FIELDS)
-        )
+        self.totals: dict[TotalKey, TotalSums] = defaultdict(TotalSums)
+        self.breakdowns: dict[BreakdownKey, BreakdownSums] = defaultdict(BreakdownSums)
         # (profile id, dimension, first day of the month, key) → the month's sums.
-        self.monthly: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+        self.monthly: dict[tuple, BreakdownSums] = defaultdict(BreakdownSums)
         # (profile id, dimension, key) → the sums over every practice date.
-        self.lifetime: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+        self.lifetime: dict[tuple, BreakdownSums] = defaultdict(BreakdownSums)
 
-    def tables(self) -> list[tuple[sa.Table, tuple[str, ...], tuple[str, ...], dict]]:
+    def tables(self) -> list[RollupRows]:
         """Each rollup table with its key columns, its summed fields and these rows."""
         return [
-            (DailyTotal.__table__, TOTAL_KEY, TOTAL_FIELDS, self.totals),
-            (DailyBreakdown.__table__, DAILY_KEY, BREAKDOWN_FIELDS, self.breakdowns),
-            (MonthlyBreakdown.__table__, MONTHLY_KEY, BREAKDOWN_FIELDS, self.monthly),
-            (LifetimeBreakdown.__table__, LIFETIME_KEY, BREAKDOWN_FIELDS, self.lifetime),
+            RollupRows(DailyTotal.__table__, TOTAL_KEY, TotalSums.FIELDS, self.totals),
+            RollupRows(DailyBreakdown.__table__, DAILY_KEY, BreakdownSums.FIELDS, self.breakdowns),
+            RollupRows(MonthlyBreakdown.__table__, MONTHLY_KEY, BreakdownSums.FIELDS, self.monthly),
+            RollupRows(
+                LifetimeBreakdown.__table__, LIFETIME_KEY, BreakdownSums.FIELDS, self.lifetime
+            ),
         ]
 
     def subtract(self, other: Contributions) -> None:
-        for (*_, mine), (*_, theirs) in zip(self.tables(), other.tables(), strict=True):
-            for key, values in theirs.items():
-                row = mine[key]
-                for i, v in enumerate(values):
-                    row[i] -= v
+        for mine, theirs in zip(self.tables(), other.tables(), strict=True):
+            for key, sums in theirs.rows.items():
+                mine.rows[key].subtract(sums)
 
     def add_session(self, s, items: list, tag_ids: list) -> None:
         """Add one session (a row of practice_sessions) with its items and tag ids."""
-        total = self.totals[(s.profile_id, s.practice_date)]
         duration = s.duration_minutes
-        ratings = [(s.quality, 2), (s.enjoyment, 4), (s.confidence, 6)]
-        values = [duration, 1] + [0] * (len(TOTAL_FIELDS) - 2)
+        total = self.totals[(s.profile_id, s.practice_date)]
+        total.minutes += duration
+        total.sessions += 1
         if s.exam_prep:
-            values[2:4] = [duration, 1]
+            total.exam_minutes += duration
+            total.exam_sessions += 1
         if s.performance_prep:
-            values[4:6] = [duration, 1]
+            total.performance_minutes += duration
+            total.performance_sessions += 1
         if s.mode == "slow":
-            values[6:8] = [duration, 1]
-        for rating, offset in ((s.mood, 8), (s.quality, 10), (s.enjoyment, 12)):
-            if rating is not None:
-                values[offset : offset + 2] = [rating, 1]
-        good = s.quality is not None and s.quality >= 4
-        values[14] = sum(1 for i in items if i.run_through) if good else 0
-        values[15] = sum(1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target)
-        for i, v in enumerate(values):
-            total[i] += v
+            total.slow_minutes += duration
+            total.slow_sessions += 1
+        if s.mood is not None:
+            total.mood_sum += s.mood
+            total.mood_n += 1
+        if s.quality is not None:
+            total.quality_sum += s.quality
+            total.quality_n += 1
+        if s.enjoyment is not None:
+            total.enjoyment_sum += s.enjoyment
+            total.enjoyment_n += 1
+        if s.quality is not None and s.quality >= 4:
+            total.clean_runs += sum(1 for i in items if i.run_through)
+        total.tempos_reached += sum(
+            1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target
+        )
 
         per_key: dict[tuple[str, str], int] = defaultdict(int)
         per_key[("instrument", str(s.instrument_id) if s.instrument_id else NO_INSTRUMENT)] += (
@@ -176,7 +247,7 @@ class Contributions:
         for tag_id in tag_ids:
             per_key[("tag", str(tag_id))] += duration
         # Tempo per piece/section: bpm reached, and per mille of the target where known.
-        tempos: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        tempos: dict[tuple[str, str], BreakdownSums] = defaultdict(BreakdownSums)
         shares = item_minutes(duration, [i.minutes for i in items])
         for item, minutes in zip(items, shares, strict=True):
             for dimension, obj_id in (
@@ -189,11 +260,11 @@ class Contributions:
                     per_key[(dimension, str(obj_id))] += minutes
                     if item.tempo_bpm and dimension != "skill":
                         tempo = tempos[(dimension, str(obj_id))]
-                        tempo[0] += item.tempo_bpm
-                        tempo[1] += 1
+                        tempo.tempo_sum += item.tempo_bpm
+                        tempo.tempo_n += 1
                         if item.target:
-                            tempo[2] += round(1000 * item.tempo_bpm / item.target)
-                            tempo[3] += 1
+                            tempo.ratio_sum += round(1000 * item.tempo_bpm / item.target)
+                            tempo.ratio_n += 1
         month = s.practice_date.replace(day=1)
         for (dimension, key), minutes in per_key.items():
             tempo = tempos.get((dimension, key))
@@ -202,15 +273,22 @@ class Contributions:
                 self.monthly[(s.profile_id, dimension, month, key)],
                 self.lifetime[(s.profile_id, dimension, key)],
             ):
-                row[0] += minutes
-                row[1] += 1
-                for rating, offset in ratings:
-                    if rating is not None:
-                        row[offset] += rating
-                        row[offset + 1] += 1
-                if tempo:
-                    for j, v in enumerate(tempo):
-                        row[8 + j] += v
+                row.minutes += minutes
+                row.sessions += 1
+                if s.quality is not None:
+                    row.quality_sum += s.quality
+                    row.quality_n += 1
+                if s.enjoyment is not None:
+                    row.enjoyment_sum += s.enjoyment
+                    row.enjoyment_n += 1
+                if s.confidence is not None:
+                    row.confidence_sum += s.confidence
+                    row.confidence_n += 1
+                if tempo is not None:
+                    row.tempo_sum += tempo.tempo_sum
+                    row.tempo_n += tempo.tempo_n
+                    row.ratio_sum += tempo.ratio_sum
+                    row.ratio_n += tempo.ratio_n
 
 
 _S = PracticeSession.__table__
@@ -287,18 +365,19 @@ def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> Non
 
     `fresh` means the profiles' rows were just deleted (a rebuild): plain inserts then.
     """
-    for table, key_cols, fields, rows in delta.tables():
+    for rollup in delta.tables():
         if fresh:
-            _insert_fresh(conn, table, key_cols, fields, rows)
+            _insert_fresh(conn, rollup.table, rollup.key_columns, rollup.rows)
         else:
-            _upsert(conn, table, key_cols, fields, {k: v for k, v in rows.items() if any(v)})
+            changed = {key: sums for key, sums in rollup.rows.items() if sums}
+            _upsert(conn, rollup.table, rollup.key_columns, rollup.fields, changed)
 
 
-def _insert_fresh(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+def _insert_fresh(conn, table: sa.Table, key_cols: tuple, rows: dict[tuple, Sums]) -> None:
     params = [
-        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
-        for key, values in rows.items()
-        if values[1] > 0
+        dict(zip(key_cols, key, strict=True)) | sums.values()
+        for key, sums in rows.items()
+        if sums.sessions > 0
     ]
     bulk_insert(table, params, conn)  # COPY on PostgreSQL
 
@@ -311,14 +390,11 @@ def _insert_for(conn: sa.Connection):
     return insert
 
 
-def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict[tuple, Sums]) -> None:
     if not rows:
         return
     insert = _insert_for(conn)
-    params = [
-        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
-        for key, values in rows.items()
-    ]
+    params = [dict(zip(key_cols, key, strict=True)) | sums.values() for key, sums in rows.items()]
     stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c[c] for c in key_cols],
@@ -326,7 +402,7 @@ def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -
     )
     for start in range(0, len(params), CHUNK):
         conn.execute(stmt.values(params[start : start + CHUNK]))
-    if any(values[1] < 0 for values in rows.values()):
+    if any(sums.sessions < 0 for sums in rows.values()):
         profiles = {key[0] for key in rows}
         stmt = sa.delete(table).where(table.c.profile_id.in_(profiles), table.c.sessions <= 0)
         for date_column in {"month", "practice_date"} & set(key_cols):
@@ -339,7 +415,8 @@ def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
     """Recompute the rollups of these profiles from their sessions; returns sessions read."""
     count = 0
     for profile_id in profile_ids:
-        for table, *_ in Contributions().tables():
+        for rollup in Contributions().tables():
+            table = rollup.table
             conn.execute(sa.delete(table).where(table.c.profile_id == profile_id))
         whole = Contributions()
         last_id = None

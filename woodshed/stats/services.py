@@ -25,6 +25,7 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
     SkipPeriod,
 )
+from woodshed.stats.rollup import BreakdownSums
 from woodshed.timeutil import WEEKDAYS, practice_date, week_start_of
 
 #: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
@@ -500,7 +501,7 @@ def breakdown(
     by: str,
     start: date | None = None,
     end: date | None = None,
-    sums: dict[str, list[int]] | None = None,
+    sums: dict[str, BreakdownSums] | None = None,
     labels: dict[str, str] | None = None,
 ) -> list[dict]:
     """Minutes and sessions per instrument, piece, section, skill or tag, most time first.
@@ -513,7 +514,7 @@ def breakdown(
     rows = dimension_sums(profile, (by,), start, end)[by] if sums is None else sums
     if labels is None:
         labels = labels_for(profile, by, list(rows))
-    merged: dict[str | None, list[int]] = {}
+    merged: dict[str | None, BreakdownSums] = {}
     for key, values in rows.items():
         if key in labels:
             target = key
@@ -521,19 +522,17 @@ def breakdown(
             target = None
         else:
             continue
-        acc = merged.setdefault(target, [0] * len(rollup.BREAKDOWN_FIELDS))
-        for i, v in enumerate(values):
-            acc[i] += v
+        merged.setdefault(target, BreakdownSums()).add(values)
     items = []
-    for key, (minutes, sessions, q_sum, q_n, e_sum, e_n, *_rest) in merged.items():
+    for key, values in merged.items():
         items.append(
             {
                 "id": uuid.UUID(key) if key else None,
                 "label": labels.get(key, "No instrument") if key else "No instrument",
-                "minutes": minutes,
-                "sessions": sessions,
-                "average_quality": round(q_sum / q_n, 2) if q_n else None,
-                "average_enjoyment": round(e_sum / e_n, 2) if e_n else None,
+                "minutes": values.minutes,
+                "sessions": values.sessions,
+                "average_quality": values.average("quality"),
+                "average_enjoyment": values.average("enjoyment"),
             }
         )
     items.sort(key=lambda i: (-i["minutes"], -i["sessions"], i["label"].casefold()))
@@ -542,9 +541,9 @@ def breakdown(
 
 def dimension_sums(
     profile: MusicianProfile, dimensions: tuple[str, ...], start: date | None, end: date | None
-) -> dict[str, dict[str, list[int]]]:
-    """Per dimension, the sums per key over [start, end] (rollup.BREAKDOWN_FIELDS: minutes,
-    sessions, rating and tempo sums and counts), for several dimensions in one statement.
+) -> dict[str, dict[str, BreakdownSums]]:
+    """Per dimension, the sums per key over [start, end] (minutes, sessions, rating and
+    tempo sums and counts), for several dimensions in one statement.
 
     All time is the lifetime rollup; otherwise whole months come from the monthly rollup and
     the days at the ragged ends from the daily one, so the rows read do not grow with the
@@ -556,9 +555,9 @@ def dimension_sums(
     else:
         stmt = _dimension_statement()
         params |= _month_split(start, end)
-    result: dict[str, dict[str, list[int]]] = {d: {} for d in dimensions}
-    for dimension, key, *values in db.session.execute(stmt, params):
-        result[dimension][key] = [int(v or 0) for v in values]
+    result: dict[str, dict[str, BreakdownSums]] = {d: {} for d in dimensions}
+    for row in db.session.execute(stmt, params):
+        result[row.dimension][row.key] = BreakdownSums.of(row._mapping)
     return result
 
 
@@ -615,7 +614,9 @@ def _dimension_statement() -> sa.Select:
     )
     rows = sa.union_all(monthly, daily).subquery()
     return sa.select(
-        rows.c.dimension, rows.c.key, *(sa.func.sum(rows.c[f]) for f in rollup.BREAKDOWN_FIELDS)
+        rows.c.dimension,
+        rows.c.key,
+        *(sa.func.sum(rows.c[f]).label(f) for f in BreakdownSums.FIELDS),
     ).group_by(rows.c.dimension, rows.c.key)
 
 
@@ -630,7 +631,7 @@ def _lifetime_statement() -> sa.Select:
 
 
 def _sum_columns(table) -> tuple:
-    return (table.dimension, table.key, *(getattr(table, f) for f in rollup.BREAKDOWN_FIELDS))
+    return (table.dimension, table.key, *(getattr(table, f) for f in BreakdownSums.FIELDS))
 
 
 def labels(profile: MusicianProfile, wanted: dict[str, list[str]]) -> dict[str, dict[str, str]]:
