@@ -230,6 +230,7 @@ def test_the_named_sums_are_exactly_the_summed_columns_of_each_rollup_table():
         assert summed == set(rollup.fields), rollup.table.name
 
 
+@settings(deadline=None)
 @given(
     first=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),
     second=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),

@@ -34,7 +34,7 @@ from woodshed.db import bulk_insert, db, new_id
 from woodshed.errors import Conflict, DomainError, FieldError
 from woodshed.profiles import services as profiles
 from woodshed.profiles.models import MusicianProfile
-from woodshed.stats.rollup import rebuild_at_commit
+from woodshed.stats.upkeep import rebuild_at_commit
 from woodshed.validation import field_errors
 
 WRITE_BATCH = 1000

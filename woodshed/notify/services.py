@@ -1,12 +1,18 @@
-"""Creating and reading in-app notifications."""
+"""Notifications, reminders and their settings: every change to them is made here."""
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from woodshed.db import db, utcnow
-from woodshed.notify.models import Notification
+from woodshed.notify.models import Delivery, Notification, NotificationSettings, Reminder
 from woodshed.profiles.models import MusicianProfile
+
+UNSUBSCRIBE_SALT = "woodshed-unsubscribe"
 
 
 def notify(
@@ -27,6 +33,13 @@ def notify(
     if flush:
         db.session.flush()
     return note
+
+
+def announce_badge(profile: MusicianProfile, *, badge, url: str) -> None:
+    """`events.badge_earned` subscriber: the badge goes into the notification centre
+    (quiet mode earns badges silently)."""
+    if not profile.quiet:
+        notify(profile, "badge", f"Badge earned: {badge.title}", badge.description, url)
 
 
 def unread_count(profile: MusicianProfile) -> int:
@@ -138,7 +151,6 @@ def _apply(reminder, data: dict) -> None:
 def create_reminder(profile: MusicianProfile, data) -> tuple:
     """Create a reminder; a known client id returns the existing one."""
     from woodshed.errors import DomainError
-    from woodshed.notify.models import Reminder
 
     if data.id is not None:
         existing = db.session.get(Reminder, data.id)
@@ -194,8 +206,6 @@ def delete_reminder(reminder) -> None:
 
 def reminders_with_stats(profile: MusicianProfile, reminders=None) -> list[dict]:
     """Each reminder with how often it was sent and how often practice followed within 24 h."""
-    from woodshed.notify.models import Delivery, Reminder
-
     if reminders is None:
         reminders = list(
             db.session.scalars(
@@ -237,8 +247,6 @@ def reminders_with_stats(profile: MusicianProfile, reminders=None) -> list[dict]
 
 
 def settings_for(profile: MusicianProfile):
-    from woodshed.notify.models import NotificationSettings
-
     return db.session.scalar(
         sa.select(NotificationSettings).where(NotificationSettings.profile_id == profile.id)
     )
@@ -274,8 +282,6 @@ def next_summary_due(profile: MusicianProfile, now=None):
 def update_settings(profile: MusicianProfile, data) -> None:
     from datetime import time
 
-    from woodshed.notify.models import NotificationSettings
-
     s = settings_for(profile)
     if s is None:
         s = NotificationSettings(profile_id=profile.id)
@@ -288,19 +294,36 @@ def update_settings(profile: MusicianProfile, data) -> None:
     db.session.flush()
 
 
+# --- unsubscribe links -------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(delivery: Delivery) -> str:
+    """A signed token naming what to stop: one reminder's emails, or the weekly summary."""
+    if delivery.reminder_id is not None:
+        return _serializer().dumps({"r": str(delivery.reminder_id)})
+    return _serializer().dumps({"s": str(delivery.profile_id)})
+
+
+def read_unsubscribe_token(token: str) -> dict | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def unsubscribe(token: str) -> str | None:
     """Stop what a signed unsubscribe link names; returns what was stopped (or None)."""
-    import uuid as _uuid
-
-    from woodshed.notify.messages import read_unsubscribe_token
-    from woodshed.notify.models import NotificationSettings, Reminder
-
     data = read_unsubscribe_token(token or "")
     if data is None:
         return None
     try:
         if "r" in data:
-            reminder = db.session.get(Reminder, _uuid.UUID(data["r"]))
+            reminder = db.session.get(Reminder, uuid.UUID(data["r"]))
             if reminder is None:
                 return None
             reminder.channels = [c for c in reminder.channels if c != "email"]
@@ -312,7 +335,7 @@ def unsubscribe(token: str) -> str | None:
         if "s" in data:
             s = db.session.scalar(
                 sa.select(NotificationSettings).where(
-                    NotificationSettings.profile_id == _uuid.UUID(data["s"])
+                    NotificationSettings.profile_id == uuid.UUID(data["s"])
                 )
             )
             if s is None:

@@ -13,11 +13,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from woodshed.db import db
+from woodshed.db import db, utcnow
+from woodshed.errors import DomainError
 from woodshed.journal.models import Tag
+from woodshed.plans.services import skipped_days
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats import rollup
+from woodshed.stats import rollup, upkeep
 from woodshed.stats.models import (
     DailyBreakdown,
     DailyTotal,
@@ -37,8 +39,6 @@ BREAKDOWNS = ("instrument", "piece", "section", "skill", "tag")
 
 def today(profile: MusicianProfile) -> date:
     """The musician's practice day now (their zone and rollover hour)."""
-    from woodshed.db import utcnow
-
     return practice_date(utcnow(), profile.timezone, profile.day_rollover_hour)
 
 
@@ -56,8 +56,6 @@ def excused_days(profile: MusicianProfile, start: date, end: date) -> list[int]:
     Rest weekdays from the profile, the musician's skip/vacation periods and the days of
     skipped plan occurrences. This is the one place that decides it.
     """
-    from woodshed.plans.services import skipped_days
-
     if end < start:
         return []
     first, last = start.toordinal(), end.toordinal()
@@ -709,8 +707,6 @@ def add_skip_period(profile: MusicianProfile, data) -> tuple[SkipPeriod, bool]:
         existing = db.session.get(SkipPeriod, data.id)
         if existing is not None:
             if existing.profile_id != profile.id:
-                from woodshed.errors import DomainError
-
                 raise DomainError({"id": "This id is already in use."})
             return existing, False
     period = SkipPeriod(
@@ -728,8 +724,6 @@ def add_skip_period(profile: MusicianProfile, data) -> tuple[SkipPeriod, bool]:
 
 
 def update_skip_period(profile: MusicianProfile, period: SkipPeriod, changes: dict) -> SkipPeriod:
-    from woodshed.errors import DomainError
-
     start = changes.get("start_date", period.start_date)
     end = changes.get("end_date", period.end_date)
     if start is None or end is None:
@@ -751,8 +745,7 @@ def delete_skip_period(profile: MusicianProfile, period: SkipPeriod) -> None:
 
 
 def _mark_badges(profile: MusicianProfile, taken: bool) -> None:
-    checks = db.session.info.setdefault(rollup.BADGE_CHECK, {})
-    checks[profile.id] = checks.get(profile.id, False) or taken
+    upkeep.announce_at_commit(db.session(), profile.id, taken=taken)
 
 
 # --- maintenance ------------------------------------------------------------------------------
@@ -765,10 +758,3 @@ def rebuild(profile_ids: list[uuid.UUID] | None = None) -> tuple[int, int]:
     db.session.flush()
     sessions = rollup.rebuild(db.session.connection(), profile_ids)
     return len(profile_ids), sessions
-
-
-def progress_for(profile: MusicianProfile, kind: str, ids: list[uuid.UUID]) -> dict:
-    """Progress (stage, percentage, trend) of many pieces, sections or skills at once."""
-    from woodshed.stats import progress
-
-    return progress.progress_for(profile, kind, ids)
