@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import log_session, make_instrument
+from tests.factories import log_session, make_goal, make_instrument
 from tests.stats.test_oracle import NOW, build_journal, journal_st
 from woodshed.db import db
+from woodshed.goals import services as goals
 from woodshed.journal import services as journal
 from woodshed.journal.models import PracticeSession
 from woodshed.repertoire.models import Piece, Section
@@ -126,6 +127,30 @@ def test_deleting_an_instrument_or_piece_moves_its_time_like_a_fresh_count(alice
     db.session.flush()
     assert breakdown(alice.profile, "instrument") == {"No instrument": (25, 1)}
     assert breakdown(alice.profile, "piece") == {}
+    assert_matches_rebuild(alice.profile)
+
+
+def test_linking_unlinking_and_deleting_goals_moves_their_time(alice, frozen_clock):
+    frozen_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    scales, exam = make_goal(alice.profile, "Scales daily"), make_goal(alice.profile, "Exam")
+    first = log_session(
+        alice.profile,
+        datetime(2026, 3, 9, 17, 0, tzinfo=UTC),
+        40,
+        goal_ids=[scales.id, exam.id],
+        quality=4,
+    )
+    log_session(alice.profile, datetime(2026, 3, 8, 17, 0, tzinfo=UTC), 15, goal_ids=[exam.id])
+    # A goal gets the whole session, like a tag.
+    assert breakdown(alice.profile, "goal") == {"Scales daily": (40, 1), "Exam": (55, 2)}
+
+    journal.update_session(alice.profile, first, {"goal_ids": [scales.id]})
+    assert breakdown(alice.profile, "goal") == {"Scales daily": (40, 1), "Exam": (15, 1)}
+    assert_matches_rebuild(alice.profile)
+
+    goals.delete_goal(scales)
+    sums = services.dimension_sums(alice.profile, ("goal",), None, None)["goal"]
+    assert {key: (s.minutes, s.sessions) for key, s in sums.items()} == {str(exam.id): (15, 1)}
     assert_matches_rebuild(alice.profile)
 
 

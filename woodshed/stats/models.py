@@ -17,7 +17,8 @@ from woodshed.db import Base, IdMixin, VersionMixin, utcnow
 #: Breakdown dimensions kept per day (see docs/formulas.md for what each one counts).
 #: "whole" is work on a piece as a whole (an item with the piece and no section; key = the
 #: piece's id), so "when was this piece last worked on as a whole?" is one index seek.
-DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length", "whole")
+#: "goal" is the time of the sessions linked to a goal (the whole session, like a tag).
+DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length", "whole", "goal")
 
 
 def _profile_fk() -> Mapped[uuid.UUID]:

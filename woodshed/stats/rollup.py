@@ -2,7 +2,7 @@
 
 `daily_totals` keeps TotalSums per musician and practice date; the daily, monthly and
 lifetime breakdowns keep BreakdownSums per object (instrument, piece, section, skill, tag,
-start hour, length bucket, whole-piece work). One function (`contributions`) defines what
+start hour, length bucket, whole-piece work, goal). One function (`contributions`) defines what
 stored sessions contribute, so the incremental upkeep (`stats.upkeep`, which applies the
 difference each flush makes) and `woodshed stats rebuild` can never disagree.
 """
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from woodshed.db import bulk_insert
-from woodshed.journal.models import PracticeSession, SessionItem, session_tags
+from woodshed.journal.models import PracticeSession, SessionItem, session_goals, session_tags
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats.models import (
     DailyBreakdown,
@@ -199,8 +199,8 @@ class Contributions:
             for key, sums in theirs.rows.items():
                 mine.rows[key].subtract(sums)
 
-    def add_session(self, s, items: list, tag_ids: list) -> None:
-        """Add one session (a row of practice_sessions) with its items and tag ids."""
+    def add_session(self, s, items: list, tag_ids: list, goal_ids: list) -> None:
+        """Add one session (a row of practice_sessions) with its items, tag and goal ids."""
         duration = s.duration_minutes
         total = self.totals[(s.profile_id, s.practice_date)]
         total.minutes += duration
@@ -238,6 +238,8 @@ class Contributions:
         per_key[("length", length_bucket(duration))] += duration
         for tag_id in tag_ids:
             per_key[("tag", str(tag_id))] += duration
+        for goal_id in goal_ids:
+            per_key[("goal", str(goal_id))] += duration
         # Tempo per piece/section: bpm reached, and per mille of the target where known.
         tempos: dict[tuple[str, str], BreakdownSums] = defaultdict(BreakdownSums)
         shares = item_minutes(duration, [i.minutes for i in items])
@@ -341,15 +343,25 @@ def _add_sessions(conn: sa.Connection, result: Contributions, stmt: sa.Select) -
         .order_by(_I.c.session_id, _I.c.position, _I.c.id)
     ):
         items[row.session_id].append(row)
-    tags: dict[uuid.UUID, list] = defaultdict(list)
+    # Tags and goals linked to the sessions, in one read.
+    links: dict[str, dict[uuid.UUID, list]] = {"tag": defaultdict(list), "goal": defaultdict(list)}
     for row in conn.execute(
-        sa.select(session_tags.c.session_id, session_tags.c.tag_id).where(
-            session_tags.c.session_id.in_(ids)
+        sa.union_all(
+            sa.select(
+                session_tags.c.session_id,
+                sa.literal("tag").label("kind"),
+                session_tags.c.tag_id.label("target"),
+            ).where(session_tags.c.session_id.in_(ids)),
+            sa.select(
+                session_goals.c.session_id,
+                sa.literal("goal").label("kind"),
+                session_goals.c.goal_id.label("target"),
+            ).where(session_goals.c.session_id.in_(ids)),
         )
     ):
-        tags[row.session_id].append(row.tag_id)
+        links[row.kind][row.session_id].append(row.target)
     for s in sessions:
-        result.add_session(s, items[s.id], tags[s.id])
+        result.add_session(s, items[s.id], links["tag"][s.id], links["goal"][s.id])
 
 
 def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> None:

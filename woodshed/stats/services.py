@@ -9,12 +9,15 @@ from __future__ import annotations
 import functools
 import uuid
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError
+from woodshed.goals.models import Goal
 from woodshed.journal.models import Tag
 from woodshed.plans.services import skipped_days
 from woodshed.profiles.models import Instrument, MusicianProfile
@@ -27,7 +30,7 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
     SkipPeriod,
 )
-from woodshed.stats.rollup import BreakdownSums
+from woodshed.stats.rollup import BreakdownSums, TotalSums
 from woodshed.timeutil import WEEKDAYS, practice_date, week_start_of
 
 #: Loop Habit Tracker's daily multiplier: a day's weight halves after 13 days.
@@ -203,9 +206,9 @@ def period_totals(profile: MusicianProfile, chosen: Period | None = None) -> lis
 EPOCH = date(2000, 1, 1)
 
 
-def _day_number(column):
+def _day_number(column, dialect: str | None = None):
     """Days since 2000-01-01 as an integer, computed by the database (both dialects)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if (dialect or db.session.get_bind().dialect.name) == "postgresql":
         return sa.cast(column - sa.literal_column("DATE '2000-01-01'"), sa.Integer)
     return sa.cast(sa.func.julianday(column) - sa.func.julianday("2000-01-01"), sa.Integer)
 
@@ -380,21 +383,112 @@ def streaks(
     }
 
 
-# --- heatmap and time series ----------------------------------------------------------------
+# --- days, weeks, months, weekdays: heatmap, time series, and the page's charts over time ----
+
+#: How the daily totals of a range are grouped (weeks begin on the profile's week start).
+GROUPINGS = ("day", "week", "month", "weekday")
+#: Day numbers are shifted by whole weeks to stay positive (SQL integer division and
+#: remainder truncate towards zero); 100,000 weeks reach back before any practice date.
+POSITIVE = 7 * 100_000
 
 
-def heatmap(profile: MusicianProfile, start: date, end: date) -> list[dict]:
-    """One cell per practice date in [start, end] that has sessions."""
-    rows = db.session.execute(
-        sa.select(DailyTotal.practice_date, DailyTotal.minutes, DailyTotal.sessions)
-        .where(
-            DailyTotal.profile_id == profile.id,
-            DailyTotal.practice_date >= start,
-            DailyTotal.practice_date <= end,
+@dataclass(frozen=True)
+class Span:
+    """Daily totals of [start, end] grouped `by` day, week, month or weekday."""
+
+    by: str
+    start: date
+    end: date
+
+
+@dataclass
+class Bucket:
+    """One day, week, month or weekday: the sums of its practice dates, by name, and how
+    many there were. `key` is its first day, or the weekday (0 = Monday). `sums` is the
+    database's row of the sums asked for (a bucket without practice has TotalSums()), so
+    a sum that was not read is an AttributeError, never a silent 0."""
+
+    key: date | int
+    sums: Any
+    practice_days: int = 0
+
+    def average(self, name: str, digits: int = 2) -> float | None:
+        """The mean of a summed rating (`mood` → mood_sum / mood_n), None without any."""
+        count = getattr(self.sums, f"{name}_n")
+        return round(getattr(self.sums, f"{name}_sum") / count, digits) if count else None
+
+
+def grouped_totals(
+    profile: MusicianProfile, spans: list[Span], fields: tuple[str, ...]
+) -> dict[Span, dict]:
+    """Per span, the buckets that have practice, by key: the named sums of the daily
+    totals summed by the database, every span in one statement (a long range sends one
+    row per bucket, not per day). This is the one computation behind the heatmap, the
+    time series and the stats page's charts over time, in the API and on the page."""
+    spans = list(dict.fromkeys(spans))
+    dialect = db.session.get_bind().dialect.name
+    stmt = _grouped_statement(tuple(s.by for s in spans), fields, dialect)
+    week_start = week_start_index(profile)
+    params: dict = {
+        "profile_id": profile.id,
+        # Day numbers count from a Saturday: shift them so weeks begin on the week start.
+        "week_shift": POSITIVE - (week_start - EPOCH.weekday()) % 7,
+    }
+    for i, span in enumerate(spans):
+        params[f"start{i}"], params[f"end{i}"] = span.start, span.end
+    found: list[dict] = [{} for _ in spans]
+    for row in db.session.execute(stmt, params).all():
+        by = spans[row.span].by
+        first = as_date(row.first)
+        key = first.weekday() if by == "weekday" else bucket_start(first, by, week_start)
+        found[row.span][key] = Bucket(key, row, row.practice_days)
+    return dict(zip(spans, found, strict=True))
+
+
+@functools.cache
+def _grouped_statement(
+    groupings: tuple[str, ...], fields: tuple[str, ...], dialect: str
+) -> sa.Select | sa.CompoundSelect:
+    """One grouped aggregate per span, each over its own index range (built once per shape)."""
+    t = DailyTotal.__table__
+    day = _day_number(t.c.practice_date, dialect)
+    keys = {
+        "day": t.c.practice_date,
+        "week": (day + sa.bindparam("week_shift", type_=sa.Integer())) // 7,
+        "month": _month_number(t.c.practice_date, dialect),
+        "weekday": (day + POSITIVE) % 7,
+    }
+    selects = []
+    for i, by in enumerate(groupings):
+        if by == "day":  # one row per practice date already: nothing to add up
+            columns = [
+                t.c.practice_date.label("first"),
+                sa.literal(1, sa.Integer).label("practice_days"),
+                *(t.c[name].label(name) for name in fields),
+            ]
+        else:
+            columns = [
+                sa.func.min(t.c.practice_date).label("first"),
+                sa.func.count().label("practice_days"),
+                *(sa.func.sum(t.c[name]).label(name) for name in fields),
+            ]
+        stmt = sa.select(sa.literal(i, sa.Integer).label("span"), *columns).where(
+            t.c.profile_id == sa.bindparam("profile_id"),
+            t.c.practice_date >= sa.bindparam(f"start{i}", type_=sa.Date()),
+            t.c.practice_date <= sa.bindparam(f"end{i}", type_=sa.Date()),
         )
-        .order_by(DailyTotal.practice_date)
-    ).all()
-    return [{"date": d, "minutes": m, "sessions": n} for d, m, n in rows]
+        selects.append(stmt if by == "day" else stmt.group_by(keys[by]))
+    return sa.union_all(*selects) if len(selects) > 1 else selects[0]
+
+
+def _month_number(column, dialect: str):
+    """year × 12 + month, computed by the database."""
+    if dialect == "postgresql":
+        year, month = sa.extract("year", column), sa.extract("month", column)
+    else:
+        year = sa.cast(sa.func.strftime("%Y", column), sa.Integer)
+        month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
+    return sa.cast(year, sa.Integer) * 12 + sa.cast(month, sa.Integer)
 
 
 def bucket_start(day: date, bucket: str, week_start: int) -> date:
@@ -422,67 +516,62 @@ def bucket_starts(start: date, end: date, bucket: str, week_start: int) -> list[
     return result
 
 
-def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "day") -> list[dict]:
-    """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
-    present (zeros included), with a trailing moving average of the minutes."""
-    week_start = week_start_index(profile)
-    sums = _bucket_sums(profile, start, end, bucket, week_start)
+def every_bucket(found: dict, span: Span, week_start: int) -> list[Bucket]:
+    """Every day, week or month of the span, oldest first, zeros where nothing was logged."""
+    return [
+        found.get(first) or Bucket(first, NOTHING)
+        for first in bucket_starts(span.start, span.end, span.by, week_start)
+    ]
+
+
+#: The sums of a bucket without practice.
+NOTHING = TotalSums()
+
+
+def heatmap_cells(days: list[Bucket]) -> list[dict]:
+    """One cell per practice date (buckets of a span grouped by day): date, minutes, sessions."""
+    return [
+        {"date": b.key, "minutes": b.sums.minutes, "sessions": b.sums.sessions}
+        for b in sorted(days, key=lambda b: b.key)
+    ]
+
+
+def heatmap(profile: MusicianProfile, start: date, end: date) -> list[dict]:
+    """One cell per practice date in [start, end] that has sessions."""
+    span = Span("day", start, end)
+    return heatmap_cells(list(grouped_totals(profile, [span], TIME_FIELDS)[span].values()))
+
+
+#: The sums a time series shows.
+TIME_FIELDS = ("minutes", "sessions")
+
+
+def series(buckets: list[Bucket], bucket: str) -> list[dict]:
+    """The time series of every bucket in order: minutes, sessions and practice days,
+    with a trailing moving average of the minutes."""
     window = MOVING_AVERAGE[bucket]
     items, recent = [], []
-    for first in bucket_starts(start, end, bucket, week_start):
-        minutes, sessions, practice_days = sums.get(first, (0, 0, 0))
-        recent = [*recent[-(window - 1) :], minutes] if window > 1 else [minutes]
+    for b in buckets:
+        minutes = b.sums.minutes
+        recent = [*recent[-(window - 1) :], minutes]
         items.append(
             {
-                "start": first,
+                "start": b.key,
                 "minutes": minutes,
-                "sessions": sessions,
-                "practice_days": practice_days,
+                "sessions": b.sums.sessions,
+                "practice_days": b.practice_days,
                 "moving_average": round(sum(recent) / len(recent), 1),
             }
         )
     return items
 
 
-def _bucket_sums(
-    profile: MusicianProfile, start: date, end: date, bucket: str, week_start: int
-) -> dict[date, tuple[int, int, int]]:
-    """Minutes, sessions and practice days per bucket start that has any; weeks and
-    months are summed by the database, so a long range sends one row per bucket."""
-    t = DailyTotal
-    if bucket == "day":
-        return {c["date"]: (c["minutes"], c["sessions"], 1) for c in heatmap(profile, start, end)}
-    if bucket == "week":
-        # Day numbers count from a Saturday; shift so that weeks start on the week start,
-        # and keep the numbers positive (integer division truncates towards zero).
-        shift = 7 * 100_000 - (week_start - EPOCH.weekday()) % 7
-        group = (_day_number(t.practice_date) + shift) // 7
-    else:
-        group = _month_number(t.practice_date)
-    rows = db.session.execute(
-        sa.select(
-            sa.func.min(t.practice_date),
-            sa.func.sum(t.minutes),
-            sa.func.sum(t.sessions),
-            sa.func.count(),
-        )
-        .where(t.profile_id == profile.id, t.practice_date >= start, t.practice_date <= end)
-        .group_by(group)
-    )
-    return {
-        bucket_start(as_date(first), bucket, week_start): (int(m), int(n), int(days))
-        for first, m, n, days in rows
-    }
-
-
-def _month_number(column):
-    """year × 12 + month, computed by the database (both dialects)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        year, month = sa.extract("year", column), sa.extract("month", column)
-    else:
-        year = sa.cast(sa.func.strftime("%Y", column), sa.Integer)
-        month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
-    return sa.cast(year, sa.Integer) * 12 + sa.cast(month, sa.Integer)
+def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "day") -> list[dict]:
+    """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
+    present (zeros included), with a trailing moving average of the minutes."""
+    span = Span(bucket, start, end)
+    found = grouped_totals(profile, [span], TIME_FIELDS)[span]
+    return series(every_bucket(found, span, week_start_index(profile)), bucket)
 
 
 def first_practice_date(profile: MusicianProfile) -> date | None:
@@ -502,10 +591,11 @@ def breakdown(
     sums: dict[str, BreakdownSums] | None = None,
     labels: dict[str, str] | None = None,
 ) -> list[dict]:
-    """Minutes and sessions per instrument, piece, section, skill or tag, most time first.
+    """Minutes and sessions per instrument, piece, section, skill, tag or goal, most time
+    first.
 
-    Items without minutes share what the session has left (docs/formulas.md); a tag or an
-    instrument gets the whole session. Deleted objects drop out; sessions of a deleted
+    Items without minutes share what the session has left (docs/formulas.md); a tag, a
+    goal or an instrument gets the whole session. Deleted objects drop out; sessions of a deleted
     instrument count as "no instrument". `sums` and `labels` may come from one read of
     several dimensions (`dimension_sums`, `labels`).
     """
@@ -681,6 +771,7 @@ LABELS = {
     "piece": (Piece, Piece.title),
     "skill": (Skill, Skill.name),
     "tag": (Tag, Tag.name),
+    "goal": (Goal, Goal.title),
 }
 
 

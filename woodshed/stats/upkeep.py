@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session
 from woodshed import events
 from woodshed.db import new_id
 from woodshed.goals.models import Goal
-from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
+from woodshed.journal.models import (
+    PracticeSession,
+    SessionItem,
+    Tag,
+    session_goals,
+    session_tags,
+)
 from woodshed.profiles.models import Instrument
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.stats.rollup import CHUNK, Contributions, apply, contributions, rebuild
@@ -117,7 +123,7 @@ def _scan(session: Session) -> tuple[set, set, dict]:
             inspect(obj).attrs.target_tempo_bpm.history.has_changes()
         )
         if (deleted or retargeted) and isinstance(obj, REFERENCED) and inspect(obj).has_identity:
-            # The database sets the references to NULL (or drops tag links) by itself;
+            # The database sets the references to NULL (or drops tag and goal links) by itself;
             # re-read the sessions that pointed here so their rollup rows move too.
             ids = set(session.connection().execute(_referring(obj)).scalars())
             touched.update(ids)
@@ -129,11 +135,14 @@ def _scan(session: Session) -> tuple[set, set, dict]:
 
 
 def _referring(obj) -> sa.Select:
-    """The ids of stored sessions that refer to an instrument, piece, section, skill or tag."""
+    """The ids of stored sessions that refer to an instrument, piece, section, skill, tag
+    or goal."""
     if isinstance(obj, Instrument):
         return sa.select(_S.c.id).where(_S.c.instrument_id == obj.id)
     if isinstance(obj, Tag):
         return sa.select(session_tags.c.session_id).where(session_tags.c.tag_id == obj.id)
+    if isinstance(obj, Goal):
+        return sa.select(session_goals.c.session_id).where(session_goals.c.goal_id == obj.id)
     column = {Piece: _I.c.piece_id, Section: _I.c.section_id, Skill: _I.c.skill_id}[type(obj)]
     return sa.select(_I.c.session_id).distinct().where(column == obj.id)
 
@@ -158,8 +167,8 @@ def _after_flush(session: Session, _context) -> None:
     apply(session.connection(), delta)
 
 
-REFERENCED = (Instrument, Piece, Section, Skill, Tag)
-JOURNAL_TABLES = {"practice_sessions", "session_items", "session_tags"}
+REFERENCED = (Instrument, Piece, Section, Skill, Tag, Goal)
+JOURNAL_TABLES = {"practice_sessions", "session_items", "session_tags", "session_goals"}
 
 
 def _bulk_statement(state) -> None:
