@@ -5,19 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 
 from woodshed import mail
 from woodshed.core.dashboard import what_next
 from woodshed.db import db
 from woodshed.goals.models import Goal
-from woodshed.journal.models import PracticeSession
 from woodshed.notify.models import Delivery
 from woodshed.notify.services import notify, unsubscribe_token
 from woodshed.plans.models import PlanOccurrence
 from woodshed.plans.services import _week_start
-from woodshed.stats.services import streaks
+from woodshed.stats.services import period_sums, streaks
 from woodshed.timeutil import today as local_today
 from woodshed.timeutil import week_start_of
 
@@ -116,16 +114,9 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
     today = local_today(profile.timezone, profile.day_rollover_hour, now)
     this_week = week_start_of(today, _week_start(profile))
     start = this_week - timedelta(days=7)
-    minutes, days = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(PracticeSession.duration_minutes), 0),
-            sa.func.count(sa.distinct(PracticeSession.practice_date)),
-        ).where(
-            PracticeSession.profile_id == profile.id,
-            PracticeSession.practice_date >= start,
-            PracticeSession.practice_date < this_week,
-        )
-    ).one()
+    # The same totals the stats page and the API give for those seven practice dates.
+    (week,) = period_sums(profile, [(start, this_week - timedelta(days=1))])
+    minutes, days = week["minutes"], week["practice_days"]
     streak = None if profile.quiet else _streak(profile, today)
     suggestions = what_next(profile, today, limit=5)
     title = f"Your practice week: {minutes} minutes on {days} day{'s' if days != 1 else ''}"
