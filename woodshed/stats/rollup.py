@@ -98,7 +98,8 @@ class TotalSums(Sums):
 @_sums
 class BreakdownSums(Sums):
     """What the daily, monthly and lifetime breakdowns keep for one object (an instrument,
-    piece, section, skill, tag, start hour or length bucket) over their span."""
+    piece, section, skill, tag, goal, start hour, length bucket or piece worked on as a
+    whole) over their span."""
 
     minutes: int = 0
     sessions: int = 0
