@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 
 from tests.conftest import new_database_url
@@ -20,6 +21,7 @@ from woodshed.db import make_engine
 from woodshed.models import metadata
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Skill
+from woodshed.stats import rollup
 
 
 @pytest.fixture
@@ -131,3 +133,79 @@ def test_skills_sharing_a_name_get_distinct_names_and_keys_on_upgrade(empty_data
         (True, "STRASSE (2)", "strasse (2)"),
         (False, "Scales", "scales"),
     ]
+
+
+GOAL_DIMENSION = "9b2bdf419c95"
+
+
+def _goal_rows(conn) -> list[list[tuple]]:
+    """The goal rows of each breakdown rollup, in a stable order."""
+    found = []
+    for name in ("daily_breakdowns", "monthly_breakdowns", "lifetime_breakdowns"):
+        table = metadata.tables[name]
+        found.append(
+            [
+                tuple(row)
+                for row in conn.execute(
+                    sa.select(table)
+                    .where(table.c.dimension == "goal")
+                    .order_by(*(c for c in table.primary_key.columns))
+                )
+            ]
+        )
+    return found
+
+
+def test_the_goal_dimension_is_added_up_from_existing_journals_as_the_rollups_count_it(
+    empty_database,
+):
+    """Data written before the goal dimension existed gets the rows a rebuild writes."""
+    migrate.upgrade(empty_database)
+    engine = empty_database.extensions["woodshed.engine"]
+    t = metadata.tables
+    with engine.begin() as conn:
+        user = conn.execute(
+            t["users"].insert().values(email="m@example.org", password_hash="x")
+        ).inserted_primary_key[0]
+        profile = conn.execute(
+            t["musician_profiles"].insert().values(user_id=user, display_name="M")
+        ).inserted_primary_key[0]
+        goals = [
+            conn.execute(
+                t["goals"].insert().values(profile_id=profile, title=title)
+            ).inserted_primary_key[0]
+            for title in ("Scales daily", "Exam")
+        ]
+        entries = [
+            # (practice date, minutes, quality, confidence, linked goals)
+            (date(2026, 1, 30), 20, 4, None, goals),
+            (date(2026, 2, 2), 35, None, 2, goals[:1]),
+            (date(2026, 2, 2), 10, 5, 5, []),
+        ]
+        for day, minutes, quality, confidence, linked in entries:
+            session = conn.execute(
+                t["practice_sessions"]
+                .insert()
+                .values(
+                    profile_id=profile,
+                    started_at=datetime.combine(day, time(18), UTC),
+                    practice_date=day,
+                    timezone="UTC",
+                    duration_minutes=minutes,
+                    quality=quality,
+                    confidence=confidence,
+                )
+            ).inserted_primary_key[0]
+            for goal in linked:
+                conn.execute(t["session_goals"].insert().values(session_id=session, goal_id=goal))
+        rollup.rebuild(conn, [profile])
+        expected = _goal_rows(conn)
+    assert [len(rows) for rows in expected] == [3, 3, 2]
+
+    before = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(GOAL_DIMENSION)
+    migrate.downgrade(empty_database, before.down_revision)
+    with engine.connect() as conn:
+        assert _goal_rows(conn) == [[], [], []]
+    migrate.upgrade(empty_database)
+    with engine.connect() as conn:
+        assert _goal_rows(conn) == expected

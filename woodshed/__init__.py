@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_events()
     _register_template_helpers(app)
 
     from woodshed.cli import register_commands
@@ -109,7 +110,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Pages, the JSON API, then each feature's dashboard panels, suggestions and hooks."""
     from woodshed.accounts.api import api as accounts_api
-    from woodshed.accounts.services import account_erasing, user_for_api_token
+    from woodshed.accounts.services import user_for_api_token
     from woodshed.accounts.views import bp as accounts_bp
     from woodshed.admin.views import bp as admin_bp
     from woodshed.api import init_app as init_api
@@ -118,7 +119,6 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.core.panels import register_dashboard
     from woodshed.core.views import bp as core_bp
     from woodshed.data.api import api as data_api
-    from woodshed.data.services import forget_files_on_erasure
     from woodshed.data.views import bp as data_bp
     from woodshed.extensions import csrf
     from woodshed.goals.api import api as goals_api
@@ -176,9 +176,6 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in apis:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    # An erased account's stored files go with it.
-    account_erasing.connect(forget_files_on_erasure)
-
     register_panel(
         app,
         Panel("journal.quick_log", "journal/_quick_log_panel.html", quick_log_context, order=10),
@@ -186,6 +183,29 @@ def _register_blueprints(app: Flask) -> None:
     register_dashboard(app)
     register_plans_dashboard(app)
     init_stats(app)
+
+
+def _connect_events() -> None:
+    """What follows what: every subscriber of a domain event (woodshed/events.py), here.
+
+    Signals are process-wide and connecting the same function twice is a no-op, so
+    creating several apps (the tests do) subscribes each once.
+    """
+    from woodshed import events
+    from woodshed.accounts.services import account_erasing
+    from woodshed.data.services import forget_files_on_erasure
+    from woodshed.notify import reminders
+    from woodshed.notify import services as notifications
+    from woodshed.stats import badges
+
+    # An erased account's stored files go with it.
+    account_erasing.connect(forget_files_on_erasure)
+    # A transaction that changed a journal: badges are judged before it commits.
+    events.journal_changed.connect(badges.on_journal_changed)
+    # A badge earned for the first time goes into the notification centre.
+    events.badge_earned.connect(notifications.announce_badge)
+    # Plans changed: reminders before their occurrences are worked out again.
+    events.plans_changed.connect(reminders.recheck_occurrence_reminders)
 
 
 def _register_template_helpers(app: Flask) -> None:

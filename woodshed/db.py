@@ -27,6 +27,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from woodshed.errors import PreconditionFailed
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -194,8 +196,6 @@ db = Database()
 
 def check_version(obj: VersionMixin, expected: int | None) -> None:
     """Refuse a write based on a stale read (If-Match header or a form's hidden version)."""
-    from woodshed.errors import PreconditionFailed
-
     if expected is not None and obj.version != expected:
         raise PreconditionFailed()
 

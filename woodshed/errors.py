@@ -12,7 +12,6 @@ from http import HTTPStatus
 
 from flask import Flask, Response, current_app, json, render_template, request
 from flask_wtf.csrf import CSRFError
-from pydantic import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -103,12 +102,6 @@ class TooManyRequests(Problem):
             f"Too many attempts. Try again in {retry_after} seconds.",
             headers={"Retry-After": str(retry_after)},
         )
-
-
-def validation_problem(exc: ValidationError, prefix: str = "") -> DomainError:
-    from woodshed.validation import field_errors
-
-    return DomainError(field_errors(exc, prefix), "Some fields need attention.")
 
 
 def wants_problem_json() -> bool:

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from woodshed.db import utcnow
+
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_ROLLOVER_HOUR = 4
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -63,8 +65,6 @@ def day_start(day: date, tz: str, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) ->
 
 
 def today(tz: str, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, now: datetime | None = None) -> date:
-    from woodshed.db import utcnow
-
     return practice_date(now or utcnow(), tz, rollover_hour)
 
 

@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 
-from woodshed.errors import FieldError, validation_problem
+from woodshed.errors import DomainError, FieldError
 from woodshed.timeutil import is_valid_timezone, timezone_names
 
 S = TypeVar("S", bound=BaseModel)
@@ -188,6 +188,11 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
         path = field_path(err["loc"], prefix)
         seen.setdefault(path, FieldError(path, message_for(err)))
     return list(seen.values())
+
+
+def validation_problem(exc: ValidationError, prefix: str = "") -> DomainError:
+    """Bad input as a 422 with one message per field (forms show them, the API lists them)."""
+    return DomainError(field_errors(exc, prefix), "Some fields need attention.")
 
 
 def form_to_dict(formdata: MultiDict, lists: tuple[str, ...] = ()) -> dict[str, Any]:

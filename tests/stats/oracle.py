@@ -113,6 +113,10 @@ def breakdown(sessions, by: str, start: date | None = None, end: date | None = N
             for tag in s.tags:
                 minutes[tag.id] += s.duration_minutes
                 counted[tag.id].add(s.id)
+        elif by == "goal":
+            for goal in s.goals:
+                minutes[goal.id] += s.duration_minutes
+                counted[goal.id].add(s.id)
         else:
             items = sorted(s.items, key=lambda i: i.position)
             for item, share in zip(

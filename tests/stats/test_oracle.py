@@ -13,16 +13,18 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import make_instrument, make_persona
 from tests.stats import oracle
 from woodshed.db import db
+from woodshed.goals.models import Goal
 from woodshed.journal import services as journal
 from woodshed.journal.schemas import SessionIn
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats import progress, services
+from woodshed.stats import charts, progress, services
 from woodshed.stats.models import SkipPeriod
 from woodshed.stats.progress import Point
 from woodshed.timeutil import practice_date
@@ -61,6 +63,7 @@ session_st = st.fixed_dictionaries(
         "tempo": st.none() | st.integers(40, 200),
         "confidence": st.none() | st.integers(1, 5),
         "tags": st.lists(st.sampled_from(["left hand", "scales", "Sight-reading"]), max_size=2),
+        "goals": st.lists(st.integers(0, 1), max_size=2, unique=True),
         "quality": st.none() | st.integers(1, 5),
         "enjoyment": st.none() | st.integers(1, 5),
     }
@@ -122,7 +125,8 @@ def build_journal(data: dict):
         for i in range(2)
     ]
     skills = [Skill(profile_id=profile.id, name=f"Skill {i}") for i in range(2)]
-    db.session.add_all([*sections, *skills])
+    goals = [Goal(profile_id=profile.id, title=f"Goal {i}") for i in range(2)]
+    db.session.add_all([*sections, *skills, *goals])
     db.session.flush()
     refs = {
         "p0": {"piece_id": pieces[0].id},
@@ -158,6 +162,7 @@ def build_journal(data: dict):
                     for key, minutes in spec["items"]
                 ],
                 "tags": spec["tags"],
+                "goal_ids": [goals[i].id for i in spec["goals"]],
                 "quality": spec["quality"],
                 "enjoyment": spec["enjoyment"],
                 "confidence": spec["confidence"],
@@ -237,7 +242,7 @@ def test_every_aggregate_equals_a_naive_computation_over_the_entries(app, frozen
             expected = sum(m for d, (m, _) in in_range.items() if point["start"] <= d < nxt)
             assert point["minutes"] == expected
 
-    for by in ("instrument", "piece", "section", "skill", "tag"):
+    for by in ("instrument", "piece", "section", "skill", "tag", "goal"):
         for first, last in ((None, None), (start, end)):
             got = {
                 row["id"]: (row["minutes"], row["sessions"])
@@ -261,6 +266,22 @@ def test_every_aggregate_equals_a_naive_computation_over_the_entries(app, frozen
                 k: progress._info(kind, k, (p, then.get(k, Point())), as_of, before)
                 for k, p in now.items()
             }
+
+    # The stats page shows the API's figures: one computation, two renderings.
+    ctx = charts.Context(profile, start, end, charts.auto_bucket(start, end))
+    series = services.timeseries(profile, start, end, ctx.bucket)
+    expected_rows = [[p["start"], p["minutes"], p["moving_average"], p["sessions"]] for p in series]
+    assert charts.time_chart(ctx).rows == (expected_rows if in_range else [])
+    calendar = ctx.calendar(lambda day: "")
+    assert {c.day: (c.minutes, c.sessions) for c in calendar.practised} == {
+        c["date"]: (c["minutes"], c["sessions"])
+        for c in services.heatmap(profile, calendar.start, calendar.end)
+    }
+    goals = db.session.scalars(sa.select(Goal).where(Goal.profile_id == profile.id)).all()
+    linked = oracle.breakdown(sessions, "goal", start, end)
+    assert {row[0]: (row[1], row[2]) for row in charts.goals_chart(ctx).rows} == {
+        goal.title: linked.get(goal.id, (0, 0)) for goal in goals
+    }
 
     expected = oracle.streak_figures(profile, sessions, today)
     figures = services.streaks(profile)

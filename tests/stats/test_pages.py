@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.clients import page_text
-from tests.factories import log_session, make_instrument
+from tests.factories import log_session, make_goal, make_instrument
 from woodshed.db import db
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.stats.models import SkipPeriod
@@ -62,6 +62,32 @@ def test_chart_data_downloads_as_csv_safe_for_spreadsheets(alice_web, practised)
         "2026-03-08,45,45.0,1",
         "2026-03-09,30,37.5,1",
     ]
+
+
+def test_the_goal_chart_shows_the_time_linked_to_each_open_goal_in_the_range(
+    alice_web, alice, frozen_clock
+):
+    frozen_clock(NOW)
+    scales = make_goal(
+        alice.profile,
+        "Scales daily",
+        target_date="2026-04-01",
+        target={"type": "minutes_per_week", "value": 90},
+    )
+    done = make_goal(alice.profile, "Old goal", status="completed")
+    log_session(
+        alice.profile, datetime(2026, 3, 9, 17, 0, tzinfo=UTC), 30, goal_ids=[scales.id, done.id]
+    )
+    log_session(alice.profile, datetime(2026, 2, 1, 17, 0, tzinfo=UTC), 45, goal_ids=[scales.id])
+    response = alice_web.get("/stats/goals.csv?from=2026-03-01&to=2026-03-10")
+    assert response.get_data(as_text=True).splitlines() == [
+        "Goal,Minutes linked,Sessions linked,Target,Due",
+        "Scales daily,30,1,90 min a week,2026-04-01",
+    ]
+    whole = alice_web.get("/stats/goals.csv?from=2026-01-01&to=2026-03-10")
+    assert (
+        whole.get_data(as_text=True).splitlines()[1] == "Scales daily,75,2,90 min a week,2026-04-01"
+    )
 
 
 def test_quiet_mode_hides_streaks_and_badges_on_every_page(alice_web, practised):

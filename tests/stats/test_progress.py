@@ -6,7 +6,7 @@ from tests.factories import log_session
 from woodshed.db import db
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats import progress
-from woodshed.stats.services import progress_for
+from woodshed.stats.progress import progress_for
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

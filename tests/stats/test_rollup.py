@@ -4,15 +4,18 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.factories import log_session, make_instrument
+from tests.factories import log_session, make_goal, make_instrument
 from tests.stats.test_oracle import NOW, build_journal, journal_st
 from woodshed.db import db
+from woodshed.goals import services as goals
 from woodshed.journal import services as journal
 from woodshed.journal.models import PracticeSession
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats import services
 from woodshed.stats.models import DailyBreakdown, DailyTotal
+from woodshed.stats.rollup import BreakdownSums, Contributions
 from woodshed.stats.services import rebuild
 
 
@@ -27,8 +30,6 @@ def totals(profile):
 
 def all_rollup_rows(profile):
     """Every rollup row of the profile, table by table, in a stable order."""
-    from woodshed.stats.rollup import Contributions
-
     return [
         [
             tuple(r)
@@ -129,6 +130,30 @@ def test_deleting_an_instrument_or_piece_moves_its_time_like_a_fresh_count(alice
     assert_matches_rebuild(alice.profile)
 
 
+def test_linking_unlinking_and_deleting_goals_moves_their_time(alice, frozen_clock):
+    frozen_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    scales, exam = make_goal(alice.profile, "Scales daily"), make_goal(alice.profile, "Exam")
+    first = log_session(
+        alice.profile,
+        datetime(2026, 3, 9, 17, 0, tzinfo=UTC),
+        40,
+        goal_ids=[scales.id, exam.id],
+        quality=4,
+    )
+    log_session(alice.profile, datetime(2026, 3, 8, 17, 0, tzinfo=UTC), 15, goal_ids=[exam.id])
+    # A goal gets the whole session, like a tag.
+    assert breakdown(alice.profile, "goal") == {"Scales daily": (40, 1), "Exam": (55, 2)}
+
+    journal.update_session(alice.profile, first, {"goal_ids": [scales.id]})
+    assert breakdown(alice.profile, "goal") == {"Scales daily": (40, 1), "Exam": (15, 1)}
+    assert_matches_rebuild(alice.profile)
+
+    goals.delete_goal(scales)
+    sums = services.dimension_sums(alice.profile, ("goal",), None, None)["goal"]
+    assert {key: (s.minutes, s.sessions) for key, s in sums.items()} == {str(exam.id): (15, 1)}
+    assert_matches_rebuild(alice.profile)
+
+
 def test_a_bulk_delete_is_reconciled_when_the_transaction_commits(alice, frozen_clock):
     frozen_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     log_session(alice.profile, datetime(2026, 3, 9, 17, 0, tzinfo=UTC), 25)
@@ -220,3 +245,29 @@ def test_changing_a_target_tempo_moves_the_tempo_figures(alice, frozen_clock):
     db.session.flush()
     assert tuple(ratio()) == (1000, 1)
     assert_matches_rebuild(alice.profile)
+
+
+def test_the_named_sums_are_exactly_the_summed_columns_of_each_rollup_table():
+    """A column added to a rollup table without its field (or the reverse) fails here, so
+    no consumer can read a sum by a position that shifted."""
+    for rollup in Contributions().tables():
+        summed = {c.name for c in rollup.table.columns if c.name not in rollup.key_columns}
+        assert summed == set(rollup.fields), rollup.table.name
+
+
+@settings(deadline=None)
+@given(
+    first=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),
+    second=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),
+)
+def test_sums_add_and_subtract_field_by_field(first, second):
+    a = BreakdownSums(**dict(zip(BreakdownSums.FIELDS, first, strict=True)))
+    b = BreakdownSums.of(dict(zip(BreakdownSums.FIELDS, second, strict=True)))
+    a.add(b)
+    assert a.values() == {
+        n: x + y for n, x, y in zip(BreakdownSums.FIELDS, first, second, strict=True)
+    }
+    a.subtract(b)
+    assert a.values() == dict(zip(BreakdownSums.FIELDS, first, strict=True))
+    assert bool(a) == any(first)
+    assert a.average("quality") == (round(a.quality_sum / a.quality_n, 2) if a.quality_n else None)

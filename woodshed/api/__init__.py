@@ -30,8 +30,9 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from woodshed import policy
 from woodshed.api.idempotency import run_once
-from woodshed.errors import DomainError, Problem, validation_problem
+from woodshed.errors import DomainError, Problem
 from woodshed.ratelimit import check_api, client_address
+from woodshed.validation import validation_problem
 
 log = logging.getLogger("woodshed.security")
 

@@ -10,7 +10,7 @@ from woodshed.data import services
 from woodshed.data.schemas import ImportOptions, ImportResult, ImportUpload
 from woodshed.data.sections import document_model
 from woodshed.data.uploads import read_upload
-from woodshed.errors import validation_problem
+from woodshed.validation import validation_problem
 
 api = ApiBlueprint("data_api", __name__, tag="Your data")
 

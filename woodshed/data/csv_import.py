@@ -26,7 +26,7 @@ from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_t
 from woodshed.journal.services import SEARCH_KIND, search_texts
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats.rollup import rebuild_at_commit
+from woodshed.stats.upkeep import rebuild_at_commit
 
 PREVIEW_ROWS = 20
 MAX_SAVED_HEADER = 200

@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from woodshed import search
 from woodshed.data.registry import Part, chunked
 from woodshed.data.sections import (
     FORMAT,
@@ -33,11 +32,9 @@ from woodshed.data.sections import (
 )
 from woodshed.db import bulk_insert, db, new_id
 from woodshed.errors import Conflict, DomainError, FieldError
-from woodshed.journal.models import Evidence, PracticeSession, Tag, session_tags
-from woodshed.journal.services import SEARCH_KIND, search_texts
 from woodshed.profiles import services as profiles
 from woodshed.profiles.models import MusicianProfile
-from woodshed.stats.rollup import rebuild_at_commit
+from woodshed.stats.upkeep import rebuild_at_commit
 from woodshed.validation import field_errors
 
 WRITE_BATCH = 1000
@@ -430,47 +427,3 @@ def _constraint(exc: IntegrityError) -> str:
     text = str(exc.orig)
     m = re.search(r'constraint "([^"]+)"', text) or re.search(r"failed: (\S+)", text)
     return m.group(1) if m else "a constraint"
-
-
-def reindex_sessions(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
-    """Rebuild the search text of restored sessions, a batch at a time (Core reads only)."""
-    from types import SimpleNamespace
-
-    for chunk in chunked(ids, 1000):
-        tags: dict = defaultdict(list)
-        for session_id, name in db.session.execute(
-            sa.select(session_tags.c.session_id, Tag.name)
-            .join(Tag, Tag.id == session_tags.c.tag_id)
-            .where(session_tags.c.session_id.in_(chunk))
-            .order_by(Tag.key)
-        ):
-            tags[session_id].append(SimpleNamespace(name=name))
-        evidence: dict = defaultdict(list)
-        for row in db.session.execute(
-            sa.select(Evidence.session_id, Evidence.url, Evidence.text)
-            .where(Evidence.session_id.in_(chunk))
-            .order_by(Evidence.session_id, Evidence.position, Evidence.id)
-        ):
-            evidence[row.session_id].append(row)
-        texts = {
-            row.id: search_texts(
-                SimpleNamespace(
-                    notes=row.notes,
-                    next_time=row.next_time,
-                    struggles=row.struggles,
-                    achievements=row.achievements,
-                    tags=tags[row.id],
-                    evidence=evidence[row.id],
-                )
-            )
-            for row in db.session.execute(
-                sa.select(
-                    PracticeSession.id,
-                    PracticeSession.notes,
-                    PracticeSession.next_time,
-                    PracticeSession.struggles,
-                    PracticeSession.achievements,
-                ).where(PracticeSession.id.in_(chunk))
-            )
-        }
-        search.index_many(profile.id, SEARCH_KIND, texts)

@@ -27,6 +27,7 @@ from woodshed.journal.models import (
     session_goals,
     session_tags,
 )
+from woodshed.journal.services import reindex_sessions
 from woodshed.library.models import Resource
 from woodshed.notify.models import Notification, NotificationSettings, Reminder
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence, PlanTemplate
@@ -83,8 +84,6 @@ CHANGES = Codec(
 def _after_sessions(profile, ids: list[uuid.UUID]) -> None:
     """Rebuild the search text of restored sessions (the statistics are rebuilt at commit,
     see `restore_document`)."""
-    from woodshed.data.restore import reindex_sessions
-
     reindex_sessions(profile, ids)
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from woodshed import policy
 from woodshed.db import check_version
-from woodshed.errors import DomainError, FormErrors, validation_problem
+from woodshed.errors import DomainError, FormErrors
 from woodshed.goals import pages, services
 from woodshed.goals.models import Goal
 from woodshed.goals.schemas import (
@@ -24,7 +24,7 @@ from woodshed.goals.schemas import (
     GoalQuery,
 )
 from woodshed.repertoire.pages import form_choices
-from woodshed.validation import form_to_dict, form_version, parse_form
+from woodshed.validation import form_to_dict, form_version, parse_form, validation_problem
 
 bp = Blueprint("goals", __name__, url_prefix="/goals")
 

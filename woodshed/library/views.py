@@ -10,12 +10,12 @@ from pydantic import ValidationError
 
 from woodshed import policy
 from woodshed.db import check_version
-from woodshed.errors import DomainError, FormErrors, validation_problem
+from woodshed.errors import DomainError, FormErrors
 from woodshed.library import pages, services
 from woodshed.library.models import Resource
 from woodshed.library.schemas import KIND_LABELS, ResourceFields, ResourceIn, ResourceQuery
 from woodshed.repertoire.pages import form_choices
-from woodshed.validation import form_to_dict, form_version, parse_form
+from woodshed.validation import form_to_dict, form_version, parse_form, validation_problem
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from woodshed import mail
+from woodshed.core.dashboard import what_next
 from woodshed.db import db
-from woodshed.journal.models import PracticeSession
+from woodshed.goals.models import Goal
 from woodshed.notify.models import Delivery
-from woodshed.notify.services import notify
+from woodshed.notify.services import notify, unsubscribe_token
+from woodshed.plans.models import PlanOccurrence
+from woodshed.stats.services import period_sums, streaks
 from woodshed.timeutil import week_start_of
-
-UNSUBSCRIBE_SALT = "woodshed-unsubscribe"
 
 
 @dataclass
@@ -30,25 +29,6 @@ class Message:
 
 def base_url() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
-
-
-def unsubscribe_token(delivery: Delivery) -> str:
-    """A signed token naming what to stop: one reminder's emails, or the weekly summary."""
-    if delivery.reminder_id is not None:
-        return _serializer().dumps({"r": str(delivery.reminder_id)})
-    return _serializer().dumps({"s": str(delivery.profile_id)})
-
-
-def read_unsubscribe_token(token: str) -> dict | None:
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def build(delivery: Delivery, now: datetime) -> Message | None:
@@ -72,8 +52,6 @@ def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | Non
     reminder = delivery.reminder
     root = base_url()
     if delivery.kind == "before_occurrence":
-        from woodshed.plans.models import PlanOccurrence
-
         occ = db.session.get(PlanOccurrence, delivery.subject_id) if delivery.subject_id else None
         if occ is None or occ.status != "scheduled":
             return None, "", None
@@ -93,8 +71,6 @@ def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | Non
             f"{root}/",
         )
     if delivery.kind == "goal_deadline":
-        from woodshed.goals.models import Goal
-
         goal = db.session.get(Goal, delivery.subject_id) if delivery.subject_id else None
         if goal is None or goal.status in ("completed", "archived") or goal.target_date is None:
             return None, "", None
@@ -136,19 +112,10 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
     today = profile.today(now)
     this_week = week_start_of(today, profile.week_start_index)
     start = this_week - timedelta(days=7)
-    minutes, days = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(PracticeSession.duration_minutes), 0),
-            sa.func.count(sa.distinct(PracticeSession.practice_date)),
-        ).where(
-            PracticeSession.profile_id == profile.id,
-            PracticeSession.practice_date >= start,
-            PracticeSession.practice_date < this_week,
-        )
-    ).one()
+    # The same totals the stats page and the API give for those seven practice dates.
+    (week,) = period_sums(profile, [(start, this_week - timedelta(days=1))])
+    minutes, days = week["minutes"], week["practice_days"]
     streak = None if profile.quiet else _streak(profile, today)
-    from woodshed.core.dashboard import what_next
-
     suggestions = what_next(profile, today, limit=5)
     title = f"Your practice week: {minutes} minutes on {days} day{'s' if days != 1 else ''}"
     email = _email(
@@ -168,8 +135,6 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
 
 def _streak(profile, today) -> int:
     """The same current streak the dashboard shows (rest and skip days respected)."""
-    from woodshed.stats.services import streaks
-
     return streaks(profile, now=today)["current_streak"]
 
 

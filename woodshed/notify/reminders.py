@@ -20,6 +20,8 @@ from woodshed.db import db, utcnow
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession
 from woodshed.notify.models import NotificationSettings, Reminder
+from woodshed.plans.models import Plan, PlanOccurrence
+from woodshed.plans.services import ensure_occurrences
 from woodshed.profiles.models import MusicianProfile
 from woodshed.timeutil import WEEKDAYS, local_to_utc, practice_date
 
@@ -106,9 +108,6 @@ def _clock_dues(reminder: Reminder, ctx: Context, first: date, last: date) -> li
 
 
 def _occurrence_dues(reminder: Reminder, ctx: Context, a: datetime, b: datetime) -> list[Due]:
-    from woodshed.plans.models import Plan, PlanOccurrence
-    from woodshed.plans.services import ensure_occurrences
-
     ensure_occurrences(ctx.profile)
     before = timedelta(minutes=reminder.minutes_before or 0)
     stmt = (
@@ -134,8 +133,6 @@ def _occurrence_dues(reminder: Reminder, ctx: Context, a: datetime, b: datetime)
 
 
 def _next_occurrence_due(reminder: Reminder, ctx: Context, after: datetime) -> datetime | None:
-    from woodshed.plans.models import Plan, PlanOccurrence
-
     before = timedelta(minutes=reminder.minutes_before or 0)
     stmt = (
         sa.select(sa.func.min(PlanOccurrence.scheduled_start))
@@ -274,7 +271,8 @@ def next_due(reminder: Reminder, ctx: Context, after: datetime) -> datetime | No
 
 
 def recheck_occurrence_reminders(profile: MusicianProfile) -> None:
-    """Plans changed: reminders before occurrences are looked at on the next tick."""
+    """`events.plans_changed` subscriber: reminders before occurrences are looked at again
+    on the worker's next tick."""
     db.session.execute(
         sa.update(Reminder)
         .where(

@@ -1,10 +1,13 @@
-"""Creating and reading in-app notifications."""
+"""Notifications, reminders and their settings: every change to them is made here."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
@@ -17,6 +20,8 @@ from woodshed.plans.models import Plan
 from woodshed.profiles.models import MusicianProfile
 from woodshed.timeutil import local_to_utc, week_start_of
 from woodshed.validation import merged
+
+UNSUBSCRIBE_SALT = "woodshed-unsubscribe"
 
 
 def notify(
@@ -37,6 +42,13 @@ def notify(
     if flush:
         db.session.flush()
     return note
+
+
+def announce_badge(profile: MusicianProfile, *, badge, url: str) -> None:
+    """`events.badge_earned` subscriber: the badge goes into the notification centre
+    (quiet mode earns badges silently)."""
+    if not profile.quiet:
+        notify(profile, "badge", f"Badge earned: {badge.title}", badge.description, url)
 
 
 def unread_count(profile: MusicianProfile) -> int:
@@ -246,18 +258,36 @@ def update_settings(profile: MusicianProfile, data) -> None:
     db.session.flush()
 
 
+# --- unsubscribe links -------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(delivery: Delivery) -> str:
+    """A signed token naming what to stop: one reminder's emails, or the weekly summary."""
+    if delivery.reminder_id is not None:
+        return _serializer().dumps({"r": str(delivery.reminder_id)})
+    return _serializer().dumps({"s": str(delivery.profile_id)})
+
+
+def read_unsubscribe_token(token: str) -> dict | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def unsubscribe(token: str) -> str | None:
     """Stop what a signed unsubscribe link names; returns what was stopped (or None)."""
-    import uuid as _uuid
-
-    from woodshed.notify.messages import read_unsubscribe_token
-
     data = read_unsubscribe_token(token or "")
     if data is None:
         return None
     try:
         if "r" in data:
-            reminder = db.session.get(Reminder, _uuid.UUID(data["r"]))
+            reminder = db.session.get(Reminder, uuid.UUID(data["r"]))
             if reminder is None:
                 return None
             reminder.channels = [c for c in reminder.channels if c != "email"]
@@ -269,7 +299,7 @@ def unsubscribe(token: str) -> str | None:
         if "s" in data:
             s = db.session.scalar(
                 sa.select(NotificationSettings).where(
-                    NotificationSettings.profile_id == _uuid.UUID(data["s"])
+                    NotificationSettings.profile_id == uuid.UUID(data["s"])
                 )
             )
             if s is None:

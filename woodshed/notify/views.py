@@ -208,9 +208,7 @@ def revoke_calendar():
 @bp.get("/unsubscribe")
 def unsubscribe_page():
     token = request.args.get("token", "")
-    from woodshed.notify.messages import read_unsubscribe_token
-
-    if read_unsubscribe_token(token) is None:
+    if services.read_unsubscribe_token(token) is None:
         return render_template("notify/unsubscribe.html", token=None, done=None), 404
     return render_template("notify/unsubscribe.html", token=token, done=None)
 

@@ -10,7 +10,6 @@ from woodshed import policy
 from woodshed.api import ApiBlueprint, Reply, if_match_version
 from woodshed.api.pagination import ListQuery, Page
 from woodshed.db import check_version
-from woodshed.errors import validation_problem
 from woodshed.journal.schemas import SessionIn, SessionOut
 from woodshed.plans import calendar, services, sharing
 from woodshed.plans.models import Plan, PlanOccurrence, PlanTemplate
@@ -32,6 +31,7 @@ from woodshed.plans.schemas import (
     TemplateOut,
     UndoIn,
 )
+from woodshed.validation import validation_problem
 
 api = ApiBlueprint("plans_api", __name__, tag="Plans")
 

@@ -14,11 +14,11 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from woodshed.errors import DomainError, FieldError, validation_problem
+from woodshed.errors import DomainError, FieldError
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
 from woodshed.plans.schemas import PlanFields
-from woodshed.validation import small_int
+from woodshed.validation import small_int, validation_problem
 
 ITEM_ROWS_EXTRA = 3
 SCHEDULE_FIELDS = (

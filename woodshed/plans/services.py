@@ -13,7 +13,7 @@ from flask import g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, contains_eager, selectinload
 
-from woodshed import policy
+from woodshed import events, policy
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, insert_ignore, new_id, utcnow
@@ -166,10 +166,8 @@ def delete_plan(profile: MusicianProfile, plan: Plan) -> None:
 
 
 def _plans_changed(profile: MusicianProfile) -> None:
-    """Reminders before occurrences look again at once (see notify.reminders)."""
-    from woodshed.notify.reminders import recheck_occurrence_reminders
-
-    recheck_occurrence_reminders(profile)
+    """Announce it: reminders before occurrences subscribe (`events.plans_changed`)."""
+    events.plans_changed.send(profile)
 
 
 # --- occurrences ------------------------------------------------------------------------------

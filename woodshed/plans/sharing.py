@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
 from woodshed.db import db, utcnow
-from woodshed.errors import DomainError, validation_problem
+from woodshed.errors import DomainError
 from woodshed.plans import schedule as sched
 from woodshed.plans import services
 from woodshed.plans.models import Plan, PlanTemplate
@@ -24,6 +24,7 @@ from woodshed.plans.schemas import AdoptIn, PlanIn
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.services import skill_by_name
 from woodshed.tokens import generate_token, hash_token
+from woodshed.validation import validation_problem
 
 MAX_TEMPLATES = 100
 

@@ -18,7 +18,7 @@ from woodshed.plans.models import Plan, PlanOccurrence, PlanTemplate
 from woodshed.plans.schemas import AdoptIn, PlanIn, PlanUpdate, RescheduleIn
 from woodshed.profiles.schemas import WEEKDAY_LABELS
 from woodshed.repertoire.models import Piece, Skill
-from woodshed.validation import form_version, parse_form, small_int
+from woodshed.validation import form_version, parse_form, small_int, validation_problem
 
 bp = Blueprint("plans", __name__)
 
@@ -403,8 +403,6 @@ def _adopt(template, token, template_id):
     except FormErrors as exc:
         return _adopt_page(template, token, forms.sticky(request.form), exc.messages, 422)
     except ValueError as exc:  # pydantic ValidationError
-        from woodshed.errors import validation_problem
-
         problem = validation_problem(exc)
         return _adopt_page(template, token, forms.sticky(request.form), problem.messages, 422)
     flash(f"“{plan.title}” is now one of your plans.", "success")

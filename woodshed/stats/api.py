@@ -9,6 +9,7 @@ from woodshed.api import ApiBlueprint, Reply, if_match_version
 from woodshed.api.pagination import Page
 from woodshed.db import check_version
 from woodshed.stats import badges, services
+from woodshed.stats import progress as engine
 from woodshed.stats.models import SkipPeriod
 from woodshed.stats.ranges import resolve, year_range
 from woodshed.stats.schemas import (
@@ -123,8 +124,6 @@ def streaks(profile, query: RangeQuery):
     "'Not enough data yet'. Formula: docs/formulas.md." + RANGE_NOTE,
 )
 def progress(profile, query: ProgressQuery):
-    from woodshed.stats import progress as engine
-
     return {
         "kind": query.kind,
         "items": engine.progress_list(profile, query.kind, query.from_, query.to),

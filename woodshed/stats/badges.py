@@ -1,11 +1,13 @@
 """Badges and milestones: derived from the log, awarded once, announced once.
 
-Evaluation runs just before a transaction that changed the journal commits (see
-`rollup._before_commit`), so every code path awards badges without calling this module,
-and a web request pays only for the checks that can change: when something was only
-added, the badges not yet held; when something was taken away (an entry deleted or
-edited, a piece's status moved back), every badge, and one whose cause is gone is
-withdrawn. The rules are documented in docs/formulas.md.
+Badges subscribe to `events.journal_changed`, which the statistics' bookkeeping sends
+just before a transaction that changed the journal commits, so every code path awards
+badges without calling this module, and a web request pays only for the checks that can
+change: when something was only added, the badges not yet held; when something was taken
+away (an entry deleted or edited, a piece's status moved back), every badge, and one whose
+cause is gone is withdrawn. A badge earned for the first time is announced with
+`events.badge_earned` (the notification centre subscribes). The rules are documented in
+docs/formulas.md.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy.orm import Session
 
-from woodshed import policy
+from woodshed import events, policy
 from woodshed.db import db, utcnow
 from woodshed.goals.models import Goal
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, PieceStatusChange
+from woodshed.stats import services
 from woodshed.stats.models import DailyTotal, EarnedBadge, LifetimeBreakdown
+from woodshed.stats.rollup import TotalSums
 
 BADGES_URL = "/stats/badges"
 
@@ -106,40 +110,34 @@ class Facts:
         self.profile = profile
 
     @cached_property
-    def _totals(self) -> tuple[int, ...]:
-        t = DailyTotal
+    def _totals(self) -> TotalSums:
+        """The all-time sums of the daily totals (the figures below that come from them)."""
+        t = DailyTotal.__table__
         row = db.session.execute(
-            sa.select(
-                sa.func.coalesce(sa.func.sum(t.sessions), 0),
-                sa.func.coalesce(sa.func.sum(t.minutes), 0),
-                sa.func.coalesce(sa.func.sum(t.exam_sessions), 0),
-                sa.func.coalesce(sa.func.sum(t.slow_sessions), 0),
-                sa.func.coalesce(sa.func.sum(t.clean_runs), 0),
-                sa.func.coalesce(sa.func.sum(t.tempos_reached), 0),
-            ).where(t.profile_id == self.profile.id)
+            sa.select(*(sa.func.sum(t.c[name]).label(name) for name in TotalSums.FIELDS)).where(
+                t.c.profile_id == self.profile.id
+            )
         ).one()
-        return tuple(int(v) for v in row)
+        return TotalSums.of(row._mapping)
 
     @property
     def sessions(self) -> int:
-        return self._totals[0]
+        return self._totals.sessions
 
     @property
     def minutes(self) -> int:
-        return self._totals[1]
+        return self._totals.minutes
 
     @property
     def exam_sessions(self) -> int:
-        return self._totals[2]
+        return self._totals.exam_sessions
 
     @property
     def slow_sessions(self) -> int:
-        return self._totals[3]
+        return self._totals.slow_sessions
 
     @cached_property
     def longest_streak(self) -> int:
-        from woodshed.stats import services
-
         return services.streaks(self.profile)["longest_streak"]
 
     @cached_property
@@ -181,11 +179,11 @@ class Facts:
 
     @property
     def tempo_reached(self) -> int:
-        return min(self._totals[5], 1)
+        return min(self._totals.tempos_reached, 1)
 
     @property
     def clean_runs(self) -> int:
-        return self._totals[4]
+        return self._totals.clean_runs
 
     @cached_property
     def goals_completed(self) -> int:
@@ -236,21 +234,17 @@ def evaluate(profile: MusicianProfile, *, full: bool = True) -> list[Badge]:
             row.revoked_at = utcnow()
     if newly:
         db.session.flush()
-        if not profile.quiet:
-            from woodshed.notify.services import notify
-
-            for badge in newly:
-                notify(
-                    profile, "badge", f"Badge earned: {badge.title}", badge.description, BADGES_URL
-                )
+        for badge in newly:
+            events.badge_earned.send(profile, badge=badge, url=BADGES_URL)
     return newly
 
 
-def evaluate_after_commit(session: Session, checks: dict[uuid.UUID, bool]) -> None:
-    """Run from the commit hook for the profiles whose journal changed in this transaction."""
+def on_journal_changed(session: Session, *, profiles: dict[uuid.UUID, bool]) -> None:
+    """`events.journal_changed` subscriber: judge the badges of the profiles whose journal
+    changed (all of them where something may have been taken away)."""
     if not has_app_context() or not db.session.registry.has() or db.session() is not session:
         return  # a session outside the app (a script): `woodshed stats rebuild` catches up
-    for profile_id, taken in checks.items():
+    for profile_id, taken in profiles.items():
         profile = session.get(MusicianProfile, profile_id)
         if profile is not None:
             evaluate(profile, full=taken)

@@ -16,11 +16,11 @@ from markupsafe import Markup, escape
 
 from woodshed.db import db
 from woodshed.goals.models import Goal
-from woodshed.journal.models import PracticeSession, session_goals
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
 from woodshed.stats import heatmap, progress, rollup, services
-from woodshed.stats.models import DailyBreakdown, DailyTotal
+from woodshed.stats.models import DailyBreakdown
+from woodshed.stats.rollup import BreakdownSums, TotalSums
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP = 20
@@ -73,7 +73,7 @@ def display(value) -> str:
 
 
 #: The rollup dimensions the page's charts read, fetched together.
-CHART_DIMENSIONS = (*services.BREAKDOWNS, "hour", "length")
+CHART_DIMENSIONS = (*services.BREAKDOWNS, "hour", "length", "goal")
 PROGRESS_KINDS = ("piece", "section", "skill")
 
 
@@ -85,12 +85,48 @@ class Context:
     start: date
     end: date
     bucket: str
-    _days: list | None = None
+    _totals: dict | None = None
     _sums: dict | None = None
     _labels: dict | None = None
     _progress: dict | None = None
 
-    def sums(self, dimension: str) -> dict[str, list[int]]:
+    @property
+    def detail(self) -> str:
+        """The bucket of the ratings and preparation charts (a day is too fine for them)."""
+        return "week" if self.bucket == "day" else self.bucket
+
+    def spans(self) -> dict[str, services.Span]:
+        """How the page groups its daily totals: the calendar's days (the last year of the
+        range), the time chart's buckets, the other charts' buckets and the weekdays."""
+        calendar_start = max(self.start, self.end - timedelta(days=364))
+        return {
+            "calendar": services.Span("day", calendar_start, self.end),
+            "time": services.Span(self.bucket, self.start, self.end),
+            "detail": services.Span(self.detail, self.start, self.end),
+            "weekday": services.Span("weekday", self.start, self.end),
+        }
+
+    def totals(self, use: str) -> dict:
+        """The buckets with practice of one grouping, by key (every grouping of the page is
+        read in one statement, on first use)."""
+        spans = self.spans()
+        if self._totals is None:
+            self._totals = services.grouped_totals(
+                self.profile, list(spans.values()), TotalSums.FIELDS
+            )
+        return self._totals[spans[use]]
+
+    def every(self, use: str) -> list[services.Bucket]:
+        """Every bucket of a grouping over time, oldest first, zeros included."""
+        week_start = self.profile.week_start_index
+        return services.every_bucket(self.totals(use), self.spans()[use], week_start)
+
+    @property
+    def practised(self) -> bool:
+        """Anything logged in the range at all."""
+        return bool(self.totals("weekday"))
+
+    def sums(self, dimension: str) -> dict[str, BreakdownSums]:
         """The range's rollup sums per key of one dimension (every chart dimension is read
         in one statement, on first use)."""
         if self._sums is None:
@@ -116,38 +152,13 @@ class Context:
             )
         return self._progress[kind]
 
-    @property
-    def days(self) -> list:
-        """All rollup columns of each practice date in the range."""
-        if self._days is None:
-            t = DailyTotal.__table__
-            self._days = db.session.execute(
-                sa.select(t)
-                .where(
-                    t.c.profile_id == self.profile.id,
-                    t.c.practice_date >= self.start,
-                    t.c.practice_date <= self.end,
-                )
-                .order_by(t.c.practice_date)
-            ).all()
-        return self._days
-
     def calendar(self, link: Callable[[date], str]) -> heatmap.Heatmap:
-        """The last year of the range (all of it when shorter) as a heatmap, built from the
-        days already read; `link` gives each practised day's address."""
-        first = max(self.start, self.end - timedelta(days=364))
-        cells = [
-            {"date": d.practice_date, "minutes": d.minutes, "sessions": d.sessions}
-            for d in self.days
-            if d.practice_date >= first
-        ]
+        """The last year of the range (all of it when shorter) as a heatmap, with the same
+        cells as the API's heatmap; `link` gives each practised day's address."""
+        cells = services.heatmap_cells(list(self.totals("calendar").values()))
+        span = self.spans()["calendar"]
         week_start = self.profile.week_start_index
-        return heatmap.build(cells, first, self.end, week_start, link)
-
-    def buckets(self) -> tuple[list[date], Callable[[date], date]]:
-        week_start = self.profile.week_start_index
-        starts = services.bucket_starts(self.start, self.end, self.bucket, week_start)
-        return starts, lambda d: services.bucket_start(d, self.bucket, week_start)
+        return heatmap.build(cells, span.start, span.end, week_start, link)
 
 
 def auto_bucket(start: date, end: date) -> str:
@@ -177,19 +188,12 @@ def time_chart(ctx: Context) -> Chart:
             Column("sessions", "Sessions"),
         ],
     )
-    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    starts, of = ctx.buckets()
-    for day in ctx.days:
-        row = sums[of(day.practice_date)]
-        row[0] += day.minutes
-        row[1] += day.sessions
-    if not ctx.days:
+    if not ctx.practised:
         return chart
-    recent: list[int] = []
-    for first in starts:
-        minutes, sessions = sums.get(first, (0, 0))
-        recent = [*recent[-(window - 1) :], minutes]
-        chart.rows.append([first, minutes, round(sum(recent) / len(recent), 1), sessions])
+    for item in services.series(ctx.every("time"), ctx.bucket):
+        chart.rows.append(
+            [item["start"], item["minutes"], item["moving_average"], item["sessions"]]
+        )
     return chart
 
 
@@ -205,16 +209,14 @@ def weekday_chart(ctx: Context) -> Chart:
             Column("average_minutes", "Minutes per session"),
         ],
     )
-    sums = [[0, 0] for _ in range(7)]
-    for day in ctx.days:
-        sums[day.practice_date.weekday()][0] += day.minutes
-        sums[day.practice_date.weekday()][1] += day.sessions
-    if not ctx.days:
+    if not ctx.practised:
         return chart
+    weekdays = ctx.totals("weekday")
     first = ctx.profile.week_start_index
     for i in range(7):
         wd = (first + i) % 7
-        minutes, sessions = sums[wd]
+        day = weekdays.get(wd) or services.Bucket(wd, services.NOTHING)
+        minutes, sessions = day.sums.minutes, day.sums.sessions
         chart.rows.append([WEEKDAY_NAMES[wd], minutes, sessions, _avg(minutes, sessions)])
     return chart
 
@@ -235,8 +237,16 @@ def hour_chart(ctx: Context) -> Chart:
     )
     sums = ctx.sums("hour")
     for key in sorted(sums):
-        minutes, sessions, q, qn, e, en, *_rest = sums[key]
-        chart.rows.append([f"{key}:00", minutes, sessions, _avg(q, qn), _avg(e, en)])
+        hour = sums[key]
+        chart.rows.append(
+            [
+                f"{key}:00",
+                hour.minutes,
+                hour.sessions,
+                hour.average("quality"),
+                hour.average("enjoyment"),
+            ]
+        )
     return chart
 
 
@@ -255,76 +265,61 @@ def length_chart(ctx: Context) -> Chart:
     sums = ctx.sums("length")
     for _lower, key in rollup.LENGTH_BUCKETS:
         if key in sums:
-            _minutes, sessions, q, qn, e, en, *_rest = sums[key]
-            chart.rows.append([key, sessions, _avg(e, en), _avg(q, qn)])
+            length = sums[key]
+            chart.rows.append(
+                [key, length.sessions, length.average("enjoyment"), length.average("quality")]
+            )
     return chart
 
 
 def ratings_chart(ctx: Context) -> Chart:
-    bucket = "week" if ctx.bucket == "day" else ctx.bucket
     chart = Chart(
         "ratings",
         "Mood, quality and enjoyment",
-        f"Average of the ratings you gave, per {bucket} (1–5; blank when none were given).",
+        f"Average of the ratings you gave, per {ctx.detail} (1–5; blank when none were given).",
         [
-            Column("start", bucket.title()),
+            Column("start", ctx.detail.title()),
             Column("mood", "Mood", "line"),
             Column("quality", "Quality", "line"),
             Column("enjoyment", "Enjoyment", "line"),
         ],
         kind="line",
     )
-    sub = Context(ctx.profile, ctx.start, ctx.end, bucket, ctx._days)
-    starts, of = sub.buckets()
-    sums: dict[date, list[int]] = defaultdict(lambda: [0] * 6)
-    for day in ctx.days:
-        row = sums[of(day.practice_date)]
-        for i, v in enumerate(
-            (
-                day.mood_sum,
-                day.mood_n,
-                day.quality_sum,
-                day.quality_n,
-                day.enjoyment_sum,
-                day.enjoyment_n,
-            )
-        ):
-            row[i] += v
-    if not any(sum(v[1::2]) for v in sums.values()):
+    buckets = ctx.every("detail")
+    if not any(b.sums.mood_n or b.sums.quality_n or b.sums.enjoyment_n for b in buckets):
         return chart
-    for first in starts:
-        m, mn, q, qn, e, en = sums.get(first, [0] * 6)
-        chart.rows.append([first, _avg(m, mn), _avg(q, qn), _avg(e, en)])
+    for b in buckets:
+        chart.rows.append([b.key, b.average("mood"), b.average("quality"), b.average("enjoyment")])
     return chart
 
 
 def prep_chart(ctx: Context) -> Chart:
-    bucket = "week" if ctx.bucket == "day" else ctx.bucket
     chart = Chart(
         "prep",
         "Exam and performance preparation",
-        f"Minutes of sessions marked as exam or performance preparation, per {bucket}.",
+        f"Minutes of sessions marked as exam or performance preparation, per {ctx.detail}.",
         [
-            Column("start", bucket.title()),
+            Column("start", ctx.detail.title()),
             Column("exam_minutes", "Exam prep (min)", "bar"),
             Column("performance_minutes", "Performance prep (min)", "bar"),
             Column("exam_sessions", "Exam prep sessions"),
             Column("performance_sessions", "Performance prep sessions"),
         ],
     )
-    sub = Context(ctx.profile, ctx.start, ctx.end, bucket, ctx._days)
-    starts, of = sub.buckets()
-    sums: dict[date, list[int]] = defaultdict(lambda: [0] * 4)
-    for day in ctx.days:
-        row = sums[of(day.practice_date)]
-        for i, v in enumerate(
-            (day.exam_minutes, day.performance_minutes, day.exam_sessions, day.performance_sessions)
-        ):
-            row[i] += v
-    if not any(v[2] or v[3] for v in sums.values()):
+    buckets = ctx.every("detail")
+    if not any(b.sums.exam_sessions or b.sums.performance_sessions for b in buckets):
         return chart
-    for first in starts:
-        chart.rows.append([first, *sums.get(first, [0] * 4)])
+    for b in buckets:
+        s = b.sums
+        chart.rows.append(
+            [
+                b.key,
+                s.exam_minutes,
+                s.performance_minutes,
+                s.exam_sessions,
+                s.performance_sessions,
+            ]
+        )
     return chart
 
 
@@ -364,7 +359,9 @@ def breakdown_chart(by: str) -> Callable[[Context], Chart]:
 def tempo_chart(ctx: Context) -> Chart:
     """Average tempo reached per week in the sections with the most tempo entries."""
     sums = ctx.sums("section")
-    chosen = sorted((k for k, v in sums.items() if v[9] > 0), key=lambda k: (-sums[k][9], k))
+    chosen = sorted(
+        (k for k, v in sums.items() if v.tempo_n > 0), key=lambda k: (-sums[k].tempo_n, k)
+    )
     labels = ctx.labels("section")
     chosen = [k for k in chosen if k in labels][:6]
     targets = {
@@ -394,8 +391,8 @@ def tempo_chart(ctx: Context) -> Chart:
         return chart
     b = DailyBreakdown
     week_start = ctx.profile.week_start_index
-    weekly: dict[date, dict[str, list[int]]] = defaultdict(dict)
-    for key, day, total, count in db.session.execute(
+    weekly: dict[date, dict[str, BreakdownSums]] = defaultdict(dict)
+    for key, day, tempo_sum, tempo_n in db.session.execute(
         sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
             b.profile_id == ctx.profile.id,
             b.dimension == "section",
@@ -406,16 +403,13 @@ def tempo_chart(ctx: Context) -> Chart:
         )
     ):
         week = weekly[services.bucket_start(day, "week", week_start)]
-        acc = week.setdefault(key, [0, 0])
-        acc[0] += total
-        acc[1] += count
+        acc = week.setdefault(key, BreakdownSums())
+        acc.tempo_sum += tempo_sum
+        acc.tempo_n += tempo_n
     for week in sorted(weekly):
-        values = weekly[week]
+        sections = weekly[week]
         chart.rows.append(
-            [
-                week,
-                *(round(values[k][0] / values[k][1], 1) if k in values else None for k in chosen),
-            ]
+            [week, *(sections[k].average("tempo", 1) if k in sections else None for k in chosen)]
         )
     return chart
 
@@ -435,32 +429,17 @@ def goals_chart(ctx: Context) -> Chart:
         kind="hbar",
         empty="No goals yet.",
     )
-    linked = (
-        sa.select(
-            session_goals.c.goal_id,
-            sa.func.sum(PracticeSession.duration_minutes).label("minutes"),
-            sa.func.count().label("sessions"),
-        )
-        .join(PracticeSession, PracticeSession.id == session_goals.c.session_id)
-        .where(
-            PracticeSession.profile_id == ctx.profile.id,
-            PracticeSession.practice_date >= ctx.start,
-            PracticeSession.practice_date <= ctx.end,
-        )
-        .group_by(session_goals.c.goal_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Goal, linked.c.minutes, linked.c.sessions)
-        .outerjoin(linked, linked.c.goal_id == Goal.id)
+    linked = ctx.sums("goal")
+    goals = db.session.scalars(
+        sa.select(Goal)
         .where(Goal.profile_id == ctx.profile.id, Goal.status.in_(("not_started", "in_progress")))
         .order_by(Goal.target_date.is_(None), Goal.target_date, Goal.title)
         .limit(TOP)
-    ).all()
-    for goal, minutes, sessions in rows:
-        target = _target_text(goal)
+    )
+    for goal in goals:
+        time = linked.get(str(goal.id), BreakdownSums())
         chart.rows.append(
-            [goal.title, int(minutes or 0), int(sessions or 0), target, goal.target_date]
+            [goal.title, time.minutes, time.sessions, _target_text(goal), goal.target_date]
         )
     return chart
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
+from woodshed.templating import minutes as as_time
 from woodshed.timeutil import week_start_of
 
 CELL = 12
@@ -70,8 +71,6 @@ def day_text(day: date) -> str:
 
 
 def describe(day: date, minutes: int, sessions: int) -> str:
-    from woodshed.templating import minutes as as_time
-
     if not sessions:
         return f"{day_text(day)}: no practice"
     noun = "session" if sessions == 1 else "sessions"

@@ -17,7 +17,8 @@ from woodshed.db import Base, IdMixin, VersionMixin, utcnow
 #: Breakdown dimensions kept per day (see docs/formulas.md for what each one counts).
 #: "whole" is work on a piece as a whole (an item with the piece and no section; key = the
 #: piece's id), so "when was this piece last worked on as a whole?" is one index seek.
-DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length", "whole")
+#: "goal" is the time of the sessions linked to a goal (the whole session, like a tag).
+DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length", "whole", "goal")
 
 
 def _profile_fk() -> Mapped[uuid.UUID]:
@@ -53,7 +54,7 @@ class DailyTotal(Base):
     tempos_reached: Mapped[int] = mapped_column(default=0)
 
 
-class BreakdownSums:
+class BreakdownColumns:
     """The sums every breakdown rollup keeps for one object (see docs/formulas.md)."""
 
     minutes: Mapped[int] = mapped_column(default=0)
@@ -72,7 +73,7 @@ class BreakdownSums:
     ratio_n: Mapped[int] = mapped_column(default=0)
 
 
-class DailyBreakdown(BreakdownSums, Base):
+class DailyBreakdown(BreakdownColumns, Base):
     """Minutes and sessions per day for one instrument, piece, section, skill, tag, start
     hour or length bucket; `key` is the object's id (or the hour / bucket) as text."""
 
@@ -100,7 +101,7 @@ class DailyBreakdown(BreakdownSums, Base):
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
 
 
-class MonthlyBreakdown(BreakdownSums, Base):
+class MonthlyBreakdown(BreakdownColumns, Base):
     """The same sums as `DailyBreakdown`, per calendar month of practice dates, so a range
     of months or all time reads a dozen rows per object instead of one per day."""
 
@@ -112,7 +113,7 @@ class MonthlyBreakdown(BreakdownSums, Base):
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
 
 
-class LifetimeBreakdown(BreakdownSums, Base):
+class LifetimeBreakdown(BreakdownColumns, Base):
     """The same sums as `DailyBreakdown` over the whole journal, one row per object, so
     "all time" and "so far" (progress, badges) read one row per object instead of one per
     month it was practised in."""

@@ -131,27 +131,16 @@ def _points(
     totals = {
         (kind, key): (int(m), int(n)) for kind, key, m, n in db.session.execute(totals_stmt, params)
     }
-    recent = {(kind, key): values for kind, key, *values in db.session.execute(daily_stmt, params)}
+    recent = {
+        (row.dimension, row.key): row._mapping for row in db.session.execute(daily_stmt, params)
+    }
     result: dict[tuple[str, str], tuple[Point, Point]] = {}
     missing: dict[tuple[tuple[str, str], int], date] = {}
     for subject, (minutes, sessions) in totals.items():
         row = recent.get(subject)
         points = []
-        for which, limit in enumerate((as_of, before)):
-            # Per limit: minutes and sessions after it, then its window (see the columns).
-            later = (0, 0) if row is None else row[2 * which : 2 * which + 2]
-            window = (None, 0, 0, 0, 0, 0) if row is None else row[4 + 6 * which : 10 + 6 * which]
-            last, days, r_sum, r_n, t_sum, t_n = window
-            point = Point(
-                minutes - int(later[0] or 0),
-                sessions - int(later[1] or 0),
-                as_date(last),
-                int(days or 0),
-                int(r_sum or 0),
-                int(r_n or 0),
-                int(t_sum or 0),
-                int(t_n or 0),
-            )
+        for which, (name, limit) in enumerate((("as_of", as_of), ("before", before))):
+            point = _point(minutes, sessions, row, name)
             if point.sessions > 0 and point.last is None:
                 missing[(subject, which)] = limit
             points.append(point)
@@ -160,6 +149,27 @@ def _points(
     if missing:
         _last_days(profile, result, missing)
     return result
+
+
+def _point(minutes: int, sessions: int, window, limit: str) -> Point:
+    """One subject as of a limit ("as_of" or "before"): its totals so far less what came
+    after the limit, and the limit's window, from the daily read's columns for it."""
+    if window is None:  # nothing in the daily window: nothing after the limit either
+        return Point(minutes, sessions)
+
+    def value(name: str) -> int:
+        return int(window[f"{limit}_{name}"] or 0)
+
+    return Point(
+        minutes=minutes - value("later_minutes"),
+        sessions=sessions - value("later_sessions"),
+        last=as_date(window[f"{limit}_last"]),
+        days_recent=value("days"),
+        rating_sum=value("rating_sum"),
+        rating_n=value("rating_n"),
+        ratio_sum=value("ratio_sum"),
+        ratio_n=value("ratio_n"),
+    )
 
 
 @functools.cache
@@ -182,21 +192,20 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
         m.profile_id == profile_id, m.dimension.in_(kinds), m.month >= p("next_month")
     )
     d = b.practice_date
-    columns = [
-        when(d > p("as_of"), b.minutes),
-        when(d > p("as_of"), b.sessions),
-        when(d > p("before"), b.minutes),
-        when(d > p("before"), b.sessions),
-    ]
-    for limit, recent_start in ((p("as_of"), p("as_of_recent")), (p("before"), p("before_recent"))):
-        recent = sa.and_(d >= recent_start, d <= limit)
+    columns = []
+    for name in ("as_of", "before"):
+        limit = p(name)
+        recent = sa.and_(d >= p(f"{name}_recent"), d <= limit)
         columns += [
-            latest(d <= limit, d),
-            when(recent, 1),
-            when(recent, b.quality_sum + b.confidence_sum),
-            when(recent, b.quality_n + b.confidence_n),
-            when(recent, b.ratio_sum),
-            when(recent, b.ratio_n),
+            # What came after the limit (taken off the totals so far), then its window.
+            when(d > limit, b.minutes).label(f"{name}_later_minutes"),
+            when(d > limit, b.sessions).label(f"{name}_later_sessions"),
+            latest(d <= limit, d).label(f"{name}_last"),
+            when(recent, 1).label(f"{name}_days"),
+            when(recent, b.quality_sum + b.confidence_sum).label(f"{name}_rating_sum"),
+            when(recent, b.quality_n + b.confidence_n).label(f"{name}_rating_n"),
+            when(recent, b.ratio_sum).label(f"{name}_ratio_sum"),
+            when(recent, b.ratio_n).label(f"{name}_ratio_n"),
         ]
     daily = sa.select(b.dimension, b.key, *columns).where(
         b.profile_id == profile_id,

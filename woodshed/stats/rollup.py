@@ -1,33 +1,27 @@
-"""The daily rollups, kept equal to the journal inside the transaction that changes it.
+"""The daily rollups: what a session contributes, and how those sums are written.
 
-Every ORM flush that touches a practice session (create, edit, delete, import, demo, plan
-check-in — whatever code path) passes through `_before_flush`/`_after_flush`: the stored
-contribution of each touched session is read before the flush and again after it, and the
-difference is added to `daily_totals` and the daily, monthly and lifetime breakdowns. One function
-(`contributions`) defines what a session contributes, so incremental upkeep and
-`woodshed stats rebuild` can never disagree. Bulk ORM statements on the journal tables
-(`session.execute(delete(PracticeSession)…)`) mark their profiles, which are rebuilt just
-before the transaction commits. Raw SQL on another connection bypasses all this; run
-`woodshed stats rebuild` afterwards.
+`daily_totals` keeps TotalSums per musician and practice date; the daily, monthly and
+lifetime breakdowns keep BreakdownSums per object (instrument, piece, section, skill, tag,
+start hour, length bucket, whole-piece work, goal). One function (`contributions`) defines what
+stored sessions contribute, so the incremental upkeep (`stats.upkeep`, which applies the
+difference each flush makes) and `woodshed stats rebuild` can never disagree.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
 
-from woodshed.db import bulk_insert, new_id
-from woodshed.goals.models import Goal
-from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
-from woodshed.profiles.models import Instrument
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.db import bulk_insert
+from woodshed.journal.models import PracticeSession, SessionItem, session_goals, session_tags
+from woodshed.repertoire.models import Piece, Section
 from woodshed.stats.models import (
     DailyBreakdown,
     DailyTotal,
@@ -35,38 +29,92 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
 )
 
-TOTAL_FIELDS = (
-    "minutes",
-    "sessions",
-    "exam_minutes",
-    "exam_sessions",
-    "performance_minutes",
-    "performance_sessions",
-    "slow_minutes",
-    "slow_sessions",
-    "mood_sum",
-    "mood_n",
-    "quality_sum",
-    "quality_n",
-    "enjoyment_sum",
-    "enjoyment_n",
-    "clean_runs",
-    "tempos_reached",
-)
-BREAKDOWN_FIELDS = (
-    "minutes",
-    "sessions",
-    "quality_sum",
-    "quality_n",
-    "enjoyment_sum",
-    "enjoyment_n",
-    "confidence_sum",
-    "confidence_n",
-    "tempo_sum",
-    "tempo_n",
-    "ratio_sum",
-    "ratio_n",
-)
+S = TypeVar("S", bound="Sums")
+
+
+class Sums:
+    """Integer sums of one rollup row, worked on by field name: a new field is one more
+    attribute of a subclass, and no consumer counts positions."""
+
+    __slots__ = ()
+    #: The field names, in the order they are declared (set by `_sums`).
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Self:
+        """Sums from a mapping that has each field by name (a result row's `_mapping`);
+        a sum over no rows (NULL) is 0."""
+        return cls(**{name: int(row[name] or 0) for name in cls.FIELDS})
+
+    def add(self, other: Self) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def subtract(self, other: Self) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) - getattr(other, name))
+
+    def values(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def __bool__(self) -> bool:
+        """False when every sum is 0 (a delta that changes nothing)."""
+        return any(getattr(self, name) for name in self.FIELDS)
+
+    def average(self, name: str, digits: int = 2) -> float | None:
+        """The mean of a summed value (`quality` → quality_sum / quality_n), None for none."""
+        count = getattr(self, f"{name}_n")
+        return round(getattr(self, f"{name}_sum") / count, digits) if count else None
+
+
+def _sums(cls: type[S]) -> type[S]:
+    result = dataclass(slots=True)(cls)
+    result.FIELDS = tuple(f.name for f in fields(result))
+    return result
+
+
+@_sums
+class TotalSums(Sums):
+    """What `daily_totals` keeps for one practice date; also the sum of any days."""
+
+    minutes: int = 0
+    sessions: int = 0
+    exam_minutes: int = 0
+    exam_sessions: int = 0
+    performance_minutes: int = 0
+    performance_sessions: int = 0
+    slow_minutes: int = 0
+    slow_sessions: int = 0
+    mood_sum: int = 0
+    mood_n: int = 0
+    quality_sum: int = 0
+    quality_n: int = 0
+    enjoyment_sum: int = 0
+    enjoyment_n: int = 0
+    clean_runs: int = 0
+    tempos_reached: int = 0
+
+
+@_sums
+class BreakdownSums(Sums):
+    """What the daily, monthly and lifetime breakdowns keep for one object (an instrument,
+    piece, section, skill, tag, goal, start hour, length bucket or piece worked on as a
+    whole) over their span."""
+
+    minutes: int = 0
+    sessions: int = 0
+    quality_sum: int = 0
+    quality_n: int = 0
+    enjoyment_sum: int = 0
+    enjoyment_n: int = 0
+    confidence_sum: int = 0
+    confidence_n: int = 0
+    tempo_sum: int = 0
+    tempo_n: int = 0
+    ratio_sum: int = 0
+    ratio_n: int = 0
+
+
 NO_INSTRUMENT = "none"
 #: Session-length buckets (minutes, inclusive lower bound) and their keys, in order.
 LENGTH_BUCKETS = (
@@ -116,55 +164,71 @@ def item_minutes(duration: int, items: list[int | None]) -> list[int]:
     return result
 
 
+class RollupRows(NamedTuple):
+    """One rollup table, its key columns and the sums to write under each key."""
+
+    table: sa.Table
+    key_columns: tuple[str, ...]
+    fields: tuple[str, ...]
+    rows: dict
+
+
 class Contributions:
     """What a set of sessions adds to the rollups, as sums per rollup row."""
 
     def __init__(self) -> None:
-        self.totals: dict[TotalKey, list[int]] = defaultdict(lambda: [0] * len(TOTAL_FIELDS))
-        self.breakdowns: dict[BreakdownKey, list[int]] = defaultdict(
-            lambda: [0] * len(BREAKDOWN_FIELDS)
-        )
+        self.totals: dict[TotalKey, TotalSums] = defaultdict(TotalSums)
+        self.breakdowns: dict[BreakdownKey, BreakdownSums] = defaultdict(BreakdownSums)
         # (profile id, dimension, first day of the month, key) → the month's sums.
-        self.monthly: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+        self.monthly: dict[tuple, BreakdownSums] = defaultdict(BreakdownSums)
         # (profile id, dimension, key) → the sums over every practice date.
-        self.lifetime: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BREAKDOWN_FIELDS))
+        self.lifetime: dict[tuple, BreakdownSums] = defaultdict(BreakdownSums)
 
-    def tables(self) -> list[tuple[sa.Table, tuple[str, ...], tuple[str, ...], dict]]:
+    def tables(self) -> list[RollupRows]:
         """Each rollup table with its key columns, its summed fields and these rows."""
         return [
-            (DailyTotal.__table__, TOTAL_KEY, TOTAL_FIELDS, self.totals),
-            (DailyBreakdown.__table__, DAILY_KEY, BREAKDOWN_FIELDS, self.breakdowns),
-            (MonthlyBreakdown.__table__, MONTHLY_KEY, BREAKDOWN_FIELDS, self.monthly),
-            (LifetimeBreakdown.__table__, LIFETIME_KEY, BREAKDOWN_FIELDS, self.lifetime),
+            RollupRows(DailyTotal.__table__, TOTAL_KEY, TotalSums.FIELDS, self.totals),
+            RollupRows(DailyBreakdown.__table__, DAILY_KEY, BreakdownSums.FIELDS, self.breakdowns),
+            RollupRows(MonthlyBreakdown.__table__, MONTHLY_KEY, BreakdownSums.FIELDS, self.monthly),
+            RollupRows(
+                LifetimeBreakdown.__table__, LIFETIME_KEY, BreakdownSums.FIELDS, self.lifetime
+            ),
         ]
 
     def subtract(self, other: Contributions) -> None:
-        for (*_, mine), (*_, theirs) in zip(self.tables(), other.tables(), strict=True):
-            for key, values in theirs.items():
-                row = mine[key]
-                for i, v in enumerate(values):
-                    row[i] -= v
+        for mine, theirs in zip(self.tables(), other.tables(), strict=True):
+            for key, sums in theirs.rows.items():
+                mine.rows[key].subtract(sums)
 
-    def add_session(self, s, items: list, tag_ids: list) -> None:
-        """Add one session (a row of practice_sessions) with its items and tag ids."""
-        total = self.totals[(s.profile_id, s.practice_date)]
+    def add_session(self, s, items: list, tag_ids: list, goal_ids: list) -> None:
+        """Add one session (a row of practice_sessions) with its items, tag and goal ids."""
         duration = s.duration_minutes
-        ratings = [(s.quality, 2), (s.enjoyment, 4), (s.confidence, 6)]
-        values = [duration, 1] + [0] * (len(TOTAL_FIELDS) - 2)
+        total = self.totals[(s.profile_id, s.practice_date)]
+        total.minutes += duration
+        total.sessions += 1
         if s.exam_prep:
-            values[2:4] = [duration, 1]
+            total.exam_minutes += duration
+            total.exam_sessions += 1
         if s.performance_prep:
-            values[4:6] = [duration, 1]
+            total.performance_minutes += duration
+            total.performance_sessions += 1
         if s.mode == "slow":
-            values[6:8] = [duration, 1]
-        for rating, offset in ((s.mood, 8), (s.quality, 10), (s.enjoyment, 12)):
-            if rating is not None:
-                values[offset : offset + 2] = [rating, 1]
-        good = s.quality is not None and s.quality >= 4
-        values[14] = sum(1 for i in items if i.run_through) if good else 0
-        values[15] = sum(1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target)
-        for i, v in enumerate(values):
-            total[i] += v
+            total.slow_minutes += duration
+            total.slow_sessions += 1
+        if s.mood is not None:
+            total.mood_sum += s.mood
+            total.mood_n += 1
+        if s.quality is not None:
+            total.quality_sum += s.quality
+            total.quality_n += 1
+        if s.enjoyment is not None:
+            total.enjoyment_sum += s.enjoyment
+            total.enjoyment_n += 1
+        if s.quality is not None and s.quality >= 4:
+            total.clean_runs += sum(1 for i in items if i.run_through)
+        total.tempos_reached += sum(
+            1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target
+        )
 
         per_key: dict[tuple[str, str], int] = defaultdict(int)
         per_key[("instrument", str(s.instrument_id) if s.instrument_id else NO_INSTRUMENT)] += (
@@ -175,8 +239,10 @@ class Contributions:
         per_key[("length", length_bucket(duration))] += duration
         for tag_id in tag_ids:
             per_key[("tag", str(tag_id))] += duration
+        for goal_id in goal_ids:
+            per_key[("goal", str(goal_id))] += duration
         # Tempo per piece/section: bpm reached, and per mille of the target where known.
-        tempos: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        tempos: dict[tuple[str, str], BreakdownSums] = defaultdict(BreakdownSums)
         shares = item_minutes(duration, [i.minutes for i in items])
         for item, minutes in zip(items, shares, strict=True):
             for dimension, obj_id in (
@@ -189,11 +255,11 @@ class Contributions:
                     per_key[(dimension, str(obj_id))] += minutes
                     if item.tempo_bpm and dimension != "skill":
                         tempo = tempos[(dimension, str(obj_id))]
-                        tempo[0] += item.tempo_bpm
-                        tempo[1] += 1
+                        tempo.tempo_sum += item.tempo_bpm
+                        tempo.tempo_n += 1
                         if item.target:
-                            tempo[2] += round(1000 * item.tempo_bpm / item.target)
-                            tempo[3] += 1
+                            tempo.ratio_sum += round(1000 * item.tempo_bpm / item.target)
+                            tempo.ratio_n += 1
         month = s.practice_date.replace(day=1)
         for (dimension, key), minutes in per_key.items():
             tempo = tempos.get((dimension, key))
@@ -202,15 +268,22 @@ class Contributions:
                 self.monthly[(s.profile_id, dimension, month, key)],
                 self.lifetime[(s.profile_id, dimension, key)],
             ):
-                row[0] += minutes
-                row[1] += 1
-                for rating, offset in ratings:
-                    if rating is not None:
-                        row[offset] += rating
-                        row[offset + 1] += 1
-                if tempo:
-                    for j, v in enumerate(tempo):
-                        row[8 + j] += v
+                row.minutes += minutes
+                row.sessions += 1
+                if s.quality is not None:
+                    row.quality_sum += s.quality
+                    row.quality_n += 1
+                if s.enjoyment is not None:
+                    row.enjoyment_sum += s.enjoyment
+                    row.enjoyment_n += 1
+                if s.confidence is not None:
+                    row.confidence_sum += s.confidence
+                    row.confidence_n += 1
+                if tempo is not None:
+                    row.tempo_sum += tempo.tempo_sum
+                    row.tempo_n += tempo.tempo_n
+                    row.ratio_sum += tempo.ratio_sum
+                    row.ratio_n += tempo.ratio_n
 
 
 _S = PracticeSession.__table__
@@ -271,15 +344,25 @@ def _add_sessions(conn: sa.Connection, result: Contributions, stmt: sa.Select) -
         .order_by(_I.c.session_id, _I.c.position, _I.c.id)
     ):
         items[row.session_id].append(row)
-    tags: dict[uuid.UUID, list] = defaultdict(list)
+    # Tags and goals linked to the sessions, in one read.
+    links: dict[str, dict[uuid.UUID, list]] = {"tag": defaultdict(list), "goal": defaultdict(list)}
     for row in conn.execute(
-        sa.select(session_tags.c.session_id, session_tags.c.tag_id).where(
-            session_tags.c.session_id.in_(ids)
+        sa.union_all(
+            sa.select(
+                session_tags.c.session_id,
+                sa.literal("tag").label("kind"),
+                session_tags.c.tag_id.label("target"),
+            ).where(session_tags.c.session_id.in_(ids)),
+            sa.select(
+                session_goals.c.session_id,
+                sa.literal("goal").label("kind"),
+                session_goals.c.goal_id.label("target"),
+            ).where(session_goals.c.session_id.in_(ids)),
         )
     ):
-        tags[row.session_id].append(row.tag_id)
+        links[row.kind][row.session_id].append(row.target)
     for s in sessions:
-        result.add_session(s, items[s.id], tags[s.id])
+        result.add_session(s, items[s.id], links["tag"][s.id], links["goal"][s.id])
 
 
 def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> None:
@@ -287,18 +370,19 @@ def apply(conn: sa.Connection, delta: Contributions, fresh: bool = False) -> Non
 
     `fresh` means the profiles' rows were just deleted (a rebuild): plain inserts then.
     """
-    for table, key_cols, fields, rows in delta.tables():
+    for rollup in delta.tables():
         if fresh:
-            _insert_fresh(conn, table, key_cols, fields, rows)
+            _insert_fresh(conn, rollup.table, rollup.key_columns, rollup.rows)
         else:
-            _upsert(conn, table, key_cols, fields, {k: v for k, v in rows.items() if any(v)})
+            changed = {key: sums for key, sums in rollup.rows.items() if sums}
+            _upsert(conn, rollup.table, rollup.key_columns, rollup.fields, changed)
 
 
-def _insert_fresh(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+def _insert_fresh(conn, table: sa.Table, key_cols: tuple, rows: dict[tuple, Sums]) -> None:
     params = [
-        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
-        for key, values in rows.items()
-        if values[1] > 0
+        dict(zip(key_cols, key, strict=True)) | sums.values()
+        for key, sums in rows.items()
+        if sums.sessions > 0
     ]
     bulk_insert(table, params, conn)  # COPY on PostgreSQL
 
@@ -311,14 +395,11 @@ def _insert_for(conn: sa.Connection):
     return insert
 
 
-def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -> None:
+def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict[tuple, Sums]) -> None:
     if not rows:
         return
     insert = _insert_for(conn)
-    params = [
-        dict(zip(key_cols, key, strict=True)) | dict(zip(fields, values, strict=True))
-        for key, values in rows.items()
-    ]
+    params = [dict(zip(key_cols, key, strict=True)) | sums.values() for key, sums in rows.items()]
     stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c[c] for c in key_cols],
@@ -326,7 +407,7 @@ def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict) -
     )
     for start in range(0, len(params), CHUNK):
         conn.execute(stmt.values(params[start : start + CHUNK]))
-    if any(values[1] < 0 for values in rows.values()):
+    if any(sums.sessions < 0 for sums in rows.values()):
         profiles = {key[0] for key in rows}
         stmt = sa.delete(table).where(table.c.profile_id.in_(profiles), table.c.sessions <= 0)
         for date_column in {"month", "practice_date"} & set(key_cols):
@@ -339,7 +420,8 @@ def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
     """Recompute the rollups of these profiles from their sessions; returns sessions read."""
     count = 0
     for profile_id in profile_ids:
-        for table, *_ in Contributions().tables():
+        for rollup in Contributions().tables():
+            table = rollup.table
             conn.execute(sa.delete(table).where(table.c.profile_id == profile_id))
         whole = Contributions()
         last_id = None
@@ -355,217 +437,3 @@ def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:
             last_id = ids[-1]
         apply(conn, whole, fresh=True)
     return count
-
-
-# --- keeping the rollups current ------------------------------------------------------------
-
-OLD = "woodshed.stats.old"
-TOUCHED = "woodshed.stats.touched"
-PENDING_REBUILD = "woodshed.stats.rebuild"
-#: profile id → True when something may have been taken away (badges re-checked fully).
-BADGE_CHECK = "woodshed.stats.badges"
-
-
-#: Session fields whose change can take a badge's cause away.
-BADGE_FIELDS = (
-    "items",
-    "practice_date",
-    "duration_minutes",
-    "mode",
-    "exam_prep",
-    "performance_prep",
-    "quality",
-)
-
-
-def _scan(session: Session) -> tuple[set, set, dict]:
-    """Sessions this flush changes, those of them already stored, and badge checks due.
-
-    Badge checks map a profile id to True when something may have been taken away (the
-    earned badges are then re-checked too), False when only something was added.
-    """
-    touched: set[uuid.UUID] = set()
-    stored: set[uuid.UUID] = set()
-    checks: dict[uuid.UUID, bool] = {}
-
-    def check(profile_id, taken: bool) -> None:
-        if profile_id is not None:
-            checks[profile_id] = checks.get(profile_id, False) or taken
-
-    # New sessions of a profile rebuilt at commit anyway (an import) are not added twice.
-    rebuilding = session.info.get(PENDING_REBUILD, ())
-    for obj in session.new:
-        if isinstance(obj, PracticeSession) and obj.profile_id in rebuilding:
-            check(obj.profile_id, False)
-        elif (
-            isinstance(obj, SessionItem)
-            and obj.session is not None
-            and (obj.session.profile_id in rebuilding)
-        ):
-            continue
-        elif isinstance(obj, PracticeSession):
-            if obj.id is None:
-                # The id default fires at INSERT; the after-flush read needs it now.
-                obj.id = new_id()
-            touched.add(obj.id)
-            check(obj.profile_id, False)
-        elif isinstance(obj, SessionItem) and obj.session is not None:
-            if obj.session.id is None:
-                obj.session.id = new_id()
-            touched.add(obj.session.id)
-            if inspect(obj.session).has_identity:
-                stored.add(obj.session.id)
-        elif isinstance(obj, SessionItem) and obj.session_id is not None:
-            touched.add(obj.session_id)
-            stored.add(obj.session_id)
-    for obj in (*session.dirty, *session.deleted):
-        deleted = obj in session.deleted
-        if isinstance(obj, PracticeSession):
-            touched.add(obj.id)
-            stored.add(obj.id)
-            state = inspect(obj)
-            taken = deleted or any(state.attrs[f].history.deleted for f in BADGE_FIELDS)
-            check(obj.profile_id, taken)
-        elif isinstance(obj, SessionItem):
-            ids = {obj.session_id, *(inspect(obj).attrs.session_id.history.deleted or ())}
-            ids.discard(None)
-            touched.update(ids)
-            stored.update(ids)
-            if obj.session is not None:
-                check(obj.session.profile_id, True)
-        elif isinstance(obj, (Piece, Goal)) and (
-            deleted or inspect(obj).attrs.status.history.has_changes()
-        ):
-            check(obj.profile_id, True)
-        retargeted = isinstance(obj, (Piece, Section)) and (
-            inspect(obj).attrs.target_tempo_bpm.history.has_changes()
-        )
-        if (deleted or retargeted) and isinstance(obj, REFERENCED) and inspect(obj).has_identity:
-            # The database sets the references to NULL (or drops tag links) by itself;
-            # re-read the sessions that pointed here so their rollup rows move too.
-            ids = set(session.connection().execute(_referring(obj)).scalars())
-            touched.update(ids)
-            stored.update(ids)
-    for obj in session.new:
-        if isinstance(obj, (Piece, Goal)):
-            check(obj.profile_id, False)
-    return touched, stored, checks
-
-
-def _referring(obj) -> sa.Select:
-    """The ids of stored sessions that refer to an instrument, piece, section, skill or tag."""
-    if isinstance(obj, Instrument):
-        return sa.select(_S.c.id).where(_S.c.instrument_id == obj.id)
-    if isinstance(obj, Tag):
-        return sa.select(session_tags.c.session_id).where(session_tags.c.tag_id == obj.id)
-    column = {Piece: _I.c.piece_id, Section: _I.c.section_id, Skill: _I.c.skill_id}[type(obj)]
-    return sa.select(_I.c.session_id).distinct().where(column == obj.id)
-
-
-def _before_flush(session: Session, _context, _instances) -> None:
-    touched, stored, checks = _scan(session)
-    pending = session.info.setdefault(BADGE_CHECK, {})
-    for profile_id, taken in checks.items():
-        pending[profile_id] = pending.get(profile_id, False) or taken
-    if not touched:
-        session.info.pop(TOUCHED, None)
-        return
-    session.info[TOUCHED] = touched
-    session.info[OLD] = contributions(session.connection(), stored) if stored else Contributions()
-
-
-def _after_flush(session: Session, _context) -> None:
-    touched = session.info.pop(TOUCHED, None)
-    if not touched:
-        return
-    delta = contributions(session.connection(), touched)
-    delta.subtract(session.info.pop(OLD, Contributions()))
-    apply(session.connection(), delta)
-
-
-REFERENCED = (Instrument, Piece, Section, Skill, Tag)
-JOURNAL_TABLES = {"practice_sessions", "session_items", "session_tags"}
-
-
-def _bulk_statement(state) -> None:
-    """Bulk INSERT/UPDATE/DELETE on journal tables: rebuild the profiles at commit."""
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    name = getattr(table, "name", None)
-    if name not in JOURNAL_TABLES:
-        return
-    conn = state.session.connection()
-    profiles = state.session.info.setdefault(PENDING_REBUILD, set())
-    if state.is_insert:
-        params = state.parameters
-        rows = params if isinstance(params, list) else [params or {}]
-        if name == "practice_sessions":
-            profiles.update(r["profile_id"] for r in rows if r.get("profile_id"))
-            return
-        ids = {r.get("session_id") for r in rows} - {None}
-        profiles.update(_profiles_of(conn, ids))
-        return
-    where = state.statement.whereclause
-    if name == "practice_sessions":
-        stmt = sa.select(_S.c.profile_id).distinct()
-    else:
-        stmt = sa.select(_S.c.profile_id).distinct().join(table, table.c.session_id == _S.c.id)
-    if where is not None:
-        stmt = stmt.where(where)
-    profiles.update(conn.execute(stmt).scalars())
-
-
-def rebuild_at_commit(session: Session, profile_ids) -> None:
-    """Bulk writers outside the ORM (imports' COPY) ask for these profiles to be rebuilt
-    when the transaction commits; the flush hooks cannot see such rows."""
-    session.info.setdefault(PENDING_REBUILD, set()).update(profile_ids)
-
-
-def _profiles_of(conn, session_ids: set) -> set:
-    found: set = set()
-    ids = list(session_ids)
-    for start in range(0, len(ids), CHUNK):
-        found.update(
-            conn.execute(
-                sa.select(_S.c.profile_id).distinct().where(_S.c.id.in_(ids[start : start + CHUNK]))
-            ).scalars()
-        )
-    return found
-
-
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # releasing a savepoint: the work waits for the real commit
-    pending = session.info.pop(PENDING_REBUILD, None)
-    if pending:
-        session.flush()
-        rebuild(session.connection(), pending)
-        checks = session.info.setdefault(BADGE_CHECK, {})
-        for profile_id in pending:
-            checks[profile_id] = True
-    checks = session.info.pop(BADGE_CHECK, None)
-    if checks:
-        from woodshed.stats import badges
-
-        badges.evaluate_after_commit(session, checks)
-
-
-def register() -> None:
-    """Listen on every ORM session (once per process, however many apps are created)."""
-    for name, fn in (
-        ("before_flush", _before_flush),
-        ("after_flush", _after_flush),
-        ("before_commit", _before_commit),
-        ("after_soft_rollback", _after_soft_rollback),
-        ("do_orm_execute", _bulk_statement),
-    ):
-        if not event.contains(Session, name, fn):
-            event.listen(Session, name, fn)
-
-
-def _after_soft_rollback(session: Session, previous) -> None:
-    """A rolled-back transaction takes its pending work with it (a savepoint does not)."""
-    if not previous.nested:
-        for key in (OLD, TOUCHED, PENDING_REBUILD, BADGE_CHECK):
-            session.info.pop(key, None)

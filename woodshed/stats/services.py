@@ -9,17 +9,22 @@ from __future__ import annotations
 import functools
 import uuid
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
 from woodshed.db import db, new_id
+from woodshed.errors import DomainError
+from woodshed.goals.models import Goal
 from woodshed.journal.models import Tag
+from woodshed.plans.services import skipped_days
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.stats import rollup
+from woodshed.stats import rollup, upkeep
 from woodshed.stats.models import (
     DailyBreakdown,
     DailyTotal,
@@ -27,6 +32,7 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
     SkipPeriod,
 )
+from woodshed.stats.rollup import BreakdownSums, TotalSums
 from woodshed.stats.schemas import SkipPeriodIn, SkipPeriodQuery
 from woodshed.timeutil import WEEKDAYS, week_start_of
 
@@ -47,8 +53,6 @@ def excused_days(profile: MusicianProfile, start: date, end: date) -> list[int]:
     Rest weekdays from the profile, the musician's skip/vacation periods and the days of
     skipped plan occurrences. This is the one place that decides it.
     """
-    from woodshed.plans.services import skipped_days
-
     if end < start:
         return []
     first, last = start.toordinal(), end.toordinal()
@@ -196,9 +200,9 @@ def period_totals(profile: MusicianProfile, chosen: Period | None = None) -> lis
 EPOCH = date(2000, 1, 1)
 
 
-def _day_number(column):
+def _day_number(column, dialect: str | None = None):
     """Days since 2000-01-01 as an integer, computed by the database (both dialects)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if (dialect or db.session.get_bind().dialect.name) == "postgresql":
         return sa.cast(column - sa.literal_column("DATE '2000-01-01'"), sa.Integer)
     return sa.cast(sa.func.julianday(column) - sa.func.julianday("2000-01-01"), sa.Integer)
 
@@ -373,21 +377,112 @@ def streaks(
     }
 
 
-# --- heatmap and time series ----------------------------------------------------------------
+# --- days, weeks, months, weekdays: heatmap, time series, and the page's charts over time ----
+
+#: How the daily totals of a range are grouped (weeks begin on the profile's week start).
+GROUPINGS = ("day", "week", "month", "weekday")
+#: Day numbers are shifted by whole weeks to stay positive (SQL integer division and
+#: remainder truncate towards zero); 100,000 weeks reach back before any practice date.
+POSITIVE = 7 * 100_000
 
 
-def heatmap(profile: MusicianProfile, start: date, end: date) -> list[dict]:
-    """One cell per practice date in [start, end] that has sessions."""
-    rows = db.session.execute(
-        sa.select(DailyTotal.practice_date, DailyTotal.minutes, DailyTotal.sessions)
-        .where(
-            DailyTotal.profile_id == profile.id,
-            DailyTotal.practice_date >= start,
-            DailyTotal.practice_date <= end,
+@dataclass(frozen=True)
+class Span:
+    """Daily totals of [start, end] grouped `by` day, week, month or weekday."""
+
+    by: str
+    start: date
+    end: date
+
+
+@dataclass
+class Bucket:
+    """One day, week, month or weekday: the sums of its practice dates, by name, and how
+    many there were. `key` is its first day, or the weekday (0 = Monday). `sums` is the
+    database's row of the sums asked for (a bucket without practice has TotalSums()), so
+    a sum that was not read is an AttributeError, never a silent 0."""
+
+    key: date | int
+    sums: Any
+    practice_days: int = 0
+
+    def average(self, name: str, digits: int = 2) -> float | None:
+        """The mean of a summed rating (`mood` → mood_sum / mood_n), None without any."""
+        count = getattr(self.sums, f"{name}_n")
+        return round(getattr(self.sums, f"{name}_sum") / count, digits) if count else None
+
+
+def grouped_totals(
+    profile: MusicianProfile, spans: list[Span], fields: tuple[str, ...]
+) -> dict[Span, dict]:
+    """Per span, the buckets that have practice, by key: the named sums of the daily
+    totals summed by the database, every span in one statement (a long range sends one
+    row per bucket, not per day). This is the one computation behind the heatmap, the
+    time series and the stats page's charts over time, in the API and on the page."""
+    spans = list(dict.fromkeys(spans))
+    dialect = db.session.get_bind().dialect.name
+    stmt = _grouped_statement(tuple(s.by for s in spans), fields, dialect)
+    week_start = profile.week_start_index
+    params: dict = {
+        "profile_id": profile.id,
+        # Day numbers count from a Saturday: shift them so weeks begin on the week start.
+        "week_shift": POSITIVE - (week_start - EPOCH.weekday()) % 7,
+    }
+    for i, span in enumerate(spans):
+        params[f"start{i}"], params[f"end{i}"] = span.start, span.end
+    found: list[dict] = [{} for _ in spans]
+    for row in db.session.execute(stmt, params).all():
+        by = spans[row.span].by
+        first = as_date(row.first)
+        key = first.weekday() if by == "weekday" else bucket_start(first, by, week_start)
+        found[row.span][key] = Bucket(key, row, row.practice_days)
+    return dict(zip(spans, found, strict=True))
+
+
+@functools.cache
+def _grouped_statement(
+    groupings: tuple[str, ...], fields: tuple[str, ...], dialect: str
+) -> sa.Select | sa.CompoundSelect:
+    """One grouped aggregate per span, each over its own index range (built once per shape)."""
+    t = DailyTotal.__table__
+    day = _day_number(t.c.practice_date, dialect)
+    keys = {
+        "day": t.c.practice_date,
+        "week": (day + sa.bindparam("week_shift", type_=sa.Integer())) // 7,
+        "month": _month_number(t.c.practice_date, dialect),
+        "weekday": (day + POSITIVE) % 7,
+    }
+    selects = []
+    for i, by in enumerate(groupings):
+        if by == "day":  # one row per practice date already: nothing to add up
+            columns = [
+                t.c.practice_date.label("first"),
+                sa.literal(1, sa.Integer).label("practice_days"),
+                *(t.c[name].label(name) for name in fields),
+            ]
+        else:
+            columns = [
+                sa.func.min(t.c.practice_date).label("first"),
+                sa.func.count().label("practice_days"),
+                *(sa.func.sum(t.c[name]).label(name) for name in fields),
+            ]
+        stmt = sa.select(sa.literal(i, sa.Integer).label("span"), *columns).where(
+            t.c.profile_id == sa.bindparam("profile_id"),
+            t.c.practice_date >= sa.bindparam(f"start{i}", type_=sa.Date()),
+            t.c.practice_date <= sa.bindparam(f"end{i}", type_=sa.Date()),
         )
-        .order_by(DailyTotal.practice_date)
-    ).all()
-    return [{"date": d, "minutes": m, "sessions": n} for d, m, n in rows]
+        selects.append(stmt if by == "day" else stmt.group_by(keys[by]))
+    return sa.union_all(*selects) if len(selects) > 1 else selects[0]
+
+
+def _month_number(column, dialect: str):
+    """year × 12 + month, computed by the database."""
+    if dialect == "postgresql":
+        year, month = sa.extract("year", column), sa.extract("month", column)
+    else:
+        year = sa.cast(sa.func.strftime("%Y", column), sa.Integer)
+        month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
+    return sa.cast(year, sa.Integer) * 12 + sa.cast(month, sa.Integer)
 
 
 def bucket_start(day: date, bucket: str, week_start: int) -> date:
@@ -415,67 +510,62 @@ def bucket_starts(start: date, end: date, bucket: str, week_start: int) -> list[
     return result
 
 
-def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "day") -> list[dict]:
-    """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
-    present (zeros included), with a trailing moving average of the minutes."""
-    week_start = profile.week_start_index
-    sums = _bucket_sums(profile, start, end, bucket, week_start)
+def every_bucket(found: dict, span: Span, week_start: int) -> list[Bucket]:
+    """Every day, week or month of the span, oldest first, zeros where nothing was logged."""
+    return [
+        found.get(first) or Bucket(first, NOTHING)
+        for first in bucket_starts(span.start, span.end, span.by, week_start)
+    ]
+
+
+#: The sums of a bucket without practice.
+NOTHING = TotalSums()
+
+
+def heatmap_cells(days: list[Bucket]) -> list[dict]:
+    """One cell per practice date (buckets of a span grouped by day): date, minutes, sessions."""
+    return [
+        {"date": b.key, "minutes": b.sums.minutes, "sessions": b.sums.sessions}
+        for b in sorted(days, key=lambda b: b.key)
+    ]
+
+
+def heatmap(profile: MusicianProfile, start: date, end: date) -> list[dict]:
+    """One cell per practice date in [start, end] that has sessions."""
+    span = Span("day", start, end)
+    return heatmap_cells(list(grouped_totals(profile, [span], TIME_FIELDS)[span].values()))
+
+
+#: The sums a time series shows.
+TIME_FIELDS = ("minutes", "sessions")
+
+
+def series(buckets: list[Bucket], bucket: str) -> list[dict]:
+    """The time series of every bucket in order: minutes, sessions and practice days,
+    with a trailing moving average of the minutes."""
     window = MOVING_AVERAGE[bucket]
     items, recent = [], []
-    for first in bucket_starts(start, end, bucket, week_start):
-        minutes, sessions, practice_days = sums.get(first, (0, 0, 0))
-        recent = [*recent[-(window - 1) :], minutes] if window > 1 else [minutes]
+    for b in buckets:
+        minutes = b.sums.minutes
+        recent = [*recent[-(window - 1) :], minutes]
         items.append(
             {
-                "start": first,
+                "start": b.key,
                 "minutes": minutes,
-                "sessions": sessions,
-                "practice_days": practice_days,
+                "sessions": b.sums.sessions,
+                "practice_days": b.practice_days,
                 "moving_average": round(sum(recent) / len(recent), 1),
             }
         )
     return items
 
 
-def _bucket_sums(
-    profile: MusicianProfile, start: date, end: date, bucket: str, week_start: int
-) -> dict[date, tuple[int, int, int]]:
-    """Minutes, sessions and practice days per bucket start that has any; weeks and
-    months are summed by the database, so a long range sends one row per bucket."""
-    t = DailyTotal
-    if bucket == "day":
-        return {c["date"]: (c["minutes"], c["sessions"], 1) for c in heatmap(profile, start, end)}
-    if bucket == "week":
-        # Day numbers count from a Saturday; shift so that weeks start on the week start,
-        # and keep the numbers positive (integer division truncates towards zero).
-        shift = 7 * 100_000 - (week_start - EPOCH.weekday()) % 7
-        group = (_day_number(t.practice_date) + shift) // 7
-    else:
-        group = _month_number(t.practice_date)
-    rows = db.session.execute(
-        sa.select(
-            sa.func.min(t.practice_date),
-            sa.func.sum(t.minutes),
-            sa.func.sum(t.sessions),
-            sa.func.count(),
-        )
-        .where(t.profile_id == profile.id, t.practice_date >= start, t.practice_date <= end)
-        .group_by(group)
-    )
-    return {
-        bucket_start(as_date(first), bucket, week_start): (int(m), int(n), int(days))
-        for first, m, n, days in rows
-    }
-
-
-def _month_number(column):
-    """year × 12 + month, computed by the database (both dialects)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        year, month = sa.extract("year", column), sa.extract("month", column)
-    else:
-        year = sa.cast(sa.func.strftime("%Y", column), sa.Integer)
-        month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
-    return sa.cast(year, sa.Integer) * 12 + sa.cast(month, sa.Integer)
+def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "day") -> list[dict]:
+    """Minutes, sessions and practice days per day/week/month in [start, end], every bucket
+    present (zeros included), with a trailing moving average of the minutes."""
+    span = Span(bucket, start, end)
+    found = grouped_totals(profile, [span], TIME_FIELDS)[span]
+    return series(every_bucket(found, span, profile.week_start_index), bucket)
 
 
 def first_practice_date(profile: MusicianProfile) -> date | None:
@@ -492,20 +582,21 @@ def breakdown(
     by: str,
     start: date | None = None,
     end: date | None = None,
-    sums: dict[str, list[int]] | None = None,
+    sums: dict[str, BreakdownSums] | None = None,
     labels: dict[str, str] | None = None,
 ) -> list[dict]:
-    """Minutes and sessions per instrument, piece, section, skill or tag, most time first.
+    """Minutes and sessions per instrument, piece, section, skill, tag or goal, most time
+    first.
 
-    Items without minutes share what the session has left (docs/formulas.md); a tag or an
-    instrument gets the whole session. Deleted objects drop out; sessions of a deleted
+    Items without minutes share what the session has left (docs/formulas.md); a tag, a
+    goal or an instrument gets the whole session. Deleted objects drop out; sessions of a deleted
     instrument count as "no instrument". `sums` and `labels` may come from one read of
     several dimensions (`dimension_sums`, `labels`).
     """
     rows = dimension_sums(profile, (by,), start, end)[by] if sums is None else sums
     if labels is None:
         labels = labels_for(profile, by, list(rows))
-    merged: dict[str | None, list[int]] = {}
+    merged: dict[str | None, BreakdownSums] = {}
     for key, values in rows.items():
         if key in labels:
             target = key
@@ -513,19 +604,17 @@ def breakdown(
             target = None
         else:
             continue
-        acc = merged.setdefault(target, [0] * len(rollup.BREAKDOWN_FIELDS))
-        for i, v in enumerate(values):
-            acc[i] += v
+        merged.setdefault(target, BreakdownSums()).add(values)
     items = []
-    for key, (minutes, sessions, q_sum, q_n, e_sum, e_n, *_rest) in merged.items():
+    for key, values in merged.items():
         items.append(
             {
                 "id": uuid.UUID(key) if key else None,
                 "label": labels.get(key, "No instrument") if key else "No instrument",
-                "minutes": minutes,
-                "sessions": sessions,
-                "average_quality": round(q_sum / q_n, 2) if q_n else None,
-                "average_enjoyment": round(e_sum / e_n, 2) if e_n else None,
+                "minutes": values.minutes,
+                "sessions": values.sessions,
+                "average_quality": values.average("quality"),
+                "average_enjoyment": values.average("enjoyment"),
             }
         )
     items.sort(key=lambda i: (-i["minutes"], -i["sessions"], i["label"].casefold()))
@@ -534,9 +623,9 @@ def breakdown(
 
 def dimension_sums(
     profile: MusicianProfile, dimensions: tuple[str, ...], start: date | None, end: date | None
-) -> dict[str, dict[str, list[int]]]:
-    """Per dimension, the sums per key over [start, end] (rollup.BREAKDOWN_FIELDS: minutes,
-    sessions, rating and tempo sums and counts), for several dimensions in one statement.
+) -> dict[str, dict[str, BreakdownSums]]:
+    """Per dimension, the sums per key over [start, end] (minutes, sessions, rating and
+    tempo sums and counts), for several dimensions in one statement.
 
     All time is the lifetime rollup; otherwise whole months come from the monthly rollup and
     the days at the ragged ends from the daily one, so the rows read do not grow with the
@@ -548,9 +637,9 @@ def dimension_sums(
     else:
         stmt = _dimension_statement()
         params |= _month_split(start, end)
-    result: dict[str, dict[str, list[int]]] = {d: {} for d in dimensions}
-    for dimension, key, *values in db.session.execute(stmt, params):
-        result[dimension][key] = [int(v or 0) for v in values]
+    result: dict[str, dict[str, BreakdownSums]] = {d: {} for d in dimensions}
+    for row in db.session.execute(stmt, params):
+        result[row.dimension][row.key] = BreakdownSums.of(row._mapping)
     return result
 
 
@@ -607,7 +696,9 @@ def _dimension_statement() -> sa.Select:
     )
     rows = sa.union_all(monthly, daily).subquery()
     return sa.select(
-        rows.c.dimension, rows.c.key, *(sa.func.sum(rows.c[f]) for f in rollup.BREAKDOWN_FIELDS)
+        rows.c.dimension,
+        rows.c.key,
+        *(sa.func.sum(rows.c[f]).label(f) for f in BreakdownSums.FIELDS),
     ).group_by(rows.c.dimension, rows.c.key)
 
 
@@ -622,7 +713,7 @@ def _lifetime_statement() -> sa.Select:
 
 
 def _sum_columns(table) -> tuple:
-    return (table.dimension, table.key, *(getattr(table, f) for f in rollup.BREAKDOWN_FIELDS))
+    return (table.dimension, table.key, *(getattr(table, f) for f in BreakdownSums.FIELDS))
 
 
 def labels(profile: MusicianProfile, wanted: dict[str, list[str]]) -> dict[str, dict[str, str]]:
@@ -674,6 +765,7 @@ LABELS = {
     "piece": (Piece, Piece.title),
     "skill": (Skill, Skill.name),
     "tag": (Tag, Tag.name),
+    "goal": (Goal, Goal.title),
 }
 
 
@@ -727,8 +819,6 @@ def add_skip_period(profile: MusicianProfile, data: SkipPeriodIn) -> tuple[SkipP
 
 
 def update_skip_period(profile: MusicianProfile, period: SkipPeriod, changes: dict) -> SkipPeriod:
-    from woodshed.errors import DomainError
-
     start = changes.get("start_date", period.start_date)
     end = changes.get("end_date", period.end_date)
     if start is None or end is None:
@@ -750,8 +840,7 @@ def delete_skip_period(profile: MusicianProfile, period: SkipPeriod) -> None:
 
 
 def _mark_badges(profile: MusicianProfile, taken: bool) -> None:
-    checks = db.session.info.setdefault(rollup.BADGE_CHECK, {})
-    checks[profile.id] = checks.get(profile.id, False) or taken
+    upkeep.announce_at_commit(db.session(), profile.id, taken=taken)
 
 
 # --- maintenance ------------------------------------------------------------------------------
@@ -764,10 +853,3 @@ def rebuild(profile_ids: list[uuid.UUID] | None = None) -> tuple[int, int]:
     db.session.flush()
     sessions = rollup.rebuild(db.session.connection(), profile_ids)
     return len(profile_ids), sessions
-
-
-def progress_for(profile: MusicianProfile, kind: str, ids: list[uuid.UUID]) -> dict:
-    """Progress (stage, percentage, trend) of many pieces, sections or skills at once."""
-    from woodshed.stats import progress
-
-    return progress.progress_for(profile, kind, ids)

@@ -22,12 +22,12 @@ from pydantic import ValidationError
 
 from woodshed import policy
 from woodshed.db import check_version
-from woodshed.errors import FormErrors, validation_problem
+from woodshed.errors import FormErrors
 from woodshed.profiles.models import MusicianProfile
 from woodshed.stats import badges, charts, heatmap, services
 from woodshed.stats.models import SkipPeriod
 from woodshed.stats.schemas import SkipPeriodIn, SkipPeriodUpdate, TimeseriesQuery
-from woodshed.validation import form_version, parse_form
+from woodshed.validation import form_version, parse_form, validation_problem
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
