@@ -136,6 +136,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.profiles.views import bp as profiles_bp
     from woodshed.repertoire.api import api as repertoire_api
     from woodshed.repertoire.views import bp as repertoire_bp
+    from woodshed.search.api import api as search_api
+    from woodshed.search.views import bp as search_bp
     from woodshed.stats import init_app as init_stats
     from woodshed.stats.api import api as stats_api
     from woodshed.stats.views import bp as stats_bp
@@ -154,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         plans_bp,
         notify_bp,
         data_bp,
+        search_bp,
     )
     apis = (
         accounts_api,
@@ -166,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
         plans_api,
         notify_api,
         data_api,
+        search_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)

@@ -54,8 +54,10 @@ def register_dashboard(app: Flask) -> None:
 
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["practice_today"] = practice_today
+    # First: "where did I leave off" is what the dashboard answers before anything else,
+    # and on a phone it must be on the first screen.
     dashboard.register_panel(
-        app, dashboard.Panel("pickup", "core/_pickup.html", pickup_context, order=20)
+        app, dashboard.Panel("pickup", "core/_pickup.html", pickup_context, order=5)
     )
     dashboard.register_panel(
         app, dashboard.Panel("what_next", "core/_what_next.html", what_next_context, order=30)

@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from woodshed import search
 from woodshed.data.registry import Part, chunked
 from woodshed.data.sections import (
     FORMAT,
@@ -33,10 +32,9 @@ from woodshed.data.sections import (
 )
 from woodshed.db import bulk_insert, db, new_id
 from woodshed.errors import Conflict, DomainError, FieldError
-from woodshed.journal.models import Evidence, PracticeSession, Tag, session_tags
-from woodshed.journal.services import SEARCH_KIND, search_texts
 from woodshed.profiles import services as profiles
 from woodshed.profiles.models import MusicianProfile
+from woodshed.search import rebuild as search_rebuild
 from woodshed.stats.rollup import rebuild_at_commit
 from woodshed.validation import field_errors
 
@@ -396,7 +394,6 @@ def _write(plan: Plan, ctx: ImportContext) -> dict[str, int]:
 
     for part in PARTS:
         visit(part, ())
-    # Derived data last: a session's search text needs its tags and evidence written.
     for part, qualified in hooks:
         if written[qualified]:
             part.after_import(ctx.profile, written[qualified])
@@ -419,6 +416,8 @@ def restore_document(profile: MusicianProfile, doc: dict) -> dict[str, int]:
         with db.session.begin_nested():
             profiles.update_profile(profile, plan.profile_data.model_dump())
             counts = _write(plan, ctx)
+            # Derived data: the search index is made from what was just written.
+            search_rebuild.rebuild([profile.id])
     except IntegrityError as exc:
         raise DomainError(
             {"file": f"The database refused a value ({_constraint(exc)}); nothing was imported."}
@@ -430,47 +429,3 @@ def _constraint(exc: IntegrityError) -> str:
     text = str(exc.orig)
     m = re.search(r'constraint "([^"]+)"', text) or re.search(r"failed: (\S+)", text)
     return m.group(1) if m else "a constraint"
-
-
-def reindex_sessions(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
-    """Rebuild the search text of restored sessions, a batch at a time (Core reads only)."""
-    from types import SimpleNamespace
-
-    for chunk in chunked(ids, 1000):
-        tags: dict = defaultdict(list)
-        for session_id, name in db.session.execute(
-            sa.select(session_tags.c.session_id, Tag.name)
-            .join(Tag, Tag.id == session_tags.c.tag_id)
-            .where(session_tags.c.session_id.in_(chunk))
-            .order_by(Tag.key)
-        ):
-            tags[session_id].append(SimpleNamespace(name=name))
-        evidence: dict = defaultdict(list)
-        for row in db.session.execute(
-            sa.select(Evidence.session_id, Evidence.url, Evidence.text)
-            .where(Evidence.session_id.in_(chunk))
-            .order_by(Evidence.session_id, Evidence.position, Evidence.id)
-        ):
-            evidence[row.session_id].append(row)
-        texts = {
-            row.id: search_texts(
-                SimpleNamespace(
-                    notes=row.notes,
-                    next_time=row.next_time,
-                    struggles=row.struggles,
-                    achievements=row.achievements,
-                    tags=tags[row.id],
-                    evidence=evidence[row.id],
-                )
-            )
-            for row in db.session.execute(
-                sa.select(
-                    PracticeSession.id,
-                    PracticeSession.notes,
-                    PracticeSession.next_time,
-                    PracticeSession.struggles,
-                    PracticeSession.achievements,
-                ).where(PracticeSession.id.in_(chunk))
-            )
-        }
-        search.index_many(profile.id, SEARCH_KIND, texts)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from woodshed import search
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, utcnow
@@ -99,6 +100,18 @@ def _apply(profile: MusicianProfile, goal: Goal, data: GoalFields) -> None:
     _status_times(goal, previous_status)
 
 
+def search_document(goal: Goal) -> search.Doc:
+    """A goal is found by its title, description and checklist."""
+    return search.Doc(
+        "goal",
+        goal.id,
+        goal.profile_id,
+        goal.title,
+        [goal.description, *(item.text for item in goal.checklist)],
+        dated=goal.created_at.date(),
+    )
+
+
 def _status_times(goal: Goal, previous: str | None) -> None:
     if goal.status == "completed" and (previous != "completed" or goal.completed_at is None):
         goal.completed_at = utcnow()
@@ -124,6 +137,7 @@ def create_goal(profile: MusicianProfile, data: GoalIn) -> tuple[Goal, bool]:
         if existing is not None and existing.profile_id == profile.id:
             return existing, False
         raise DomainError({"id": "This id is already in use."}) from None
+    search.index(search_document(goal))
     return goal, True
 
 
@@ -153,6 +167,7 @@ def update_goal(profile: MusicianProfile, goal: Goal, changes: dict) -> Goal:
         current["piece_id"] = None
     _apply(profile, goal, merged(GoalFields, current, changes))
     db.session.flush()
+    search.index(search_document(goal))
     return goal
 
 
@@ -176,6 +191,7 @@ def toggle_item(goal: Goal, item_id: uuid.UUID, done: bool) -> GoalChecklistItem
 
 
 def delete_goal(goal: Goal) -> None:
+    search.unindex("goal", [goal.id])
     db.session.delete(goal)
     db.session.flush()
 

@@ -151,7 +151,8 @@ def _evidence_rows(evidence: list[EvidenceIn]) -> list[Evidence]:
 
 
 def search_texts(session: PracticeSession) -> list[str]:
-    """The words a session is found by (imports index many sessions at once with these)."""
+    """The words a session is found by: every text field, evidence and tags. Imports and
+    `woodshed.search.rebuild` call it with plain namespaces read in bulk."""
     return [
         session.notes,
         session.next_time,
@@ -162,8 +163,22 @@ def search_texts(session: PracticeSession) -> list[str]:
     ]
 
 
+def search_document(session: PracticeSession) -> search.Doc:
+    """What search knows of a session (shown by its date; private ones only to those who
+    may see them)."""
+    return search.Doc(
+        SEARCH_KIND,
+        session.id,
+        session.profile_id,
+        "",
+        search_texts(session),
+        dated=session.practice_date,
+        private=session.private,
+    )
+
+
 def _reindex(session: PracticeSession) -> None:
-    search.index(session.profile_id, SEARCH_KIND, session.id, *search_texts(session))
+    search.index(search_document(session))
 
 
 def _check_instrument(profile: MusicianProfile, instrument_id, errors: dict[str, str]) -> None:

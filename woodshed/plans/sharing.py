@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from pydantic import ValidationError
 
+from woodshed import search
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError, validation_problem
 from woodshed.plans import schedule as sched
@@ -21,6 +22,7 @@ from woodshed.plans.models import Plan, PlanTemplate
 from woodshed.plans.schemas import AdoptIn, PlanIn
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Skill
+from woodshed.repertoire.services import skill_document
 from woodshed.tokens import generate_token, hash_token
 
 MAX_TEMPLATES = 100
@@ -162,6 +164,7 @@ def adopt(profile: MusicianProfile, template: PlanTemplate, data: AdoptIn) -> Pl
                 skill = Skill(profile_id=profile.id, name=slot["label"][:200])
                 db.session.add(skill)
                 db.session.flush()
+                search.index(skill_document(skill))
                 skill_id = skill.id
             items.append({"skill_id": skill_id} | targets)
     unknown = [c.slot for c in data.choices if c.slot >= len(template.slots)]
