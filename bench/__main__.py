@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from bench.scenarios import SCENARIOS
+from bench.scenarios import COMPARISONS, SCENARIOS
 from bench.seed import Musician, create_musician
 from bench.server import Client, Sample, Server
 
@@ -200,6 +200,13 @@ def report(results: list[dict], musicians: list[Musician]) -> None:
         f"\nserver time = Server-Timing app;dur (p50/p95 of the measured requests); stmts = SQL "
         f"statements per request; ratio = p50 at {sizes[-1]:,} / p50 at {sizes[0]:,} sessions."
     )
+    if COMPARISONS:
+        print()
+        for name, base, factor, quality_id in COMPARISONS:
+            ratios = "  ".join(
+                f"{s:,}: {by[(name, s)]['p50_ms'] / by[(base, s)]['p50_ms']:.2f}" for s in sizes
+            )
+            print(f"{quality_id} {name} / {base} (target ≤ {factor:g}): {ratios}")
 
 
 if __name__ == "__main__":

@@ -75,11 +75,14 @@ class Terms:
         return word in self.whole or (self.prefix is not None and word.startswith(self.prefix))
 
     def match(self, text_words: Iterable[str]) -> bool:
-        """Whether a text with these folded words is a hit: every term is there."""
+        """Whether a text with these folded words is a hit: every term is there (a query
+        without words is no hit)."""
+        if self.prefix is None:
+            return False
         present = set(text_words)
         if not all(t in present for t in self.whole):
             return False
-        return self.prefix is None or any(w.startswith(self.prefix) for w in present)
+        return any(w.startswith(self.prefix) for w in present)
 
 
 def _marked_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
