@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from woodshed import metrics, models, ratelimit, security  # noqa: F401  (models: metadata)
+    from woodshed import assets, metrics, models, ratelimit, security  # noqa: F401 (models)
     from woodshed.db import SAFE_METHODS
     from woodshed.errors import register_error_handlers
     from woodshed.extensions import csrf, db, login_manager
@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     ratelimit.init_app(app)
     security.init_app(app)
     security.redact_access_log()
+    assets.init_app(app, security.headers(app.config["PRODUCTION"]))
     register_error_handlers(app)
 
     login_manager.init_app(app)
