@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask
-from flask_login import current_user
 
 from woodshed.core import dashboard
 from woodshed.core.pickup import pickup
@@ -21,25 +20,6 @@ def practice_today(profile: MusicianProfile | None) -> date:
     return local_today(profile.timezone, profile.day_rollover_hour)
 
 
-def ago(day: date | None) -> str:
-    """A practice date in words relative to the current musician's today."""
-    if day is None:
-        return ""
-    profile = current_user.profile if current_user and current_user.is_authenticated else None
-    days = (practice_today(profile) - day).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 0:
-        return "in 1 day" if days == -1 else f"in {-days} days"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"{days // 7} weeks ago"
-    return day.strftime("%d %b %Y")
-
-
 def pickup_context(profile: MusicianProfile) -> dict:
     return {"pickup": pickup(profile, practice_today(profile))}
 
@@ -52,7 +32,6 @@ def register_dashboard(app: Flask) -> None:
     from woodshed.goals.suggestions import suggestions as goal_suggestions
     from woodshed.repertoire.suggestions import suggestions as repertoire_suggestions
 
-    app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["practice_today"] = practice_today
     # First: "where did I leave off" is what the dashboard answers before anything else,
     # and on a phone it must be on the first screen.
