@@ -228,7 +228,7 @@ def test_skills_pages_show_time_and_last_practice(alice_web, alice, frozen_clock
         ],
     )
     listing = page_text(alice_web.get("/skills"))
-    assert "Arpeggios Technique 35 min yesterday" in listing
+    assert "Arpeggios Technique 35 min Mon, 9 Mar 2026 (yesterday)" in listing
     page = page_text(alice_web.get(f"/skills/{skill.id}"))
     assert "Time practised 35 min" in page
     assert "Sessions 2" in page
