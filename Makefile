@@ -76,7 +76,7 @@ test-postgres: install-test
 
 test: lint test-sqlite test-postgres
 
-bench: install
+bench: install-test
 	$(BIN)/python -m bench
 
 clean:

@@ -23,7 +23,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from bench.scenarios import SCENARIOS
+from bench import data, pageweight
+from bench.scenarios import COMPARISONS, SCENARIOS
 from bench.seed import Musician, create_musician
 from bench.server import Client, Sample, Server
 
@@ -95,11 +96,15 @@ def main() -> int:
         with Server(env) as server:
             bench = Bench(server, musicians, requests)
             results = measure(bench, musicians)
+            weights = pageweight.run(server.base, musicians[0].email, musicians[0].password)
         report(results, musicians)
+        if weights:
+            print()
+            data.print_figures(weights)
         bulk = measure_bulk(base_url) if os.environ.get("BENCH_BULK", "1") != "0" else []
         Path("bench-results").mkdir(exist_ok=True)
         Path("bench-results/latest.json").write_text(
-            json.dumps({"latency": results, "bulk": bulk}, indent=2)
+            json.dumps({"latency": results, "page_weight": weights, "bulk": bulk}, indent=2)
         )
     finally:
         if os.environ.get("BENCH_KEEP") == "1":
@@ -159,7 +164,7 @@ def measure(bench: Bench, musicians: list[Musician]) -> list[dict]:
 
 def measure_bulk(base_url: str) -> list[dict]:
     """The bulk jobs of PERF-EXPORT and PERF-WORKER, printed as a second table."""
-    from bench import data, worker
+    from bench import worker
 
     figures = data.run(base_url)
     w = worker.run(base_url, reminders=10_000, workers=2)
@@ -200,6 +205,13 @@ def report(results: list[dict], musicians: list[Musician]) -> None:
         f"\nserver time = Server-Timing app;dur (p50/p95 of the measured requests); stmts = SQL "
         f"statements per request; ratio = p50 at {sizes[-1]:,} / p50 at {sizes[0]:,} sessions."
     )
+    if COMPARISONS:
+        print()
+        for name, base, factor, quality_id in COMPARISONS:
+            ratios = "  ".join(
+                f"{s:,}: {by[(name, s)]['p50_ms'] / by[(base, s)]['p50_ms']:.2f}" for s in sizes
+            )
+            print(f"{quality_id} {name} / {base} (target ≤ {factor:g}): {ratios}")
 
 
 if __name__ == "__main__":

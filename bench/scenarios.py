@@ -38,6 +38,13 @@ def api(path: str) -> Callable:
     return run
 
 
+def session_lookup(bench, musician: Musician) -> list[Sample]:
+    """The yardstick of PERF-SEARCH: reading one session by its id."""
+    _sample, body = bench.clients[musician.name].send("GET", "/api/v1/sessions?limit=1")
+    session_id = json.loads(body)["items"][0]["id"]
+    return bench.repeat(musician, f"/api/v1/sessions/{session_id}", api=True)
+
+
 WRITERS = 20
 
 
@@ -86,6 +93,25 @@ SCENARIOS: list[Scenario] = [
     Scenario("api stats/streaks", api("/api/v1/stats/streaks")),
     Scenario("api stats/progress?kind=section", api("/api/v1/stats/progress?kind=section")),
     Scenario("api badges", api("/api/v1/badges")),
+    # PERF-SEARCH: search within 2× of reading one object (see COMPARISONS).
+    Scenario("api GET sessions/{id}", session_lookup),
+    Scenario("search page GET /search?q=debussy", page("/search?q=debussy")),
+    Scenario("api search?q=debussy", api("/api/v1/search?q=debussy")),
+    Scenario("api search?q=arpeggios+left", api("/api/v1/search?q=arpeggios+left")),
+    Scenario("api search?q=slow&kind=session", api("/api/v1/search?q=slow&kind=session")),
     # Last: it adds sessions to the journals the scenarios above read.
     Scenario(f"api POST sessions, {WRITERS} at once", log_sessions),
+]
+
+
+#: Targets that compare two scenarios (p50 of the first ≤ factor × p50 of the second), at
+#: every size; `make bench` prints each ratio after the table.
+COMPARISONS: list[tuple[str, str, float, str]] = [
+    (name, "api GET sessions/{id}", 2.0, "PERF-SEARCH")
+    for name in (
+        "search page GET /search?q=debussy",
+        "api search?q=debussy",
+        "api search?q=arpeggios+left",
+        "api search?q=slow&kind=session",
+    )
 ]

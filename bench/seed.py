@@ -18,6 +18,7 @@ from woodshed.db import db, new_id, utcnow
 from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.search import rebuild as search_rebuild
 from woodshed.stats import rollup
 from woodshed.timeutil import practice_date
 
@@ -27,6 +28,22 @@ TAGS = (
     "left hand", "right hand", "sight-reading", "scales", "arpeggios", "dynamics",
     "rhythm", "memory", "pedalling", "intonation", "tone", "phrasing",
 )  # fmt: skip
+#: What musicians write in their notes; search (PERF-SEARCH) looks through these.
+NOTES = (
+    "",
+    "",
+    "",
+    "Slow practice, hands separately.",
+    "Arpeggios uneven in the left hand again.",
+    "Debussy: the pedal blurs the climax; half pedal works better.",
+    "Ran the coda with the metronome at 60, then 66.",
+    "Chopin nocturne: the ornaments rush. Count them out loud.",
+    "Sight-reading a new étude — the fingering in bars 9-12 needs work.",
+    "Played it through for the family. Nervous but it held together.",
+    "Tárrega tremolo: a, m, i evenly; record tomorrow.",
+    "Scales in thirds, then the Bach prelude at tempo.",
+    "Satie: let it breathe, don't hurry the bass.",
+)
 SKILLS = ("Major scales", "Minor scales", "Arpeggios", "Sight-reading", "Ear training",
           "Chord voicings", "Rhythm reading", "Trills")  # fmt: skip
 
@@ -91,6 +108,8 @@ def create_musician(name: str, sessions: int, seed: int = 7) -> Musician:
     _copy_sessions(profile, rnd, sessions, instruments, pieces, sections, skills, tags)
     conn = db.session.connection()
     rollup.rebuild(conn, [profile.id])
+    # Written around the services, like an import: the search index is made afterwards.
+    search_rebuild.rebuild([profile.id])
     db.session.commit()
     return Musician(name, sessions, user.email, password, profile.id, raw_token)
 
@@ -167,6 +186,7 @@ def _copy_sessions(profile, rnd, count, instruments, pieces, sections, skills, t
     first_day = (now - timedelta(days=365 * YEARS)).date()
     by_piece = {p.id: [s for s in sections if s.piece_id == p.id] for p in pieces}
     session_rows, item_rows, tag_rows = [], [], []
+    words = random.Random(count)  # its own stream: the other columns stay as they were
     for _ in range(count):
         day = first_day + timedelta(days=rnd.randrange(365 * YEARS))
         local = datetime(
@@ -182,7 +202,8 @@ def _copy_sessions(profile, rnd, count, instruments, pieces, sections, skills, t
         session_rows.append(
             (
                 session_id, profile.id, started, practice_date(started, ZONE), ZONE, duration,
-                rnd.choice(instruments).id, "", rnd.choice(("", "Start with bars 17-24.")), "",
+                rnd.choice(instruments).id, words.choice(NOTES),
+                rnd.choice(("", "Start with bars 17-24.")), "",
                 "", mood, quality, enjoyment, None, confidence,
                 rnd.choice(("normal", "normal", "slow", "performance")), rnd.random() < 0.15,
                 rnd.random() < 0.1, False, started, started, 1,

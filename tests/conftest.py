@@ -66,6 +66,13 @@ def migrated_database(tmp_dir: Path) -> tuple[str, callable]:
     return url, drop
 
 
+#: Hashed, compressed static files, kept by content hash across test runs and workers
+#: (brotli at its best level takes seconds; woodshed.assets builds once per content).
+#: The environment carries it to apps made from the environment (tests/test_config.py).
+STATIC_BUILD_CACHE = Path(tempfile.gettempdir()) / f"woodshed-test-static-{os.getuid()}"
+os.environ.setdefault("WOODSHED_STATIC_BUILD_PATH", str(STATIC_BUILD_CACHE))
+
+
 def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict:
     return {
         "TESTING": True,
@@ -77,6 +84,7 @@ def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict
         "PASSWORD_HASH_PARAMS": CHEAP_HASH,
         "BASE_URL": "http://woodshed.test",
         "SERVER_NAME": None,
+        "STATIC_BUILD_PATH": str(STATIC_BUILD_CACHE),
     }
 
 

@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from woodshed import metrics, models, ratelimit, security  # noqa: F401  (models: metadata)
+    from woodshed import assets, metrics, models, ratelimit, security  # noqa: F401 (models)
     from woodshed.db import SAFE_METHODS
     from woodshed.errors import register_error_handlers
     from woodshed.extensions import csrf, db, login_manager
@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     ratelimit.init_app(app)
     security.init_app(app)
     security.redact_access_log()
+    assets.init_app(app, security.headers(app.config["PRODUCTION"]))
     register_error_handlers(app)
 
     login_manager.init_app(app)
@@ -137,6 +138,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.profiles.views import bp as profiles_bp
     from woodshed.repertoire.api import api as repertoire_api
     from woodshed.repertoire.views import bp as repertoire_bp
+    from woodshed.search.api import api as search_api
+    from woodshed.search.views import bp as search_bp
     from woodshed.stats import init_app as init_stats
     from woodshed.stats.api import api as stats_api
     from woodshed.stats.views import bp as stats_bp
@@ -155,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         plans_bp,
         notify_bp,
         data_bp,
+        search_bp,
     )
     apis = (
         accounts_api,
@@ -167,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         plans_api,
         notify_api,
         data_api,
+        search_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)

@@ -39,6 +39,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     from woodshed.data.backup import backup_command, restore_command
+    from woodshed.search.cli import search_group
 
     app.cli.add_command(db_group)
     app.cli.add_command(run)
@@ -51,6 +52,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(export_schema)
+    app.cli.add_command(search_group)
 
 
 @click.group("db", help="Database schema migrations.")
@@ -63,9 +65,17 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     from woodshed import migrate
+    from woodshed.db import db
+    from woodshed.search import rebuild as search_rebuild
 
     migrate.upgrade(current_app._get_current_object(), revision)
     click.echo(f"Database is at {revision}.")
+    if revision == "head":
+        # A migration that changes what search stores empties the index; fill it again.
+        indexed = search_rebuild.fill_missing()
+        db.session.commit()
+        if indexed:
+            click.echo(f"Indexed {indexed} objects for search.")
 
 
 @db_group.command("downgrade", help="Migrate the database back to REVISION.")

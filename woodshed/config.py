@@ -81,6 +81,11 @@ SETTINGS: list[Setting] = [
     ),
     Setting("INSTANCE_PATH", "./instance", "Folder for the SQLite database and generated secrets."),
     Setting("STORAGE_PATH", "<instance>/storage", "Folder for uploaded files."),
+    Setting(
+        "STATIC_BUILD_PATH",
+        "<instance>/static-build",
+        "Folder for the hashed, compressed copies of the static files (made at start-up).",
+    ),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address, used in emails and feed links."),
     Setting(
         "SMTP_URL",
@@ -172,6 +177,7 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": env_str("DATABASE_URL") or f"sqlite:///{instance_path / 'woodshed.db'}",
         "STORAGE_PATH": storage,
+        "STATIC_BUILD_PATH": env_str("STATIC_BUILD_PATH") or str(instance_path / "static-build"),
         "BASE_URL": (env_str("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         "SMTP_URL": env_str("SMTP_URL"),
         "MAIL_FROM": env_str("MAIL_FROM", "Woodshed <woodshed@localhost>"),

@@ -56,4 +56,6 @@ def include_name(name, kind, _parent) -> bool:
     migration (they differ per database: an FTS5 table on SQLite, a GIN index on PostgreSQL)."""
     if kind == "table" and name and name.startswith("search_fts"):
         return False
-    return not (kind == "index" and name == "ix_search_documents_body_tsv")
+    return not (
+        kind == "index" and name in ("ix_search_documents_body_tsv", "ix_search_documents_words")
+    )

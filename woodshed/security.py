@@ -28,20 +28,29 @@ CSP = "; ".join(
 PUBLIC_CACHEABLE = ("/static/",)
 
 
+def headers(production: bool) -> dict[str, str]:
+    """The headers every response carries (static files too: see woodshed.assets)."""
+    found = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), geolocation=(), microphone=(self)",
+    }
+    if production:
+        found["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    return found
+
+
 def init_app(app: Flask) -> None:
-    production = app.config["PRODUCTION"]
+    every_response = headers(app.config["PRODUCTION"])
 
     @app.after_request
     def _headers(resp: Response) -> Response:
         h = resp.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), geolocation=(), microphone=(self)")
-        if production:
-            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        for key, value in every_response.items():
+            h.setdefault(key, value)
         if not request.path.startswith(PUBLIC_CACHEABLE):
             h.setdefault("Cache-Control", "no-store")
         return resp

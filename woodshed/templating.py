@@ -1,15 +1,20 @@
-"""Jinja helpers: filters for dates in the musician's zone, Markdown, and page context."""
+"""Jinja helpers: filters for dates in the musician's zone, Markdown, and page context.
+
+Dates and times go through four filters only, all in the musician's zone and locale
+(woodshed.dates): `date` ("Tue, 3 Mar 2026"; an instant gives its local date), `datetime`
+(date and time), `time` ("18:30") and `ago` (a date with how long ago it was).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup
 
-from woodshed import policy
+from woodshed import dates, policy
 from woodshed.markdown import render_markdown
+from woodshed.timeutil import today as local_today
 
 #: Main navigation; entries whose feature is not installed are left out.
 NAV_ITEMS = [
@@ -26,17 +31,35 @@ SETTINGS_NAV_ITEMS = [
 ]
 
 
-def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """An instant shown in the current musician's time zone."""
-    if value is None:
-        return ""
+def _zone_and_locale() -> tuple[str | None, str | None]:
     profile = policy.shown_profile()
-    tz = ZoneInfo(profile.timezone) if profile else None
-    return value.astimezone(tz).strftime(fmt) if tz else value.strftime(fmt + " UTC")
+    return (profile.timezone, profile.locale) if profile else (None, None)
 
 
-def nice_date(value: date | None, fmt: str = "%a %d %b %Y") -> str:
-    return value.strftime(fmt) if value else ""
+def date_filter(value: date | datetime | None) -> str:
+    """A date, or the local date of an instant: 'Tue, 3 Mar 2026'."""
+    zone, locale = _zone_and_locale()
+    if isinstance(value, datetime):
+        value = dates.local(value, zone).date()
+    return dates.format_date(value, locale)
+
+
+def datetime_filter(value: datetime | None) -> str:
+    """An instant in the musician's zone: 'Tue, 3 Mar 2026, 18:30'."""
+    zone, locale = _zone_and_locale()
+    return dates.format_datetime(value, zone, locale)
+
+
+def time_filter(value: datetime | None) -> str:
+    zone, locale = _zone_and_locale()
+    return dates.format_time(value, zone, locale)
+
+
+def ago(day: date | None) -> str:
+    """A practice date and how long ago it was, from the musician's today."""
+    profile = policy.shown_profile()
+    today = profile.today() if profile else local_today("UTC")
+    return dates.with_relative(day, today, profile and profile.locale)
 
 
 def minutes(value: int | float | None) -> str:
@@ -53,8 +76,10 @@ def minutes(value: int | float | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.filters["nice_date"] = nice_date
+    app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["time"] = time_filter
+    app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["minutes"] = minutes
     # render_markdown escapes raw HTML and sanitises the result with nh3.
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704

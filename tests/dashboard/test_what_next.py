@@ -112,11 +112,13 @@ def test_a_passage_below_its_target_tempo_comes_back(alice):
     practised(alice.profile, 1, section_id=str(bridge.id), tempo_bpm=70, target_tempo_bpm=72)
     found = lines(alice.profile)
     assert (
-        found["Blackbird › Verse (bars 1–10)"] == "Last time (Thu 19 Mar) 76 of 92 bpm — 16 to go"
+        found["Blackbird › Verse (bars 1–10)"]
+        == "Last time (Thu, 19 Mar 2026) 76 of 92 bpm — 16 to go"
     )
     # The target named in the session wins over the section's own.
     assert (
-        found["Blackbird › Bridge (bars 11–18)"] == "Last time (Thu 19 Mar) 70 of 72 bpm — 2 to go"
+        found["Blackbird › Bridge (bars 11–18)"]
+        == "Last time (Thu, 19 Mar 2026) 70 of 72 bpm — 2 to go"
     )
     practised(alice.profile, 0, section_id=str(verse.id), tempo_bpm=92)
     assert "Blackbird › Verse (bars 1–10)" not in lines(alice.profile)
@@ -138,7 +140,7 @@ def test_a_passage_that_felt_shaky_comes_back(alice, confidence, suggested):
     assert ("Lágrima › E minor (bars 9–16)" in found) is suggested
     if suggested:
         assert found["Lágrima › E minor (bars 9–16)"] == (
-            f"You rated your confidence {confidence}/5 after the session on Thu 19 Mar"
+            f"You rated your confidence {confidence}/5 after the session on Thu, 19 Mar 2026"
         )
 
 

@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import CHEAP_HASH
+from tests.conftest import CHEAP_HASH, STATIC_BUILD_CACHE
 from tests.smtp import Mailbox
 from woodshed import create_app, migrate
 from woodshed.db import db
@@ -71,6 +71,7 @@ def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
             "SMTP_URL": smtp_server.url,
             "BASE_URL": url,
             "PASSWORD_HASH_PARAMS": CHEAP_HASH,
+            "STATIC_BUILD_PATH": str(STATIC_BUILD_CACHE),
         }
     )
     migrate.upgrade(app)

@@ -179,7 +179,9 @@ def test_search_finds_a_word_from_a_note(live_server, page, musician):
     live_server.seed(build)
     page.goto(f"{live_server.url}/journal")
     page.fill("#f-q", "arpeggios")
-    page.get_by_role("button", name="Search").click()
+    # The journal's own search (the header's box searches everything).
+    journal_search = page.get_by_role("search", name="Search and filter the journal")
+    journal_search.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"q=arpeggios"))
     rows = page.locator(".entry-row")
     expect(rows).to_have_count(1)

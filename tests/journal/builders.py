@@ -6,6 +6,7 @@ from woodshed import search
 from woodshed.db import db
 from woodshed.goals.models import Goal
 from woodshed.library.models import Resource
+from woodshed.library.services import search_document
 from woodshed.repertoire.models import Skill
 
 
@@ -29,6 +30,6 @@ def resource(profile, title: str, text: str = "", url: str | None = None) -> Res
     row.text = text
     db.session.add(row)
     db.session.flush()
-    search.index(profile.id, "resource", row.id, title, text, url)
+    search.index(search_document(row))
     db.session.flush()
     return row

@@ -15,6 +15,7 @@ class FormReader(HTMLParser):
         self._option: dict | None = None
         self._textarea: str | None = None
         self._open_ids: list[tuple[str, str]] = []
+        self._in_header = False  # the site header's search box is on every page; skip it
         self.feed(html)
 
     def _add(self, name: str, value: str | None) -> None:
@@ -24,6 +25,10 @@ class FormReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "header" and "site-header" in (a.get("class") or ""):
+            self._in_header = True
+        if self._in_header:
+            return
         if "id" in a:
             self._open_ids.append((tag, a["id"]))
             self.texts[a["id"]] = ""
@@ -47,6 +52,9 @@ class FormReader(HTMLParser):
             self.values[name] = [""]
 
     def handle_endtag(self, tag):
+        if self._in_header:
+            self._in_header = tag != "header"
+            return
         if tag == "select":
             self._select = None
         if tag == "textarea":

@@ -52,7 +52,9 @@ def test_it_describes_each_kind_of_change_in_words():
 
 def test_a_start_moved_to_another_day_shows_the_dates():
     changes = {"started_at": ["2026-03-10T17:00:00+00:00", "2026-03-08T17:00:00+00:00"]}
-    assert describe_changes(changes, "UTC") == "start 10 Mar 2026 17:00 → 08 Mar 2026 17:00"
+    assert describe_changes(changes, "UTC") == (
+        "start Tue, 10 Mar 2026, 17:00 → Sun, 8 Mar 2026, 17:00"
+    )
 
 
 def test_removed_items_and_evidence_are_named():
@@ -72,7 +74,7 @@ def test_the_entry_page_shows_an_edit_two_days_later(alice, alice_web, frozen_cl
     services.update_session(alice.profile, session, {"duration_minutes": 45, "tags": ["scales"]})
     text = page_text(alice_web.get(f"/journal/{session.id}"))
     assert "edited 2 days later: duration 30 → 45 min; tags + scales" in text
-    assert "logged Tue 10 Mar 2026, 13:00" in text  # in alice's zone
+    assert "logged Tue, 10 Mar 2026, 13:00" in text  # in alice's zone
 
 
 def test_the_api_gives_the_same_words(alice, alice_api, frozen_clock):

@@ -43,7 +43,7 @@ def test_each_row_shows_the_session_at_a_glance(alice, alice_web):
         exam_prep=True,
     )
     text = page_text(alice_web.get("/journal"))
-    assert "Sun 01 Mar 2026 18:00 1 h 30 min Piano" in text
+    assert "Sun, 1 Mar 2026 18:00 1 h 30 min Piano" in text
     assert "Nocturne › Cadenza, bars 33-40, @ 60 bpm" in text
     assert "Worked on voicing" in text
     assert "second line" not in text

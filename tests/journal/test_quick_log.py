@@ -85,11 +85,11 @@ def test_quick_log_only_goes_back_to_pages_of_this_site(alice, alice_web):
         assert response.headers["Location"] == "/"
 
 
-def test_the_timer_page_explains_manual_logging_without_javascript(alice, alice_web):
+def test_the_timer_page_explains_manual_logging_without_javascript(app, alice, alice_web):
     response = alice_web.get("/journal/timer")
     html = response.get_data(as_text=True)
     assert "You can still log by hand" in page_text(response)
     assert 'href="/journal/new"' in html
     assert f'data-timer-key="woodshed.timer.{alice.profile.id}"' in html
-    assert "js/timer.js" in html
+    assert f'src="/static/{app.extensions["woodshed.static_manifest"]["js/timer.js"]}"' in html
     assert "<script>" not in html  # the CSP allows no inline script

@@ -160,9 +160,13 @@ def test_the_piece_page_shows_tempo_history_and_notes_newest_first(
     make_resource(alice.profile, section_id=b.id, title="Fingering video")
     text = page_text(alice_web.get(f"/repertoire/{piece.id}"))
     card = text[text.index("B section bars 13–20") :]
-    assert card.index("08 Mar 26 54") < card.index("04 Mar 26 48") < card.index("01 Mar 26 40")
+    assert (
+        card.index("Sun, 8 Mar 2026 54")
+        < card.index("Wed, 4 Mar 2026 48")
+        < card.index("Sun, 1 Mar 2026 40")
+    )
     assert card.index("nearly") < card.index("better")
-    assert "Last practised 2 days ago" in card
+    assert "Last practised Sun, 8 Mar 2026 (2 days ago)" in card  # never "ago" alone
     assert "B at 60" in card
     assert "90% · best 54 of 60 bpm" in card
     assert "Fingering video" in card
@@ -224,7 +228,7 @@ def test_skills_pages_show_time_and_last_practice(alice_web, alice, frozen_clock
         ],
     )
     listing = page_text(alice_web.get("/skills"))
-    assert "Arpeggios Technique 35 min yesterday" in listing
+    assert "Arpeggios Technique 35 min Mon, 9 Mar 2026 (yesterday)" in listing
     page = page_text(alice_web.get(f"/skills/{skill.id}"))
     assert "Time practised 35 min" in page
     assert "Sessions 2" in page

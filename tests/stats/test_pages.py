@@ -30,7 +30,7 @@ def test_the_stats_page_shows_totals_a_linked_heatmap_and_charts_with_tables(ali
     assert response.status_code == 200
     assert '<svg class="heatmap-svg"' in html
     assert 'href="/journal?from=2026-03-09&amp;to=2026-03-09"' in html
-    assert "<title>Mon 09 Mar 2026: 30 min in 1 session</title>" in html
+    assert "<title>Mon, 9 Mar 2026: 30 min in 1 session</title>" in html
     assert 'data-chart="bar"' in html
     assert "<table data-chart-table>" in html
     assert "/stats/time.csv?from=2026-03-01&amp;to=2026-03-10&amp;bucket=day" in html

@@ -3,34 +3,11 @@ and the template helpers they (and the repertoire, goal and library pages) use."
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask
 
-from woodshed import policy
 from woodshed.core import dashboard
 from woodshed.core.pickup import pickup
 from woodshed.profiles.models import MusicianProfile
-from woodshed.timeutil import today as local_today
-
-
-def ago(day: date | None) -> str:
-    """A practice date in words relative to the current musician's today."""
-    if day is None:
-        return ""
-    profile = policy.shown_profile()
-    days = ((profile.today() if profile else local_today("UTC")) - day).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 0:
-        return "in 1 day" if days == -1 else f"in {-days} days"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"{days // 7} weeks ago"
-    return day.strftime("%d %b %Y")
 
 
 def pickup_context(profile: MusicianProfile) -> dict:
@@ -45,9 +22,10 @@ def register_dashboard(app: Flask) -> None:
     from woodshed.goals.suggestions import suggestions as goal_suggestions
     from woodshed.repertoire.suggestions import suggestions as repertoire_suggestions
 
-    app.jinja_env.filters["ago"] = ago
+    # First: "where did I leave off" is what the dashboard answers before anything else,
+    # and on a phone it must be on the first screen.
     dashboard.register_panel(
-        app, dashboard.Panel("pickup", "core/_pickup.html", pickup_context, order=20)
+        app, dashboard.Panel("pickup", "core/_pickup.html", pickup_context, order=5)
     )
     dashboard.register_panel(
         app, dashboard.Panel("what_next", "core/_what_next.html", what_next_context, order=30)

@@ -23,8 +23,9 @@ from woodshed.data.spreadsheet import Problem, Row, Table, guess_mapping, parse_
 from woodshed.db import bulk_insert, db, new_id, utcnow
 from woodshed.errors import DomainError, FieldError
 from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_tags
-from woodshed.journal.services import SEARCH_KIND, search_texts
+from woodshed.journal.services import search_document as session_document
 from woodshed.profiles.models import Instrument, MusicianProfile
+from woodshed.repertoire import services as repertoire
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.stats.upkeep import rebuild_at_commit
 
@@ -288,6 +289,21 @@ def problem_errors(problems: list[Problem]) -> list[FieldError]:
     return errors
 
 
+def _new_documents(objects: list) -> list[search.Doc]:
+    """The search documents of the pieces, sections and skills a file named first."""
+    titles = {o.id: o.title for o in objects if isinstance(o, Piece)}
+    docs = []
+    for obj in objects:
+        if isinstance(obj, Piece):
+            docs.append(repertoire.piece_document(obj))
+        elif isinstance(obj, Section):
+            title = titles.get(obj.piece_id) or db.session.get(Piece, obj.piece_id).title
+            docs.append(repertoire.section_document(obj, title))
+        elif isinstance(obj, Skill):
+            docs.append(repertoire.skill_document(obj))
+    return docs
+
+
 def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
     """Write the plan: all rows or, when any row has a problem, nothing."""
     if plan.problems:
@@ -307,24 +323,31 @@ def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
         sessions = [_session(profile, row, plan.resolved[row.number]) for row in batch]
         db.session.add_all(sessions)
         db.session.flush()
-        items, links, texts = [], [], {}
+        items, links, docs = [], [], []
         for row, session in zip(batch, sessions, strict=True):
             found = plan.resolved[row.number]
             items += _items(session.id, row, found)
             links += [{"session_id": session.id, "tag_id": t.id} for t in found["tags"]]
-            texts[session.id] = search_texts(
-                SimpleNamespace(
-                    notes=row.notes,
-                    next_time=row.next_time,
-                    struggles=row.struggles,
-                    achievements=row.achievements,
-                    tags=found["tags"],
-                    evidence=[],
+            docs.append(
+                session_document(
+                    SimpleNamespace(
+                        id=session.id,
+                        profile_id=profile.id,
+                        practice_date=session.practice_date,
+                        private=session.private,
+                        notes=row.notes,
+                        next_time=row.next_time,
+                        struggles=row.struggles,
+                        achievements=row.achievements,
+                        tags=found["tags"],
+                        evidence=[],
+                        items=[],
+                    )
                 )
             )
         bulk_insert(SessionItem.__table__, items)
         bulk_insert(session_tags, links)
-        search.index_many(profile.id, SEARCH_KIND, texts)
+        search.index_many(docs)
         bulk_insert(
             ImportFingerprint.__table__,
             [
@@ -368,6 +391,7 @@ def _store_names(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
         )
     )
     stored = {}  # id of a planned object → the row used instead
+    made_rows = []
     for obj in plan.names.new:
         if isinstance(obj, Instrument):
             obj.position = position
@@ -378,8 +402,10 @@ def _store_names(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
         row, made = policy.insert_or_existing(obj, profile, key=key)
         if made:
             created[type(obj).__tablename__] += 1
+            made_rows.append(row)
         else:
             stored[obj.id] = row
+    search.index_many(_new_documents(made_rows))
     if stored:
         for found in plan.resolved.values():
             for kind in ("instrument", "skill"):

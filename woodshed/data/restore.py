@@ -34,6 +34,7 @@ from woodshed.db import bulk_insert, db, new_id
 from woodshed.errors import Conflict, DomainError, FieldError
 from woodshed.profiles import services as profiles
 from woodshed.profiles.models import MusicianProfile
+from woodshed.search import rebuild as search_rebuild
 from woodshed.stats.upkeep import rebuild_at_commit
 from woodshed.validation import field_errors
 
@@ -393,7 +394,6 @@ def _write(plan: Plan, ctx: ImportContext) -> dict[str, int]:
 
     for part in PARTS:
         visit(part, ())
-    # Derived data last: a session's search text needs its tags and evidence written.
     for part, qualified in hooks:
         if written[qualified]:
             part.after_import(ctx.profile, written[qualified])
@@ -416,6 +416,8 @@ def restore_document(profile: MusicianProfile, doc: dict) -> dict[str, int]:
         with db.session.begin_nested():
             profiles.update_profile(profile, plan.profile_data.model_dump())
             counts = _write(plan, ctx)
+            # Derived data: the search index is made from what was just written.
+            search_rebuild.rebuild([profile.id])
     except IntegrityError as exc:
         raise DomainError(
             {"file": f"The database refused a value ({_constraint(exc)}); nothing was imported."}

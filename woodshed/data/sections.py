@@ -8,7 +8,6 @@ line in EXCLUDED with the reason. Then regenerate the JSON Schema
 
 from __future__ import annotations
 
-import uuid
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -27,7 +26,6 @@ from woodshed.journal.models import (
     session_goals,
     session_tags,
 )
-from woodshed.journal.services import reindex_sessions
 from woodshed.library.models import Resource
 from woodshed.notify.models import Notification, NotificationSettings, Reminder
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence, PlanTemplate
@@ -81,12 +79,6 @@ CHANGES = Codec(
 )
 
 
-def _after_sessions(profile, ids: list[uuid.UUID]) -> None:
-    """Rebuild the search text of restored sessions (the statistics are rebuilt at commit,
-    see `restore_document`)."""
-    reindex_sessions(profile, ids)
-
-
 # --- the parts, in dependency order ---------------------------------------------------------
 
 PARTS: tuple[Part, ...] = (
@@ -133,7 +125,6 @@ PARTS: tuple[Part, ...] = (
             Link("tags", session_tags, "session_id", "tag_id", label="name"),
             Link("goal_ids", session_goals, "session_id", "goal_id"),
         ),
-        after_import=_after_sessions,
         orm_writes=True,
     ),
     Part(
@@ -171,7 +162,7 @@ EXCLUDED: dict[str, str] = {
     "api_tokens": "API bearer tokens: secrets; create new ones after a restore.",
     "password_reset_tokens": "Short-lived secrets.",
     "idempotency_keys": "Replay cache for retried API requests; expires by itself.",
-    "search_documents": "Derived from the sessions' text; rebuilt on import.",
+    "search_documents": "The search index, derived from the objects' text; rebuilt on import.",
     "pending_imports": "Uploads waiting for confirmation; temporary.",
     "import_fingerprints": "Which spreadsheet rows this server already imported; they "
     "refer to this server's sessions.",

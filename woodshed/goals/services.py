@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from woodshed import policy
+from woodshed import policy, search
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, new_id, utcnow
@@ -91,6 +91,18 @@ def _apply(profile: MusicianProfile, goal: Goal, data: GoalFields) -> None:
     _status_times(goal, previous_status)
 
 
+def search_document(goal: Goal) -> search.Doc:
+    """A goal is found by its title, description and checklist."""
+    return search.Doc(
+        "goal",
+        goal.id,
+        goal.profile_id,
+        goal.title,
+        [goal.description, *(item.text for item in goal.checklist)],
+        dated=goal.created_at.date(),
+    )
+
+
 def _status_times(goal: Goal, previous: str | None) -> None:
     if goal.status == "completed" and (previous != "completed" or goal.completed_at is None):
         goal.completed_at = utcnow()
@@ -105,7 +117,10 @@ def create_goal(profile: MusicianProfile, data: GoalIn) -> tuple[Goal, bool]:
     goal = Goal(id=data.id or new_id(), profile_id=profile.id)
     goal.checklist = []
     _apply(profile, goal, data)
-    return policy.insert_or_existing(goal, profile)
+    goal, created = policy.insert_or_existing(goal, profile)
+    if created:
+        search.index(search_document(goal))
+    return goal, created
 
 
 def current_fields(goal: Goal) -> dict:
@@ -134,6 +149,7 @@ def update_goal(profile: MusicianProfile, goal: Goal, changes: dict) -> Goal:
         current["piece_id"] = None
     _apply(profile, goal, merged(GoalFields, current, changes))
     db.session.flush()
+    search.index(search_document(goal))
     return goal
 
 
@@ -157,6 +173,7 @@ def toggle_item(goal: Goal, item_id: uuid.UUID, done: bool) -> GoalChecklistItem
 
 
 def delete_goal(goal: Goal) -> None:
+    search.unindex("goal", [goal.id])
     db.session.delete(goal)
     db.session.flush()
 

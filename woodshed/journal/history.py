@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from woodshed.dates import format_datetime, format_time
 from woodshed.journal.models import RATINGS, PracticeSession, SessionRevision
 
 TEXT_FIELDS = {
@@ -73,8 +74,8 @@ def _start(value: str, tz: str, other: str | None) -> str:
     local = datetime.fromisoformat(value).astimezone(ZoneInfo(tz))
     other_local = datetime.fromisoformat(other).astimezone(ZoneInfo(tz)) if other else None
     if other_local is not None and other_local.date() == local.date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d %b %Y %H:%M")
+        return format_time(local, tz)
+    return format_datetime(local, tz)
 
 
 def _list_change(label: str, before: list, after: list, countable: bool) -> str:

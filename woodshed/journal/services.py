@@ -8,9 +8,7 @@ and history are always kept the same way.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,7 +132,8 @@ def _evidence_rows(evidence: list[EvidenceIn]) -> list[Evidence]:
 
 
 def search_texts(session: PracticeSession) -> list[str]:
-    """The words a session is found by (imports index many sessions at once with these)."""
+    """The words a session is found by: every text field, evidence and tags. Imports and
+    `woodshed.search.rebuild` call it with plain namespaces read in bulk."""
     return [
         session.notes,
         session.next_time,
@@ -145,52 +144,22 @@ def search_texts(session: PracticeSession) -> list[str]:
     ]
 
 
+def search_document(session: PracticeSession) -> search.Doc:
+    """What search knows of a session (shown by its date; private ones only to those who
+    may see them)."""
+    return search.Doc(
+        SEARCH_KIND,
+        session.id,
+        session.profile_id,
+        "",
+        search_texts(session),
+        dated=session.practice_date,
+        private=session.private,
+    )
+
+
 def _reindex(session: PracticeSession) -> None:
-    search.index(session.profile_id, SEARCH_KIND, session.id, *search_texts(session))
-
-
-def reindex_sessions(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
-    """Rebuild the search text of stored sessions, 1,000 at a time, with Core reads only
-    (imports write sessions in bulk, without the ORM objects `_reindex` reads)."""
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        tags: dict = defaultdict(list)
-        for session_id, name in db.session.execute(
-            sa.select(session_tags.c.session_id, Tag.name)
-            .join(Tag, Tag.id == session_tags.c.tag_id)
-            .where(session_tags.c.session_id.in_(chunk))
-            .order_by(Tag.key)
-        ):
-            tags[session_id].append(SimpleNamespace(name=name))
-        evidence: dict = defaultdict(list)
-        for row in db.session.execute(
-            sa.select(Evidence.session_id, Evidence.url, Evidence.text)
-            .where(Evidence.session_id.in_(chunk))
-            .order_by(Evidence.session_id, Evidence.position, Evidence.id)
-        ):
-            evidence[row.session_id].append(row)
-        texts = {
-            row.id: search_texts(
-                SimpleNamespace(
-                    notes=row.notes,
-                    next_time=row.next_time,
-                    struggles=row.struggles,
-                    achievements=row.achievements,
-                    tags=tags[row.id],
-                    evidence=evidence[row.id],
-                )
-            )
-            for row in db.session.execute(
-                sa.select(
-                    PracticeSession.id,
-                    PracticeSession.notes,
-                    PracticeSession.next_time,
-                    PracticeSession.struggles,
-                    PracticeSession.achievements,
-                ).where(PracticeSession.id.in_(chunk))
-            )
-        }
-        search.index_many(profile.id, SEARCH_KIND, texts)
+    search.index(search_document(session))
 
 
 def _check_instrument(profile: MusicianProfile, instrument_id, errors: dict[str, str]) -> None:

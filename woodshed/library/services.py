@@ -18,15 +18,22 @@ SEARCH_KIND = "resource"
 FIELDS = ("kind", "title", "url", "text")
 
 
-def _reindex(resource: Resource) -> None:
-    search.index(
-        resource.profile_id,
+def search_document(resource: Resource) -> search.Doc:
+    """A resource is found by its title, address and text; untitled, by its address or
+    the start of its text."""
+    title = resource.title or resource.url or " ".join(resource.text.split()[:12])
+    return search.Doc(
         SEARCH_KIND,
         resource.id,
-        resource.title,
-        resource.url,
-        resource.text,
+        resource.profile_id,
+        title,
+        [resource.url, resource.text],
+        dated=resource.created_at.date(),
     )
+
+
+def _reindex(resource: Resource) -> None:
+    search.index(search_document(resource))
 
 
 def _apply(profile: MusicianProfile, resource: Resource, data: ResourceFields) -> None:

@@ -9,6 +9,7 @@ from flask import current_app
 
 from woodshed import mail
 from woodshed.core.dashboard import what_next
+from woodshed.dates import format_date
 from woodshed.db import db
 from woodshed.goals.models import Goal
 from woodshed.notify.models import Delivery
@@ -77,7 +78,7 @@ def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | Non
         days = reminder.days_before or 0
         return (
             f"Goal due {'today' if days == 0 else f'in {days} days'}: {goal.title}",
-            f"Target date: {goal.target_date:%a %d %b %Y}.",
+            f"Target date: {format_date(goal.target_date, delivery.profile.locale)}.",
             f"{root}/",
         )
     return "Time to practise", "", f"{root}/plans"

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask, url_for
 
 from woodshed.core.dashboard import Panel, Suggestion, register_panel, register_suggestions
+from woodshed.dates import format_date
 from woodshed.db import utcnow
 from woodshed.plans import services
 from woodshed.profiles.models import MusicianProfile
@@ -26,7 +27,7 @@ def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:
         overdue = occ.practice_date < today
         when = occ.scheduled_start
         reason = (
-            f"Planned for {occ.practice_date:%a %d %b}, still open this week"
+            f"Planned for {format_date(occ.practice_date, profile.locale)}, still open this week"
             if overdue
             else "Planned for today"
         )

@@ -13,7 +13,7 @@ from flask import g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, contains_eager, selectinload
 
-from woodshed import events, policy
+from woodshed import events, policy, search
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
 from woodshed.db import db, insert_ignore, new_id, utcnow
@@ -78,6 +78,18 @@ def _check_active_limit(profile: MusicianProfile, excluding: uuid.UUID | None = 
         )
 
 
+def search_document(plan: Plan) -> search.Doc:
+    """A plan is found by its title, description and notes."""
+    return search.Doc(
+        "plan",
+        plan.id,
+        plan.profile_id,
+        plan.title,
+        [plan.description, plan.notes],
+        dated=plan.created_at.date(),
+    )
+
+
 def create_plan(profile: MusicianProfile, data: PlanIn) -> tuple[Plan, bool]:
     """Create a plan and its first 90 days of occurrences; a known client id returns it."""
     existing = policy.existing_for_client_id(Plan, data.id, profile)
@@ -98,6 +110,7 @@ def create_plan(profile: MusicianProfile, data: PlanIn) -> tuple[Plan, bool]:
     plan.items = items
     plan, created = policy.insert_or_existing(plan, profile)
     if created:
+        search.index(search_document(plan))
         ensure_occurrences(profile, [plan])
         _plans_changed(profile)
     return plan, created
@@ -135,6 +148,7 @@ def update_plan(profile: MusicianProfile, plan: Plan, changes: dict) -> Plan:
     if schedule_changed or status_changed:
         _regenerate(profile, plan)
     db.session.flush()
+    search.index(search_document(plan))
     _plans_changed(profile)
     return plan
 
@@ -160,6 +174,7 @@ def _regenerate(profile: MusicianProfile, plan: Plan) -> None:
 
 def delete_plan(profile: MusicianProfile, plan: Plan) -> None:
     """Delete a plan with its occurrences; journal entries checked in from it stay."""
+    search.unindex("plan", [plan.id])
     db.session.delete(plan)
     db.session.flush()
     _plans_changed(profile)

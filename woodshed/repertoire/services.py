@@ -34,6 +34,49 @@ from woodshed.validation import merged
 RESOURCE_KIND = "resource"  # the search-index kind of library resources
 
 
+# --- search ---------------------------------------------------------------------------------
+
+
+def piece_document(piece: Piece) -> search.Doc:
+    """A piece is found by its title, composer, arranger and notes."""
+    return search.Doc(
+        "piece",
+        piece.id,
+        piece.profile_id,
+        piece.title,
+        [piece.composer, piece.arranger, piece.notes],
+        dated=piece.created_at.date(),
+    )
+
+
+def section_label(section: Section) -> str:
+    return section.name or f"bars {section.bars}"
+
+
+def section_document(section: Section, piece_title: str) -> search.Doc:
+    """A section is found by its piece's title, its name, its bars and its notes."""
+    return search.Doc(
+        "section",
+        section.id,
+        section.profile_id,
+        f"{piece_title} › {section_label(section)}",
+        [f"bars {section.bars}", section.notes],
+        dated=section.created_at.date(),
+        parent_id=section.piece_id,
+    )
+
+
+def skill_document(skill: Skill) -> search.Doc:
+    return search.Doc(
+        "skill",
+        skill.id,
+        skill.profile_id,
+        skill.name,
+        [skill.category, skill.description],
+        dated=skill.created_at.date(),
+    )
+
+
 def _fields(obj, schema) -> dict:
     return {name: getattr(obj, name) for name in schema.model_fields if name != "id"}
 
@@ -70,7 +113,10 @@ def create_piece(profile: MusicianProfile, data: PieceIn) -> tuple[Piece, bool]:
     piece.status_changes = [
         PieceStatusChange(from_status=None, to_status=data.status, changed_at=now)
     ]
-    return policy.insert_or_existing(piece, profile)
+    piece, created = policy.insert_or_existing(piece, profile)
+    if created:
+        search.index(piece_document(piece))
+    return piece, created
 
 
 def update_piece(profile: MusicianProfile, piece: Piece, changes: dict) -> Piece:
@@ -78,13 +124,17 @@ def update_piece(profile: MusicianProfile, piece: Piece, changes: dict) -> Piece
     data = merged(PieceFields, _fields(piece, PieceFields), changes)
     if data.instrument_id != piece.instrument_id:
         _check_piece_refs(profile, data.instrument_id)
-    before = piece.status
+    before, title = piece.status, piece.title
     for name, value in data.model_dump().items():
         if getattr(piece, name) != value:
             setattr(piece, name, value)
     if data.status != before:
         record_status_change(piece, before, data.status)
     db.session.flush()
+    docs = [piece_document(piece)]
+    if piece.title != title:  # the sections' titles name the piece
+        docs += [section_document(s, piece.title) for s in piece.sections]
+    search.index_many(docs)
     return piece
 
 
@@ -100,6 +150,9 @@ def delete_piece(piece: Piece) -> None:
     """Delete a piece with its sections, status history and resources; sessions keep their
     minutes (their items lose the link)."""
     _unindex_resources(Resource.piece_id == piece.id)
+    sections = db.session.scalars(sa.select(Section.id).where(Section.piece_id == piece.id))
+    search.unindex("section", list(sections))
+    search.unindex("piece", [piece.id])
     db.session.delete(piece)
     db.session.flush()
 
@@ -153,6 +206,8 @@ def create_section(profile: MusicianProfile, piece: Piece, data: SectionIn) -> t
         )
     if section.piece_id != piece.id:
         raise DomainError(policy.ID_IN_USE)  # the id of a section of another piece
+    if created:
+        search.index(section_document(section, piece.title))
     return section, created
 
 
@@ -162,12 +217,14 @@ def update_section(section: Section, changes: dict) -> Section:
         if getattr(section, name) != value:
             setattr(section, name, value)
     db.session.flush()
+    search.index(section_document(section, section.piece.title))
     return section
 
 
 def delete_section(section: Section) -> None:
     """Delete a passage and its resources; sessions keep the piece and the bars worked."""
     _unindex_resources(Resource.section_id == section.id)
+    search.unindex("section", [section.id])
     db.session.delete(section)
     db.session.flush()
 
@@ -208,16 +265,21 @@ def create_skill(profile: MusicianProfile, data: SkillIn) -> tuple[Skill, bool]:
     if _skill_name_taken(profile, data.name, data.id):
         raise DomainError(SKILL_TAKEN)
     skill = Skill(id=data.id or new_id(), profile_id=profile.id, **data.model_dump(exclude={"id"}))
-    return policy.insert_or_existing(skill, profile, taken=SKILL_TAKEN)
+    skill, created = policy.insert_or_existing(skill, profile, taken=SKILL_TAKEN)
+    if created:
+        search.index(skill_document(skill))
+    return skill, created
 
 
 def skill_by_name(profile: MusicianProfile, name: str, **fields) -> Skill:
     """The musician's skill called `name` (ignoring case), created with `fields` if new."""
     found = _skill_named(profile, name)
     if found is None:
-        found, _ = policy.insert_or_existing(
+        found, created = policy.insert_or_existing(
             Skill(profile_id=profile.id, name=name, **fields), profile, key=("profile_id", "key")
         )
+        if created:
+            search.index(skill_document(found))
     return found
 
 
@@ -229,12 +291,14 @@ def update_skill(profile: MusicianProfile, skill: Skill, changes: dict) -> Skill
         if getattr(skill, name) != value:
             setattr(skill, name, value)
     db.session.flush()
+    search.index(skill_document(skill))
     return skill
 
 
 def delete_skill(skill: Skill) -> None:
     """Delete a skill and its resources; sessions keep their minutes."""
     _unindex_resources(Resource.skill_id == skill.id)
+    search.unindex("skill", [skill.id])
     db.session.delete(skill)
     db.session.flush()
 

@@ -4,17 +4,26 @@ Ranges are placed greedily by first bar (longest first on a tie) into the lowest
 whose last range ended before this one starts. So a range that contains another is drawn
 above it (bars 1–8 over 1–4), and the number of lanes is the largest number of ranges
 that share a single bar — no layout can use fewer.
+
+A range's label is as much as fits: "Fioritura · 16–18", else "Fioritura", else its key
+number, whose name the key under the strip gives (always in the link's accessible name
+and tooltip). What fits is worked out for a phone (NARROW_PX wide) and a wider screen
+(WIDE_PX); the page shows one or the other by a media query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 LANE_HEIGHT = 30
 LANE_GAP = 6
 AXIS_HEIGHT = 22
+#: The strip's width on a 360 px phone and, from 700 px screens up, at the least.
+NARROW_PX, WIDE_PX = 300, 640
+#: Label metrics: 12 px semi-bold text is under 7.2 px a character; 6 px padding each side.
+CHAR_PX, LABEL_PADDING_PX = 7.2, 12
 
 
 def assign_lanes(ranges: Sequence[tuple[int, int]]) -> list[int]:
@@ -49,6 +58,31 @@ class Segment:
     x: float  # percent of the width
     width: float
     y: int
+    key: int = 0  # its number in the key under the strip (in bar order)
+    narrow: str = ""  # its label on a phone
+    wide: str = ""  # and on a wider screen
+
+    @property
+    def bars(self) -> str:
+        start, end = self.item.bar_start, self.item.bar_end
+        return str(start) if start == end else f"{start}–{end}"
+
+    @property
+    def name(self) -> str:
+        return getattr(self.item, "name", None) or f"bars {self.bars}"
+
+    @property
+    def full_label(self) -> str:
+        return f"{self.name} · {self.bars}"
+
+
+def fitting_label(segment: Segment, strip_px: float) -> str:
+    """The longest of full label, name and key number that fits the range's width."""
+    room = segment.width / 100 * strip_px - LABEL_PADDING_PX
+    for label in (segment.full_label, segment.name, str(segment.key)):
+        if len(label) * CHAR_PX <= room:
+            return label
+    return ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +93,19 @@ class Strip:
     ticks: list[tuple[int, float]]
     height: int
     axis_y: int
+
+    @property
+    def keyed(self) -> list[Segment]:
+        """The ranges in key order (by first bar)."""
+        return sorted(self.segments, key=lambda seg: seg.key)
+
+    @property
+    def key_needed_narrow(self) -> bool:
+        return any(seg.narrow != seg.full_label for seg in self.segments)
+
+    @property
+    def key_needed_wide(self) -> bool:
+        return any(seg.wide != seg.full_label for seg in self.segments)
 
 
 def layout(sections: Sequence[Any]) -> Strip | None:
@@ -77,6 +124,11 @@ def layout(sections: Sequence[Any]) -> Strip | None:
         )
         for s, lane in zip(sections, lanes, strict=True)
     ]
+    by_bars = sorted(
+        range(len(segments)), key=lambda i: (sections[i].bar_start, -sections[i].bar_end, i)
+    )
+    keys = {i: n + 1 for n, i in enumerate(by_bars)}
+    segments = [_labelled(replace(seg, key=keys[i])) for i, seg in enumerate(segments)]
     step = _step(bars)
     ticks = [(bar, round((bar - 1) / bars * 100, 3)) for bar in range(1, bars + 1, step)]
     n_lanes = max(lanes) + 1
@@ -88,4 +140,10 @@ def layout(sections: Sequence[Any]) -> Strip | None:
         ticks=ticks,
         height=axis_y + AXIS_HEIGHT,
         axis_y=axis_y,
+    )
+
+
+def _labelled(segment: Segment) -> Segment:
+    return replace(
+        segment, narrow=fitting_label(segment, NARROW_PX), wide=fitting_label(segment, WIDE_PX)
     )

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from woodshed.core.dashboard import Suggestion
+from woodshed.dates import format_date
 from woodshed.db import db, json_rows
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.journal.queries import active_pieces
@@ -232,7 +233,7 @@ def neglect_reason(passage: Passage, today: date) -> tuple[int, str] | None:
     return min(75, 40 + round(10 * (overdue - 1))), text
 
 
-def tempo_reason(passage: Passage) -> tuple[int, str] | None:
+def tempo_reason(passage: Passage, locale: str | None = None) -> tuple[int, str] | None:
     """The last session on it stayed below the target tempo."""
     last = passage.last
     if last is None or not last.tempo_bpm:
@@ -241,18 +242,18 @@ def tempo_reason(passage: Passage) -> tuple[int, str] | None:
     if not target or last.tempo_bpm >= target:
         return None
     gap = target - last.tempo_bpm
-    when = last.practice_date.strftime("%a %d %b")
+    when = format_date(last.practice_date, locale)
     return 45 + min(10, round(50 * gap / target)), (
         f"last time ({when}) {last.tempo_bpm} of {target} bpm — {gap} to go"
     )
 
 
-def confidence_reason(passage: Passage) -> tuple[int, str] | None:
+def confidence_reason(passage: Passage, locale: str | None = None) -> tuple[int, str] | None:
     """The last session on it was rated low on confidence."""
     last = passage.last
     if last is None or last.confidence is None or last.confidence > LOW_CONFIDENCE:
         return None
-    when = last.practice_date.strftime("%a %d %b")
+    when = format_date(last.practice_date, locale)
     return 60 + (LOW_CONFIDENCE - last.confidence) * 5, (
         f"you rated your confidence {last.confidence}/5 after the session on {when}"
     )
@@ -264,7 +265,11 @@ def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:
     for p in passages(profile):
         reasons = [
             r
-            for r in (neglect_reason(p, today), confidence_reason(p), tempo_reason(p))
+            for r in (
+                neglect_reason(p, today),
+                confidence_reason(p, profile.locale),
+                tempo_reason(p, profile.locale),
+            )
             if r is not None
         ]
         if not reasons:

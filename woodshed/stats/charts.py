@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
+from woodshed.dates import format_date
 from woodshed.db import db
 from woodshed.goals.models import Goal
 from woodshed.profiles.models import MusicianProfile
@@ -68,7 +69,7 @@ def display(value) -> str:
     if value is None:
         return "–"
     if isinstance(value, date):
-        return f"{value:%d %b %Y}"
+        return format_date(value)
     return str(value)
 
 

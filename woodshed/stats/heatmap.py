@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
+from woodshed.dates import format_date
 from woodshed.templating import minutes as as_time
 from woodshed.timeutil import week_start_of
 
@@ -65,9 +66,9 @@ MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 
 
 def day_text(day: date) -> str:
-    """'Mon 05 Jan 2026' (what strftime's %a %d %b %Y gives in English, several times
-    faster: a year's heatmap labels every day)."""
-    return f"{WEEKDAY_SHORT[day.weekday()]} {day.day:02d} {MONTH_SHORT[day.month - 1]} {day.year}"
+    """'Mon, 5 Jan 2026', the app's one date style (woodshed.dates: compiled once, so a
+    year of labels stays cheap)."""
+    return format_date(day)
 
 
 def describe(day: date, minutes: int, sessions: int) -> str:

@@ -6,7 +6,7 @@ exist are added up here in SQL (the whole session's minutes and ratings per link
 as `stats.rollup.Contributions.add_session` counts them), without the application's code.
 
 Revision ID: 9b2bdf419c95
-Revises: d3a8f61c2b94
+Revises: bcddec2b36b9
 Create Date: 2026-12-03 09:25:16.114572
 """
 

@@ -9,6 +9,29 @@ function numbers(rows, index) {
   });
 }
 
+// Long names on the category axis of a horizontal bar chart are shortened to what fits a
+// fraction of the chart's width ("Nocturne in E-flat maj…"); the tooltip and the table
+// below give them in full.
+const LABEL_SHARE = 0.42;
+const CHAR_PX = 7;
+
+function cut(text, maxChars) {
+  return `${text.slice(0, Math.max(1, maxChars - 1)).trimEnd()}…`;
+}
+
+// "Piece › Section" keeps the section's name and shortens the piece's.
+export function shorten(label, maxChars) {
+  if (label.length <= maxChars) return label;
+  const at = label.lastIndexOf(" › ");
+  if (at > 0) {
+    const tail = label.slice(at + 3);
+    const headRoom = maxChars - tail.length - 3;
+    if (headRoom >= 4) return `${cut(label.slice(0, at), headRoom)} › ${tail}`;
+    return tail.length + 4 <= maxChars ? `… › ${tail}` : cut(tail, maxChars);
+  }
+  return cut(label, maxChars);
+}
+
 function draw(Chart, figure) {
   const table = figure.querySelector("table[data-chart-table]");
   if (!table) return;
@@ -54,7 +77,21 @@ function draw(Chart, figure) {
       animation: false,
       interaction: { mode: "index", intersect: false },
       plugins: { legend: { display: datasets.length > 1 } },
-      scales: { x: { ticks: { autoSkip: true, maxRotation: 0 } }, y: { beginAtZero: true } },
+      scales: {
+        x: { ticks: { autoSkip: true, maxRotation: 0 } },
+        y:
+          kind === "hbar"
+            ? {
+                ticks: {
+                  autoSkip: false,
+                  callback(value) {
+                    const room = Math.floor((box.clientWidth * LABEL_SHARE) / CHAR_PX);
+                    return shorten(this.getLabelForValue(value), Math.max(8, room));
+                  },
+                },
+              }
+            : { beginAtZero: true },
+      },
     },
   });
 }
