@@ -17,7 +17,7 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 @login_required
 def index():
-    profile = policy.acting_profile(current_user)
+    profile = policy.current_profile()
     include_private = policy.can_view_private(current_user, profile)
     try:
         query, errors = parse_form(SearchQuery, request.args), {}
