@@ -9,6 +9,10 @@ PORT   ?= 5000
 PG_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 
+# Keep compiled modules (and pytest's rewritten test modules) in __pycache__: without them
+# every pytest process compiles the app, the tests and schemathesis again (~10 s each).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run install install-test assets test lint test-sqlite test-postgres test-e2e-setup bench demo clean
 
 $(BIN)/python:

@@ -3,6 +3,12 @@
 WOODSHED_TEST_DATABASE picks the database: `sqlite` (default) or `postgresql`, the latter
 at WOODSHED_TEST_POSTGRES_URL (default: the local server, database `test`). Each run gets
 its own PostgreSQL schema, so parallel runs never see each other.
+
+A test that touches a database asks for the `database` fixture, directly or through
+another (`app`, `client`, `make_app`, `database_url`, …). On PostgreSQL only those tests
+run, except those marked `one_database` (schemathesis, the suite's longest part); the
+others (pure functions, parsers, documents) ran already on SQLite. A test that makes a
+database of its own without asking for `database` fails, so none is left out.
 """
 
 from __future__ import annotations
@@ -37,8 +43,16 @@ def postgres_url() -> str:
     return os.environ.get("WOODSHED_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
+#: Whether the running test asked for the `database` fixture (set before its set-up).
+_uses_database = False
+
+
 def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
     """A fresh, empty database for this process and a function that removes it."""
+    assert _uses_database, (
+        "a test or fixture that makes a database must ask for the `database` fixture, "
+        "or the PostgreSQL run would leave it out"
+    )
     if database_kind() == "postgresql":
         schema = f"ws_test_{os.getpid()}_{secrets.token_hex(4)}"
         admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
@@ -88,6 +102,34 @@ def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict
     }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that touch a database and are not `one_database`."""
+    if database_kind() != "postgresql":
+        return
+
+    def again(item: pytest.Item) -> bool:
+        uses = "database" in getattr(item, "fixturenames", ())
+        return uses and item.get_closest_marker("one_database") is None
+
+    keep = [item for item in items if again(item)]
+    left_out = [item for item in items if not again(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = keep
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _uses_database
+    _uses_database = "database" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(scope="session")
+def database() -> str:
+    """The kind of database the run uses: ask for it (or a fixture that does) to touch one."""
+    return database_kind()
+
+
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[Mailbox]:
     """A real SMTP server on loopback that keeps what it receives."""
@@ -109,7 +151,7 @@ def instance_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def database_url(instance_dir: Path) -> Iterator[str]:
+def database_url(database: str, instance_dir: Path) -> Iterator[str]:
     url, drop = migrated_database(instance_dir)
     yield url
     drop()

@@ -6,6 +6,10 @@ by builders: the core ones below (`@builder("instrument_id")` returning `Built(v
 snapshot)`), and per feature a `BUILDERS = {"piece_id": fn(alice) -> ORM object}` dict in
 tests/access/<feature>_builders.py. A route's own file's builders win, so the same
 parameter name can mean different objects in different features (`session_id`).
+
+Each cell also makes the checks that need every route built (so routes are built once):
+SEC-CSRF (the role that may post tries without a token first; no GET changes anything)
+and SEC-HDR's no inline code on any page.
 """
 
 from __future__ import annotations
@@ -186,19 +190,81 @@ def alice_state(cast: Cast, built: dict[str, Built]) -> dict:
     return state
 
 
-def send(app, role: str, method: str, url: str, entry: dict, cast: Cast):
+def signed_in(app, persona: Persona | None):
+    web = app.test_client()
+    if persona is not None:
+        web.sign_in(persona)
+    return web
+
+
+def send(app, role: str, method: str, url: str, entry: dict, cast: Cast, web=None):
+    """The role's request: with its bearer token for /api/, else from its browser (`web`)."""
     persona = cast.persona(role)
     if url.startswith("/api/"):
         client = ApiClient.for_user(app, persona.user) if persona else ApiClient(app, None)
         return client.request(method, url, json=expand(entry.get("json"), cast))
-    web = app.test_client()
-    if persona is not None:
-        web.sign_in(persona)
+    web = web or signed_in(app, persona)
     if method == "GET":
         return web.get(url)
     if method == "POST":
         return web.submit(url, expand(entry.get("form", {}), cast))
     return web.open(url, method=method, data=expand(entry.get("form"), cast))
+
+
+# SEC-CSRF, checked in the same pass: every state change needs a CSRF token (forms) or a
+# bearer token / the X-CSRFToken header (API); form posts that authenticate by a signed
+# token in the URL instead of a session cookie are exempt.
+CSRF_EXEMPT = {
+    "POST /unsubscribe": "RFC 8058 one-click unsubscribe: mail clients post without a page",
+}
+
+
+def csrf_kind(route: str) -> str | None:
+    """The CSRF check a route gets: "form" (a form post), "api" (an API write a cookie could
+    authenticate) or None."""
+    method, rule = route.split(" ", 1)
+    if method == "GET" or route in CSRF_EXEMPT:
+        return None
+    if not rule.startswith("/api/"):
+        return "form"
+    return "api" if MATRIX[route]["anonymous"] == 401 else None
+
+
+def csrf_role(route: str) -> str:
+    """The cell that tries the route without a CSRF token: whoever may use it."""
+    return "admin" if route.split(" ", 1)[1].startswith("/admin/") else "owner"
+
+
+def assert_refused_without_csrf(web, route: str, url: str, entry: dict, cast: Cast) -> None:
+    """A form post without a valid token is a 400; a cookie API write without the header 403."""
+    method = route.split(" ", 1)[0]
+    if csrf_kind(route) == "form":
+        for token in (None, "IjEyMzQ1Njc4OTAi.forged.signature"):
+            form = expand(entry.get("form", {}), cast)
+            if token is not None:
+                form["csrf_token"] = token
+            response = web.open(url, method=method, data=form)
+            assert response.status_code == 400, f"{route} with csrf_token={token}"
+            assert "CSRF" in response.get_data(as_text=True)
+        return
+    response = web.open(url, method=method, json=expand(entry.get("json"), cast))
+    assert response.status_code == 403, f"{route} from a cookie without X-CSRFToken"
+    assert response.mimetype == "application/problem+json"
+    assert "X-CSRFToken" in response.get_json()["detail"]
+
+
+def assert_no_inline_code(response) -> None:
+    """SEC-HDR: the CSP blocks inline scripts, styles and handlers, so no page may rely on one."""
+    if response.mimetype != "text/html":
+        return
+    html = response.get_data(as_text=True)
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag, tag
+    assert not re.search(r"<script\b[^>]*>\s*[^<\s]", html), "inline script body"
+    assert not re.search(r"\son[a-z]+\s*=", html), "inline event handler"
+    assert not re.search(r"\sstyle\s*=", html), "inline style attribute"
+    assert "<style" not in html
+    assert "javascript:" not in html
 
 
 def _cells():
@@ -209,6 +275,8 @@ def _cells():
 
 @pytest.mark.parametrize(("route", "role"), list(_cells()))
 def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie, route, role):
+    """The promised status; a stranger, a visitor or any GET changes nothing of alice's; the
+    role that may post tries it first without a CSRF token; pages carry no inline code."""
     entry = MATRIX[route]
     method, rule = route.split(" ", 1)
     cast = Cast(alice, bob, charlie)
@@ -216,14 +284,22 @@ def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie,
     url = fill(rule, {name: b.value for name, b in built.items()})
     before = alice_state(cast, built)
 
-    response = send(app, role, method, url, entry, cast)
+    web = None
+    if csrf_kind(route) and role == csrf_role(route):
+        web = signed_in(app, cast.persona(role))
+        assert_refused_without_csrf(web, route, url, entry, cast)
+        assert alice_state(cast, built) == before, f"{route} changed data without a CSRF token"
+
+    response = send(app, role, method, url, entry, cast, web=web)
 
     assert response.status_code == entry[role], (
         f"{route} as {role}: expected {entry[role]}, got {response.status_code}\n"
         + response.get_data(as_text=True)[:400]
     )
-    if role in ("other", "anonymous"):
+    if role in ("other", "anonymous") or method == "GET":
         assert alice_state(cast, built) == before, f"{route} as {role} changed alice's data"
+    if method == "GET" and not url.startswith("/api/"):
+        assert_no_inline_code(response)
 
 
 def test_every_route_in_the_url_map_is_in_the_access_matrix(app):

@@ -25,7 +25,7 @@ from woodshed.stats import rollup
 
 
 @pytest.fixture
-def empty_database(tmp_path: Path) -> Iterator[Flask]:
+def empty_database(database: str, tmp_path: Path) -> Iterator[Flask]:
     """A Flask shell around an engine on a brand-new, empty database."""
     url, drop = new_database_url(tmp_path)
     app = Flask("migrations")

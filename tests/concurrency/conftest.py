@@ -67,7 +67,7 @@ class Caller:
 
 
 @pytest.fixture(scope="module")
-def served(instance_dir, smtp_server) -> Iterator[Served]:
+def served(database, instance_dir, smtp_server) -> Iterator[Served]:
     url, drop = migrated_database(instance_dir)
     app = create_app(
         test_config(url, instance_dir, smtp_server.url)

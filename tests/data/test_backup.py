@@ -33,7 +33,7 @@ class Instance:
 
 
 @pytest.fixture
-def instances(tmp_path):
+def instances(database, tmp_path):
     """Build separate Woodshed instances (own database, own storage) that really commit."""
     made: list[tuple[Instance, callable]] = []
 

@@ -13,7 +13,7 @@ from woodshed.db import Clock, db
 
 
 @pytest.fixture
-def committed_app(instance_dir, smtp_server) -> Iterator[Flask]:
+def committed_app(database, instance_dir, smtp_server) -> Iterator[Flask]:
     """A fresh migrated database (SQLite file or PostgreSQL schema) without the
     rolled-back test transaction: what one worker commits, the others see."""
     url, drop = migrated_database(instance_dir)
