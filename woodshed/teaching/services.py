@@ -39,6 +39,13 @@ SCOPE_LABELS = {
     "assignments:write": "set you assignments",
     "reports:read": "receive your weekly practice report",
 }
+#: The same, as the teacher reads them when inviting.
+TEACHER_LABELS = {
+    "sessions:read": "read their journal entries (never the ones they mark private)",
+    "sessions:comment": "comment on their entries",
+    "assignments:write": "set them assignments",
+    "reports:read": "receive their weekly practice report",
+}
 
 
 # --- becoming a teacher -----------------------------------------------------------------------

@@ -90,7 +90,7 @@ def studio():
         sort=sort,
         flagged=flagged,
         scopes=SCOPES,
-        labels=services.SCOPE_LABELS,
+        labels=services.TEACHER_LABELS,
         errors=errors,
     ), (422 if errors else 200)
 
