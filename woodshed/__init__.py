@@ -51,9 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_login import current_user
     from sqlalchemy.exc import OperationalError
 
-    from woodshed import assets, metrics, models, ratelimit, security  # noqa: F401 (models)
+    from woodshed import assets, metrics, models, policy, ratelimit, security  # noqa: F401
     from woodshed.db import SAFE_METHODS
     from woodshed.errors import register_error_handlers
     from woodshed.extensions import csrf, db, login_manager
@@ -65,6 +66,8 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     security.redact_access_log()
     assets.init_app(app, security.headers(app.config["PRODUCTION"]))
+    # `/students/<profile id>/…`: a student's pages, read through the same views (policy).
+    app.wsgi_app = policy.StudentPrefix(app.wsgi_app)
     register_error_handlers(app)
 
     login_manager.init_app(app)
@@ -91,6 +94,13 @@ def _init_extensions(app: Flask) -> None:
         if request.path.startswith("/api/"):
             raise Problem(401, "Sign in first.")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def gate_named_profile():
+        """A page naming another profile passes the gate before its view (the API's
+        operations do it after authenticating)."""
+        if not request.path.startswith("/api/") and current_user.is_authenticated:
+            policy.check_request(current_user._get_current_object())
 
     @app.after_request
     def commit_request(response):
@@ -143,6 +153,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.stats import init_app as init_stats
     from woodshed.stats.api import api as stats_api
     from woodshed.stats.views import bp as stats_bp
+    from woodshed.teaching.api import api as teaching_api
+    from woodshed.teaching.views import bp as teaching_bp
 
     pages = (
         core_bp,
@@ -159,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         data_bp,
         search_bp,
+        teaching_bp,
     )
     apis = (
         accounts_api,
@@ -172,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_api,
         data_api,
         search_api,
+        teaching_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)

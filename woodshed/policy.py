@@ -1,8 +1,11 @@
 """Who may see, edit, comment on or refer to what. The only place access is decided.
 
 Journal data belongs to a musician profile. A request acts on one profile, resolved here
-(`request_profile`, `current_profile`): today the account's own; later also a guardian's
-child or a teacher's student, which changes this module only. Objects of other profiles
+(`request_profile`, `current_profile`): the account's own, or — named by the request
+(`requested_profile_id`: `/students/<profile id>/…` for pages, `?profile_id=` for the API) —
+a profile the account is linked to (`teaching.models.Link`: a teacher reading a student;
+next, a guardian acting for a child). What a link allows is its scopes; a teacher never
+sees private entries and never changes the student's journal. Objects of other profiles
 are reported as missing — 404 for an object in the path, a 422 on the field for a
 reference in input — never as forbidden, so ids of other people's data reveal nothing.
 Every refusal of an object that exists is logged to `woodshed.security`.
@@ -16,14 +19,16 @@ import uuid
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from woodshed.accounts.models import User
 from woodshed.db import SAFE_METHODS, db
-from woodshed.errors import DomainError, NotFound
+from woodshed.errors import DomainError, NotFound, Problem
+from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import MusicianProfile
+from woodshed.teaching.models import Link
 from woodshed.tokens import hash_token
 
 log = logging.getLogger("woodshed.security")
@@ -40,8 +45,50 @@ def _is_own(user: User, profile: MusicianProfile) -> bool:
     return profile.user_id is not None and profile.user_id == user.id
 
 
+def active_link(user: User | None, profile: MusicianProfile | None) -> Link | None:
+    """The active teacher link between `user` and `profile`, read once per request.
+
+    Only a teaching account's links count (an account that stops teaching sees nothing),
+    and an ended link is no link: the request after it ends is refused.
+    """
+    if user is None or profile is None or not user.is_teacher or user.disabled:
+        return None
+    cache = request.environ.setdefault(_LINKS_KEY, {}) if has_request_context() else {}
+    key = (user.id, profile.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            sa.select(Link).where(
+                Link.kind == "teacher",
+                Link.user_id == user.id,
+                Link.profile_id == profile.id,
+                Link.ended_at.is_(None),
+            )
+        )
+    return cache[key]
+
+
+_LINKS_KEY = "woodshed.policy.links"
+
+
+def forget_links() -> None:
+    """Drop this request's remembered links (after a link was made or ended in it)."""
+    if has_request_context():
+        request.environ.pop(_LINKS_KEY, None)
+
+
+def has_scope(user: User | None, profile: MusicianProfile, scope: str) -> bool:
+    """Whether `user` may do `scope` (`sessions:read` …) with `profile`: the musician
+    always, a linked teacher when the link grants it."""
+    if user is None:
+        return False
+    if _is_own(user, profile):
+        return True
+    link = active_link(user, profile)
+    return link is not None and scope in link.scopes
+
+
 def can_view(user: User | None, profile: MusicianProfile) -> bool:
-    return user is not None and _is_own(user, profile)
+    return has_scope(user, profile, "sessions:read")
 
 
 def can_edit(user: User | None, profile: MusicianProfile) -> bool:
@@ -49,12 +96,17 @@ def can_edit(user: User | None, profile: MusicianProfile) -> bool:
 
 
 def can_comment(user: User | None, profile: MusicianProfile) -> bool:
-    return can_view(user, profile)
+    return has_scope(user, profile, "sessions:comment")
 
 
 def can_view_private(user: User | None, profile: MusicianProfile) -> bool:
     """Private entries are for the musician (and a guardian), never for a teacher."""
     return user is not None and _is_own(user, profile)
+
+
+def may_teach(user: User | None) -> bool:
+    """Whether `user` may use the studio (invite students, see their links)."""
+    return user is not None and user.is_teacher and not user.disabled
 
 
 def can_administer(user: User | None) -> bool:
@@ -64,14 +116,139 @@ def can_administer(user: User | None) -> bool:
 # --- the profile a request acts on ----------------------------------------------------------
 
 
+#: Where the student prefix middleware leaves the profile id a page URL names.
+STUDENT_KEY = "woodshed.student_profile_id"
+_STUDENT_PATH = re.compile(r"^/students/([0-9a-fA-F-]{36})(/.*)?$")
+
+
+class StudentPrefix:
+    """WSGI middleware: `/students/<profile id>/journal` is `/journal` for that profile.
+
+    The prefix moves into SCRIPT_NAME, so the same views answer and every `url_for` on the
+    page keeps it; `requested_profile_id` reads the id, and the gate decides.
+    """
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        match = _STUDENT_PATH.match(environ.get("PATH_INFO", ""))
+        if match:
+            environ[STUDENT_KEY] = match.group(1)
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/students/{match.group(1)}"
+            environ["PATH_INFO"] = match.group(2) or "/"
+        return self.wsgi_app(environ, start_response)
+
+
 def requested_profile_id() -> uuid.UUID | None:
     """The profile this request asks to act for, or None for the account's own.
 
-    Nothing names another profile yet. A guardian acting for a child (a profile id in the
-    request, a kid-mode session) or a teacher reading a student is read here, and only
-    here; `acting_profile` then decides whether it is allowed.
+    Pages name it by the `/students/<id>/` prefix (`StudentPrefix`), the API by the
+    `profile_id` query parameter; `acting_profile` then decides whether it is allowed. An id
+    that is not a UUID names nobody anyone may see: 404.
     """
-    return None
+    if not has_request_context():
+        return None
+    raw = request.environ.get(STUDENT_KEY)
+    if raw is None and request.path.startswith("/api/"):
+        raw = request.args.get("profile_id")
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound() from None
+
+
+#: What a linked teacher may read of a student, by scope: the endpoints that show the
+#: student's data read-only through the student's own views. Everything else under a
+#: student's name is a 404 for a teacher (there is nothing of the student's to see there).
+READABLE_BY_SCOPE = {
+    "sessions:read": frozenset(
+        {
+            "journal.index",
+            "journal.show",
+            "search.index",
+            "journal_api.list_sessions",
+            "journal_api.get_session",
+            "search_api.search",
+        }
+    ),
+}
+#: The pages among them, for the navigation shown on a student's pages.
+STUDENT_PAGES = ("journal.index",)
+
+
+def readable(user: User | None, profile: MusicianProfile, endpoint: str | None) -> bool:
+    """Whether `user` may read `profile`'s data at `endpoint` (the musician: everywhere)."""
+    if user is None:
+        return False
+    if _is_own(user, profile):
+        return True
+    return any(
+        endpoint in endpoints and has_scope(user, profile, scope)
+        for scope, endpoints in READABLE_BY_SCOPE.items()
+    )
+
+
+def check_request(user: User | None) -> None:
+    """The gate for a request that names another profile, before its view runs.
+
+    A profile the account may not see, or a page of it the link does not open, is a 404.
+    A change by a linked teacher to what they can see is a 403 — they read, the student
+    writes — and a 404 when the path names something they cannot see (a private entry).
+    """
+    profile_id = requested_profile_id()
+    if profile_id is None or user is None or profile_id == user.profile.id:
+        return
+    profile = db.session.get(MusicianProfile, profile_id)
+    if profile is None or not can_view(user, profile):
+        deny(user, "profile", profile_id)
+    if request.method in SAFE_METHODS:
+        if not readable(user, profile, request.endpoint):
+            deny(user, "page of profile", profile_id)
+        return
+    for name, value in (request.view_args or {}).items():
+        model = _PATH_MODELS.get((request.blueprint, name))
+        if model is not None:
+            obj = db.session.get(model, value)
+            if obj is None or obj.profile_id != profile.id or _hidden(obj, user, profile):
+                deny(user, name, value)
+    log.warning(
+        "write refused user=%s profile=%s %s %s", user.id, profile_id, request.method, request.path
+    )
+    raise Problem(403, "A teacher reads a student's journal; only the student changes it.")
+
+
+#: The objects a path may name where a teacher reads (to answer a write 403 or 404), by
+#: blueprint and path parameter.
+_PATH_MODELS = {
+    ("journal", "session_id"): PracticeSession,
+    ("journal_api", "session_id"): PracticeSession,
+}
+
+
+def _hidden(obj, user: User | None, profile: MusicianProfile) -> bool:
+    """A private entry is hidden from everyone but those who may see private entries."""
+    return bool(getattr(obj, "private", False)) and not can_view_private(user, profile)
+
+
+def _viewer() -> User | None:
+    """Who is asking in this request: the API's bearer (or cookie) user, a page's signed-in
+    person; None outside requests (the worker, commands), which act for the owner."""
+    if not has_request_context():
+        return None
+    if request.path.startswith("/api/"):
+        return g.get("api_user")
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def sees_private(profile: MusicianProfile) -> bool:
+    """Whether this request's asker may see `profile`'s private entries (outside requests:
+    yes — services there work for the musician)."""
+    if not has_request_context():
+        return True
+    return can_view_private(_viewer(), profile)
 
 
 def acting_profile(
@@ -112,12 +289,30 @@ def shown_profile() -> MusicianProfile | None:
         return None
 
 
+def own_profile() -> MusicianProfile | None:
+    """The signed-in person's own profile, for what is theirs whoever's page they look at
+    (the notification bell); None when nobody is signed in."""
+    user = _viewer()
+    return user.profile if user is not None else None
+
+
+def student_shown() -> MusicianProfile | None:
+    """The other person's profile this page shows (a teacher on a student's pages), if any."""
+    shown, viewer = shown_profile(), _viewer()
+    if shown is None or viewer is None or _is_own(viewer, shown):
+        return None
+    return shown
+
+
 # --- objects of a profile -------------------------------------------------------------------
 
 
 def _belongs(obj, profile: MusicianProfile) -> bool:
-    """Whether `profile` may use `obj` (today: its own rows only)."""
-    return obj.profile_id == profile.id
+    """Whether `obj` is `profile`'s and shown to this request (a private entry: only to
+    those who may see private entries)."""
+    if obj.profile_id != profile.id:
+        return False
+    return not getattr(obj, "private", False) or sees_private(profile)
 
 
 def _label(model: type) -> str:
@@ -142,8 +337,12 @@ def owned_or_404(model: type[T], obj_id, profile: MusicianProfile) -> T:
 
 
 def owned(model, profile: MusicianProfile) -> sa.Select:
-    """`select(model)` restricted to one profile's rows."""
-    return sa.select(model).where(model.profile_id == profile.id)
+    """`select(model)` restricted to one profile's rows (and the ones this request may
+    see: no private entries for a teacher)."""
+    stmt = sa.select(model).where(model.profile_id == profile.id)
+    if hasattr(model, "private") and not sees_private(profile):
+        stmt = stmt.where(model.private.is_(False))
+    return stmt
 
 
 def referenced(
@@ -225,6 +424,17 @@ def insert_or_existing(
             raise DomainError(ID_IN_USE) from None
         return found, False
     return obj, True
+
+
+def link_party_or_404(link_id, user: User) -> Link:
+    """A link `user` is a side of — its teacher (or guardian), or the musician whose
+    profile it opens; anyone else's is a 404."""
+    link = db.session.get(Link, link_id)
+    if link is None or user.id not in (link.user_id, link.profile.user_id):
+        if link is not None:
+            log.warning("access denied to another's link=%s user=%s", link_id, user.id)
+        raise NotFound()
+    return link
 
 
 def deny(user: User | None, what: str, obj_id) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from woodshed import dates, policy
@@ -28,6 +28,7 @@ NAV_ITEMS = [
 SETTINGS_NAV_ITEMS = [
     ("data.index", "Your data"),
     ("notify.settings", "Reminders"),
+    ("teaching.settings", "Teaching"),
 ]
 
 
@@ -75,6 +76,31 @@ def minutes(value: int | float | None) -> str:
     return f"{m} min"
 
 
+def own_url(endpoint: str, **values) -> str:
+    """A URL of one's own pages, also from a student's (whose URLs keep their prefix)."""
+    url = url_for(endpoint, **values)
+    student = request.environ.get(policy.STUDENT_KEY)
+    if student:
+        prefix = f"/students/{student}"
+        outer = request.script_root.removesuffix(prefix)  # a deployment's own sub-path
+        if url.startswith(outer + prefix):
+            return outer + url[len(outer + prefix) :]
+    return url
+
+
+def _outer_root() -> str:
+    """The deployment's own sub-path (SCRIPT_NAME without a student prefix)."""
+    student = request.environ.get(policy.STUDENT_KEY)
+    root = request.script_root
+    return root.removesuffix(f"/students/{student}") if student else root
+
+
+def student_url(profile_id, endpoint: str, **values) -> str:
+    """A URL of `endpoint` showing a student's data (`/students/<profile id>/…`)."""
+    url, outer = own_url(endpoint, **values), _outer_root()
+    return f"{outer}/students/{profile_id}{url[len(outer) :]}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["datetime"] = datetime_filter
@@ -89,10 +115,17 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def page_context():
         profile = policy.shown_profile()
+        student = policy.student_shown()
         views = app.view_functions
+        nav = [(e, label) for e, label in NAV_ITEMS if e in views]
+        if student is not None:  # a teacher on a student's pages: the pages they may read
+            nav = [(e, label) for e, label in nav if e in policy.STUDENT_PAGES]
         return {
             "current_profile": profile,
+            "student": student,
+            "own_url": own_url,
+            "student_url": student_url,
             "quiet": bool(profile and profile.quiet),
-            "nav_items": [(e, label) for e, label in NAV_ITEMS if e in views],
+            "nav_items": nav,
             "settings_nav_items": [(e, label) for e, label in SETTINGS_NAV_ITEMS if e in views],
         }

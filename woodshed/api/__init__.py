@@ -58,6 +58,8 @@ class Operation:
     body_content_type: str = "application/json"
     response_content_type: str = "application/json"
     idempotent_create: bool = False
+    # The handler acts on a profile: `?profile_id=` may name another one (the policy decides).
+    profile_param: bool = False
 
     @cached_property
     def adapter(self) -> TypeAdapter | None:
@@ -187,7 +189,8 @@ class _NoQuery(BaseModel):
 
 
 def _parse_query(schema: type[BaseModel]) -> BaseModel:
-    known = {info.alias or name for name, info in schema.model_fields.items()}
+    # `profile_id` names the acting profile; the policy reads it (requested_profile_id).
+    known = {info.alias or name for name, info in schema.model_fields.items()} | {"profile_id"}
     unknown = [key for key in request.args if key not in known]
     if unknown:
         # A mistyped filter must not silently return everything.
@@ -306,12 +309,14 @@ class ApiBlueprint(Blueprint):
 
         def decorator(fn: Callable) -> Callable:
             wanted = set(inspect.signature(fn).parameters)
+            op.profile_param = "profile" in wanted
 
             @wraps(fn)
             def view(**path):
                 kwargs: dict[str, Any] = dict(path)
                 user = authenticate() if op.auth else None
                 g.api_user = user
+                policy.check_request(user)
                 if "user" in wanted:
                     kwargs["user"] = user
                 if "profile" in wanted:

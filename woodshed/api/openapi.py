@@ -120,6 +120,17 @@ def build_spec(app: Flask) -> dict[str, Any]:
             operation["description"] = op.description
         if op.query is not None:
             params = params + _query_params(op.query, defs)
+        if op.profile_param:
+            params.append(
+                {
+                    "name": "profile_id",
+                    "in": "query",
+                    "required": False,
+                    "description": "Act on this musician profile (default: your own); one "
+                    "you may not see answers 404, a change you may not make 403.",
+                    "schema": {"type": "string", "format": "uuid"},
+                }
+            )
         if op.etag and op.method in ("PATCH", "PUT", "DELETE"):
             params.append(
                 {
@@ -177,6 +188,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             errors.add(422)
         if any(p["in"] == "path" for p in params):
             errors.add(404)
+        if op.profile_param:
+            errors |= {403, 404}
         if op.body is not None:
             errors |= {400, 413, 415}
         if op.etag and op.method in ("PATCH", "PUT", "DELETE"):

@@ -173,6 +173,9 @@ EXCLUDED: dict[str, str] = {
     "calendar_feeds": "The secret calendar address; make a new one after a restore.",
     "reminder_deliveries": "This server's log of reminders sent; the worker schedules the "
     "next ones from the reminders themselves.",
+    "links": "Who may see the journal (a teacher): a permission between two accounts of "
+    "this server, given by accepting there; a restore elsewhere grants nobody anything.",
+    "studio_invites": "A teacher's invitation codes: hashed secrets that expire in 14 days.",
 }
 
 

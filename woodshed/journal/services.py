@@ -325,8 +325,9 @@ def full_fields(session: PracticeSession) -> dict[str, Any]:
 
 
 def filtered(profile: MusicianProfile, query: SessionQuery) -> sa.Select:
-    """The profile's sessions matching the journal filters (no ordering, no paging)."""
-    stmt = sa.select(PracticeSession).where(PracticeSession.profile_id == profile.id)
+    """The profile's sessions matching the journal filters (no ordering, no paging), of
+    those this request may see (`policy.owned`: no private entries for a teacher)."""
+    stmt = policy.owned(PracticeSession, profile)
     if query.from_:
         stmt = stmt.where(PracticeSession.practice_date >= query.from_)
     if query.to:

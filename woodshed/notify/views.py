@@ -37,7 +37,7 @@ def _profile():
 
 @bp.app_context_processor
 def _bell():
-    profile = policy.shown_profile()
+    profile = policy.own_profile()  # one's own bell, on a student's pages too
     return {"unread_notifications": services.unread_count(profile) if profile else 0}
 
 

@@ -1,0 +1,169 @@
+"""The studio dashboard, and what a teacher sees equals the student's non-private journal."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tests.clients import ApiClient
+from tests.factories import log_session, make_persona, make_piece
+from tests.statements import count_statements
+from tests.teaching.helpers import make_link, make_teacher
+from woodshed.db import db
+from woodshed.teaching import dashboard
+
+NOW = datetime(2026, 3, 12, 12, tzinfo=UTC)  # a Thursday
+
+
+def _at(days_ago: int, hour: int = 9) -> datetime:
+    return (NOW - timedelta(days=days_ago)).replace(hour=hour)
+
+
+def test_the_dashboard_counts_only_non_private_practice_in_the_students_week(
+    app, alice, frozen_clock
+):
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    make_link(tess, alice)
+    log_session(alice.profile, started_at=_at(0), duration_minutes=20)
+    log_session(alice.profile, started_at=_at(1), duration_minutes=30)
+    log_session(alice.profile, started_at=_at(2), duration_minutes=40, private=True)
+    log_session(alice.profile, started_at=_at(4), duration_minutes=50)  # last week (Sunday)
+
+    with app.test_request_context():
+        (row,) = dashboard.rows(dashboard.services.students(tess.user))
+
+    assert row.week_minutes == 50  # Monday to today, private Tuesday left out
+    assert row.last_practice_date == date(2026, 3, 12)
+    assert row.current_streak == 2  # the private day is no practice to the teacher
+    assert row.flags == []
+
+
+def test_quiet_mode_hides_the_streak_and_flags_say_why_with_evidence(app, alice, frozen_clock):
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    make_link(tess, alice)
+    alice.profile.motivation_mode = "quiet"
+    piece = make_piece(alice.profile, "Sonatina", sections=[("Coda", 33, 40)])
+    section = piece.sections[0]
+    first = log_session(
+        alice.profile,
+        started_at=_at(12),
+        struggles="left hand",
+        items=[{"section_id": section.id, "bars": "33-40"}],
+    )
+    second = log_session(
+        alice.profile,
+        started_at=_at(9),
+        struggles="still the left hand",
+        items=[{"section_id": section.id, "bars": "33-36"}],
+    )
+
+    with app.test_request_context():
+        (row,) = dashboard.rows(dashboard.services.students(tess.user))
+
+    assert row.current_streak is None
+    codes = {f.code: f for f in row.flags}
+    assert "No practice for 9 days" in codes["no_practice"].message
+    assert codes["no_practice"].url == f"/students/{alice.profile.id}/journal"
+    assert "Sonatina, Coda (bars 33–40) in 2 sessions" in codes["struggle"].message
+    assert codes["struggle"].url == f"/students/{alice.profile.id}/journal/{second.id}"
+    assert first.id != second.id
+
+
+def _students(teacher, n: int) -> None:
+    for i in range(n):
+        student = make_persona(f"student{teacher.user.email[:3]}{i}", timezone="Asia/Tokyo")
+        make_link(teacher, student)
+        for day in range(3):
+            log_session(student.profile, started_at=_at(day), duration_minutes=10 + i)
+
+
+def test_the_studio_costs_the_same_statements_for_one_student_as_for_many(
+    app, client, frozen_clock
+):
+    frozen_clock(NOW)
+    few, many = make_teacher("fay"), make_teacher("max")
+    _students(few, 1)
+    _students(many, 6)
+
+    def cost(teacher) -> int:
+        web = app.test_client()
+        web.sign_in(teacher)
+        web.get("/studio")  # warm up (sign-in bookkeeping)
+        with count_statements(app) as statements:
+            assert web.get("/studio").status_code == 200
+        return len(statements)
+
+    assert cost(few) == cost(many)
+
+
+def test_the_students_list_in_the_api(app, alice, bob, frozen_clock):
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    make_link(tess, alice)
+    make_link(tess, bob)
+    log_session(bob.profile, started_at=_at(0), duration_minutes=25)
+    api = ApiClient.for_user(app, tess.user)
+
+    first = api.get("/api/v1/students?limit=1").get_json()
+    second = api.get(f"/api/v1/students?limit=1&cursor={first['next_cursor']}").get_json()
+
+    assert [s["display_name"] for s in first["items"] + second["items"]] == ["Alice", "Bob"]
+    assert second["items"][0]["week_minutes"] == 25
+    assert second["next_cursor"] is None
+
+
+journals = st.lists(
+    st.tuples(st.integers(0, 20), st.integers(1, 90), st.booleans(), st.booleans()),
+    min_size=0,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(entries=journals)
+@example(entries=[])
+def test_what_a_teacher_sees_equals_the_non_private_journal_alone(app, frozen_clock, entries):
+    """Lists, counts, minutes, last practice and search hits: the teacher's figures are the
+    same computation over the non-private sessions only."""
+    frozen_clock(NOW)
+    n = db.session.info.setdefault("hypothesis_n", [0])
+    n[0] += 1
+    student = make_persona(f"pupil{n[0]}", timezone="UTC")
+    teacher = make_teacher(f"teach{n[0]}")
+    make_link(teacher, student)
+    visible = []
+    for days_ago, minutes, private, marked in entries:
+        notes = "tremolo study" if marked else "scales"
+        session = log_session(
+            student.profile,
+            started_at=_at(days_ago),
+            duration_minutes=minutes,
+            private=private,
+            notes=notes,
+        )
+        if not private:
+            visible.append((session, days_ago, minutes, marked))
+    api = ApiClient.for_user(app, teacher.user)
+    pid = student.profile.id
+
+    response = api.get(f"/api/v1/sessions?profile_id={pid}&limit=200")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    listed = response.get_json()["items"]
+    hits = api.get(f"/api/v1/search?q=tremolo&kind=session&profile_id={pid}&limit=100")
+    with app.test_request_context():
+        (row,) = dashboard.rows(dashboard.services.students(teacher.user))
+
+    assert sorted(s["id"] for s in listed) == sorted(str(s.id) for s, *_ in visible)
+    assert len(hits.get_json()["items"]) == sum(1 for *_, marked in visible if marked)
+    week = [m for _, d, m, _ in visible if d <= 3]  # Monday 9 March to Thursday 12 March
+    assert row.week_minutes == sum(week)
+    last = min((d for _, d, _, _ in visible), default=None)
+    assert row.last_practice_date == (None if last is None else (NOW - timedelta(days=last)).date())

@@ -1,0 +1,223 @@
+"""The teacher's dashboard: each student's last practice, week minutes, streak and flags.
+
+Everything is computed from the student's non-private sessions — a teacher never sees a
+private entry, not even as minutes — in the student's own practice-day terms (their zone,
+rollover hour and week start). A fixed number of statements whatever the number of
+students: the links, then the per-day minutes, the last practice dates and the struggles
+of every student at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from woodshed.accounts.models import User
+from woodshed.api.pagination import ListQuery
+from woodshed.db import db
+from woodshed.errors import DomainError
+from woodshed.journal.models import PracticeSession, SessionItem
+from woodshed.repertoire.models import Piece, Section
+from woodshed.teaching import services
+from woodshed.teaching.models import Link
+from woodshed.templating import student_url
+from woodshed.timeutil import WEEKDAYS, week_start_of
+
+#: A student who has not practised for this many days is flagged.
+QUIET_DAYS = 7
+#: A struggle mentioned in two sessions on the same passage within this many days is flagged.
+STRUGGLE_DAYS = 14
+#: How far back streaks are counted (a longer streak shows as this many days).
+STREAK_WINDOW = 400
+SORTS = ("name", "last_practice", "week_minutes", "streak", "flags")
+
+
+@dataclass
+class FlagRow:
+    code: str
+    message: str
+    url: str
+
+
+@dataclass
+class StudentRow:
+    link: Link
+    last_practice_date: date | None
+    week_minutes: int
+    current_streak: int | None
+    flags: list[FlagRow] = field(default_factory=list)
+
+    @property
+    def profile(self):
+        return self.link.profile
+
+    def as_api(self) -> dict:
+        return {
+            "profile_id": self.link.profile_id,
+            "display_name": self.link.profile.display_name,
+            "link_id": self.link.id,
+            "last_practice_date": self.last_practice_date,
+            "week_minutes": self.week_minutes,
+            "current_streak": self.current_streak,
+            "flags": [f.__dict__ for f in self.flags],
+        }
+
+
+def _visible_sessions():
+    """What a teacher may count of a student's journal: the non-private sessions of
+    links that grant reading them."""
+    return PracticeSession.private.is_(False)
+
+
+def _daily_minutes(ids: list[uuid.UUID], since: date) -> dict[uuid.UUID, dict[date, int]]:
+    stmt = (
+        sa.select(
+            PracticeSession.profile_id,
+            PracticeSession.practice_date,
+            sa.func.sum(PracticeSession.duration_minutes),
+        )
+        .where(
+            PracticeSession.profile_id.in_(ids),
+            _visible_sessions(),
+            PracticeSession.practice_date >= since,
+        )
+        .group_by(PracticeSession.profile_id, PracticeSession.practice_date)
+    )
+    days: dict[uuid.UUID, dict[date, int]] = defaultdict(dict)
+    for profile_id, day, minutes in db.session.execute(stmt):
+        days[profile_id][day] = int(minutes or 0)
+    return days
+
+
+def _last_practice(ids: list[uuid.UUID]) -> dict[uuid.UUID, date]:
+    stmt = (
+        sa.select(PracticeSession.profile_id, sa.func.max(PracticeSession.practice_date))
+        .where(PracticeSession.profile_id.in_(ids), _visible_sessions())
+        .group_by(PracticeSession.profile_id)
+    )
+    return dict(db.session.execute(stmt).tuples().all())
+
+
+def _struggles(ids: list[uuid.UUID], since: date) -> dict[uuid.UUID, list[tuple]]:
+    """(section, piece title, [(session id, date)]) for passages struggled with twice."""
+    stmt = (
+        sa.select(
+            PracticeSession.profile_id,
+            SessionItem.section_id,
+            Piece.title,
+            Section.name,
+            Section.bar_start,
+            Section.bar_end,
+            PracticeSession.id,
+            PracticeSession.practice_date,
+        )
+        .join(SessionItem, SessionItem.session_id == PracticeSession.id)
+        .join(Section, Section.id == SessionItem.section_id)
+        .join(Piece, Piece.id == Section.piece_id)
+        .where(
+            PracticeSession.profile_id.in_(ids),
+            _visible_sessions(),
+            PracticeSession.practice_date >= since,
+            PracticeSession.struggles != "",
+        )
+        .order_by(PracticeSession.practice_date, PracticeSession.id)
+    )
+    found: dict[tuple, dict] = {}
+    for profile_id, section_id, title, name, start, end, session_id, day in db.session.execute(
+        stmt
+    ):
+        entry = found.setdefault(
+            (profile_id, section_id), {"label": f"{title}, {name} (bars {start}–{end})", "s": []}
+        )
+        if session_id not in [s for s, _ in entry["s"]]:
+            entry["s"].append((session_id, day))
+    result: dict[uuid.UUID, list[tuple]] = defaultdict(list)
+    for (profile_id, _section), entry in found.items():
+        if len(entry["s"]) >= 2:
+            result[profile_id].append((entry["label"], entry["s"]))
+    return result
+
+
+def streak(days: dict[date, int], today: date, rest_weekdays: list[str]) -> int:
+    """Days in a row with practice up to today (or yesterday, today not being over), rest
+    weekdays neither breaking nor adding to it."""
+    rest = {WEEKDAYS.index(d) for d in rest_weekdays or () if d in WEEKDAYS}
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    for _ in range(STREAK_WINDOW):
+        if day in days:
+            count += 1
+        elif day.weekday() not in rest:
+            break
+        day -= timedelta(days=1)
+    return count
+
+
+def rows(links: list[Link]) -> list[StudentRow]:
+    """These students of a teacher's (their links), with their figures and flags."""
+    if not links:
+        return []
+    ids = [link.profile_id for link in links]
+    todays = {link.profile_id: link.profile.today() for link in links}
+    oldest = min(todays.values())
+    daily = _daily_minutes(ids, oldest - timedelta(days=STREAK_WINDOW))
+    last = _last_practice(ids)
+    struggles = _struggles(ids, oldest - timedelta(days=STRUGGLE_DAYS))
+    result = []
+    for link in links:
+        profile, today = link.profile, todays[link.profile_id]
+        days = daily.get(link.profile_id, {})
+        week_from = week_start_of(today, profile.week_start_index)
+        week = sum(m for d, m in days.items() if week_from <= d <= today)
+        row = StudentRow(
+            link,
+            last.get(link.profile_id),
+            week,
+            None if profile.quiet else streak(days, today, profile.rest_weekdays),
+        )
+        journal = student_url(link.profile_id, "journal.index")
+        if row.last_practice_date is None:
+            row.flags.append(FlagRow("no_practice", "Has not logged any practice yet.", journal))
+        elif (today - row.last_practice_date).days >= QUIET_DAYS:
+            gap = (today - row.last_practice_date).days
+            row.flags.append(FlagRow("no_practice", f"No practice for {gap} days.", journal))
+        for label, sessions in struggles.get(link.profile_id, []):
+            recent = [(s, d) for s, d in sessions if (today - d).days <= STRUGGLE_DAYS]
+            if len(recent) >= 2:
+                row.flags.append(
+                    FlagRow(
+                        "struggle",
+                        f"Struggled with {label} in {len(recent)} sessions.",
+                        student_url(link.profile_id, "journal.show", session_id=recent[-1][0]),
+                    )
+                )
+        result.append(row)
+    return result
+
+
+SORT_KEYS = {
+    "name": lambda r: r.profile.display_name.casefold(),
+    "last_practice": lambda r: r.last_practice_date or date.min,
+    "week_minutes": lambda r: r.week_minutes,
+    "streak": lambda r: r.current_streak or 0,
+    "flags": lambda r: len(r.flags),
+}
+
+
+def sorted_rows(user: User, sort: str = "name", flagged_only: bool = False) -> list[StudentRow]:
+    if sort.lstrip("-") not in SORTS:
+        raise DomainError({"sort": f"Sort by one of: {', '.join(SORTS)}."})
+    found = rows(services.students(user))
+    if flagged_only:
+        found = [r for r in found if r.flags]
+    return sorted(found, key=SORT_KEYS[sort.lstrip("-")], reverse=sort.startswith("-"))
+
+
+def student_page(user: User, query: ListQuery) -> tuple[list[StudentRow], str | None]:
+    """A page of the teacher's students by name (the API's list)."""
+    links, cursor = services.student_links_page(user, query)
+    return rows(links), cursor
