@@ -49,7 +49,13 @@ def _load_matrix() -> tuple[dict[str, dict[str, Any]], dict[str, str], list[str]
 
 MATRIX, SOURCE, LISTED_TWICE = _load_matrix()
 ROLES = ("anonymous", "owner", "other", "admin")
-BODY_KEYS = ("form", "json")
+# Teachers ask for alice's data: pages under /students/<alice's profile id>/, the API with
+# ?profile_id=<alice's profile id> (unless the entry says `names_profile = false`: the
+# studio's own routes). A teacher without a link to alice, one whose link ended and one
+# linked to bob only see nothing: 404 unless the entry says otherwise. alice's linked
+# teacher reads what the entry says (404 unless given) and is refused every change: 403.
+TEACHER_ROLES = ("teacher", "linked-teacher", "former-teacher", "other-teacher")
+BODY_KEYS = ("form", "json", "names_profile")
 PARAM = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
 
@@ -60,7 +66,37 @@ class Cast:
     charlie: Persona
 
     def persona(self, role: str) -> Persona | None:
+        if role in TEACHER_ROLES:
+            return self.teacher(role)
         return {"owner": self.alice, "other": self.bob, "admin": self.charlie}.get(role)
+
+    def teacher(self, role: str) -> Persona:
+        """The teacher of `role`, made (with their link) on first use."""
+        from tests.teaching.helpers import make_link, make_teacher
+
+        name = {
+            "teacher": "tess",
+            "linked-teacher": "lena",
+            "former-teacher": "fred",
+            "other-teacher": "otto",
+        }[role]
+        persona = self.__dict__.get(name)
+        if persona is None:
+            persona = self.__dict__[name] = make_teacher(name)
+            if role in ("linked-teacher", "former-teacher"):
+                make_link(persona, self.alice, ended=role == "former-teacher")
+            elif role == "other-teacher":
+                make_link(persona, self.bob)
+        return persona
+
+
+def expected(entry: dict, role: str, method: str) -> int:
+    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES)."""
+    if role in entry:
+        return entry[role]
+    if role == "linked-teacher" and method != "GET":
+        return 403
+    return 404
 
 
 @dataclass
@@ -186,8 +222,19 @@ def alice_state(cast: Cast, built: dict[str, Built]) -> dict:
     return state
 
 
+def as_teacher(url: str, entry: dict, cast: Cast) -> str:
+    """`url` naming alice's profile, as a teacher asks for a student's data."""
+    if not entry.get("names_profile", True):
+        return url
+    if url.startswith("/api/"):
+        return f"{url}{'&' if '?' in url else '?'}profile_id={cast.alice.profile.id}"
+    return f"/students/{cast.alice.profile.id}{url}"
+
+
 def send(app, role: str, method: str, url: str, entry: dict, cast: Cast):
     persona = cast.persona(role)
+    if role in TEACHER_ROLES:
+        url = as_teacher(url, entry, cast)
     if url.startswith("/api/"):
         client = ApiClient.for_user(app, persona.user) if persona else ApiClient(app, None)
         return client.request(method, url, json=expand(entry.get("json"), cast))
@@ -203,7 +250,7 @@ def send(app, role: str, method: str, url: str, entry: dict, cast: Cast):
 
 def _cells():
     for key in sorted(MATRIX):
-        for role in ROLES:
+        for role in ROLES + TEACHER_ROLES:
             yield pytest.param(key, role, id=f"{key} as {role}")
 
 
@@ -218,11 +265,12 @@ def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie,
 
     response = send(app, role, method, url, entry, cast)
 
-    assert response.status_code == entry[role], (
-        f"{route} as {role}: expected {entry[role]}, got {response.status_code}\n"
+    want = expected(entry, role, method)
+    assert response.status_code == want, (
+        f"{route} as {role}: expected {want}, got {response.status_code}\n"
         + response.get_data(as_text=True)[:400]
     )
-    if role in ("other", "anonymous"):
+    if role in ("other", "anonymous", *TEACHER_ROLES) and entry.get("names_profile", True):
         assert alice_state(cast, built) == before, f"{route} as {role} changed alice's data"
 
 
@@ -245,7 +293,7 @@ def test_every_matrix_entry_names_each_role_and_has_builders_for_its_parameters(
         method, _, rule = key.partition(" ")
         assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, key
         assert set(ROLES) <= set(entry), f"{key} misses {set(ROLES) - set(entry)}"
-        assert set(entry) <= set(ROLES) | set(BODY_KEYS), f"{key}: unknown keys"
+        assert set(entry) <= set(ROLES + TEACHER_ROLES) | set(BODY_KEYS), f"{key}: unknown keys"
         assert all(100 <= entry[role] <= 599 for role in ROLES), key
         unknown = [p for p in path_params(rule) if builder_for(key, p) is None]
         assert not unknown, f"{key}: write a builder for {unknown}"

@@ -168,7 +168,7 @@ READABLE_BY_SCOPE = {
         {
             "journal.index",
             "journal.show",
-            "search.search",
+            "search.index",
             "journal_api.list_sessions",
             "journal_api.get_session",
             "search_api.search",
@@ -253,7 +253,7 @@ def check_request(user: User | None) -> None:
     if writable(user, profile, request.endpoint):
         return
     for name, value in (request.view_args or {}).items():
-        model = _PATH_MODELS.get(name)
+        model = _PATH_MODELS.get((request.blueprint, name))
         if model is not None:
             obj = db.session.get(model, value)
             if obj is None or obj.profile_id != profile.id or _hidden(obj, user, profile):
@@ -264,8 +264,12 @@ def check_request(user: User | None) -> None:
     raise Problem(403, "A teacher reads a student's journal; only the student changes it.")
 
 
-#: The objects a path may name on the pages a teacher reads (to answer a write 403 or 404).
-_PATH_MODELS = {"session_id": PracticeSession}
+#: The objects a path may name where a teacher reads (to answer a write 403 or 404), by
+#: blueprint and path parameter.
+_PATH_MODELS = {
+    ("journal", "session_id"): PracticeSession,
+    ("journal_api", "session_id"): PracticeSession,
+}
 
 
 def _hidden(obj, user: User | None, profile: MusicianProfile) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -57,7 +57,8 @@ def test_a_student_joins_with_the_code_and_the_link_records_who_and_when(
         "reports:read",
     ]
     link = db.session.get(Link, uuid.UUID(body["id"]))
-    assert link.accepted_by == alice.user.id and link.accepted_at is not None
+    assert link.accepted_by == alice.user.id
+    assert link.accepted_at is not None
     assert [row["id"] for row in tess_api.get("/api/v1/links").get_json()["items"]] == [body["id"]]
     assert [row["id"] for row in alice_api.get("/api/v1/links").get_json()["items"]] == [body["id"]]
 
@@ -172,7 +173,8 @@ def test_ending_the_link_hides_everything_from_the_next_request(
     assert tess_api.get(url).status_code == 404
     assert tess_api.get(f"/api/v1/sessions?profile_id={alice.profile.id}").status_code == 404
     db.session.refresh(link)
-    assert link.ended_by == alice.user.id and link.ended_at is not None
+    assert link.ended_by == alice.user.id
+    assert link.ended_at is not None
 
 
 def test_another_teacher_and_a_stranger_see_nothing(app, tess, alice, bob):
@@ -204,7 +206,8 @@ def test_a_teacher_reads_the_students_journal_pages_through_the_same_views(
 
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Arpeggios" in text and "Secret diary" not in text
+    assert "Arpeggios" in text
+    assert "Secret diary" not in text
     assert f'href="{prefix}/journal/' in text  # links stay on the student's pages
     assert "Alice" in text
     assert client.get(f"{prefix}/journal/{hidden.id}").status_code == 404
@@ -224,7 +227,8 @@ def test_joining_by_page_shows_what_the_teacher_will_see_before_accepting(
 
     text = page.get_data(as_text=True)
     assert "Tess invites you" in text
-    assert "read your journal entries" in text and "set you assignments" not in text
+    assert "read your journal entries" in text
+    assert "set you assignments" not in text
     assert db.session.query(Link).count() == 0
     response = client.submit(f"/join/{code}")
     assert response.status_code == 302
@@ -236,7 +240,8 @@ def test_a_mistyped_code_on_the_page_keeps_what_was_typed_and_says_what_to_fix(a
     page = client.get("/join/ABCD-EFGZ")
     assert page.status_code == 422
     text = page.get_data(as_text=True)
-    assert "no invitation with this code" in text and 'value="ABCD-EFGZ"' in text
+    assert "no invitation with this code" in text
+    assert 'value="ABCD-EFGZ"' in text
 
 
 def test_the_studio_prints_the_code_and_a_qr_code(app, tess, client):
@@ -244,5 +249,5 @@ def test_the_studio_prints_the_code_and_a_qr_code(app, tess, client):
     page = client.submit("/studio/invites", {"scopes": ["sessions:read"], "note": "Hi"})
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "<svg" in text and "/join/" in text
-    assert datetime.now(UTC)  # the page is dated by the filters, not strftime
+    assert "<svg" in text
+    assert "/join/" in text
