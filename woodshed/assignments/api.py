@@ -103,13 +103,15 @@ def delete_assignment(user, profile, assignment_id: uuid.UUID):
 
 @api.operation(
     "PUT",
-    "/assignments/<uuid:assignment_id>/items/<uuid:item_id>/done",
+    "/assignments/<uuid:assignment_id>/items/<uuid:assignment_item_id>/done",
     summary="Mark an item done or not done (the student)",
     body=ItemDoneIn,
     response=AssignmentItemOut,
 )
-def set_item_done(profile, assignment_id: uuid.UUID, item_id: uuid.UUID, body: ItemDoneIn):
-    item = services.item_of(profile, assignment_id, item_id)
+def set_item_done(
+    profile, assignment_id: uuid.UUID, assignment_item_id: uuid.UUID, body: ItemDoneIn
+):
+    item = services.item_of(profile, assignment_id, assignment_item_id)
     services.set_done(item, body.done)
     assignment = policy.owned_or_404(Assignment, assignment_id, profile)
     out = services.present(profile, [assignment])[0]

@@ -39,15 +39,15 @@ FORMER_TEACHER = "Former teacher"
 # --- who ------------------------------------------------------------------------------------
 
 
-def _may_set(user: User | None, profile: MusicianProfile) -> User:
+def may_set(user: User | None, profile: MusicianProfile) -> User:
     if user is None or not policy.can_assign(user, profile):
         raise Problem(403, "Only the student's teacher sets assignments.")
     return user
 
 
-def _may_change(user: User | None, profile: MusicianProfile, assignment: Assignment) -> None:
+def may_change(user: User | None, profile: MusicianProfile, assignment: Assignment) -> None:
     """The teacher who set it (while linked) changes it; the student may only delete it."""
-    _may_set(user, profile)
+    may_set(user, profile)
     if assignment.set_by != user.id:
         raise Problem(403, "Only the teacher who set this assignment changes it.")
 
@@ -148,7 +148,7 @@ def item_label(item: AssignmentItem) -> str:
 def create_assignment(
     user: User | None, profile: MusicianProfile, body: AssignmentIn
 ) -> tuple[Assignment, bool]:
-    teacher = _may_set(user, profile)
+    teacher = may_set(user, profile)
     existing = policy.existing_for_client_id(Assignment, body.id, profile)
     if existing is not None:
         return existing, False
@@ -181,7 +181,7 @@ def create_assignment(
 def update_assignment(
     user: User | None, profile: MusicianProfile, assignment: Assignment, changes: dict
 ) -> None:
-    _may_change(user, profile, assignment)
+    may_change(user, profile, assignment)
     for name in ("title", "description", "due_on"):
         if changes.get(name) is not None:
             setattr(assignment, name, changes[name])
@@ -192,7 +192,7 @@ def update_assignment(
 
 def delete_assignment(user: User | None, profile: MusicianProfile, assignment: Assignment) -> None:
     if not policy.can_edit(user, profile):
-        _may_change(user, profile, assignment)
+        may_change(user, profile, assignment)
     db.session.delete(assignment)
     db.session.flush()
 

@@ -83,8 +83,7 @@ def index():
 @login_required
 def new():
     profile = policy.current_profile()
-    if not policy.can_assign(_user(), profile):
-        policy.deny(_user(), "assignment form of profile", profile.id)
+    services.may_set(_user(), profile)
     return _form(profile, {})
 
 
@@ -121,6 +120,7 @@ def show(assignment_id: uuid.UUID):
 def edit(assignment_id: uuid.UUID):
     profile = policy.current_profile()
     assignment = policy.owned_or_404(Assignment, assignment_id, profile)
+    services.may_change(_user(), profile, assignment)
     form = {
         "title": assignment.title,
         "description": assignment.description,
@@ -162,11 +162,11 @@ def delete(assignment_id: uuid.UUID):
     return redirect(url_for("assignments.index"))
 
 
-@bp.post("/<uuid:assignment_id>/items/<uuid:item_id>/done")
+@bp.post("/<uuid:assignment_id>/items/<uuid:assignment_item_id>/done")
 @login_required
-def done(assignment_id: uuid.UUID, item_id: uuid.UUID):
+def done(assignment_id: uuid.UUID, assignment_item_id: uuid.UUID):
     profile = policy.current_profile()
-    item = services.item_of(profile, assignment_id, item_id)
+    item = services.item_of(profile, assignment_id, assignment_item_id)
     services.set_done(item, request.form.get("done") == "true")
     flash("Marked done." if item.done_at else "Marked not done.", "success")
     return redirect(url_for("assignments.show", assignment_id=assignment_id))
