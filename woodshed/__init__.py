@@ -151,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.profiles.views import bp as profiles_bp
     from woodshed.repertoire.api import api as repertoire_api
     from woodshed.repertoire.views import bp as repertoire_bp
+    from woodshed.reports.api import api as reports_api
+    from woodshed.reports.delivery import register as register_report_delivery
+    from woodshed.reports.views import bp as reports_bp
     from woodshed.search.api import api as search_api
     from woodshed.search.views import bp as search_bp
     from woodshed.stats import init_app as init_stats
@@ -176,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
         search_bp,
         teaching_bp,
         assignments_bp,
+        reports_bp,
     )
     apis = (
         accounts_api,
@@ -191,6 +195,7 @@ def _register_blueprints(app: Flask) -> None:
         search_api,
         teaching_api,
         assignments_api,
+        reports_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -207,6 +212,7 @@ def _register_blueprints(app: Flask) -> None:
     register_dashboard(app)
     register_plans_dashboard(app)
     register_assignments_dashboard(app)
+    register_report_delivery(app)
     init_stats(app)
 
 

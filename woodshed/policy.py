@@ -177,6 +177,9 @@ READABLE_BY_SCOPE = {
 }
 #: What a linked teacher may add to a student's data, by scope: their own objects
 #: (assignments; comments), never a change to what the student wrote.
+READABLE_BY_SCOPE["reports:read"] = frozenset(
+    {"reports.index", "reports.week", "reports_api.get_report"}
+)
 WRITABLE_BY_SCOPE = {
     "assignments:write": frozenset(
         {
@@ -197,8 +200,6 @@ WRITABLE_BY_SCOPE = {
 }
 #: Every endpoint some scope lets a teacher use, for the acting profile's read/edit choice.
 _SCOPED_WRITES = frozenset().union(*WRITABLE_BY_SCOPE.values())
-#: The pages among them, for the navigation shown on a student's pages.
-STUDENT_PAGES = ("journal.index", "assignments.index")
 
 
 def _by_scope(table: dict, user: User | None, profile: MusicianProfile, endpoint) -> bool:

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from woodshed import policy
-from woodshed.assignments import services
+from woodshed.assignments import dashboard, services
 from woodshed.assignments.models import Assignment
 from woodshed.assignments.schemas import (
     KIND_LABELS,
@@ -170,3 +170,16 @@ def done(assignment_id: uuid.UUID, assignment_item_id: uuid.UUID):
     services.set_done(item, request.form.get("done") == "true")
     flash("Marked done." if item.done_at else "Marked not done.", "success")
     return redirect(url_for("assignments.show", assignment_id=assignment_id))
+
+
+@bp.app_context_processor
+def assignment_helpers():
+    """`open_assignments()` for other features' pages (Plans lists them too)."""
+
+    def open_assignments() -> list[dict]:
+        profile = policy.shown_profile()
+        if profile is None:
+            return []
+        return dashboard.open_presented(profile, profile.today())
+
+    return {"open_assignments": open_assignments}
