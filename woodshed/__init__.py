@@ -126,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.admin.views import bp as admin_bp
     from woodshed.api import init_app as init_api
     from woodshed.api.openapi import bp as api_docs_bp
+    from woodshed.assignments.api import api as assignments_api
+    from woodshed.assignments.dashboard import register as register_assignments_dashboard
+    from woodshed.assignments.views import bp as assignments_bp
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
     from woodshed.core.views import bp as core_bp
@@ -148,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.profiles.views import bp as profiles_bp
     from woodshed.repertoire.api import api as repertoire_api
     from woodshed.repertoire.views import bp as repertoire_bp
+    from woodshed.reports.api import api as reports_api
+    from woodshed.reports.delivery import register as register_report_delivery
+    from woodshed.reports.views import bp as reports_bp
     from woodshed.search.api import api as search_api
     from woodshed.search.views import bp as search_bp
     from woodshed.stats import init_app as init_stats
@@ -172,6 +178,8 @@ def _register_blueprints(app: Flask) -> None:
         data_bp,
         search_bp,
         teaching_bp,
+        assignments_bp,
+        reports_bp,
     )
     apis = (
         accounts_api,
@@ -186,6 +194,8 @@ def _register_blueprints(app: Flask) -> None:
         data_api,
         search_api,
         teaching_api,
+        assignments_api,
+        reports_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -201,6 +211,8 @@ def _register_blueprints(app: Flask) -> None:
     )
     register_dashboard(app)
     register_plans_dashboard(app)
+    register_assignments_dashboard(app)
+    register_report_delivery(app)
     init_stats(app)
 
 

@@ -175,19 +175,60 @@ READABLE_BY_SCOPE = {
         }
     ),
 }
-#: The pages among them, for the navigation shown on a student's pages.
-STUDENT_PAGES = ("journal.index",)
+#: What a linked teacher may add to a student's data, by scope: their own objects
+#: (assignments; comments), never a change to what the student wrote.
+READABLE_BY_SCOPE["reports:read"] = frozenset(
+    {"reports.index", "reports.week", "reports_api.get_report"}
+)
+WRITABLE_BY_SCOPE = {
+    "assignments:write": frozenset(
+        {
+            "assignments.index",
+            "assignments.show",
+            "assignments_api.list_assignments",
+            "assignments_api.get_assignment",
+            "assignments.new",
+            "assignments.create",
+            "assignments.edit",
+            "assignments.update",
+            "assignments.delete",
+            "assignments_api.create_assignment",
+            "assignments_api.patch_assignment",
+            "assignments_api.delete_assignment",
+        }
+    ),
+}
+#: Every endpoint some scope lets a teacher use, for the acting profile's read/edit choice.
+_SCOPED_WRITES = frozenset().union(*WRITABLE_BY_SCOPE.values())
 
 
-def readable(user: User | None, profile: MusicianProfile, endpoint: str | None) -> bool:
-    """Whether `user` may read `profile`'s data at `endpoint` (the musician: everywhere)."""
+def _by_scope(table: dict, user: User | None, profile: MusicianProfile, endpoint) -> bool:
     if user is None:
         return False
     if _is_own(user, profile):
         return True
     return any(
         endpoint in endpoints and has_scope(user, profile, scope)
-        for scope, endpoints in READABLE_BY_SCOPE.items()
+        for scope, endpoints in table.items()
+    )
+
+
+def readable(user: User | None, profile: MusicianProfile, endpoint: str | None) -> bool:
+    """Whether `user` may read `profile`'s data at `endpoint` (the musician: everywhere)."""
+    return _by_scope(READABLE_BY_SCOPE, user, profile, endpoint)
+
+
+def writable(user: User | None, profile: MusicianProfile, endpoint: str | None) -> bool:
+    """Whether `user` may add their own objects to `profile`'s data at `endpoint`."""
+    return _by_scope(WRITABLE_BY_SCOPE, user, profile, endpoint)
+
+
+def can_assign(user: User | None, profile: MusicianProfile) -> bool:
+    """A linked teacher whose link allows it sets a student assignments (not the student)."""
+    return (
+        user is not None
+        and not _is_own(user, profile)
+        and (has_scope(user, profile, "assignments:write"))
     )
 
 
@@ -205,8 +246,12 @@ def check_request(user: User | None) -> None:
     if profile is None or not can_view(user, profile):
         deny(user, "profile", profile_id)
     if request.method in SAFE_METHODS:
-        if not readable(user, profile, request.endpoint):
+        if not (
+            readable(user, profile, request.endpoint) or writable(user, profile, request.endpoint)
+        ):
             deny(user, "page of profile", profile_id)
+        return
+    if writable(user, profile, request.endpoint):
         return
     for name, value in (request.view_args or {}).items():
         model = _PATH_MODELS.get((request.blueprint, name))
@@ -267,7 +312,9 @@ def acting_profile(
 def request_profile(user: User, *, for_edit: bool | None = None) -> MusicianProfile:
     """The profile `user` acts on in this request: a read for safe methods, else an edit."""
     if for_edit is None:
-        for_edit = request.method not in SAFE_METHODS
+        # A teacher's scoped write (an assignment) reads the student's profile; the
+        # service then checks the scope (`can_assign`).
+        for_edit = request.method not in SAFE_METHODS and request.endpoint not in _SCOPED_WRITES
     return acting_profile(user, requested_profile_id(), for_edit=for_edit)
 
 

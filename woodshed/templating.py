@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
 from woodshed import dates, policy
@@ -24,6 +25,12 @@ NAV_ITEMS = [
     ("goals.index", "Goals"),
     ("stats.index", "Progress"),
     ("plans.index", "Plans"),
+]
+#: What a teacher on a student's pages may open (each shown when the link allows it).
+STUDENT_NAV_ITEMS = [
+    ("journal.index", "Journal"),
+    ("assignments.index", "Assignments"),
+    ("reports.index", "Weekly reports"),
 ]
 SETTINGS_NAV_ITEMS = [
     ("data.index", "Your data"),
@@ -119,7 +126,12 @@ def init_app(app: Flask) -> None:
         views = app.view_functions
         nav = [(e, label) for e, label in NAV_ITEMS if e in views]
         if student is not None:  # a teacher on a student's pages: the pages they may read
-            nav = [(e, label) for e, label in nav if e in policy.STUDENT_PAGES]
+            viewer = current_user._get_current_object()
+            nav = [
+                (e, label)
+                for e, label in STUDENT_NAV_ITEMS
+                if policy.readable(viewer, student, e) or policy.writable(viewer, student, e)
+            ]
         return {
             "current_profile": profile,
             "student": student,

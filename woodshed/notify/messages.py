@@ -38,6 +38,9 @@ def build(delivery: Delivery, now: datetime) -> Message | None:
     reminder = delivery.reminder
     if delivery.kind == "weekly_summary":
         return _summary(delivery, now)
+    feature = current_app.extensions.get("woodshed.delivery_messages", {}).get(delivery.kind)
+    if feature is not None:
+        return feature(delivery, now)
     title, body, url = _text(delivery, now)
     if title is None:
         return None

@@ -104,6 +104,9 @@ def schedule_due(now: datetime, batch: int = 500) -> int:
         _commit()
         created += len(rows)
     created += _schedule_summaries(now)
+    # Features schedule their own deliveries (weekly reports to teachers) the same way.
+    for scheduler in current_app.extensions.get("woodshed.delivery_schedulers", []):
+        created += scheduler(now)
     return created
 
 
