@@ -91,15 +91,16 @@ def upgrade() -> None:
     with op.batch_alter_table("studio_invites", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_studio_invites_user_id"), ["user_id"], unique=False)
 
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_teacher", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ALTER TABLE, never a batch copy of `users` (see downgrade).
+    op.add_column(
+        "users", sa.Column("is_teacher", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("is_teacher")
+    # Not a batch copy of `users`: on SQLite that recreates the table, and the foreign keys
+    # pointing at it would delete every profile with it (SQLite 3.35+ drops a column).
+    op.execute("ALTER TABLE users DROP COLUMN is_teacher")
 
     with op.batch_alter_table("studio_invites", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_studio_invites_user_id"))
