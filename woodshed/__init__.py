@@ -143,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.stats import init_app as init_stats
     from woodshed.stats.api import api as stats_api
     from woodshed.stats.views import bp as stats_bp
+    from woodshed.tools.views import bp as tools_bp
 
     pages = (
         core_bp,
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         data_bp,
         search_bp,
+        tools_bp,
     )
     apis = (
         accounts_api,

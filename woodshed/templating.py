@@ -24,6 +24,7 @@ NAV_ITEMS = [
     ("goals.index", "Goals"),
     ("stats.index", "Progress"),
     ("plans.index", "Plans"),
+    ("tools.index", "Tools"),
 ]
 SETTINGS_NAV_ITEMS = [
     ("data.index", "Your data"),
