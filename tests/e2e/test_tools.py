@@ -335,6 +335,9 @@ def test_a_ramp_during_the_timer_is_prefilled_into_the_log(page, live_server, mu
     page.click('[data-timer-action="start"]')
     status = page.locator("[data-record-status]")
     expect(status).to_contain_text("Recording into the log: Nocturne, bars 9-16")
+    for reps in ("clean", "clean", "clean", "slip", "clean"):
+        page.click(f'[data-reps="{reps}"]')
+    expect(page.locator("[data-reps-best]")).to_have_text("3")
     page.select_option("#m-meter", "2/4")
     page.click("[data-ramp-details] summary")
     page.check("#r-on")
@@ -353,6 +356,8 @@ def test_a_ramp_during_the_timer_is_prefilled_into_the_log(page, live_server, mu
     assert page.input_value("#f-items-0-minutes") == "1"
     assert page.input_value("#f-items-0-tempo_bpm") == "240"
     assert page.input_value("#f-items-0-target_tempo_bpm") == "240"
+    assert page.is_checked("#f-items-0-run_through")
+    assert page.input_value("#f-notes") == "Nocturne, bars 9-16: 3 clean run-throughs in a row."
     page.click("main button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text("Logged")
 
@@ -394,3 +399,19 @@ def test_the_tools_page_fits_the_screen(page, live_server, musician, width):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, f"tools-{width}")
+
+
+TOOLS_FILES = ("metronome", "tuner", "rhythm", "pitchy", "tools")
+RESOURCES = """() => performance.getEntriesByType('resource')
+    .filter(e => /\\.(js|css)$/.test(new URL(e.name).pathname))
+    .map(e => ({name: new URL(e.name).pathname, encoded: e.encodedBodySize}))"""
+
+
+def test_the_tools_load_only_on_the_tools_page(page, live_server, musician):
+    files = page.evaluate(RESOURCES)
+    assert {f for f in TOOLS_FILES if any(f"/{f}." in r["name"] for r in files)} == set(TOOLS_FILES)
+    assert sum(r["encoded"] for r in files) / 1024 <= 45  # the tools page's budget, compressed
+    for path in ("/", "/journal", "/journal/timer", "/stats"):
+        page.goto(live_server.url + path)
+        names = " ".join(r["name"] for r in page.evaluate(RESOURCES))
+        assert not [f for f in TOOLS_FILES if f"/{f}." in names], path
