@@ -4,16 +4,20 @@ tones, tap tempo, tap-along after calibration, and a ramp run written into the l
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
+import shutil
+import struct
+import wave
 from fractions import Fraction
 
 import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import CHROMIUM_ARGS, _watched_page, screenshot
 from tests.factories import make_instrument, make_persona, make_piece
 
 pytestmark = pytest.mark.e2e
@@ -415,3 +419,54 @@ def test_the_tools_load_only_on_the_tools_page(page, live_server, musician):
         page.goto(live_server.url + path)
         names = " ".join(r["name"] for r in page.evaluate(RESOURCES))
         assert not [f for f in TOOLS_FILES if f"/{f}." in names], path
+
+
+def harmonic_wav(path, frequency: float, seconds: float = 3.0, rate: int = 48000) -> None:
+    """A steady tone with five partials, 16-bit mono: what the fake microphone plays."""
+    frames = bytearray()
+    for i in range(int(seconds * rate)):
+        v = sum(math.sin(2 * math.pi * h * frequency * i / rate) / h for h in range(1, 6))
+        frames += struct.pack("<h", int(9000 * v))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+
+
+def test_the_tuner_names_the_note_the_microphone_hears(chromium_browser, live_server, tmp_path):
+    """Chromium's fake microphone plays a G3 (196 Hz); the tuner shows G3 within a few cents,
+    and E♭ instruments read it as their written E4."""
+    wav = tmp_path / "g3.wav"
+    harmonic_wav(wav, 196.0)
+    browser = chromium_browser.browser_type.launch(
+        executable_path=shutil.which("chromium"),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+        ],
+    )
+    context, page, problems = _watched_page(browser, viewport={"width": 1280, "height": 900})
+    try:
+        name = f"tuner{next(_names)}"
+        live_server.seed(lambda: make_persona(name))
+        page.goto(f"{live_server.url}/login")
+        page.fill("#f-email", f"{name}@example.org")
+        page.fill("#f-password", f"{name}-plays-the-long-game")
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/tools")
+        page.click("[data-tuner-toggle]")
+        expect(page.locator("[data-tuner-note]")).to_have_text("G3", timeout=15_000)
+        cents = page.locator("[data-tuner-cents]").text_content()
+        assert abs(int(cents.replace("−", "-").split()[0])) <= 3
+        page.select_option("#t-transpose", "Eb")
+        expect(page.locator("[data-tuner-note]")).to_have_text("E4")
+        page.click("[data-tuner-toggle]")
+        assert problems == []
+    finally:
+        with contextlib.suppress(Exception):
+            context.close()
+        browser.close()
