@@ -396,6 +396,31 @@ def test_a_refused_microphone_is_explained_and_the_metronome_runs(page, live_ser
     page.click("[data-metronome-toggle]")
 
 
+TAPS = """async ({count, every}) => {
+  for (let k = 0; k < count; k += 1) {
+    await new Promise((done) => setTimeout(done, every));
+    document.dispatchEvent(new KeyboardEvent("keydown", { code: "Space", key: " " }));
+  }
+}"""
+
+
+def test_tap_along_with_the_space_bar_shows_offsets_or_says_too_few(page, live_server, musician):
+    page.fill("#m-bpm", "200")
+    along = page.locator("[data-tapalong-toggle]")
+    along.click()  # starts the metronome too
+    expect(page.locator("[data-metronome-toggle]")).to_have_text("Stop")
+    page.evaluate(TAPS, {"count": 3, "every": 300})
+    along.click()
+    result = page.locator("[data-tapalong-result]")
+    expect(result).to_contain_text("play at least 12 for a reading")
+    along.click()
+    page.evaluate(TAPS, {"count": 16, "every": 300})  # in time, at some steady phase
+    along.click()
+    expect(result).to_contain_text(re.compile(r"1[4-6] notes: on average \d+ ms (late|early)"))
+    expect(result.locator(".histogram span")).to_have_count(20)
+    page.click("[data-metronome-toggle]")
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 def test_the_tools_page_fits_the_screen(page, live_server, musician, width):
     page.set_viewport_size({"width": width, "height": 900})

@@ -218,7 +218,15 @@ document.addEventListener("click", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest?.("[data-timer-action]")) setTimeout(recordStatus);
 });
-$("[data-passage-piece]").addEventListener("change", recordStatus);
+$("[data-passage-piece]").addEventListener("change", (event) => {
+  // The timer's own piece follows the passage's, while the timer can still change.
+  const timerPiece = $("[data-timer-piece]");
+  if (timerPiece && !timerPiece.disabled && [...timerPiece.options].some((o) => o.value === event.target.value)) {
+    timerPiece.value = event.target.value;
+    timerPiece.dispatchEvent(new Event("change"));
+  }
+  recordStatus();
+});
 $("[data-passage-bars]").addEventListener("change", () => {
   const p = passage();
   showErrors(p.error ? { bars: p.error } : {}, $("[data-passage]"));
