@@ -390,9 +390,11 @@ def test_a_refused_microphone_is_explained_and_the_metronome_runs(page, live_ser
     )
     page.click("[data-tuner-toggle]")
     expect(page.locator("[data-mic-problem]")).to_contain_text("The microphone is blocked")
+    page.select_option("#m-sound", "off")  # the visual beat alone
     page.click("[data-metronome-toggle]")
     expect(page.locator("[data-metronome-toggle]")).to_have_text("Stop")
     expect(page.locator("[data-tempo-now]")).to_have_text("80")
+    expect(page.locator(".beat-light.on")).to_have_count(1)
     page.click("[data-metronome-toggle]")
 
 

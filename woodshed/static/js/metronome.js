@@ -12,7 +12,8 @@ export const MIN_BPM = 20;
 export const MAX_BPM = 300;
 /** Clicks per beat for each subdivision; swing plays two, the first lasting 2/3 of the beat. */
 export const SUBDIVISIONS = { none: 1, eighths: 2, triplets: 3, sixteenths: 4, swing: 2 };
-export const SOUNDS = ["wood", "beep", "tick"];
+/** "off" keeps the visual beat only (a quiet room, a phone on silent). */
+export const SOUNDS = ["wood", "beep", "tick", "off"];
 /** Accent levels: 3 the bar's first beat, 2 a group's first beat, 1 a beat, 0 a subdivision. */
 const GAINS = [0.35, 0.6, 0.8, 1.0];
 
@@ -146,7 +147,7 @@ export function tempoHeld(bars, at, minBars = 2) {
 /** A synthesized click: a decaying cosine (wood, beep) or noise burst (tick), full scale at
  * its first sample so its onset is sharp. */
 export function clickSamples(sound, level, sampleRate) {
-  const pitch = { wood: [1400, 1800, 2000, 2400], beep: [660, 880, 880, 1320] }[sound];
+  const pitch = { wood: [1400, 1800, 2000, 2400], beep: [660, 880, 880, 1320] }[sound] ?? [0, 0, 0, 0];
   const decay = sound === "beep" ? 0.02 : sound === "tick" ? 0.0025 : 0.004;
   const length = Math.round(sampleRate * Math.min(0.045, decay * 8));
   const data = new Float32Array(length);
@@ -227,7 +228,7 @@ export class Metronome {
         if (last) last.end = click.time;
         this.bars.push({ bar: click.bar, start: click.time, end: Infinity, bpm: click.bpm });
       }
-      if (!click.muted) {
+      if (!click.muted && this.sound !== "off") {
         const source = this.ctx.createBufferSource();
         source.buffer = this.buffers[click.level];
         source.connect(this.out);

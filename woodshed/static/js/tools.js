@@ -255,13 +255,16 @@ $("[data-tap]").addEventListener("pointerdown", (event) => {
 
 let streak = 0;
 let best = 0;
+let repsPassage = "";
 for (const button of $$("[data-reps]")) {
   button.addEventListener("click", () => {
+    const p = passage();
+    // The counter is per passage: another piece or bar range starts from nothing.
+    if (`${p.pieceId}|${p.bars}` !== repsPassage) [streak, best, repsPassage] = [0, 0, `${p.pieceId}|${p.bars}`];
     streak = button.dataset.reps === "clean" ? streak + 1 : 0;
     best = Math.max(best, streak);
     $("[data-reps-count]").textContent = String(streak);
     $("[data-reps-best]").textContent = String(best);
-    const p = passage();
     if (p.pieceId) recordRun(timerKey, p, { streak });
   });
 }
