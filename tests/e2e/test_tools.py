@@ -12,6 +12,7 @@ import shutil
 import struct
 import wave
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from flask import url_for
@@ -497,3 +498,19 @@ def test_the_tuner_names_the_note_the_microphone_hears(chromium_browser, live_se
         with contextlib.suppress(Exception):
             context.close()
         browser.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_axe_finds_no_serious_problem_on_the_tools_page(page, live_server, musician):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (make assets runs npm ci)")
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # outside the page's CSP
+    result = page.evaluate("() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
