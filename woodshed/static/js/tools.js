@@ -290,6 +290,13 @@ function micProblem(message) {
 async function startTuner() {
   if (!tuning()) return;
   const context = await audio();
+  let detect;
+  try {
+    detect = await detector(FRAME);
+  } catch {
+    micProblem("The tuner's pitch library is missing from this installation (`make assets` installs it); the other tools work.");
+    return;
+  }
   let stream;
   try {
     stream = await microphone();
@@ -303,7 +310,6 @@ async function startTuner() {
   analyser.fftSize = FRAME;
   source.connect(analyser);
   const frame = new Float32Array(FRAME);
-  const detect = detector(FRAME);
   const smoother = new Smoother();
   listening = { stream, source };
   tunerToggle.textContent = "Stop listening";

@@ -1,7 +1,7 @@
 // Tuner and drone: pitch by the McLeod pitch method (pitchy, bundled with its fft.js by
 // esbuild into vendor/pitchy.js), note names for concert and transposing instruments,
-// smoothing so the needle does not jitter, and a sustained reference tone.
-import { PitchDetector } from "../vendor/pitchy.js";
+// smoothing so the needle does not jitter, and a sustained reference tone. pitchy is
+// imported when the tuner starts, so the metronome and drone work (and load less) without it.
 
 export const NOTE_NAMES = ["C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B"];
 /** Semitones from concert pitch up to the written note of each instrument. */
@@ -29,7 +29,8 @@ export function frequencyOf(midi, a4 = 440) {
 }
 
 /** A pitch detector for frames of `size` samples: detect(samples, rate) → {frequency, clarity}. */
-export function detector(size = FRAME) {
+export async function detector(size = FRAME) {
+  const { PitchDetector } = await import("../vendor/pitchy.js");
   const pitchy = PitchDetector.forFloat32Array(size);
   pitchy.minVolumeDecibels = -60;
   return (samples, sampleRate) => {
