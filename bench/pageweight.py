@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 
 #: (page, path, budget in KB of compressed JS + CSS)
-PAGES = [("dashboard", "/", 30), ("Progress page", "/stats", 110)]
+PAGES = [("dashboard", "/", 30), ("Progress page", "/stats", 110), ("tools page", "/tools", 45)]
 
 RESOURCES = """() => performance.getEntriesByType('resource')
     .filter(e => /\\.(js|css)(\\?|$)/.test(new URL(e.name).pathname))
@@ -41,10 +41,12 @@ def run(base: str, email: str, password: str) -> list[dict]:
                 files = page.evaluate(RESOURCES)
                 context.close()
                 kb = sum(f["encoded"] for f in files) / 1024
+                js = sum(f["encoded"] for f in files if f["name"].endswith(".js")) / 1024
                 figures.append(
                     {
                         "name": f"page weight: {label} JS+CSS ({len(files)} files, "
-                        f"{sum(f['decoded'] for f in files) / 1024:.0f} KB unpacked)",
+                        f"{sum(f['decoded'] for f in files) / 1024:.0f} KB unpacked; "
+                        f"JS {js:.1f} KB)",
                         "value": round(kb, 1),
                         "unit": "KB",
                         "cpu": None,

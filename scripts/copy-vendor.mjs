@@ -10,6 +10,7 @@ const files = [
   // Chart.js: the UMD build defines window.Chart; static/js/stats.js draws with it.
   ["node_modules/chart.js/dist/chart.umd.min.js", "chart.umd.min.js"],
   ["node_modules/chart.js/LICENSE.md", "chart.js-LICENSE.md"],
+  ["node_modules/pitchy/LICENSE", "pitchy-LICENSE"],
 ];
 
 mkdirSync(target, { recursive: true });
@@ -22,3 +23,16 @@ for (const [from, to] of files) {
   copyFileSync(source, join(target, to));
   console.log(`copied ${from} -> woodshed/static/vendor/${to}`);
 }
+
+// pitchy (the tuner's McLeod pitch method) is an ES module, but its fft.js dependency is
+// CommonJS: esbuild bundles both into one ES module that static/js/tuner.js imports.
+const { buildSync } = await import("esbuild");
+buildSync({
+  entryPoints: [join(root, "node_modules/pitchy/index.js")],
+  bundle: true,
+  format: "esm",
+  minify: true,
+  legalComments: "inline",
+  outfile: join(target, "pitchy.js"),
+});
+console.log("bundled pitchy + fft.js -> woodshed/static/vendor/pitchy.js");

@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.stats.views import bp as stats_bp
     from woodshed.teaching.api import api as teaching_api
     from woodshed.teaching.views import bp as teaching_bp
+    from woodshed.tools.views import bp as tools_bp
 
     pages = (
         core_bp,
@@ -180,6 +181,7 @@ def _register_blueprints(app: Flask) -> None:
         teaching_bp,
         assignments_bp,
         reports_bp,
+        tools_bp,
     )
     apis = (
         accounts_api,

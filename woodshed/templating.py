@@ -25,6 +25,7 @@ NAV_ITEMS = [
     ("goals.index", "Goals"),
     ("stats.index", "Progress"),
     ("plans.index", "Plans"),
+    ("tools.index", "Tools"),
 ]
 #: What a teacher on a student's pages may open (each shown when the link allows it).
 STUDENT_NAV_ITEMS = [

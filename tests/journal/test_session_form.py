@@ -82,6 +82,31 @@ def test_malformed_prefill_values_are_ignored(alice, alice_web, frozen_clock):
     assert read(response).value("started_at") == "2026-03-10T13:00"
 
 
+def test_the_practice_tools_prefill_item_rows_and_a_note(alice, alice_web, frozen_clock):
+    frozen_clock(NOW)
+    etude = make_piece(alice.profile, "Etude")
+    march = make_piece(alice.profile, "March")
+    measured = {
+        "duration": "20",
+        "items-0-piece_id": str(etude.id),
+        "items-0-bars": "9-16",
+        "items-0-minutes": "12",
+        "items-0-tempo_bpm": "84",
+        "items-0-target_tempo_bpm": "92",
+        "items-0-run_through": "true",
+        "items-1-piece_id": str(march.id),
+        "items-1-minutes": "3",
+        "notes": "Etude, bars 9-16: 5 clean run-throughs in a row.",
+    }
+    form = read(alice_web.get("/journal/new", query_string=measured))
+    for name in ("piece_id", "bars", "minutes", "tempo_bpm", "target_tempo_bpm"):
+        assert form.value(f"items-0-{name}") == measured[f"items-0-{name}"]
+    assert form.value("items-1-piece_id") == str(march.id)
+    assert form.value("items-1-minutes") == "3"
+    assert form.value("items-0-run_through") == "true"
+    assert form.value("notes") == measured["notes"]
+
+
 def full_form(piece, skill, goal, piano) -> dict:
     return {
         "started_at": "2026-03-09T18:30",

@@ -302,7 +302,22 @@ PREFILL_ARGS = ("started_at", "duration", "instrument_id", "piece_id", "section_
 def prefill_from_args(args: Mapping[str, str], tz: str, now: datetime) -> SessionForm:
     """The new-entry form from query parameters (`/journal/new?duration=30&piece_id=…`)."""
     given = {k: args.get(k) for k in PREFILL_ARGS if args.get(k)}
-    return prefill(tz, now, **given)
+    return prefill(tz, now, **given, **_tool_rows(args))
+
+
+def _tool_rows(args: Mapping[str, str]) -> dict[str, Any]:
+    """Item rows and a note measured by the practice tools (`items-0-tempo_bpm=84` …).
+
+    Kept as typed (each value cut to MAX_PREFILL); the form validates them on save.
+    """
+    rows = [
+        {n: str(row.get(n, ""))[:MAX_PREFILL] for n in ITEM_FIELDS}
+        for row in form_rows(MultiDict(args), "items")
+    ]
+    extra: dict[str, Any] = {"items": rows} if rows else {}
+    if args.get("notes"):
+        extra["notes"] = str(args["notes"])[: MAX_PREFILL * 5]
+    return extra
 
 
 # --- quick log --------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 // The practice timer: start, pause, resume, stop → the log form, prefilled.
 // State lives in localStorage, so a reload (or a closed tab) keeps a running timer; the
-// elapsed time shows on the page and in the tab title.
+// elapsed time shows on the page and in the tab title. What the practice tools measured
+// meanwhile (practice-record.js) goes into the log form as items.
+import { clear as clearToolRecord, logParams } from "./practice-record.js";
+
 const root = document.querySelector("[data-timer]");
 const TITLE = document.title;
 
@@ -96,6 +99,7 @@ if (root) {
     if (!window.confirm("Discard this timer without logging it?")) return;
     state = null;
     save();
+    clearToolRecord(key);
     announce("Discarded.");
     render();
   });
@@ -108,7 +112,10 @@ if (root) {
     const chosenInstrument = instrument?.value ?? state.instrumentId;
     const chosenPiece = piece?.value ?? state.pieceId;
     if (chosenInstrument) params.set("instrument_id", chosenInstrument);
-    if (chosenPiece) params.set("piece_id", chosenPiece);
+    const measured = logParams(key, state.startedAt, chosenPiece);
+    if (measured.length) for (const [name, value] of measured) params.append(name, value);
+    else if (chosenPiece) params.set("piece_id", chosenPiece);
+    clearToolRecord(key);
     state = null;
     save();
     window.location.assign(`${root.dataset.newUrl}?${params}`);
