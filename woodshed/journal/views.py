@@ -133,8 +133,9 @@ def _is_uuid(value: str) -> bool:
 def new():
     profile = _profile()
     form = forms.prefill_from_args(request.args, profile.timezone, utcnow())
-    if not form.values["instrument_id"] and len(profile.instruments) == 1:
-        form.values["instrument_id"] = str(profile.instruments[0].id)
+    if not form.values["instrument_id"]:
+        default = queries.default_instrument_id(profile)
+        form.values["instrument_id"] = str(default) if default else ""
     return session_form_page(form)
 
 
