@@ -100,6 +100,7 @@ def session_form_page(
     session: PracticeSession | None = None,
     action: str | None = None,
     conflict: bool = False,
+    start_follows_duration: bool = False,
 ):
     """Render the log form (new or edit); other features may prefill it with `forms.prefill`."""
     profile = _profile()
@@ -118,6 +119,7 @@ def session_form_page(
         ratings=RATING_LABELS,
         now_local=forms.local_input(utcnow(), profile.timezone),
         profile=profile,
+        start_follows_duration=start_follows_duration,
     ), status
 
 
@@ -136,7 +138,8 @@ def new():
     if not form.values["instrument_id"]:
         default = queries.default_instrument_id(profile)
         form.values["instrument_id"] = str(default) if default else ""
-    return session_form_page(form)
+    # Without a start given, it is now; with JavaScript, now minus the duration typed.
+    return session_form_page(form, start_follows_duration="started_at" not in request.args)
 
 
 @bp.post("/new")
