@@ -196,6 +196,8 @@ def _minutes(value: str) -> datetime:
 def test_the_start_of_a_new_entry_follows_the_duration_typed(live_server, page, musician):
     """Item 10: with JavaScript, a new entry starts at now minus its duration."""
     page.goto(f"{live_server.url}/journal/new")
+    # The form's script has run once it shows the "Add …" buttons (hidden without it).
+    expect(page.locator("[data-add-row]").first).to_be_visible()
     now = _minutes(page.input_value("#f-started_at"))
     page.fill("#f-duration_minutes", "45")
     started = _minutes(page.input_value("#f-started_at"))
