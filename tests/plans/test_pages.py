@@ -221,3 +221,13 @@ def test_a_new_plan_starts_today(alice, alice_web, frozen_clock):
     frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     html = alice_web.get("/plans/new").get_data(as_text=True)
     assert 'value="2026-11-30"' in html
+
+
+def test_reminders_are_reachable_from_the_plans_page_in_plain_words(alice, alice_web):
+    from tests.factories import make_reminder
+
+    make_reminder(alice.profile, kind="daily", time="18:00")
+    assert 'href="/settings/reminders"' in alice_web.get("/plans").get_data(as_text=True)
+    text = page_text(alice_web.get("/settings/reminders"))
+    assert "Looked at again" not in text
+    assert "Next one not before" in text
