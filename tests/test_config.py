@@ -112,3 +112,67 @@ def test_config_problems_lists_what_production_should_fix(environment, monkeypat
     assert "SQLite" in text
     assert "WOODSHED_SMTP_URL" in text
     assert "SECRET_KEY" not in text
+
+
+# --- the address links start with (issue 12, item 3) ----------------------------------------
+
+
+def test_production_without_a_base_url_is_a_deploy_problem(environment, monkeypatch):
+    production(monkeypatch, SECRET_KEY=GOOD_SECRET)
+    problems = "\n".join(config_problems(load_config(environment)))
+    assert "WOODSHED_BASE_URL is unset" in problems
+
+
+def test_host_and_port_in_the_environment_are_the_served_address(environment, monkeypatch):
+    monkeypatch.setenv("PORT", "5080")
+    monkeypatch.delenv("HOST", raising=False)
+    config = load_config(environment)
+    assert config["BASE_URL"] is None
+    assert config["SERVED_URL"] == "http://127.0.0.1:5080"
+
+
+@pytest.mark.parametrize("command", ["run", "dev", "serve"])
+def test_the_server_commands_read_host_and_port_from_the_environment(command, monkeypatch):
+    from woodshed import cli
+
+    monkeypatch.setenv("PORT", "5080")
+    monkeypatch.setenv("HOST", "0.0.0.0")  # noqa: S104
+    params = getattr(cli, command).make_context(command, []).params
+    assert (params["host"], params["port"]) == ("0.0.0.0", 5080)  # noqa: S104
+
+
+def test_links_follow_the_port_served_at_unless_a_base_url_is_set(make_app):
+    from woodshed.config import served_url
+    from woodshed.plans.calendar import feed_url
+    from woodshed.plans.sharing import share_url
+
+    app = make_app(BASE_URL=None, SERVED_URL=served_url("127.0.0.1", 5080))
+    with app.test_request_context("/"):
+        assert share_url("t").startswith("http://127.0.0.1:5080/plans/templates/shared?")
+        assert feed_url("t").startswith("http://127.0.0.1:5080/calendar/feed.ics?")
+    with app.app_context():  # the worker's mail: no request at all
+        assert feed_url("t").startswith("http://127.0.0.1:5080/")
+    configured = make_app(BASE_URL="https://woodshed.example.org")
+    with configured.test_request_context("/", base_url="http://127.0.0.1:5080"):
+        assert share_url("t").startswith("https://woodshed.example.org/plans/")
+
+
+def test_bound_to_every_address_links_follow_the_request(make_app):
+    from woodshed.config import served_url
+    from woodshed.plans.sharing import share_url
+
+    app = make_app(BASE_URL=None, SERVED_URL=served_url("0.0.0.0", 5080))  # noqa: S104
+    with app.test_request_context("/", base_url="http://192.168.1.20:5080"):
+        assert share_url("t").startswith("http://192.168.1.20:5080/plans/templates/shared?")
+
+
+def test_the_calendar_feed_page_shows_the_served_address(make_app, alice):
+    from tests.clients import WebClient
+    from woodshed.config import served_url
+
+    app = make_app(BASE_URL=None, SERVED_URL=served_url("127.0.0.1", 5080))
+    client: WebClient = app.test_client()
+    client.sign_in(alice)
+    page = client.submit("/settings/calendar")
+    assert page.status_code == 200
+    assert "http://127.0.0.1:5080/calendar/feed.ics?token=" in page.get_data(as_text=True)

@@ -283,6 +283,19 @@ def test_the_openapi_document_is_valid_openapi_3_1(app):
         assert ref in document["components"]["schemas"], ref
 
 
+def test_the_openapi_document_passes_openapi_spec_validator(app):
+    """The validator client generators use: stricter than the meta-schema (defaults must
+    match their schema — a nullable field's `default: null` needs `null` in its type)."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        pytest.fail(f"{exc.message} at {'/'.join(map(str, exc.path))}")
+
+
 def test_the_openapi_document_describes_every_api_route(app):
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     documented = {f"{m.upper()} {p}" for p, ops in document["paths"].items() for m in ops}

@@ -107,8 +107,8 @@ def db_revision(message: str, empty: bool) -> None:
 
 
 @click.command("run", help="Serve with the development server (use `serve` in production).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
 @click.option(
     "--debug/--no-debug",
     default=None,
@@ -123,12 +123,21 @@ def run(host: str, port: int, debug: bool | None) -> None:
     if debug and app.config["PRODUCTION"]:
         # The debugger runs any Python sent to it: it must never face the public.
         raise click.ClickException("Refusing to start the debugger with WOODSHED_ENV=production.")
+    _links_follow(app, host, port)
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
 
 
+def _links_follow(app: Flask, host: str, port: int) -> Flask:
+    """Links name the address this server listens on, unless WOODSHED_BASE_URL is set."""
+    from woodshed.config import served_url
+
+    app.config["SERVED_URL"] = served_url(host, port)
+    return app
+
+
 @click.command("serve", help="Serve with gunicorn, the production WSGI server.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
 @click.option(
     "--workers",
     default=lambda: int(os.environ.get("WOODSHED_WEB_WORKERS", "2")),
@@ -154,7 +163,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             )
 
         def load(self):
-            return create_app()
+            return _links_follow(create_app(), host, port)
 
     Server().run()
 
@@ -243,14 +252,15 @@ def worker(once: bool, interval: float) -> None:
 
 
 @click.command("dev", help="Development: the web server and the worker in one process.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
 @click.option("--no-worker", is_flag=True, help="Serve pages only.")
 @click.option("--interval", default=15.0, show_default=True, help="Worker seconds between passes.")
 def dev(host: str, port: int, no_worker: bool, interval: float) -> None:
     from woodshed.notify import worker as jobs
 
     app = current_app._get_current_object()
+    _links_follow(app, host, port)
     if not no_worker:
         jobs.start_thread(app, interval)
         click.echo(f"Worker thread started (every {interval:g}s); --no-worker turns it off.")

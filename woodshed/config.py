@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app, has_request_context, request
+
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development", "xxx"}
 
 
@@ -86,7 +88,13 @@ SETTINGS: list[Setting] = [
         "<instance>/static-build",
         "Folder for the hashed, compressed copies of the static files (made at start-up).",
     ),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "Public address, used in emails and feed links."),
+    Setting(
+        "BASE_URL",
+        "(unset: the address served at)",
+        "Public address, used in emails, plan-sharing and calendar-feed links. Unset, links "
+        "follow `--host`/`--port` (`HOST`/`PORT`), or the request when bound to all "
+        "addresses. Required in production.",
+    ),
     Setting(
         "SMTP_URL",
         "(unset: mail is printed to the console)",
@@ -178,7 +186,9 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "DATABASE_URL": env_str("DATABASE_URL") or f"sqlite:///{instance_path / 'woodshed.db'}",
         "STORAGE_PATH": storage,
         "STATIC_BUILD_PATH": env_str("STATIC_BUILD_PATH") or str(instance_path / "static-build"),
-        "BASE_URL": (env_str("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        "BASE_URL": (env_str("BASE_URL") or "").rstrip("/") or None,
+        # The address `woodshed run/dev/serve` listens on (they set it from --host/--port).
+        "SERVED_URL": served_url(os.environ.get("HOST"), os.environ.get("PORT")),
         "SMTP_URL": env_str("SMTP_URL"),
         "MAIL_FROM": env_str("MAIL_FROM", "Woodshed <woodshed@localhost>"),
         "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
@@ -204,6 +214,35 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
     }
 
 
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 5000
+WILDCARD_HOSTS = {"0.0.0.0", "::", "[::]", ""}  # noqa: S104 (recognised, not bound)
+
+
+def served_url(host: str | None, port: int | str | None) -> str:
+    """http://host:port of a server bound there (an IPv6 address in brackets)."""
+    host = (host or DEFAULT_HOST).strip()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port or DEFAULT_PORT}"
+
+
+def base_url() -> str:
+    """The address links in pages, emails and feeds start with (no trailing slash).
+
+    WOODSHED_BASE_URL when set (production requires it). Otherwise the address this
+    process serves at (`--host`/`--port`, `HOST`/`PORT`), so `PORT=5080 make run` links to
+    5080 — or, bound to all addresses (0.0.0.0), the address the request came to.
+    """
+    config = current_app.config
+    if config.get("BASE_URL"):
+        return config["BASE_URL"]
+    served = config.get("SERVED_URL") or served_url(None, None)
+    wildcard = served.split("://", 1)[1].rsplit(":", 1)[0] in WILDCARD_HOSTS
+    if wildcard and has_request_context():
+        return request.host_url.rstrip("/")
+    return served
+
+
 def config_problems(config: dict) -> list[str]:
     """What would make this configuration unsafe to serve to the public."""
     problems = []
@@ -215,7 +254,12 @@ def config_problems(config: dict) -> list[str]:
     if config.get("DEBUG"):
         problems.append("WOODSHED_DEBUG is on; never serve the debugger to the public.")
     if config.get("PRODUCTION"):
-        if not str(config.get("BASE_URL", "")).startswith("https://"):
+        if not config.get("BASE_URL"):
+            problems.append(
+                "WOODSHED_BASE_URL is unset: emails, plan-sharing and calendar links need the "
+                "public https:// address."
+            )
+        elif not str(config["BASE_URL"]).startswith("https://"):
             problems.append("WOODSHED_BASE_URL should be an https:// address in production.")
         if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
             problems.append(

@@ -21,6 +21,7 @@ from pydantic import (
     create_model,
 )
 from pydantic.fields import FieldInfo
+from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 
@@ -292,6 +293,31 @@ def partial(model: type[S], name: str) -> type[S]:
         copy.validate_default = False
         fields[field_name] = (info.annotation, copy)
     return create_model(name, __base__=model, __module__=model.__module__, **fields)
+
+
+def _admits_null(schema: dict) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if not (set(schema) & {"type", "$ref", "enum", "const", "anyOf", "oneOf", "allOf"}):
+        return True  # any value
+    return any(_admits_null(s) for s in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
+class JsonSchemaGenerator(GenerateJsonSchema):
+    """Pydantic's JSON Schema, without a `default: null` that the field's type refuses.
+
+    A PATCH field (`partial`), or an export field the server computes when it is absent,
+    has None as its placeholder for "left out"; documented as `"default": null` on a
+    `"type": "string"` it makes the document invalid OpenAPI (openapi-spec-validator) and
+    tells a client to send what would be refused. Such a field is simply not required.
+    """
+
+    def default_schema(self, schema):
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", ...) is None and not _admits_null(json_schema):
+            json_schema = {k: v for k, v in json_schema.items() if k != "default"}
+        return json_schema
 
 
 DURATION = re.compile(

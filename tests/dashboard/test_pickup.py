@@ -236,3 +236,23 @@ def test_panels_that_need_the_same_data_read_it_once(app, alice, alice_web, now)
     read = shared_by_panels(lambda x: calls.append(x) or len(calls))
     with app.test_request_context():
         assert (read(1), read(1)) == (1, 2)  # outside a dashboard: no sharing
+
+
+def test_a_plan_step_does_not_replace_the_passages_own_target(alice, alice_web, now):
+    """Checked in with a plan's 58 bpm on the way to the section's 66: the card says 66."""
+    piano = make_instrument(alice.profile, "Piano")
+    piece = make_piece(alice.profile, "Nocturne", instrument_id=piano.id)
+    b = make_section(piece, "B section", (13, 20), target_tempo_bpm=66)
+    log_session(
+        alice.profile,
+        started_at=NOW - timedelta(days=1),
+        instrument_id=piano.id,
+        items=[{"section_id": str(b.id), "tempo_bpm": 56, "target_tempo_bpm": 58}],
+    )
+    (card,) = pickup(alice.profile, TODAY).cards
+    (passage,) = card.passages
+    assert (passage.tempo_bpm, passage.target_tempo_bpm) == (56, 66)
+    assert passage.session_target_bpm == 58
+    text = page_text(alice_web.get("/"))
+    assert "56 / 66 bpm" in text
+    assert "that session aimed at 58 bpm" in text

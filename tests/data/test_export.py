@@ -49,6 +49,27 @@ def test_a_full_account_exports_a_document_that_matches_the_schema(alice, frozen
     assert doc["goals"][0]["checklist"][0]["text"] == "Hands separately"
 
 
+def test_the_full_account_holds_a_row_of_every_part_of_the_export(alice, frozen_clock):
+    """tests/everything.py keeps up with the registry: no part of the export is empty."""
+    from woodshed.data.sections import PARTS
+
+    frozen_clock(NOW)
+    fill_account(alice)
+    doc = export_of(alice.profile)
+
+    def empty(part, objects, path):
+        if not objects:
+            yield path + part.key
+        for child in part.children:
+            rows = [row for obj in objects for row in obj[child.key]]
+            yield from empty(child, rows, path + part.key + ".")
+
+    assert [p for part in PARTS for p in empty(part, doc[part.key], "")] == []
+    validate(doc)
+    assert doc["reminders"][0]["time_of_day"] in ("18:00:00", "09:15:00")
+    assert doc["notification_settings"][0]["quiet_start"] == "22:00:00"
+
+
 def test_the_schema_catches_a_field_the_format_does_not_know(alice, frozen_clock):
     frozen_clock(NOW)
     fill_account(alice)

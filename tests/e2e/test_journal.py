@@ -187,3 +187,44 @@ def test_search_finds_a_word_from_a_note(live_server, page, musician):
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Slow arpeggios today")
     expect(page.locator("#f-q")).to_have_value("arpeggios")
+
+
+def _minutes(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M")
+
+
+def test_the_start_of_a_new_entry_follows_the_duration_typed(live_server, page, musician):
+    """Item 10: with JavaScript, a new entry starts at now minus its duration."""
+    page.goto(f"{live_server.url}/journal/new")
+    # The form's script has run once it shows the "Add …" buttons (hidden without it).
+    expect(page.locator("[data-add-row]").first).to_be_visible()
+    now = _minutes(page.input_value("#f-started_at"))
+    page.fill("#f-duration_minutes", "45")
+    started = _minutes(page.input_value("#f-started_at"))
+    assert timedelta(minutes=44) <= now - started <= timedelta(minutes=46)
+    page.fill("#f-duration_minutes", "1h30m")
+    started = _minutes(page.input_value("#f-started_at"))
+    assert timedelta(minutes=89) <= now - started <= timedelta(minutes=91)
+    # A start typed by hand is kept whatever the duration says.
+    page.fill("#f-started_at", "2026-01-05T18:00")
+    page.fill("#f-duration_minutes", "20")
+    assert page.input_value("#f-started_at") == "2026-01-05T18:00"
+
+
+def test_without_javascript_a_new_entry_starts_now(live_server, chromium_browser, musician):
+    from zoneinfo import ZoneInfo
+
+    context = chromium_browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login")
+        page.fill("#f-email", musician["email"])
+        page.fill("#f-password", musician["password"])
+        page.click("main button[type=submit]")
+        page.goto(f"{live_server.url}/journal/new")
+        page.fill("#f-duration_minutes", "45")
+        shown = _minutes(page.input_value("#f-started_at"))
+    finally:
+        context.close()
+    berlin = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+    assert abs(berlin - shown) <= timedelta(minutes=2)

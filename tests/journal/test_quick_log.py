@@ -93,3 +93,33 @@ def test_the_timer_page_explains_manual_logging_without_javascript(app, alice, a
     assert f'data-timer-key="woodshed.timer.{alice.profile.id}"' in html
     assert f'src="/static/{app.extensions["woodshed.static_manifest"]["js/timer.js"]}"' in html
     assert "<script>" not in html  # the CSP allows no inline script
+
+
+def _selected_instrument(html: str) -> str | None:
+    import re
+
+    select = re.search(r'<select id="q-instrument".*?</select>', html, re.S).group(0)
+    found = re.search(r'<option value="([^"]*)" selected>', select)
+    return found.group(1) if found else None
+
+
+def test_quick_log_keeps_the_instrument_of_the_last_session(alice, alice_web):
+    """Two instruments: the panel starts on the one used last, not on '— none —'."""
+    piano = make_instrument(alice.profile, "Piano")
+    guitar = make_instrument(alice.profile, "Guitar")
+    assert _selected_instrument(alice_web.get("/").get_data(as_text=True)) is None
+    alice_web.submit("/journal/quick", {"preset": "15", "instrument_id": str(guitar.id)})
+    html = alice_web.get("/").get_data(as_text=True)
+    assert _selected_instrument(html) == str(guitar.id)
+    # One click more lands on the guitar again, and the dashboard has no card without one.
+    alice_web.submit("/journal/quick", {"preset": "15", "instrument_id": str(guitar.id)})
+    assert [s.instrument_id for s in sessions()] == [guitar.id, guitar.id]
+    assert "Without an instrument" not in page_text(alice_web.get("/"))
+    alice_web.submit("/journal/quick", {"preset": "30", "instrument_id": str(piano.id)})
+    assert _selected_instrument(alice_web.get("/").get_data(as_text=True)) == str(piano.id)
+    assert f'value="{piano.id}" selected' in alice_web.get("/journal/new").get_data(as_text=True)
+
+
+def test_with_one_instrument_quick_log_uses_it(alice, alice_web):
+    piano = make_instrument(alice.profile, "Piano")
+    assert _selected_instrument(alice_web.get("/").get_data(as_text=True)) == str(piano.id)

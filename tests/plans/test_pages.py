@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from tests.clients import page_text
@@ -49,7 +50,7 @@ def test_the_form_builds_a_weekly_rule_from_chosen_weekdays(app, alice, frozen_c
     assert plan.schedule["rrule"] == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH"
     assert plan.items[0].target_tempo_bpm == 90
     page = alice_web.get(response.headers["Location"])
-    assert "Every 2 weeks on Tu, Th at 19:30, 40 min" in page_text(page)
+    assert "Every 2 weeks on Tuesday and Thursday at 19:30, 40 min" in page_text(page)
 
 
 def test_the_form_keeps_what_was_typed_and_says_what_to_fix(app, alice, frozen_clock):
@@ -154,3 +155,79 @@ def test_another_musicians_plan_pages_are_not_found(alice, bob, app, frozen_cloc
     assert web.get(f"/plans/{plan.id}").status_code == 404
     assert web.submit(f"/plans/{plan.id}/delete").status_code == 404
     assert db.session.get(Plan, plan.id) is not None
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=WEEKLY;BYDAY=MO,TH;COUNT=8", "Every Monday and Thursday at 07:30, 30 min, 8 times"),
+        ("FREQ=DAILY", "Every day at 07:30, 30 min"),
+        ("FREQ=DAILY;INTERVAL=3", "Every 3 days at 07:30, 30 min"),
+        ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "Every weekday at 07:30, 30 min"),
+        ("FREQ=MONTHLY;BYDAY=2TU", "Every month on the 2nd Tuesday at 07:30, 30 min"),
+        ("FREQ=MONTHLY;BYDAY=-1FR", "Every month on the last Friday at 07:30, 30 min"),
+        (
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;UNTIL=20260601",
+            "Every 2 weeks on Saturday at 07:30, 30 min, until 1 June 2026",
+        ),
+    ],
+)
+def test_every_schedule_is_described_in_words(rule, words):
+    from woodshed.plans.schedule import describe
+
+    schedule = {"kind": "recurring", "rrule": rule, "time_of_day": "07:30", "duration_minutes": 30}
+    assert describe(schedule) == words
+    assert "FREQ" not in describe(schedule)
+
+
+def test_no_page_shows_a_raw_rrule(alice, alice_web, frozen_clock):
+    """Plans, templates and a template's page describe schedules in words."""
+    from tests.factories import make_plan
+    from woodshed.plans.sharing import publish, save_as_template
+
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    schedule = {
+        "kind": "recurring",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20261231",
+        "start_date": "2026-11-30",
+        "time_of_day": "07:30",
+        "duration_minutes": 30,
+    }
+    plan = make_plan(alice.profile, schedule=schedule)
+    template = save_as_template(alice.profile, plan)
+    link = publish(template)  # the whole sharing link
+    pages = [
+        "/plans",
+        f"/plans/{plan.id}",
+        "/plans/templates",
+        f"/plans/templates/{template.id}",
+        link.removeprefix("http://woodshed.test"),
+    ]
+    for path in pages:
+        response = alice_web.get(path)
+        assert response.status_code == 200, path
+        text = page_text(response)
+        assert "FREQ=" not in text, path
+        assert "BYDAY" not in text, path
+    assert "Every Monday and Thursday at 07:30, 30 min, until 31 December 2026" in page_text(
+        alice_web.get(f"/plans/{plan.id}")
+    )
+    assert "Every Monday and Thursday at 07:30, 30 min, over" in page_text(
+        alice_web.get("/plans/templates")
+    )
+
+
+def test_a_new_plan_starts_today(alice, alice_web, frozen_clock):
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    html = alice_web.get("/plans/new").get_data(as_text=True)
+    assert 'value="2026-11-30"' in html
+
+
+def test_reminders_are_reachable_from_the_plans_page_in_plain_words(alice, alice_web):
+    from tests.factories import make_reminder
+
+    make_reminder(alice.profile, kind="daily", time="18:00")
+    assert 'href="/settings/reminders"' in alice_web.get("/plans").get_data(as_text=True)
+    text = page_text(alice_web.get("/settings/reminders"))
+    assert "Looked at again" not in text
+    assert "Next one not before" in text

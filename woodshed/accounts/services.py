@@ -16,6 +16,7 @@ from woodshed import mail
 from woodshed.accounts import passwords
 from woodshed.accounts.models import ApiToken, AuthSession, PasswordResetToken, User
 from woodshed.accounts.schemas import Registration
+from woodshed.config import base_url
 from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles import services as profiles
@@ -102,7 +103,7 @@ def _send_quietly(message: mail.Mail) -> None:
 
 def absolute_url(endpoint: str, **values) -> str:
     path = url_for(endpoint, **values)
-    return current_app.config["BASE_URL"] + path
+    return base_url() + path
 
 
 # --- signing in --------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
 
 from woodshed.api import API_PREFIX, Operation
+from woodshed.validation import JsonSchemaGenerator
 
 REF = "#/components/schemas/{model}"
 CONVERTER_SCHEMAS = {
@@ -80,7 +80,7 @@ def _path_and_params(rule) -> tuple[str, list[dict]]:
 
 
 def _query_params(model: type[BaseModel], defs: dict) -> list[dict]:
-    schema = model.model_json_schema(ref_template=REF)
+    schema = model.model_json_schema(ref_template=REF, schema_generator=JsonSchemaGenerator)
     for name, sub in schema.pop("$defs", {}).items():
         defs.setdefault(name, sub)
     required = set(schema.get("required", []))
@@ -236,7 +236,7 @@ def _schemas_for(models: list[tuple[Any, str]]) -> tuple[dict, dict]:
     inputs = [(key, key[1], TypeAdapter(model).core_schema) for key, model in unique.items()]
     if not inputs:
         return {}, {}
-    mapping, definitions = GenerateJsonSchema(ref_template=REF).generate_definitions(inputs)
+    mapping, definitions = JsonSchemaGenerator(ref_template=REF).generate_definitions(inputs)
     return {key: schema for (key, _mode), schema in mapping.items()}, dict(definitions)
 
 

@@ -41,7 +41,11 @@ class Passage:
     bars: str | None
     last_practised: date
     tempo_bpm: int | None = None
+    #: The passage's own target (the section's, else the piece's).
     target_tempo_bpm: int | None = None
+    #: The target that session named (a plan's step, e.g. 58 on the way to 66), when it
+    #: differs from the passage's own: shown as that session's, never in its place.
+    session_target_bpm: int | None = None
     tempo_date: date | None = None
     note: str = ""
     note_date: date | None = None
@@ -194,9 +198,10 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
         if passage.tempo_bpm is None and row.tempo_bpm:
             passage.tempo_bpm = row.tempo_bpm
             passage.tempo_date = row.practice_date
-            passage.target_tempo_bpm = (
-                row.target_tempo_bpm or row.section_target or row.piece_target
-            )
+            own = row.section_target or row.piece_target
+            passage.target_tempo_bpm = own or row.target_tempo_bpm
+            if own and row.target_tempo_bpm and row.target_tempo_bpm != own:
+                passage.session_target_bpm = row.target_tempo_bpm
         if not passage.note and row.notes:
             passage.note = excerpt(row.notes, focus=row.name or row.title)
             passage.note_date = row.practice_date

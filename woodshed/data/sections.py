@@ -33,7 +33,7 @@ from woodshed.profiles.models import Instrument
 from woodshed.profiles.schemas import ProfileFields
 from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
 from woodshed.stats.models import EarnedBadge, SkipPeriod
-from woodshed.validation import Timezone
+from woodshed.validation import JsonSchemaGenerator, Timezone
 
 FORMAT = "woodshed-export"
 VERSION = 1
@@ -236,7 +236,7 @@ def document_model() -> type[BaseModel]:
 
 def json_schema() -> dict:
     """The JSON Schema shipped as woodshed/data/export.schema.json."""
-    schema = document_model().model_json_schema()
+    schema = document_model().model_json_schema(schema_generator=JsonSchemaGenerator)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Woodshed export, version 1",

@@ -7,6 +7,7 @@ is removed after the commit, when cancelled, or a day later.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,21 +25,44 @@ from woodshed.profiles.models import MusicianProfile
 from woodshed.storage import storage
 
 STALE_AFTER = timedelta(days=1)
+log = logging.getLogger(__name__)
 
 
 # --- export -----------------------------------------------------------------------------------
 
 
+#: Bytes gathered before the first one is sent: an export that fails within them fails as
+#: a whole (the server answers 500), which covers every account of ordinary size.
+FIRST_BYTES = 256 * 1024
+
+
 def _download(write, profile: MusicianProfile, mimetype: str, filename: str) -> Response:
-    """A streamed download of `write(profile)`.
+    """A streamed download of `write(profile)` that never looks complete when it is not.
 
     The body is produced after the view has returned and its database session is gone, so
-    the generator loads the profile again in the session it streams from.
+    the generator loads the profile again in the session it streams from. Nothing is sent
+    until FIRST_BYTES are ready (or the whole file): a failure before then is an error
+    status. A failure after it is raised on, so the server drops the connection without
+    the last chunk of its chunked encoding, and the browser or client reports a failed
+    download instead of saving a cut-off file (tests/concurrency/test_streamed_export.py).
     """
     profile_id = profile.id
 
     def chunks():
-        yield from write(db.session.get(MusicianProfile, profile_id))
+        parts = write(db.session.get(MusicianProfile, profile_id))
+        head: list[str] = []
+        size = 0
+        for chunk in parts:
+            head.append(chunk)
+            size += len(chunk)
+            if size >= FIRST_BYTES:
+                break
+        yield "".join(head)
+        try:
+            yield from parts
+        except Exception:
+            log.exception("The download %s failed after its first bytes were sent", filename)
+            raise
 
     response = Response(stream_with_context(chunks()), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -26,6 +26,7 @@ from woodshed.repertoire.models import Piece, Skill
 RESOURCE_KIND = "resource"  # the search kind the library indexes resources under
 OPEN_GOAL_STATUSES = ("not_started", "in_progress")
 ACTIVE_PIECE_STATUSES = ("learning", "polishing", "performance_ready")
+RECENT_ENTRIES = 10
 
 
 @dataclass
@@ -125,6 +126,39 @@ def journal_page(profile: MusicianProfile, query: SessionQuery | None) -> Journa
     return JournalPage(sessions, cursor, resources, choices(profile), query)
 
 
+def default_instrument_id(profile: MusicianProfile) -> uuid.UUID | None:
+    """The instrument a new entry starts with: the only one, or the latest entry's.
+
+    One statement on the (profile, started_at) index; an entry that named no instrument is
+    passed over, so a quick log without a choice does not make the next one forget it.
+    """
+    # The latest entries by start (the index), then the one logged last among them: ids
+    # are UUIDv7, in the order they were made (a 30-minute quick log starts earlier than
+    # the 15-minute one logged just before it).
+    recent = (
+        sa.select(PracticeSession.id, PracticeSession.instrument_id)
+        .where(
+            PracticeSession.profile_id == profile.id,
+            PracticeSession.instrument_id.is_not(None),
+        )
+        .order_by(PracticeSession.started_at.desc())
+        .limit(RECENT_ENTRIES)
+        .subquery()
+    )
+    last = db.session.scalar(
+        sa.select(recent.c.instrument_id).order_by(recent.c.id.desc()).limit(1)
+    )
+    owned = list(profile.instruments)
+    if last is None and len(owned) == 1:
+        return owned[0].id
+    return last
+
+
 def quick_log_context(profile: MusicianProfile) -> dict:
-    """What the quick-log panel and the timer offer: instruments and active pieces."""
-    return {"instruments": list(profile.instruments), "pieces": active_pieces(profile)}
+    """What the quick-log panel and the timer offer: instruments and active pieces, and
+    the instrument chosen unless the musician picks another."""
+    return {
+        "instruments": list(profile.instruments),
+        "pieces": active_pieces(profile),
+        "instrument_id": default_instrument_id(profile),
+    }

@@ -100,6 +100,7 @@ def session_form_page(
     session: PracticeSession | None = None,
     action: str | None = None,
     conflict: bool = False,
+    start_follows_duration: bool = False,
 ):
     """Render the log form (new or edit); other features may prefill it with `forms.prefill`."""
     profile = _profile()
@@ -118,6 +119,7 @@ def session_form_page(
         ratings=RATING_LABELS,
         now_local=forms.local_input(utcnow(), profile.timezone),
         profile=profile,
+        start_follows_duration=start_follows_duration,
     ), status
 
 
@@ -133,9 +135,11 @@ def _is_uuid(value: str) -> bool:
 def new():
     profile = _profile()
     form = forms.prefill_from_args(request.args, profile.timezone, utcnow())
-    if not form.values["instrument_id"] and len(profile.instruments) == 1:
-        form.values["instrument_id"] = str(profile.instruments[0].id)
-    return session_form_page(form)
+    if not form.values["instrument_id"]:
+        default = queries.default_instrument_id(profile)
+        form.values["instrument_id"] = str(default) if default else ""
+    # Without a start given, it is now; with JavaScript, now minus the duration typed.
+    return session_form_page(form, start_follows_duration="started_at" not in request.args)
 
 
 @bp.post("/new")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-
-from woodshed import mail
+from woodshed import config, mail
 from woodshed.core.dashboard import what_next
 from woodshed.dates import format_date
 from woodshed.db import db
@@ -29,7 +27,7 @@ class Message:
 
 
 def base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
+    return config.base_url()
 
 
 def build(delivery: Delivery, now: datetime) -> Message | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy.orm import joinedload
 
 from woodshed import policy
+from woodshed.config import base_url
 from woodshed.db import db, utcnow
 from woodshed.plans import services
 from woodshed.plans.models import CalendarFeed, Plan, PlanItem, PlanOccurrence
@@ -36,7 +36,7 @@ def item_loads():
 
 
 def feed_url(token: str) -> str:
-    return f"{current_app.config['BASE_URL']}/calendar/feed.ics?token={token}"
+    return f"{base_url()}/calendar/feed.ics?token={token}"
 
 
 def feed_of(profile: MusicianProfile) -> CalendarFeed | None:
@@ -93,7 +93,7 @@ def ics(profile: MusicianProfile) -> bytes:
         .order_by(PlanOccurrence.scheduled_start)
         .options(item_loads())
     ).all()
-    base = current_app.config["BASE_URL"]
+    base = base_url()
     host = base.split("://", 1)[-1].split("/", 1)[0] or "woodshed"
     cal = Calendar()
     cal.add("prodid", "-//Woodshed//Practice plans//EN")

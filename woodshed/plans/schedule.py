@@ -284,24 +284,79 @@ def pattern_of(rule_text: str) -> dict:
     return {"pattern": "custom", **base}
 
 
+DAY_NAMES = dict(
+    zip(
+        WEEKDAYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
+UNITS = {"DAILY": ("day", "days"), "WEEKLY": ("week", "weeks"), "MONTHLY": ("month", "months")}
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _day(n: int | None, day: str) -> str:
+    if n is None:
+        return DAY_NAMES[day]
+    nth = ORDINALS.get(str(n)) or (f"{n}th" if n > 0 else f"{-n}th from last")
+    return f"the {nth} {DAY_NAMES[day]}"
+
+
+def rule_words(rule_text: str) -> str:
+    """Any rule of the subset in words, never as RRULE text: "every Monday and Thursday",
+    "every 2 weeks on Tuesday", "every month on the 2nd Tuesday, until 1 June 2026"."""
+    rule = parse_rrule(rule_text)
+    one, many = UNITS[rule.freq]
+    every = f"every {one}" if rule.interval == 1 else f"every {rule.interval} {many}"
+    days = [_day(n, d) for n, d in rule.byday]
+    if (
+        rule.freq == "WEEKLY"
+        and [d for n, d in rule.byday] == list(WEEKDAYS[:5])
+        and (rule.interval == 1)
+    ):
+        text = "every weekday"
+    elif days and rule.freq == "WEEKLY" and rule.interval == 1:
+        text = "every " + _and(days)
+    elif days:
+        text = f"{every} on {_and(days)}"
+    else:
+        text = every
+    if rule.count:
+        text += ", once" if rule.count == 1 else f", {rule.count} times"
+    if rule.until is not None:
+        until = rule.until.date() if isinstance(rule.until, datetime) else rule.until
+        text += f", until {until.day} {until:%B %Y}"
+    return text
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def describe(schedule: dict) -> str:
-    """A short human description of a schedule."""
+    """A schedule in words: "Every Monday and Thursday at 07:30, 30 min, 8 times"."""
     if schedule["kind"] == "single":
         start = _naive(schedule["start"])
-        return f"Once, {start:%a %d %b %Y at %H:%M}, {schedule['duration_minutes']} min"
-    info = pattern_of(schedule["rrule"])
-    every = info.get("interval", 1)
-    text = {
-        "daily": "Every day" if every == 1 else f"Every {every} days",
-        "weekdays": "Every weekday",
-        "weekly": ("Every week" if every == 1 else f"Every {every} weeks")
-        + " on "
-        + ", ".join(d.title() for d in info.get("days", [])),
-        "monthly": f"Monthly on the {ORDINALS.get(info.get('ordinal', ''), '')} "
-        f"{info.get('weekday', '').title()}",
-        "custom": info.get("rrule", schedule["rrule"]),
-    }[info["pattern"]]
-    if info.get("count"):
-        text += f", {info['count']} times"
-    text += f" at {schedule['time_of_day']}, {schedule['duration_minutes']} min"
-    return text
+        return f"Once, {DAY_NAMES[WEEKDAYS[start.weekday()]]} {start.day} {start:%B %Y} at " + (
+            f"{start:%H:%M}, {schedule['duration_minutes']} min"
+        )
+    return describe_pattern(schedule)
+
+
+def describe_pattern(pattern: dict) -> str:
+    """A plan's schedule or a template's pattern (rrule, time of day, duration) in words."""
+    rule = pattern.get("rrule")
+    try:
+        words = rule_words(rule) if rule else "once"
+    except RuleError:
+        words = "on a schedule this version cannot read"
+    head, _, tail = words.partition(", ")
+    text = f"{head} at {pattern['time_of_day']}, {pattern['duration_minutes']} min"
+    if tail:
+        text += f", {tail}"
+    if pattern.get("length_days"):
+        text += f", over {pattern['length_days']} days"
+    return _capital(text)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from pydantic import ValidationError
 
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
+from woodshed.config import base_url
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError
 from woodshed.plans import schedule as sched
@@ -92,7 +92,7 @@ def save_as_template(profile: MusicianProfile, plan: Plan) -> PlanTemplate:
 
 
 def share_url(token: str) -> str:
-    return f"{current_app.config['BASE_URL']}/plans/templates/shared?token={token}"
+    return f"{base_url()}/plans/templates/shared?token={token}"
 
 
 def publish(template: PlanTemplate) -> str:

@@ -42,7 +42,11 @@ def session_url(session_id) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"session_url": session_url, "describe_schedule": sched.describe}
+    return {
+        "session_url": session_url,
+        "describe_schedule": sched.describe,
+        "describe_pattern": sched.describe_pattern,
+    }
 
 
 # --- planning view and plans --------------------------------------------------------------
@@ -77,6 +81,7 @@ def _form_page(template, *, plan=None, form=None, errors=None, status=200):
                 "flexibility": "same_day",
                 "kind": "custom",
                 "days": [],
+                "start_date": profile.today().isoformat(),  # the first day: today
             }
         )
     )

@@ -238,13 +238,17 @@ def tempo_reason(passage: Passage, locale: str | None = None) -> tuple[int, str]
     last = passage.last
     if last is None or not last.tempo_bpm:
         return None
-    target = last.target_tempo_bpm or passage.target
+    # The passage's own target; a session's (a plan's interim step) only stands in when
+    # the passage has none, and reaching the step does not make the passage done.
+    target = passage.target or last.target_tempo_bpm
     if not target or last.tempo_bpm >= target:
         return None
     gap = target - last.tempo_bpm
     when = format_date(last.practice_date, locale)
+    step = last.target_tempo_bpm
+    aimed = f" (that session aimed at {step})" if step and step != target else ""
     return 45 + min(10, round(50 * gap / target)), (
-        f"last time ({when}) {last.tempo_bpm} of {target} bpm — {gap} to go"
+        f"last time ({when}) {last.tempo_bpm} of {target} bpm — {gap} to go{aimed}"
     )
 
 

@@ -93,7 +93,45 @@ function suggestTags(input) {
   );
 }
 
+// Minutes from what people type, like the server: 45, 1:30, 1h30m, 1.5h, 90 min.
+function minutesOf(text) {
+  const value = text.trim().toLowerCase();
+  let m = value.match(/^(\d+)\s*(m|min|mins|minutes?)?$/);
+  if (m) return Number(m[1]);
+  m = value.match(/^(\d+):([0-5]\d)$/);
+  if (m) return Number(m[1]) * 60 + Number(m[2]);
+  m = value.match(/^(?:(\d+(?:[.,]\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?$/);
+  if (m && (m[1] || m[2])) {
+    return Math.round(Number((m[1] || "0").replace(",", ".")) * 60) + Number(m[2] || 0);
+  }
+  return null;
+}
+
+// A new entry's start follows the duration typed: a session that just ended started
+// "now minus its length". The server's "now" (the field's first value, in the musician's
+// zone) is moved on by the time spent on the page; typing a start stops the following.
+function followDuration(start, duration) {
+  const [day, time] = start.value.split("T");
+  const [y, mo, d] = day.split("-").map(Number);
+  const [h, mi] = time.split(":").map(Number);
+  const loaded = Date.UTC(y, mo - 1, d, h, mi);
+  const since = Date.now();
+  let following = true;
+  start.addEventListener("input", () => {
+    following = false;
+  });
+  duration.addEventListener("input", () => {
+    const minutes = minutesOf(duration.value);
+    if (!following || minutes === null || minutes < 1) return;
+    const at = new Date(loaded + (Date.now() - since) - minutes * 60000);
+    start.value = at.toISOString().slice(0, 16);
+  });
+}
+
 if (form) {
+  const start = form.querySelector("[data-start-follows-duration]");
+  const duration = form.querySelector("#f-duration_minutes");
+  if (start?.value && duration) followDuration(start, duration);
   for (const button of form.querySelectorAll("[data-add-row]")) {
     button.hidden = false;
     button.addEventListener("click", () => addRow(button.dataset.addRow));
