@@ -143,6 +143,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.stats import init_app as init_stats
     from woodshed.stats.api import api as stats_api
     from woodshed.stats.views import bp as stats_bp
+    from woodshed.sync.api import api as sync_api
+    from woodshed.sync.views import bp as sync_bp
 
     pages = (
         core_bp,
@@ -159,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         data_bp,
         search_bp,
+        sync_bp,
     )
     apis = (
         accounts_api,
@@ -172,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_api,
         data_api,
         search_api,
+        sync_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)

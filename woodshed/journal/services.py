@@ -415,8 +415,10 @@ def quick_log(
 ) -> tuple[PracticeSession, bool]:
     """Log a session that just ended: it started `duration` minutes ago (to the minute)."""
     now = utcnow()
-    ended = now - timedelta(seconds=now.second, microseconds=now.microsecond)
+    ended = min(data.ended_at or now, now)
+    ended = ended - timedelta(seconds=ended.second, microseconds=ended.microsecond)
     session_in = SessionIn(
+        id=data.id,
         started_at=ended - timedelta(minutes=data.duration_minutes),
         duration_minutes=data.duration_minutes,
         instrument_id=data.instrument_id,
