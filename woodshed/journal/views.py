@@ -184,7 +184,9 @@ def update(session_id: uuid.UUID):
     profile = _profile()
     session = _session(session_id)
     form = forms.SessionForm.submitted(request.form)
-    base = merge.read_base(request.form.get("base"))
+    # The offline app (static/js/offline.js) stamps when the form was saved; such a form,
+    # opened before another change, is merged field by field instead of refused.
+    base = merge.read_base(request.form.get("base")) if request.form.get("edited_at") else None
     kept = []
     try:
         if base is None or form.version is None:

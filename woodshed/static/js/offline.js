@@ -211,7 +211,8 @@ export async function flush() {
 // --- what is waiting, shown ----------------------------------------------------------------
 
 function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+  const words = { entry: "entries" };
+  return `${n} ${n === 1 ? word : words[word] || `${word}s`}`;
 }
 
 async function render() {
