@@ -239,7 +239,6 @@ def test_a_sync_cut_off_after_the_server_saved_stores_nothing_twice(live_server,
     page.route("**/journal/quick", commit_then_drop)
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("() => true")
     expect(page.locator("[data-offline-banner]")).to_have_attribute("data-waiting", "1")
     assert cut == [1]
     assert len(_sessions(live_server, musician)) == 2

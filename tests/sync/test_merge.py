@@ -78,6 +78,7 @@ def test_the_later_write_is_live_and_the_other_waits_in_the_inbox(alice_api, fro
     assert (kept["live_value"], kept["other_value"]) == (45, 35)
     assert kept["other_source"] == "phone, offline"
     # A later offline edit wins; the laptop's 45 is kept as the other value.
+    frozen_clock(LAPTOP_EDIT + timedelta(hours=2))
     later = _merge(alice_api, session, {"duration_minutes": 50}, "2026-03-02T21:00:00Z")
     assert later.get_json()["session"]["duration_minutes"] == 50
     [kept2] = later.get_json()["conflicts"]

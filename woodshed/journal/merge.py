@@ -6,9 +6,10 @@ its own (a three-way merge):
 
 - the server's value is still the base → the offline value applies;
 - the server already has the offline value → nothing to do;
-- both sides changed it to different values → a conflict. The later write (by when the
-  edit was made, against when the server's value was saved) is the live value; the other
-  is kept in a `SyncConflict` row — nothing is lost — until the musician chooses.
+- both sides changed it to different values → a conflict. The later write — by when each
+  edit was made on its device (revisions are dated so), not by when it arrived — is the
+  live value; the other is kept in a `SyncConflict` row — nothing is lost — until the
+  musician chooses.
 
 Lists (items, tags, goals, evidence) are one value each here: two different lists are a
 conflict, kept whole.
@@ -72,6 +73,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _last_edit(session: PracticeSession, field: str) -> datetime:
+    """When the field's live value was written: its newest revision (dated when the edit
+    was made, for edits sent later), or when the entry was logged."""
+    for revision in session.revisions:  # newest first
+        if field in revision.changes:
+            return revision.changed_at
+    return session.created_at
+
+
 def merge_session(
     profile: MusicianProfile,
     session: PracticeSession,
@@ -83,8 +93,9 @@ def merge_session(
     editor_id: uuid.UUID | None = None,
 ) -> list[SyncConflict]:
     """Apply an offline edit to `session`, field by field; the conflicts it left."""
+    edited_at = min(edited_at, utcnow())
     if session.version == base_version:
-        journal.update_session(profile, session, changes, editor_id=editor_id)
+        journal.update_session(profile, session, changes, editor_id=editor_id, edited_at=edited_at)
         return []
     if base_version > session.version:
         raise PreconditionFailed(stale_object=session)  # a version the server never had
@@ -92,8 +103,6 @@ def merge_session(
     if missing:
         raise DomainError({"base": f"Send the value each changed field had: {', '.join(missing)}."})
     live = journal.full_fields(session)
-    saved_at = session.updated_at
-    ours_later = edited_at > saved_at
     apply: dict[str, Any] = {}
     kept: list[SyncConflict] = []
     for field, ours in changes.items():
@@ -101,13 +110,13 @@ def merge_session(
             apply[field] = ours
         elif _same(field, live[field], ours):
             continue
-        elif ours_later:
+        elif edited_at > _last_edit(session, field):
             apply[field] = ours
             kept.append(_conflict(profile, session, field, ours, live[field], "an earlier edit"))
         else:
             kept.append(_conflict(profile, session, field, live[field], ours, f"{source}, offline"))
     if apply:
-        journal.update_session(profile, session, apply, editor_id=editor_id)
+        journal.update_session(profile, session, apply, editor_id=editor_id, edited_at=edited_at)
     db.session.add_all(kept)
     db.session.flush()
     return kept

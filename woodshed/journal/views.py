@@ -206,7 +206,13 @@ def update(session_id: uuid.UUID):
             )
         else:
             changes = forms.keep_stored_start(data.model_dump(), session.started_at)
-            services.update_session(profile, session, changes, editor_id=current_user.id)
+            services.update_session(
+                profile,
+                session,
+                changes,
+                editor_id=current_user.id,
+                edited_at=merge.read_time(request.form.get("edited_at")),
+            )
     except PreconditionFailed:
         # Keep what they typed; the next save (now knowingly) replaces the newer version.
         form.values["version"] = str(session.version)
