@@ -22,7 +22,8 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(STATIC_CACHE);
-      await cache.addAll(STATIC_FILES);
+      // One by one: a file that fails now is fetched when first asked for.
+      await Promise.allSettled(STATIC_FILES.map((url) => cache.add(url)));
       // The fallback page, rendered for nobody in particular.
       const offline = await fetch(OFFLINE_PAGE, { credentials: "omit" });
       if (offline.ok) await cache.put(OFFLINE_PAGE, offline);
@@ -102,7 +103,9 @@ async function page(request) {
   const account = await currentAccount();
   try {
     const resp = await fetch(request);
-    if (account && resp.ok && !resp.redirected && isHtml(resp)) {
+    // Kept only in a cache the account's shell made: never recreated after sign-out.
+    const kept = account && (await caches.has("woodshed-pages-" + account));
+    if (kept && resp.ok && !resp.redirected && isHtml(resp)) {
       const cache = await caches.open("woodshed-pages-" + account);
       await cache.put(stripQuery(request.url), resp.clone());
     }
