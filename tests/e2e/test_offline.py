@@ -252,6 +252,7 @@ def test_a_sync_cut_off_after_the_server_saved_stores_nothing_twice(live_server,
 def test_a_new_service_worker_keeps_queued_writes(live_server, page, monkeypatch):
     musician = _musician(live_server)
     _sign_in(page, live_server, musician)
+    page.goto(f"{live_server.url}/")
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/")
     page.click(".quick-presets button[value='30']")
