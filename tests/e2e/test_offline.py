@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import screenshot
 from tests.factories import log_session, make_persona
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
@@ -135,6 +136,7 @@ def test_logs_and_an_edit_made_offline_arrive_once(live_server, page):
         page.click(f".quick-presets button[value='{minutes}']")
     expect(page.locator("[data-offline-banner]")).to_contain_text("3 entries waiting to sync")
     expect(page.locator("[data-offline-banner]")).to_contain_text("Offline")
+    screenshot(page, "offline-banner-1280")
     page.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
     page.fill("#f-notes", "edited in the basement")
     page.locator("form[data-session-form] button[type=submit]").last.click()
@@ -210,6 +212,9 @@ def test_two_devices_editing_one_entry_offline(chromium_browser, live_server):
         expect(conflict).to_have_count(1)
         expect(conflict.locator("[data-live]")).to_have_text("65 min")
         expect(conflict.locator("[data-other]")).to_have_text("50 min")
+        screenshot(laptop, "offline-conflicts-1280")
+        laptop.set_viewport_size({"width": 360, "height": 800})
+        screenshot(laptop, "offline-conflicts-360")
         conflict.get_by_role("button", name="Keep “50 min”").click()
         expect(laptop.locator(".conflict")).to_have_count(0)
         [(_, minutes, _, _)] = _sessions(live_server, musician)
