@@ -57,16 +57,15 @@ async function setAccount(account) {
 
 async function keepShell(account) {
   const cache = await caches.open("woodshed-pages-" + account);
-  await Promise.all(
-    SHELL_PAGES.map(async (url) => {
-      try {
-        const resp = await fetch(url, { credentials: "same-origin", redirect: "follow" });
-        if (resp.ok && !resp.redirected && isHtml(resp)) await cache.put(url, resp);
-      } catch (_e) {
-        /* offline: keep what is there */
-      }
-    }),
-  );
+  // One page after the other: a burst of requests right after sign-in helps nobody.
+  for (const url of SHELL_PAGES) {
+    try {
+      const resp = await fetch(url, { credentials: "same-origin", redirect: "follow" });
+      if (resp.ok && !resp.redirected && isHtml(resp)) await cache.put(url, resp);
+    } catch (_e) {
+      /* offline: keep what is there */
+    }
+  }
 }
 
 function isHtml(resp) {
