@@ -190,6 +190,9 @@ NOT_ABOUT_A_PROFILE = {
     "/plans/templates/shared",
     "/api/v1/templates/shared",
     "/skills/new",  # an empty form: no profile data until it is sent (through the gate)
+    "/manifest.webmanifest",  # the offline app's manifest, worker and fallback page:
+    "/sw.js",  # the same for everyone; the pages they keep are fetched through the gate
+    "/offline",
 }
 
 

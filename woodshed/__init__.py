@@ -159,6 +159,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.stats import init_app as init_stats
     from woodshed.stats.api import api as stats_api
     from woodshed.stats.views import bp as stats_bp
+    from woodshed.sync.api import api as sync_api
+    from woodshed.sync.views import bp as sync_bp
     from woodshed.teaching.api import api as teaching_api
     from woodshed.teaching.views import bp as teaching_bp
     from woodshed.tools.views import bp as tools_bp
@@ -182,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
         assignments_bp,
         reports_bp,
         tools_bp,
+        sync_bp,
     )
     apis = (
         accounts_api,
@@ -198,6 +201,7 @@ def _register_blueprints(app: Flask) -> None:
         teaching_api,
         assignments_api,
         reports_api,
+        sync_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)

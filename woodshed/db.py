@@ -197,7 +197,7 @@ db = Database()
 def check_version(obj: VersionMixin, expected: int | None) -> None:
     """Refuse a write based on a stale read (If-Match header or a form's hidden version)."""
     if expected is not None and obj.version != expected:
-        raise PreconditionFailed()
+        raise PreconditionFailed(stale_object=obj)
 
 
 def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:

@@ -83,12 +83,24 @@ class Conflict(Problem):
 
 
 class PreconditionFailed(Problem):
+    """A write based on a stale read. The API adds the object as it is now (`current`)
+    so a client can merge its change into it and send it again."""
+
     def __init__(
         self,
         detail: str = "This was changed elsewhere since you opened it. "
         "Reload to see the current version, then make your change again.",
+        stale_object=None,
     ) -> None:
         super().__init__(412, detail)
+        self.stale_object = stale_object
+        self.current: dict | None = None
+
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        if self.current is not None:
+            body["current"] = self.current
+        return body
 
 
 #: What a form handler catches: bad input and stale writes both re-render the form.

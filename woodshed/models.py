@@ -14,6 +14,7 @@ from woodshed.plans import models as plans_models  # noqa: F401
 from woodshed.profiles import models as profiles_models  # noqa: F401
 from woodshed.repertoire import models as repertoire_models  # noqa: F401
 from woodshed.stats import models as stats_models  # noqa: F401
+from woodshed.sync import models as sync_models  # noqa: F401
 from woodshed.teaching import models as teaching_models  # noqa: F401
 
 metadata = Base.metadata

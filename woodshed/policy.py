@@ -34,6 +34,9 @@ from woodshed.tokens import hash_token
 log = logging.getLogger("woodshed.security")
 T = TypeVar("T")
 
+#: Requests whose object in the path is locked while they run (see owned_or_404).
+EDIT_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
+
 #: The answer to a client-chosen id that another profile's object already has.
 ID_IN_USE = {"id": "This id is already in use."}
 
@@ -367,13 +370,20 @@ def _label(model: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
 
 
-def owned_or_404(model: type[T], obj_id, profile: MusicianProfile) -> T:
-    """Load a row of `model` that belongs to `profile`, or answer 404."""
+def owned_or_404(model: type[T], obj_id, profile: MusicianProfile, *, lock: bool = False) -> T:
+    """Load a row of `model` that belongs to `profile`, or answer 404.
+
+    In a request that changes or deletes what its path names (PATCH, PUT, DELETE) the row
+    is locked until the request commits (FOR UPDATE on PostgreSQL; SQLite writers hold
+    the write lock already), so concurrent edits without `If-Match` apply one after the
+    other instead of failing as stale. `lock=True` asks for it in a POST that edits.
+    """
     try:
         key = obj_id if isinstance(obj_id, uuid.UUID) else uuid.UUID(str(obj_id))
     except ValueError:
         raise NotFound() from None
-    obj = db.session.get(model, key)
+    lock = lock or (has_request_context() and request.method in EDIT_METHODS)
+    obj = db.session.get(model, key, with_for_update={"of": model} if lock else None)
     if obj is None:
         raise NotFound()
     if not _belongs(obj, profile):

@@ -30,7 +30,7 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from woodshed import policy
 from woodshed.api.idempotency import run_once
-from woodshed.errors import DomainError, Problem
+from woodshed.errors import DomainError, PreconditionFailed, Problem
 from woodshed.ratelimit import check_api, client_address
 from woodshed.validation import validation_problem
 
@@ -263,6 +263,22 @@ def _serialise(op: Operation, result: Any) -> Response:
     return resp
 
 
+def _attach_current(op: Operation, exc: PreconditionFailed) -> None:
+    """A stale write answers the object as it is now (`current`) and its ETag."""
+    obj = exc.stale_object
+    if obj is None or not op.etag:
+        return
+    exc.headers["ETag"] = etag_for(obj.version)
+    if op.adapter is None:
+        return
+    try:
+        value = op.adapter.validate_python(obj, from_attributes=True)
+    except ValidationError:
+        # Shown with more than its row (a goal's progress): the client reads it again.
+        return
+    exc.current = json.loads(op.adapter.dump_json(value, by_alias=True))
+
+
 class ApiBlueprint(Blueprint):
     """A blueprint under /api/v1 whose routes are declared with `operation`."""
 
@@ -329,7 +345,11 @@ class ApiBlueprint(Blueprint):
                     _parse_query(_NoQuery)
                 if op.idempotent_create and user is not None:
                     return run_once(user, request.endpoint, lambda: _serialise(op, fn(**kwargs)))
-                return _serialise(op, fn(**kwargs))
+                try:
+                    return _serialise(op, fn(**kwargs))
+                except PreconditionFailed as exc:
+                    _attach_current(op, exc)
+                    raise
 
             view.openapi = op
             self.add_url_rule(

@@ -162,6 +162,8 @@ EXCLUDED: dict[str, str] = {
     "api_tokens": "API bearer tokens: secrets; create new ones after a restore.",
     "password_reset_tokens": "Short-lived secrets.",
     "idempotency_keys": "Replay cache for retried API requests; expires by itself.",
+    "sync_conflicts": "Values that lost an offline merge, waiting for a choice on this "
+    "server; the entries themselves (with the live values) are exported.",
     "search_documents": "The search index, derived from the objects' text; rebuilt on import.",
     "pending_imports": "Uploads waiting for confirmation; temporary.",
     "import_fingerprints": "Which spreadsheet rows this server already imported; they "

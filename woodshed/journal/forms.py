@@ -330,6 +330,9 @@ def quick_data(formdata: Mapping[str, str]) -> dict[str, Any]:
         "duration_minutes": duration,
         "instrument_id": formdata.get("instrument_id") or None,
         "piece_id": formdata.get("piece_id") or None,
+        # Set by the offline app when it queues a quick log to send later.
+        "id": formdata.get("id") or None,
+        "ended_at": formdata.get("ended_at") or None,
     }
     return {k: v for k, v in data.items() if v not in (None, "")}
 

@@ -326,3 +326,11 @@ class QuickLogIn(Schema):
     duration_minutes: Duration
     instrument_id: uuid.UUID | None = None
     piece_id: uuid.UUID | None = None
+    id: uuid.UUID | None = Field(
+        None, description="A client-chosen id: sending the same quick log again saves it once."
+    )
+    ended_at: AwareDatetime | None = Field(
+        None,
+        description="When the session ended (an offline quick log sent later); "
+        "now when left out. Never later than now.",
+    )

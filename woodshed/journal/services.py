@@ -8,7 +8,7 @@ and history are always kept the same way.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -235,8 +235,12 @@ def update_session(
     session: PracticeSession,
     changes: dict,
     editor_id: uuid.UUID | None = None,
+    edited_at: datetime | None = None,
 ) -> PracticeSession:
-    """Apply changed fields (validated by SessionUpdate/SessionFields) and record a revision."""
+    """Apply changed fields (validated by SessionUpdate/SessionFields) and record a revision.
+
+    `edited_at` is when the edit was made, for one made offline and sent later (never
+    after now); the revision is dated then, so merges know which write came later."""
     before = _summary(session)
     version_before = session.version
     errors: dict[str, str] = {}
@@ -280,7 +284,10 @@ def update_session(
             session.updated_at = utcnow()
         db.session.add(
             SessionRevision(
-                session_id=session.id, changes=diff, editor_id=editor_id, changed_at=utcnow()
+                session_id=session.id,
+                changes=diff,
+                editor_id=editor_id,
+                changed_at=min(edited_at or utcnow(), utcnow()),
             )
         )
         _reindex(session)
@@ -416,8 +423,10 @@ def quick_log(
 ) -> tuple[PracticeSession, bool]:
     """Log a session that just ended: it started `duration` minutes ago (to the minute)."""
     now = utcnow()
-    ended = now - timedelta(seconds=now.second, microseconds=now.microsecond)
+    ended = min(data.ended_at or now, now)
+    ended = ended - timedelta(seconds=ended.second, microseconds=ended.microsecond)
     session_in = SessionIn(
+        id=data.id,
         started_at=ended - timedelta(minutes=data.duration_minutes),
         duration_minutes=data.duration_minutes,
         instrument_id=data.instrument_id,

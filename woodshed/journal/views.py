@@ -11,7 +11,7 @@ from markupsafe import Markup
 from woodshed import policy
 from woodshed.db import check_version, utcnow
 from woodshed.errors import DomainError, PreconditionFailed
-from woodshed.journal import forms, history, queries, services
+from woodshed.journal import forms, history, merge, queries, services
 from woodshed.journal.models import RATINGS, PracticeSession
 from woodshed.journal.schemas import QuickLogIn, SessionFields, SessionIn, SessionQuery
 from woodshed.markdown import render_markdown
@@ -101,8 +101,12 @@ def session_form_page(
     action: str | None = None,
     conflict: bool = False,
     start_follows_duration: bool = False,
+    base: str = "",
 ):
-    """Render the log form (new or edit); other features may prefill it with `forms.prefill`."""
+    """Render the log form (new or edit); other features may prefill it with `forms.prefill`.
+
+    An edit carries `base`: the entry as it was when the form was opened, so a save made
+    offline and sent later is merged field by field into what the entry is by then."""
     profile = _profile()
     linked = [uuid.UUID(g) for g in form.values.get("goal_ids", []) if _is_uuid(g)]
     errors = errors or {}
@@ -116,6 +120,7 @@ def session_form_page(
         action=action
         or (url_for("journal.update", session_id=session.id) if session else url_for(".create")),
         conflict=conflict,
+        base=base,
         ratings=RATING_LABELS,
         now_local=forms.local_input(utcnow(), profile.timezone),
         profile=profile,
@@ -175,7 +180,7 @@ def edit(session_id: uuid.UUID):
     session = _session(session_id)
     fields = services.full_fields(session)
     form = forms.SessionForm.from_fields(fields, _profile().timezone, session.version)
-    return session_form_page(form, session=session)
+    return session_form_page(form, session=session, base=merge.base_json(fields))
 
 
 @bp.post("/<uuid:session_id>/edit")
@@ -183,18 +188,54 @@ def update(session_id: uuid.UUID):
     profile = _profile()
     session = _session(session_id)
     form = forms.SessionForm.submitted(request.form)
+    # The offline app (static/js/offline.js) stamps when the form was saved; such a form,
+    # opened before another change, is merged field by field instead of refused.
+    base = merge.read_base(request.form.get("base")) if request.form.get("edited_at") else None
+    kept = []
     try:
-        check_version(session, form.version)
+        if base is None or form.version is None:
+            check_version(session, form.version)
         data = form.validate(SessionFields, profile)
-        changes = forms.keep_stored_start(data.model_dump(), session.started_at)
-        services.update_session(profile, session, changes, editor_id=current_user.id)
+        if base is not None and form.version is not None and form.version != session.version:
+            # Opened before another change (another device, or saved offline and sent
+            # now): merge what this form changed into the entry as it is.
+            kept = merge.merge_form(
+                profile,
+                session,
+                form.version,
+                base,
+                data.model_dump(),
+                edited_at=merge.read_time(request.form.get("edited_at")),
+                editor_id=current_user.id,
+            )
+        else:
+            changes = forms.keep_stored_start(data.model_dump(), session.started_at)
+            services.update_session(
+                profile,
+                session,
+                changes,
+                editor_id=current_user.id,
+                edited_at=merge.read_time(request.form.get("edited_at")),
+            )
     except PreconditionFailed:
         # Keep what they typed; the next save (now knowingly) replaces the newer version.
         form.values["version"] = str(session.version)
-        return session_form_page(form, status=409, session=session, conflict=True)
+        return session_form_page(
+            form, status=409, session=session, conflict=True, base=request.form.get("base", "")
+        )
     except DomainError as exc:
-        return session_form_page(form, form.errors(exc), 422, session=session)
-    flash("Saved.", "success")
+        return session_form_page(
+            form, form.errors(exc), 422, session=session, base=request.form.get("base", "")
+        )
+    if kept:
+        flash(
+            f"Saved. This entry was also changed elsewhere: {len(kept)} "
+            f"{'field is' if len(kept) == 1 else 'fields are'} in Offline and sync "
+            "for you to choose.",
+            "info",
+        )
+    else:
+        flash("Saved.", "success")
     return redirect(url_for("journal.show", session_id=session.id))
 
 

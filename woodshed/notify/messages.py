@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
+
 from woodshed import config, mail
 from woodshed.core.dashboard import what_next
 from woodshed.dates import format_date

@@ -1,0 +1,298 @@
+"""The offline app in Chromium (issue 18, REL-SYNC): installable; logs and edits made with
+the browser offline are kept in IndexedDB and sent once when it is back online; edits of
+one entry on two devices merge field by field or wait in the conflicts inbox; a sync cut
+off after the server saved stores nothing twice; a new service worker loses no queued
+write; signing out deletes the account's offline data."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.factories import log_session, make_persona
+from woodshed.db import db
+from woodshed.journal.models import PracticeSession
+from woodshed.sync import views as sync_views
+
+pytestmark = pytest.mark.e2e
+_names = itertools.count()
+
+
+def _musician(live_server) -> dict:
+    name = f"offline{next(_names)}"
+
+    def build():
+        persona = make_persona(name, timezone="UTC")
+        entry = log_session(
+            persona.profile,
+            started_at=datetime.now(UTC) - timedelta(days=1),
+            duration_minutes=30,
+            notes="first notes",
+        )
+        return {
+            "profile_id": persona.profile.id,
+            "session_id": entry.id,
+            "email": persona.email,
+            "password": persona.password,
+        }
+
+    return live_server.seed(build)
+
+
+def _sign_in(page, live_server, musician) -> None:
+    page.goto(f"{live_server.url}/login")
+    page.fill("#f-email", musician["email"])
+    page.fill("#f-password", musician["password"])
+    page.click("main button[type=submit]")
+    expect(page.locator('meta[name="woodshed-offline"]')).to_have_count(1)
+    _wait_for_shell(page)
+
+
+def _wait_for_shell(page) -> None:
+    """The service worker controls the page and has kept the account's pages."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
+    page.wait_for_function(
+        """async () => {
+          const account = document.querySelector('meta[name="woodshed-offline"]').content;
+          if (!(await caches.has('woodshed-pages-' + account))) return false;
+          const cache = await caches.open('woodshed-pages-' + account);
+          return Boolean((await cache.match('/')) && (await cache.match('/journal/new')));
+        }""",
+        timeout=60_000,
+    )
+
+
+def _sessions(live_server, musician) -> list[PracticeSession]:
+    def read():
+        rows = db.session.scalars(
+            sa.select(PracticeSession)
+            .where(PracticeSession.profile_id == musician["profile_id"])
+            .order_by(PracticeSession.started_at)
+        ).all()
+        for row in rows:
+            db.session.refresh(row)
+        return [(r.id, r.duration_minutes, r.notes, r.version) for r in rows]
+
+    return live_server.seed(read)
+
+
+def _waiting(page) -> int:
+    return int(page.locator("[data-offline-banner]").get_attribute("data-waiting") or 0)
+
+
+def _synced(page) -> None:
+    expect(page.locator("[data-offline-banner]")).to_have_attribute("data-waiting", "0")
+
+
+def test_the_app_is_installable(live_server, page):
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    href = page.locator('link[rel="manifest"]').get_attribute("href")
+    manifest = page.request.get(f"{live_server.url}{href}")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    body = manifest.json()
+    assert body["name"]
+    assert body["short_name"]
+    assert body["display"] == "standalone"
+    assert body["start_url"] == "/"
+    assert body["scope"] == "/"
+    assert body["theme_color"] == page.locator('meta[name="theme-color"]').get_attribute("content")
+    sizes = {}
+    for icon in body["icons"]:
+        answer = page.request.get(f"{live_server.url}{icon['src']}")
+        assert answer.ok, icon
+        if icon["type"] == "image/png":
+            data = answer.body()
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+            width, height = struct.unpack(">II", data[16:24])
+            assert icon["sizes"] == f"{width}x{height}"
+            sizes.setdefault(icon.get("purpose", "any"), set()).add(width)
+    assert {192, 512} <= sizes["any"]
+    assert 512 in sizes["maskable"]
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == f"{live_server.url}/"
+    # The start page opens from the worker with no network.
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Quick log")).to_be_visible()
+    page.context.set_offline(False)
+
+
+def test_logs_and_an_edit_made_offline_arrive_once(live_server, page):
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    page.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")  # kept for later
+    page.goto(f"{live_server.url}/")
+    page.context.set_offline(True)
+    started = datetime.now(UTC)
+    page.goto(f"{live_server.url}/")
+    for minutes in ("15", "30", "60"):
+        page.click(f".quick-presets button[value='{minutes}']")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("3 entries waiting to sync")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("Offline")
+    screenshot(page, "offline-banner-1280")
+    page.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+    page.fill("#f-notes", "edited in the basement")
+    page.locator("form[data-session-form] button[type=submit]").last.click()
+    expect(page.locator("[data-offline-banner]")).to_contain_text("4 entries waiting to sync")
+    assert len(_sessions(live_server, musician)) == 1  # nothing pretends to be saved
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _synced(page)
+    rows = _sessions(live_server, musician)
+    assert sorted(r[1] for r in rows) == [15, 30, 30, 60]
+    edited = next(r for r in rows if r[0] == musician["session_id"])
+    assert edited[2] == "edited in the basement"
+    # A quick log counts from when it was made, not from when it was sent.
+    assert all(abs((started - datetime.now(UTC)).total_seconds()) < 120 for _ in rows)
+    assert (
+        page.evaluate(
+            "indexedDB.databases()"
+            ".then((d) => d.filter((x) => x.name.startsWith('woodshed-')).length)"
+        )
+        == 1
+    )
+
+
+def _edit_offline(page, live_server, musician, fill: dict[str, str]) -> None:
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+    for selector, value in fill.items():
+        page.fill(selector, value)
+    page.locator("form[data-session-form] button[type=submit]").last.click()
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
+
+
+def _two_devices(chromium_browser, live_server, musician):
+    pages = []
+    for _ in range(2):
+        context = chromium_browser.new_context(viewport={"width": 1200, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        _sign_in(tab, live_server, musician)
+        tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+        pages.append(tab)
+    return pages
+
+
+def _go_online(page) -> None:
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _synced(page)
+
+
+def test_two_devices_editing_one_entry_offline(chromium_browser, live_server):
+    musician = _musician(live_server)
+    phone, laptop = _two_devices(chromium_browser, live_server, musician)
+    try:
+        # Different fields: both changes are kept.
+        _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "45"})
+        _edit_offline(laptop, live_server, musician, {"#f-notes": "laptop notes"})
+        _go_online(phone)
+        _go_online(laptop)
+        [(_, minutes, notes, _)] = _sessions(live_server, musician)
+        assert (minutes, notes) == (45, "laptop notes")
+        # The same field: the later write is live, the other waits in the inbox.
+        for tab in (phone, laptop):
+            tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+        _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "50"})
+        _edit_offline(laptop, live_server, musician, {"#f-duration_minutes": "65"})
+        _go_online(phone)
+        _go_online(laptop)
+        [(_, minutes, _, _)] = _sessions(live_server, musician)
+        assert minutes == 65
+        laptop.goto(f"{live_server.url}/sync")
+        conflict = laptop.locator(".conflict")
+        expect(conflict).to_have_count(1)
+        expect(conflict.locator("[data-live]")).to_have_text("65 min")
+        expect(conflict.locator("[data-other]")).to_have_text("50 min")
+        screenshot(laptop, "offline-conflicts-1280")
+        laptop.set_viewport_size({"width": 360, "height": 800})
+        screenshot(laptop, "offline-conflicts-360")
+        conflict.get_by_role("button", name="Keep “50 min”").click()
+        expect(laptop.locator(".conflict")).to_have_count(0)
+        [(_, minutes, _, _)] = _sessions(live_server, musician)
+        assert minutes == 50
+    finally:
+        for tab in (phone, laptop):
+            tab.context.close()
+
+
+def test_a_sync_cut_off_after_the_server_saved_stores_nothing_twice(live_server, page):
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    page.goto(f"{live_server.url}/")
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/")
+    page.click(".quick-presets button[value='15']")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
+    cut = []
+
+    def commit_then_drop(route):
+        if not cut:
+            route.fetch()  # the server saves it …
+            cut.append(1)
+            route.abort("connectionreset")  # … and the answer never arrives
+        else:
+            route.continue_()
+
+    page.route("**/journal/quick", commit_then_drop)
+    page.context.set_offline(False)
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/journal/quick")):
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("[data-offline-banner]")).to_have_attribute("data-waiting", "1")
+    assert cut == [1]
+    assert len(_sessions(live_server, musician)) == 2
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # the next attempt
+    _synced(page)
+    assert sorted(r[1] for r in _sessions(live_server, musician)) == [15, 30]
+
+
+def test_a_new_service_worker_keeps_queued_writes(live_server, page, monkeypatch):
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    page.goto(f"{live_server.url}/")
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/")
+    page.click(".quick-presets button[value='30']")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
+    # A deploy: the shell changes, so /sw.js is a new worker. Writes stay blocked meanwhile.
+    monkeypatch.setattr(sync_views, "OFFLINE_PATHS", (*sync_views.OFFLINE_PATHS, "/goals"))
+    page.route("**/journal/quick", lambda route: route.abort())
+    page.context.set_offline(False)
+    page.evaluate("navigator.serviceWorker.ready.then((r) => r.update())")
+    update = page.locator("[data-update-banner]")
+    expect(update).to_be_visible(timeout=60_000)
+    assert _waiting(page) == 1
+    update.get_by_role("button", name="Reload").click()
+    page.wait_for_load_state()
+    page.unroute("**/journal/quick")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _synced(page)
+    assert sorted(r[1] for r in _sessions(live_server, musician)) == [30, 30]
+
+
+def test_signing_out_deletes_the_accounts_offline_data(live_server, page):
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    account = page.locator('meta[name="woodshed-offline"]').get_attribute("content")
+    names = "indexedDB.databases().then((d) => d.map((x) => x.name))"
+    assert f"woodshed-offline-{account}" in page.evaluate(names)
+    page.locator(".user-menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    assert f"woodshed-offline-{account}" not in page.evaluate(names)
+    assert not any(n.startswith("woodshed-pages-") for n in page.evaluate("caches.keys()"))
+    # Another account on this browser starts with nothing of the first one's.
+    other = _musician(live_server)
+    _sign_in(page, live_server, other)
+    second = page.locator('meta[name="woodshed-offline"]').get_attribute("content")
+    assert second != account
+    assert f"woodshed-offline-{account}" not in page.evaluate(names)
+    assert f"woodshed-pages-{account}" not in page.evaluate("caches.keys()")
