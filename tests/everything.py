@@ -33,6 +33,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 def fill_account(persona, now: datetime | None = None):
     """One of everything an account can hold, including an edited session."""
+    from woodshed.assignments.models import Assignment, AssignmentItem
     from woodshed.data.models import ImportMapping
     from woodshed.goals.models import GoalChecklistItem
     from woodshed.journal import services as journal
@@ -75,6 +76,21 @@ def fill_account(persona, now: datetime | None = None):
         priority="high",
     )
     db.session.add(GoalChecklistItem(goal_id=goal.id, text="Hands separately", done=True))
+    db.session.add(
+        Assignment(
+            profile_id=profile.id,
+            set_by=None,  # a teacher whose account is gone
+            title="A section, hands together",
+            starts_on=date(2026, 2, 1),
+            due_on=date(2026, 2, 8),
+            items=[
+                AssignmentItem(
+                    kind="passage", piece_id=piece.id, bar_start=1, bar_end=8, tempo_bpm=66
+                ),
+                AssignmentItem(kind="text", position=1, text="Listen twice", done_at=now),
+            ],
+        )
+    )
     make_resource(profile, title="Fingering video", piece_id=piece.id, text="=cmd|' /C calc'!A0")
     first = log_session(
         profile,

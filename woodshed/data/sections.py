@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from woodshed.assignments.models import Assignment, AssignmentItem
 from woodshed.data.models import ImportMapping
 from woodshed.data.registry import STRICT, Codec, Link, Part, shallow
 from woodshed.goals.models import Goal, GoalChecklistItem
@@ -72,6 +73,12 @@ EDITOR = Codec(
     ),
     load=lambda value, ctx: ctx.owner_user_id if value == "self" else None,
 )
+#: Who set an assignment: a teacher (an account of this server, so no id), or unknown.
+SET_BY = Codec(
+    Literal["teacher"] | None,
+    dump=lambda value, ctx: None if value is None else "teacher",
+    load=lambda value, ctx: None,
+)
 #: Revision history mentions ids (instrument, goals); they follow the objects when remapped.
 CHANGES = Codec(
     Annotated[dict[str, list], AfterValidator(shallow)],
@@ -97,6 +104,15 @@ PARTS: tuple[Part, ...] = (
         "goals",
         Goal,
         children=(Part("checklist", GoalChecklistItem, parent="goal_id", order=("position",)),),
+    ),
+    Part(
+        "assignments",
+        Assignment,
+        order=("due_on",),
+        codecs={"set_by": SET_BY},
+        children=(
+            Part("assignment_items", AssignmentItem, parent="assignment_id", order=("position",)),
+        ),
     ),
     Part("resources", Resource, codecs={"url": WEB_URL}),
     Part(

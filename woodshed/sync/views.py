@@ -13,6 +13,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -91,8 +92,8 @@ def _field_label(field: str) -> str:
 @bp.app_context_processor
 def _offline_shell():
     """What the offline banner and the service worker registration need on every page."""
-    if not current_user.is_authenticated:
-        return {"offline_account": None}
+    if not has_request_context() or not current_user.is_authenticated:
+        return {"offline_account": None}  # and mail rendered by the worker
     profile = policy.shown_profile()
     # The offline data of one account lives in its own IndexedDB database, named by a
     # digest of the account (never the id itself), so another account never reads it.
