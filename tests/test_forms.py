@@ -64,7 +64,7 @@ REGISTRATION = {
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Choose a time zone from the list"),
         ({"display_name": HUGE}, "display_name", "Keep this to 100 characters or fewer."),
         ({"display_name": "   "}, "display_name", "This field is required."),
-        ({"display_name": "Do\x00ra"}, "display_name", "Remove the control characters."),
+        ({"display_name": "Do\x00ra"}, "display_name", "Keep this to one line"),
         ({"email": HUGE + "@example.org"}, "email", "Enter a valid email address"),
     ],
 )
