@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
@@ -26,6 +27,27 @@ CSP = "; ".join(
     ]
 )
 PUBLIC_CACHEABLE = ("/static/",)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Where to send someone back to, from input (`next`): a path on this site, or `default`.
+
+    The one check for every redirect target that comes from a request. It refuses what a
+    browser or Werkzeug would turn into another origin — `//host`, a backslash, a scheme,
+    a tab or line break they strip (`/%09/evil.example` arrives with a tab after the first
+    slash and would leave as `//evil.example`) — and anything a Location header cannot
+    carry, so the redirect never answers 500.
+    """
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return default
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(c.isspace() or not c.isprintable() for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def headers(production: bool) -> dict[str, str]:
