@@ -55,7 +55,11 @@ def _init_extensions(app: Flask) -> None:
 
     from woodshed import assets, metrics, models, ratelimit, security  # noqa: F401 (models)
     from woodshed.db import SAFE_METHODS
-    from woodshed.errors import register_error_handlers
+    from woodshed.errors import (
+        DATABASE_UNAVAILABLE,
+        register_error_handlers,
+        unavailable_response,
+    )
     from woodshed.extensions import csrf, db, login_manager
 
     db.init_app(app)
@@ -104,7 +108,10 @@ def _init_extensions(app: Flask) -> None:
             except OperationalError:
                 db.session.rollback()
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DATABASE_UNAVAILABLE as exc:  # after_request errors skip the handlers
+                return unavailable_response(exc)
         return response
 
 
