@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     metrics.init_app(app)  # before commit_request: its timing includes the commit
+    app.before_request(security.limit_public_bodies)  # before CSRF reads a form
     csrf.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 CSP = "; ".join(
     [
@@ -48,6 +48,32 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+#: The most a request to a page or operation open without signing in may send (sign-in,
+#: registration, reset, unsubscribe): checked before anything parses the body, so a huge
+#: body costs no CPU. Imports and uploads (signed in) keep the general limit.
+SMALL_BODY_BYTES = 16 * 1024
+PUBLIC_FORMS = frozenset(
+    {
+        "accounts.login",
+        "accounts.register",
+        "accounts.reset_request",
+        "accounts.reset_confirm",
+        "notify.unsubscribe",
+    }
+)
+
+
+def limit_public_bodies() -> None:
+    """Before CSRF and every parser: a small body limit where no sign-in is needed yet."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    operation = getattr(view, "openapi", None)
+    public = request.endpoint in PUBLIC_FORMS or (operation is not None and not operation.auth)
+    if public:
+        request.max_content_length = SMALL_BODY_BYTES
 
 
 def headers(production: bool) -> dict[str, str]:
