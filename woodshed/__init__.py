@@ -101,7 +101,10 @@ def _init_extensions(app: Flask) -> None:
     def commit_request(response):
         """One transaction per request: kept when it succeeded, dropped otherwise."""
         if response.status_code >= 400:
-            db.session.rollback()
+            try:
+                db.session.rollback()
+            except DATABASE_UNAVAILABLE:  # the connection is gone: drop it, keep the answer
+                db.session.invalidate()
         elif request.method in SAFE_METHODS:
             # Reads only write bookkeeping (session last-seen); losing it beats failing.
             try:

@@ -141,12 +141,7 @@ def database_unavailable(exc: Exception) -> bool:
 
 def unavailable_response(exc: Exception) -> Response:
     """503 + Retry-After; a page offers to send the form again with what was typed."""
-    from woodshed.db import db
-
-    try:
-        db.session.rollback()
-    except Exception:
-        db.session.invalidate()
+    # The request's transaction is rolled back by commit_request (status >= 400).
     log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
     detail = "The database is busy or unreachable. Please try again in a few seconds."
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
