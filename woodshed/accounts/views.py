@@ -68,7 +68,10 @@ def register():
     except DomainError as exc:
         return _form_page("accounts/register.html", exc.messages, 422, timezones=timezone_names())
     flash("Your account is ready. Sign in to start your practice journal.", "success")
-    return redirect(url_for("accounts.login", email=data.email))
+    # The address fills the sign-in form from the session, never from the URL (where it
+    # would land in access logs, browser history and Referer headers).
+    session["sign_in_email"] = data.email
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,7 +79,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("core.home")))
     if request.method == "GET":
-        return _form_page("accounts/login.html", form={"email": request.args.get("email", "")})
+        return _form_page("accounts/login.html", form={"email": session.pop("sign_in_email", "")})
     email = request.form.get("email", "")
     check_auth(email)
     try:
