@@ -64,7 +64,7 @@ REGISTRATION = {
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Choose a time zone from the list"),
         ({"display_name": HUGE}, "display_name", "Keep this to 100 characters or fewer."),
         ({"display_name": "   "}, "display_name", "This field is required."),
-        ({"display_name": "Do\x00ra"}, "display_name", "Remove the control characters."),
+        ({"display_name": "Do\x00ra"}, "display_name", "Keep this to one line"),
         ({"email": HUGE + "@example.org"}, "email", "Enter a valid email address"),
     ],
 )
@@ -298,7 +298,7 @@ def test_the_sign_in_form_keeps_the_email(client):
     ("url", "body"),
     [
         ("/api/v1/auth/token", {"email": "", "password": ""}),
-        ("/api/v1/auth/token", {"email": HUGE, "password": HUGE}),
+        ("/api/v1/auth/token", {"email": HUGE, "password": "x"}),  # 16 KB at most: 413 above
         ("/api/v1/auth/password-reset", {"email": 12}),
         ("/api/v1/auth/password-reset/confirm", {"token": "", "new_password": "x"}),
     ],

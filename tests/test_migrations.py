@@ -209,3 +209,27 @@ def test_the_goal_dimension_is_added_up_from_existing_journals_as_the_rollups_co
     migrate.upgrade(empty_database)
     with engine.connect() as conn:
         assert _goal_rows(conn) == expected
+
+
+SINGLE_LINE = "a5ac311588d6"
+
+
+def test_titles_and_names_stored_with_line_breaks_become_one_line_on_upgrade(empty_database):
+    """a5ac311588d6: single-line text written before it was checked is cleaned."""
+    before = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(SINGLE_LINE)
+    migrate.upgrade(empty_database, before.down_revision)
+    engine = empty_database.extensions["woodshed.engine"]
+    t = metadata.tables
+    with engine.begin() as conn:
+        profile = uuid.uuid4()
+        conn.execute(
+            t["musician_profiles"].insert().values(id=profile, display_name="Dora\r\n\tB.")
+        )
+        for title in ("Scales\r\nBcc: everyone@example.org", "\n", "Étude\u2028op. 10", "Plain"):
+            conn.execute(t["goals"].insert().values(profile_id=profile, title=title))
+    migrate.upgrade(empty_database)
+    with engine.connect() as conn:
+        name = conn.scalar(sa.select(t["musician_profiles"].c.display_name))
+        titles = set(conn.scalars(sa.select(t["goals"].c.title)))
+    assert name == "Dora B."
+    assert titles == {"Scales Bcc: everyone@example.org", "Untitled", "Étude op. 10", "Plain"}

@@ -56,11 +56,16 @@ def _init_extensions(app: Flask) -> None:
 
     from woodshed import assets, metrics, models, policy, ratelimit, security  # noqa: F401
     from woodshed.db import SAFE_METHODS
-    from woodshed.errors import register_error_handlers
+    from woodshed.errors import (
+        DATABASE_UNAVAILABLE,
+        register_error_handlers,
+        unavailable_response,
+    )
     from woodshed.extensions import csrf, db, login_manager
 
     db.init_app(app)
     metrics.init_app(app)  # before commit_request: its timing includes the commit
+    app.before_request(security.limit_public_bodies)  # before CSRF reads a form
     csrf.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
@@ -106,7 +111,10 @@ def _init_extensions(app: Flask) -> None:
     def commit_request(response):
         """One transaction per request: kept when it succeeded, dropped otherwise."""
         if response.status_code >= 400:
-            db.session.rollback()
+            try:
+                db.session.rollback()
+            except DATABASE_UNAVAILABLE:  # the connection is gone: drop it, keep the answer
+                db.session.invalidate()
         elif request.method in SAFE_METHODS:
             # Reads only write bookkeeping (session last-seen); losing it beats failing.
             try:
@@ -114,7 +122,10 @@ def _init_extensions(app: Flask) -> None:
             except OperationalError:
                 db.session.rollback()
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DATABASE_UNAVAILABLE as exc:  # after_request errors skip the handlers
+                return unavailable_response(exc)
         return response
 
 

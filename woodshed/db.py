@@ -112,6 +112,14 @@ class VersionMixin:
         return {"version_id_col": cls.version}
 
 
+#: How long a web request waits for a lock (SQLite's write lock, a PostgreSQL row lock) and
+#: for one statement, and how long anyone waits to connect; past that the request answers
+#: 503 with Retry-After rather than hanging (docs/security.md).
+LOCK_TIMEOUT_SECONDS = 10
+STATEMENT_TIMEOUT_SECONDS = 20
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
     # SAVEPOINTs (nested transactions, rolled-back tests) behave as documented.
@@ -120,7 +128,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten with zeros, not left in free pages (erasure, SEC).
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(_lock_timeout() * 1000)}")
     cursor.close()
 
 
@@ -150,6 +160,26 @@ def _postgres_settings(dbapi_connection, _record):
     dbapi_connection.commit()
 
 
+def _lock_timeout() -> float:
+    if has_app_context():
+        return current_app.config.get("DB_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS)
+    return LOCK_TIMEOUT_SECONDS
+
+
+def _postgres_begin(conn) -> None:
+    """A web request's transaction gives up on a lock or a statement that takes too long
+    (then it answers 503); the worker, imports and maintenance commands are not limited."""
+    if not has_request_context():
+        return
+    config = current_app.config
+    lock = int(config.get("DB_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS) * 1000)
+    statement = int(config.get("DB_STATEMENT_TIMEOUT_SECONDS", STATEMENT_TIMEOUT_SECONDS) * 1000)
+    # On the driver's cursor: bookkeeping, not one of the request's counted statements.
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = {lock}")
+        cursor.execute(f"SET LOCAL statement_timeout = {statement}")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings Woodshed relies on for each database."""
     if url.startswith("sqlite"):
@@ -159,9 +189,13 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)  # waiting for a free connection
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_settings)
+        event.listen(engine, "begin", _postgres_begin)
     return engine
 
 
@@ -189,6 +223,21 @@ class Database:
 
     def _teardown(self, _exc) -> None:
         self.session.remove()
+
+    def after_commit(self, action) -> None:
+        """Call `action()` once the current transaction has committed (never if it rolls back)."""
+        event.listen(self.session(), "after_commit", lambda _session: action(), once=True)
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database and empty it, so that erased
+        rows (zeroed there by secure_delete) leave no copy behind. Nothing on PostgreSQL."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        raw = self.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
 
 db = Database()

@@ -12,6 +12,8 @@ from http import HTTPStatus
 
 from flask import Flask, Response, current_app, json, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -136,7 +138,53 @@ def _html_error(status: int, detail: str = "", headers: dict | None = None) -> R
     return resp
 
 
+#: The database could not answer (unreachable, a lock or a statement past its timeout, no
+#: free connection): the request answers 503 with Retry-After, never 500 or a hang.
+DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+RETRY_AFTER_SECONDS = 10
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Whether this error means the database is unavailable rather than a bug."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def unavailable_response(exc: Exception) -> Response:
+    """503 + Retry-After; a page offers to send the form again with what was typed."""
+    # The request's transaction is rolled back by commit_request (status >= 400).
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    detail = "The database is busy or unreachable. Please try again in a few seconds."
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_problem_json():
+        return problem_response(Problem(503, detail, headers=headers))
+    typed = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if "password" not in name  # a password is never sent back in a page
+    ]
+    try:
+        body = render_template(
+            "errors/error.html",
+            status=503,
+            title=HTTPStatus(503).phrase,
+            detail=detail,
+            resend=typed,
+        )
+    except Exception:
+        body = f"<!doctype html><title>503</title><h1>503 · Service Unavailable</h1><p>{detail}"
+    resp = Response(body, status=503, mimetype="text/html")
+    resp.headers.update(headers)
+    return resp
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database(exc: Exception):
+        return unavailable_response(exc)
+
     @app.errorhandler(Problem)
     def handle_problem(exc: Problem):
         if wants_problem_json():
@@ -169,6 +217,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
+        if database_unavailable(exc):
+            return unavailable_response(exc)
         if current_app.testing:
             raise exc
         log.exception("Unhandled error on %s %s", request.method, request.path)

@@ -53,6 +53,12 @@ def _to_message(mail: Mail, sender: str) -> EmailMessage:
     return msg
 
 
+def check(mail: Mail) -> None:
+    """Build the message without sending it: raises ValueError when a header is not one
+    line (the worker checks before it commits anything of a delivery)."""
+    _to_message(mail, current_app.config["MAIL_FROM"])
+
+
 def send(mail: Mail) -> None:
     """Deliver one message now; raises MailError when SMTP fails."""
     config = current_app.config

@@ -89,10 +89,14 @@ def record_auth_attempt(email: str | None) -> None:
 
 
 def check_api(identity: str) -> None:
+    """Count one API request and refuse it past the limit, in one atomic step (a lock in
+    memory, a script in Redis): requests racing each other cannot all pass a check made
+    before any of them is counted."""
     t = throttle()
     key = f"api:{identity}"
-    t.check(t.api_limit, [key])
-    t.hit(t.api_limit, [key])
+    if not t.limiter.hit(t.api_limit, key):
+        log.warning("rate limit reached for api on %s %s", request.method, request.path)
+        raise TooManyRequests(t._retry_after(t.api_limit, key))
 
 
 def init_app(app: Flask) -> None:

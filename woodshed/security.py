@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 CSP = "; ".join(
     [
@@ -26,6 +27,53 @@ CSP = "; ".join(
     ]
 )
 PUBLIC_CACHEABLE = ("/static/",)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Where to send someone back to, from input (`next`): a path on this site, or `default`.
+
+    The one check for every redirect target that comes from a request. It refuses what a
+    browser or Werkzeug would turn into another origin — `//host`, a backslash, a scheme,
+    a tab or line break they strip (`/%09/evil.example` arrives with a tab after the first
+    slash and would leave as `//evil.example`) — and anything a Location header cannot
+    carry, so the redirect never answers 500.
+    """
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return default
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(c.isspace() or not c.isprintable() for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+#: The most a request to a page or operation open without signing in may send (sign-in,
+#: registration, reset, unsubscribe): checked before anything parses the body, so a huge
+#: body costs no CPU. Imports and uploads (signed in) keep the general limit.
+SMALL_BODY_BYTES = 16 * 1024
+PUBLIC_FORMS = frozenset(
+    {
+        "accounts.login",
+        "accounts.register",
+        "accounts.reset_request",
+        "accounts.reset_confirm",
+        "notify.unsubscribe",
+    }
+)
+
+
+def limit_public_bodies() -> None:
+    """Before CSRF and every parser: a small body limit where no sign-in is needed yet."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    operation = getattr(view, "openapi", None)
+    public = request.endpoint in PUBLIC_FORMS or (operation is not None and not operation.auth)
+    if public:
+        request.max_content_length = SMALL_BODY_BYTES
 
 
 def headers(production: bool) -> dict[str, str]:

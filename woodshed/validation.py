@@ -89,8 +89,45 @@ def text(max_length: int, *, required: bool = False) -> Any:
     ]
 
 
-Name = text(200, required=True)
-ShortText = text(200)
+#: What a single line may not hold: every C0 control (tab, line feed and carriage return
+#: too), DEL, the C1 controls and the Unicode line and paragraph separators. A title, a
+#: name or a reminder message ends up in places where a line break means something else —
+#: an email Subject, a calendar feed's property, a log line — so it is refused at the door.
+LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SINGLE_LINE_MESSAGE = "Keep this to one line, without tabs, line breaks or control characters."
+_LINE_CHAR = "[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]"
+SINGLE_LINE = f"^{_LINE_CHAR}*$"
+SINGLE_LINE_NOT_BLANK = f"^{_LINE_CHAR}*[^\\s\\u0000-\\u001f\\u007f-\\u009f]{_LINE_CHAR}*$"
+
+
+def single_line_error(value: str) -> str | None:
+    """The one wording for text that should be one line, or None when it is (CSV import)."""
+    return SINGLE_LINE_MESSAGE if LINE_BREAKING.search(value) else None
+
+
+def _single_line(value: Any) -> Any:
+    # Checked on what was sent, before stripping: a trailing line break is refused too, so
+    # the OpenAPI pattern and the server agree.
+    if isinstance(value, str) and LINE_BREAKING.search(value):
+        raise PydanticCustomError("single_line", SINGLE_LINE_MESSAGE)
+    return value
+
+
+def line(max_length: int, *, required: bool = False) -> Any:
+    """A single-line string (titles, names, short messages, addresses): `text()` without
+    tabs, line breaks or any other control character — at every entry point that uses a
+    schema (forms, API, JSON import; the CSV import asks `single_line_error`)."""
+    return Annotated[
+        str,
+        _raw_length(max_length),
+        BeforeValidator(_single_line),
+        StringConstraints(min_length=1 if required else None, max_length=max_length),
+        Field(json_schema_extra={"pattern": SINGLE_LINE_NOT_BLANK if required else SINGLE_LINE}),
+    ]
+
+
+Name = line(200, required=True)
+ShortText = line(200)
 LongText = text(20000)
 
 

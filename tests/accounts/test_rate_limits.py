@@ -173,3 +173,23 @@ def test_x_forwarded_for_names_the_client_behind_a_trusted_proxy(make_app):
     assert attempt("203.0.113.6", "z@example.org").status_code == 401
     # The client cannot prepend its own fake entry: only the proxy's last hop is trusted.
     assert attempt("198.51.100.1, 203.0.113.5", "y@example.org").status_code == 429
+
+
+def test_racing_api_requests_pass_the_limit_exactly_once_each(make_app):
+    """Hit-and-check is one atomic step: of 60 requests released together, as many pass
+    as the limit allows, never more (issue 19, item 10)."""
+    from tests.racing import race
+    from woodshed.errors import TooManyRequests
+    from woodshed.ratelimit import check_api
+
+    app = make_app(API_RATE_LIMIT="25 per minute")
+
+    def attempt(_i: int) -> bool:
+        with app.test_request_context("/api/v1/pieces"):
+            try:
+                check_api("token:racing")
+            except TooManyRequests:
+                return False
+            return True
+
+    assert sum(race(60, attempt)) == 25

@@ -29,6 +29,21 @@ def test_a_new_musician_registers_and_gets_a_profile_with_defaults(client):
     assert "Your account is ready" in page_text(client.get(response.location))
 
 
+def test_the_address_never_travels_in_a_url_after_registering(client):
+    """Issue 12, item 18: the sign-in form is filled from the session, not `?email=`."""
+    response = client.submit("/register", FORM | {"email": "erin@example.org"})
+    assert response.location == "/login"
+    assert "erin" not in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'value="erin@example.org"' in page
+    assert (
+        client.get("/login?email=mallory@example.org")
+        .get_data(as_text=True)
+        .count("mallory@example.org")
+        == 0
+    )
+
+
 def test_the_register_page_offers_every_time_zone(client):
     response = client.get("/register")
     body = response.get_data(as_text=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
+import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from tests.clients import WebClient
 from tests.conftest import database_kind, new_database_url, postgres_url
 from tests.conftest import test_config as instance_config
 from tests.data.helpers import export_of, fill_account
-from tests.factories import make_persona
+from tests.factories import make_persona, make_piece
 from woodshed import create_app, migrate
 from woodshed.data.backup import BackupError, backup, restore
 from woodshed.db import db, make_engine
@@ -246,3 +248,34 @@ def test_a_missing_pg_dump_is_a_clear_error(instances, tmp_path, monkeypatch):
     result = source.app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.tar.gz")])
     assert result.exit_code != 0
     assert "`pg_dump` is not on PATH" in result.output
+
+
+def test_a_backup_is_readable_only_by_its_owner_whatever_the_umask(instances, tmp_path):
+    source, _ = filled(instances)
+    archive = tmp_path / "backup.tar.gz"
+    previous = os.umask(0o022)
+    try:
+        backup(source.app, archive)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+
+
+def test_an_erased_account_leaves_no_bytes_in_the_sqlite_file_or_its_log(instances, tmp_path):
+    """secure_delete zeroes freed pages; the checkpoint after an erasure empties the WAL."""
+    path = tmp_path / "erasure.sqlite3"
+    source = instances(f"sqlite:///{path}")
+    marker = "Quintessential-Marker-4711"
+    with source.app.app_context():
+        dora = make_persona("dora")
+        make_piece(dora.profile, marker, composer=marker)
+        db.session.commit()
+        user_id = dora.user.id
+    with source.app.test_request_context():
+        from woodshed.accounts.models import User
+        from woodshed.accounts.services import erase_account
+
+        erase_account(db.session.get(User, user_id), "dora@example.org")
+        db.session.commit()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("erasure.sqlite3*"))
+    assert marker.encode() not in stored

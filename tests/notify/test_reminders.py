@@ -212,6 +212,25 @@ def test_failed_deliveries_show_in_the_admin_view(app, alice, charlie):
     assert "SMTP refused" in page_text(page)
 
 
+def test_an_administrator_retries_a_failed_delivery_as_new(app, alice, charlie, frozen_clock):
+    from tests.access.plans_builders import BUILDERS
+
+    frozen_clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    delivery = BUILDERS["delivery_id"](alice)
+    delivery.due_at, delivery.lease_until = utcnow() - timedelta(days=2), utcnow()
+    db.session.flush()
+    frozen_clock(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    web = app.test_client()
+    web.sign_in(charlie)
+    assert web.submit(f"/admin/deliveries/{delivery.id}/retry").status_code == 302
+    db.session.refresh(delivery)
+    assert (delivery.status, delivery.attempts, delivery.due_at) == ("pending", 0, utcnow())
+    assert delivery.lease_until is None
+    assert delivery.next_attempt_at is None
+    # Only a failed delivery is retried.
+    assert services.retry_failed_delivery(delivery.id) is False
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -168,3 +168,47 @@ def test_smtp_failures_back_off_then_end_as_failed(committed_app, mailbox):
 
 def test_database_kind_is_reported():
     assert database_kind() in ("sqlite", "postgresql")
+
+
+def _poison(app) -> None:
+    """A goal reminder whose goal title holds a line break (as rows written before titles
+    were single-line may): its email Subject cannot be built. Due at 17:30, before the rest."""
+    from tests.factories import make_goal
+
+    Clock.frozen = T0
+    with app.app_context():
+        persona = make_persona("poisoner", timezone="UTC")
+        goal = make_goal(persona.profile, title="Scales", target_date=DUE.date().isoformat())
+        make_reminder(
+            persona.profile, kind="goal_deadline", days_before=0, time="17:30", channels=["email"]
+        )
+        table = type(goal).__table__  # raw, past today's validation
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == goal.id)
+            .values(title="Scales\r\nBcc: everyone@example.org")
+        )
+        db.session.commit()
+
+
+def test_a_poisoned_delivery_among_fifty_does_not_hold_back_the_others(committed_app, mailbox):
+    committed_app.config["WORKER_MAX_ATTEMPTS"] = 2
+    _poison(committed_app)
+    texts = _seed(committed_app, people=5, per_person=10)  # 50 good reminders
+    when = DUE + timedelta(minutes=1)
+    Clock.frozen = when
+    counts = _race(committed_app, workers=1)
+    # The 50 arrive on the first pass; the poisoned row is one failed attempt of its own.
+    assert counts["sent"] == 50
+    assert counts["retry"] == 1
+    assert len(mailbox.messages) == len(texts)
+    assert not any("everyone@example.org" in mailbox.text(m) for m in mailbox.messages)
+    with committed_app.app_context():
+        bad = db.session.scalars(sa.select(Delivery).where(Delivery.kind == "goal_deadline")).one()
+        assert (bad.status, bad.attempts, bad.lease_until) == ("pending", 1, None)
+        assert "ValueError" in bad.last_error
+    # It backs off, then fails for good with its reason, without sending anything.
+    Clock.frozen = when + timedelta(seconds=61)
+    assert _race(committed_app, workers=1)["failed"] == 1
+    assert _statuses(committed_app) == {"sent": 50, "failed": 1}
+    assert len(mailbox.messages) == 50

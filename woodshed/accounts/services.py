@@ -334,6 +334,7 @@ def erase_account(user: User, confirm_email: str) -> None:
     user_id = user.id
     db.session.delete(user)
     db.session.flush()
+    db.after_commit(db.checkpoint)  # SQLite: the erased rows leave the write-ahead log too
     log.info("account erased user=%s", user_id)
 
 

@@ -29,6 +29,7 @@ from woodshed.accounts.schemas import (
 )
 from woodshed.errors import DomainError
 from woodshed.ratelimit import check_auth, client_address, record_auth_attempt
+from woodshed.security import safe_next
 from woodshed.timeutil import timezone_names
 from woodshed.validation import parse_form
 
@@ -38,12 +39,6 @@ bp = Blueprint("accounts", __name__)
 def _form_page(template: str, errors: dict | None = None, status: int = 200, **context):
     context.setdefault("form", request.form)
     return render_template(template, errors=errors or {}, **context), status
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("core.home")
 
 
 def sign_in(user) -> None:
@@ -73,15 +68,18 @@ def register():
     except DomainError as exc:
         return _form_page("accounts/register.html", exc.messages, 422, timezones=timezone_names())
     flash("Your account is ready. Sign in to start your practice journal.", "success")
-    return redirect(url_for("accounts.login", email=data.email))
+    # The address fills the sign-in form from the session, never from the URL (where it
+    # would land in access logs, browser history and Referer headers).
+    session["sign_in_email"] = data.email
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next"), url_for("core.home")))
     if request.method == "GET":
-        return _form_page("accounts/login.html", form={"email": request.args.get("email", "")})
+        return _form_page("accounts/login.html", form={"email": session.pop("sign_in_email", "")})
     email = request.form.get("email", "")
     check_auth(email)
     try:
@@ -92,7 +90,7 @@ def login():
         errors = {"email": "The email or password is not right."}
         return _form_page("accounts/login.html", errors, 401, form={"email": email})
     sign_in(user)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next"), url_for("core.home")))
 
 
 @bp.post("/logout")

@@ -13,6 +13,8 @@ from woodshed import policy
 from woodshed.accounts import services as accounts
 from woodshed.accounts.models import AuthSession, User
 from woodshed.db import db
+from woodshed.notify import services as notify
+from woodshed.notify.models import Delivery
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -81,7 +83,6 @@ def end_sessions(user_id: uuid.UUID):
 @admin_required
 def deliveries():
     """Reminder deliveries that failed for good (or the latest of a chosen status)."""
-    from woodshed.notify.models import Delivery
 
     status = request.args.get("status", "failed")
     if status not in ("pending", "sent", "missed", "failed"):
@@ -103,22 +104,9 @@ def deliveries():
 @bp.post("/deliveries/<uuid:delivery_id>/retry")
 @admin_required
 def retry_delivery(delivery_id: uuid.UUID):
-    from woodshed.notify.models import Delivery
-
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
+    retried = notify.retry_failed_delivery(delivery_id)
+    if retried is None:
         abort(404)
-    if delivery.status == "failed":
-        delivery.status = "pending"
-        delivery.attempts = 0
-        delivery.next_attempt_at = None
-        # A retry is deliberate: it must not be dropped as stale.
-        delivery.due_at = db_now()
+    if retried:
         flash("The delivery will be tried again on the worker's next pass.", "success")
     return redirect(url_for("admin.deliveries"))
-
-
-def db_now():
-    from woodshed.db import utcnow
-
-    return utcnow()

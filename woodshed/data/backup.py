@@ -128,7 +128,11 @@ def backup(app: Flask, target: Path) -> dict:
         manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        with tarfile.open(partial, "w:gz") as tar:
+        # Only the owner may read a backup (every musician's data), whatever the umask:
+        # the file is created 0600 before a byte is written.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             tar.add(manifest_path, MANIFEST)
             tar.add(dump_path, dump_path.name)
             for path, name in files:

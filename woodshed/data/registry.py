@@ -30,12 +30,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     create_model,
 )
 from pydantic_core import PydanticCustomError
 
 from woodshed.db import UTCDateTime
+from woodshed.validation import line
 
 ALWAYS_OMITTED = frozenset({"profile_id", "version"})
 STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -223,7 +223,8 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
         bounds = {k: rules[k] for k in ("ge", "le") if k in rules}
         annotation = Annotated[int, Field(strict=True, **bounds)]
     elif isinstance(kind, sa.String) and kind.length:
-        annotation = Annotated[str, StringConstraints(max_length=kind.length)]
+        # Every bounded string column holds one line (titles, names, addresses, keys).
+        annotation = line(kind.length)
     elif isinstance(kind, sa.Text | sa.String):
         annotation = str
     elif isinstance(kind, sa.JSON):

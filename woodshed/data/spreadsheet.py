@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from woodshed.timeutil import local_to_utc, practice_date
-from woodshed.validation import BARS, parse_bars, parse_duration
+from woodshed.validation import BARS, parse_bars, parse_duration, single_line_error
 
 #: The fields a column can be mapped to, with the label the mapping form shows.
 FIELDS: dict[str, str] = {
@@ -479,6 +479,8 @@ def parse_tags(text: str) -> list[str]:
         tag = part.strip()
         if not tag:
             continue
+        if message := single_line_error(tag):
+            raise ValueError(message)
         if len(tag) > TAG_LIMIT:
             raise ValueError(f"Keep each tag to {TAG_LIMIT} characters or fewer.")
         tags.setdefault(tag.casefold(), tag)
@@ -562,7 +564,9 @@ def _parse_row(number, cell, header_of, order, tz, rollover, now, today):
         problem("duration_minutes", message)
     for name, limit in NAME_LIMITS.items():
         if cell.get(name):
-            if len(cell[name]) > limit:
+            if message := single_line_error(cell[name]):
+                problem(name, message)
+            elif len(cell[name]) > limit:
                 problem(name, f"Keep this to {limit} characters or fewer.")
             elif name == "section":
                 try:

@@ -16,13 +16,13 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
 from woodshed.repertoire.schemas import Notes, SaneDate, Title
-from woodshed.validation import Schema, partial, text
+from woodshed.validation import Schema, line, partial
 
 GoalKind = Literal["piece", "section", "skill", "habit"]
 GoalStatus = Literal["not_started", "in_progress", "completed", "archived"]
 Priority = Literal["low", "medium", "high"]
 TargetType = Literal["minutes_per_week", "days_per_week", "tempo", "checklist"]
-ItemText = text(200, required=True)
+ItemText = line(200, required=True)
 
 KIND_LABELS = {"piece": "Piece", "section": "Section", "skill": "Skill", "habit": "Habit"}
 STATUS_LABELS = {

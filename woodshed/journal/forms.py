@@ -346,13 +346,6 @@ def quick_input_for(path: str) -> str:
     return path if path in ("instrument_id", "piece_id") else "_form"
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """Redirect only to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
 def floor_minute(instant: datetime) -> datetime:
     return instant - timedelta(seconds=instant.second, microseconds=instant.microsecond)
 

@@ -27,18 +27,18 @@ from pydantic_core import PydanticCustomError
 from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.timeutil import local_to_utc
-from woodshed.validation import Rating, Schema, parse_bars, parse_duration, partial, text
+from woodshed.validation import Rating, Schema, line, parse_bars, parse_duration, partial, text
 
 CLOCK_SKEW = timedelta(minutes=5)
 Mode = Literal["normal", "slow", "performance"]
 Tempo = Annotated[int, Field(ge=1, le=400, description="Beats per minute.")]
-TagName = text(50, required=True)
-TagFilter = text(50)
+TagName = line(50, required=True)
+TagFilter = line(50)
 Body = text(20000)
-BarsText = text(20)
-UrlText = text(2000)
+BarsText = line(20)
+UrlText = line(2000)
 NoteText = text(2000)
-SearchText = text(200)
+SearchText = line(200)
 
 
 def _form_duration(value, info: ValidationInfo):

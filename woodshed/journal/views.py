@@ -15,6 +15,7 @@ from woodshed.journal import forms, history, merge, queries, services
 from woodshed.journal.models import RATINGS, PracticeSession
 from woodshed.journal.schemas import QuickLogIn, SessionFields, SessionIn, SessionQuery
 from woodshed.markdown import render_markdown
+from woodshed.security import safe_next
 from woodshed.validation import form_version, parse_form
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
@@ -285,7 +286,7 @@ def quick():
         ),
         "success",
     )
-    return redirect(forms.safe_next(request.form.get("next"), url_for("core.home")))
+    return redirect(safe_next(request.form.get("next"), url_for("core.home")))
 
 
 @bp.get("/timer")

@@ -10,14 +10,14 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, partial, text
+from woodshed.validation import Schema, line, partial, text
 
 ResourceKind = Literal["link", "note"]
 KIND_LABELS = {"link": "Link", "note": "Note"}
-ResourceTitle = text(200)
-ResourceUrl = text(2000)
+ResourceTitle = line(200)
+ResourceUrl = line(2000)
 ResourceText = text(20000)
-SearchText = text(200)
+SearchText = line(200)
 
 
 class ResourceFields(Schema):

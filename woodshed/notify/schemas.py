@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
 from woodshed.plans.schemas import LocalTime, Weekday
-from woodshed.validation import Schema, partial, text
+from woodshed.validation import Schema, line, partial
 
 ReminderKind = Literal["before_occurrence", "daily", "weekly", "inactivity", "goal_deadline"]
 Channel = Literal["in_app", "email"]
@@ -42,7 +42,7 @@ class ReminderFields(Schema):
     plan_id: uuid.UUID | None = Field(None, description="before_occurrence: only this plan.")
     goal_id: uuid.UUID | None = Field(None, description="goal_deadline: only this goal.")
     channels: list[Channel] = Field(default_factory=lambda: ["in_app"], validate_default=True)
-    message: text(500) = ""
+    message: line(500) = ""
     active: bool = True
 
     @field_validator("time")

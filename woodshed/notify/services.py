@@ -310,3 +310,26 @@ def unsubscribe(token: str) -> str | None:
     except (ValueError, TypeError):
         return None
     return None
+
+
+# --- deliveries (the administrator's view) ----------------------------------------------------
+
+
+def retry_failed_delivery(delivery_id: uuid.UUID) -> bool | None:
+    """An administrator's retry of a delivery that failed for good: pending again, due now
+    (a deliberate retry must not be dropped as stale), with a fresh count of attempts.
+
+    None when there is no such delivery, False when it had not failed.
+    """
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        return None
+    if delivery.status != "failed":
+        return False
+    delivery.status = "pending"
+    delivery.attempts = 0
+    delivery.next_attempt_at = None
+    delivery.lease_until = None
+    delivery.due_at = utcnow()
+    db.session.flush()
+    return True

@@ -10,8 +10,10 @@ Several workers may run at once, on PostgreSQL or SQLite:
    an email is sent, then the row is marked sent. A worker that dies in between leaves a
    lease that runs out, and the row is tried again (at least once for email).
 4. Rows more than an hour past due when first tried are marked `missed`, not sent, so a
-   worker that was down does not flood anyone. SMTP failures retry with exponential
-   back-off and end as `failed` (shown at /admin/deliveries).
+   worker that was down does not flood anyone. Each row is delivered on its own: any
+   failure (SMTP, or a message that cannot be built) is that row's attempt, retried with
+   exponential back-off and ending as `failed` with its reason (shown at
+   /admin/deliveries); the other rows of the batch go out as if nothing happened.
 """
 
 from __future__ import annotations
@@ -209,7 +211,10 @@ def claim(name: str, now: datetime, batch: int = 100) -> list[uuid.UUID]:
 
 
 def deliver(name: str, ids: list[uuid.UUID], now: datetime, counts: Counter) -> None:
-    """Deliver claimed rows; in-app-only rows commit per batch, each email right after sending."""
+    """Deliver claimed rows, each on its own: whatever one row raises (a message that cannot
+    be built, a refused address, an SMTP error) counts as that row's failed attempt and
+    never touches another row. In-app-only rows commit per batch, each email right after
+    sending."""
     if not ids:
         return
     rows = db.session.scalars(
@@ -220,40 +225,64 @@ def deliver(name: str, ids: list[uuid.UUID], now: datetime, counts: Counter) -> 
     for delivery in rows:
         if delivery.status != "pending":
             continue
-        if delivery.attempts == 0 and now - delivery.due_at > STALE_AFTER:
-            _finish(delivery, "missed", "More than an hour late (worker was down).")
-            counts["missed"] += 1
+        try:
+            # A savepoint: a row that fails half-way leaves nothing of itself behind.
+            with db.session.begin_nested():
+                email = _prepare(delivery, now, counts)
+        except OperationalError:
+            raise  # the database is busy, not this row: the whole step is tried again
+        except Exception as exc:
+            _failed_attempt(delivery, utcnow(), _reason(exc), counts)
             continue
-        reminder = delivery.reminder
-        if delivery.reminder_id is not None and (reminder is None or not reminder.active):
-            _finish(delivery, "missed", "The reminder was switched off.")
-            counts["missed"] += 1
-            continue
-        message = messages.build(delivery, now)
-        if message is None:
-            _finish(delivery, "missed", "Nothing to remind about any more.")
-            counts["missed"] += 1
-            continue
-        if message.in_app and not delivery.in_app_done:
-            messages.post_in_app(delivery, message)
-            delivery.in_app_done = True
-        if message.email is None:
-            _finish(delivery, "sent", "", now)
-            counts["sent"] += 1
+        if email is None:
             continue
         # The in-app part is durable before SMTP talks, and no lock is held meanwhile.
         _commit()
         try:
-            mail.send(message.email)
-        except mail.MailError as exc:
-            _failed_attempt(delivery, utcnow(), str(exc))
-            counts["retry" if delivery.status == "pending" else "failed"] += 1
+            mail.send(email)
+        except Exception as exc:
+            _failed_attempt(delivery, utcnow(), _reason(exc), counts)
             _commit()
             continue
         _finish(delivery, "sent", "", now)
         counts["sent"] += 1
         _commit()  # right after the mail is out: keeps the resend window small
     _commit()
+
+
+def _prepare(delivery: Delivery, now: datetime, counts: Counter) -> mail.Mail | None:
+    """Settle a row that needs no email; otherwise post its in-app part and return the
+    email, checked to be sendable (its headers built) before anything is committed."""
+    if delivery.attempts == 0 and now - delivery.due_at > STALE_AFTER:
+        _finish(delivery, "missed", "More than an hour late (worker was down).")
+        counts["missed"] += 1
+        return None
+    reminder = delivery.reminder
+    if delivery.reminder_id is not None and (reminder is None or not reminder.active):
+        _finish(delivery, "missed", "The reminder was switched off.")
+        counts["missed"] += 1
+        return None
+    message = messages.build(delivery, now)
+    if message is None:
+        _finish(delivery, "missed", "Nothing to remind about any more.")
+        counts["missed"] += 1
+        return None
+    if message.email is not None:
+        mail.check(message.email)
+    if message.in_app and not delivery.in_app_done:
+        messages.post_in_app(delivery, message)
+        delivery.in_app_done = True
+    if message.email is None:
+        _finish(delivery, "sent", "", now)
+        counts["sent"] += 1
+    return message.email
+
+
+def _reason(exc: BaseException) -> str:
+    """What the admin deliveries page shows for a failed attempt."""
+    if isinstance(exc, mail.MailError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _finish(delivery: Delivery, status: str, error: str, now: datetime | None = None) -> None:
@@ -264,14 +293,17 @@ def _finish(delivery: Delivery, status: str, error: str, now: datetime | None = 
         delivery.sent_at = now
 
 
-def _failed_attempt(delivery: Delivery, now: datetime, error: str) -> None:
+def _failed_attempt(delivery: Delivery, now: datetime, error: str, counts: Counter) -> None:
+    """One more failed try: back off exponentially, `failed` after WORKER_MAX_ATTEMPTS."""
     delivery.attempts += 1
     delivery.last_error = error[:2000]
     delivery.lease_until = None
     if delivery.attempts >= _setting("WORKER_MAX_ATTEMPTS", 5):
         delivery.status = "failed"
+        counts["failed"] += 1
         log.error("delivery %s failed for good: %s", delivery.id, error)
         return
+    counts["retry"] += 1
     base = _setting("WORKER_RETRY_BASE_SECONDS", 60)
     delivery.next_attempt_at = now + timedelta(seconds=base * 2 ** (delivery.attempts - 1))
     log.warning("delivery %s failed (attempt %s), retrying", delivery.id, delivery.attempts)

@@ -13,7 +13,7 @@ from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
-from woodshed.validation import Name, Schema, partial, text
+from woodshed.validation import Name, Schema, line, partial, text
 
 PlanKind = Literal["bootcamp", "course", "custom"]
 PlanStatus = Literal["active", "archived"]
@@ -253,7 +253,7 @@ class OccurrenceQuery(ListQuery):
 
 
 class SkipIn(Schema):
-    reason: text(500) = ""
+    reason: line(500) = ""
 
 
 class RescheduleIn(Schema):
@@ -332,7 +332,7 @@ class SlotChoice(Schema):
 class AdoptIn(Schema):
     token: str | None = Field(None, max_length=200, description="A share link's token …")
     template_id: uuid.UUID | None = Field(None, description="… or one of your own templates.")
-    title: text(200) | None = None
+    title: line(200) | None = None
     start_date: date
     time_of_day: LocalTime | None = None
     days: list[Weekday] = Field(

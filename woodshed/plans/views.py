@@ -15,9 +15,10 @@ from woodshed.errors import DomainError, FormErrors, Problem
 from woodshed.plans import calendar, forms, services, sharing
 from woodshed.plans import schedule as sched
 from woodshed.plans.models import Plan, PlanOccurrence, PlanTemplate
-from woodshed.plans.schemas import AdoptIn, PlanIn, PlanUpdate, RescheduleIn
+from woodshed.plans.schemas import AdoptIn, PlanIn, PlanUpdate, RescheduleIn, SkipIn
 from woodshed.profiles.schemas import WEEKDAY_LABELS
 from woodshed.repertoire.models import Piece, Skill
+from woodshed.security import safe_next
 from woodshed.validation import form_version, parse_form, small_int, validation_problem
 
 bp = Blueprint("plans", __name__)
@@ -250,11 +251,14 @@ def submit_check_in(occurrence_id: uuid.UUID):
 def skip(occurrence_id: uuid.UUID):
     occ = _occurrence(occurrence_id)
     try:
-        services.skip(_profile(), occ, (request.form.get("reason") or "")[:500])
+        reason = parse_form(SkipIn, request.form).reason
+        services.skip(_profile(), occ, reason)
         flash("Skipped. It counts as a planned skip day.", "success")
+    except DomainError as exc:
+        flash("Reason: " + " ".join(exc.messages.values()), "error")
     except Problem as exc:
         flash(exc.detail, "error")
-    return redirect(request.form.get("next") or url_for("plans.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("plans.index")))
 
 
 @bp.post("/plans/occurrences/<uuid:occurrence_id>/undo")
@@ -266,7 +270,7 @@ def undo(occurrence_id: uuid.UUID):
         flash("Undone.", "success")
     except Problem as exc:
         flash(exc.detail, "error")
-    return redirect(request.form.get("next") or url_for("plans.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("plans.index")))
 
 
 @bp.get("/plans/occurrences/<uuid:occurrence_id>/reschedule")

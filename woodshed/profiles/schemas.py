@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from woodshed.validation import Schema, Timezone, partial, text
+from woodshed.validation import Schema, Timezone, line, partial, text
 
-DisplayName = text(100, required=True)
-InstrumentName = text(100, required=True)
+DisplayName = line(100, required=True)
+InstrumentName = line(100, required=True)
 GoalsText = text(2000)
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from woodshed.api.pagination import ListQuery
 from woodshed.search import KINDS
-from woodshed.validation import Schema, text
+from woodshed.validation import Schema, line
 
 Kind = Literal[KINDS]
 
@@ -17,7 +17,7 @@ Kind = Literal[KINDS]
 class SearchQuery(ListQuery):
     """Words to find, and optionally one kind of object; the page uses the same names."""
 
-    q: text(200) = Field(  # type: ignore[valid-type]
+    q: line(200) = Field(  # type: ignore[valid-type]
         "",
         description="Words to find (accents and case do not matter; the last word may be "
         "the start of a longer one). Without words there are no hits.",

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, partial, text
+from woodshed.validation import Schema, line, partial
 
 #: Longest range a statistic may cover; longer ones are refused instead of run slowly.
 MAX_RANGE_DAYS = 7305  # 20 years
@@ -22,7 +22,7 @@ BreakdownBy = Literal["instrument", "piece", "section", "skill", "tag"]
 ProgressKind = Literal["piece", "section", "skill"]
 Stage = Literal["beginner", "intermediate", "advanced"]
 Trend = Literal["improving", "steady", "declining"]
-Reason = text(200)
+Reason = line(200)
 
 
 def _bounded(value: date | None) -> date | None:

@@ -1,0 +1,93 @@
+"""When the database cannot answer (issue 19, item 6): 503 with Retry-After — problem+json
+for the API, a page that keeps what was typed — never a 500 or a hang; /healthz never
+touches the database."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests import conftest
+from tests.clients import WebClient
+from tests.conftest import database_kind
+from tests.notify.conftest import committed_app  # noqa: F401 (a fixture)
+from tests.smtp import free_port
+from woodshed import create_app
+
+
+@pytest.fixture
+def unreachable(instance_dir):
+    """The app pointed at a PostgreSQL port nobody listens on."""
+    url = f"postgresql+psycopg://woodshed@127.0.0.1:{free_port()}/woodshed"
+    app = create_app(conftest.test_config(url, instance_dir, None))
+    app.test_client_class = WebClient
+    yield app
+    app.extensions["woodshed.engine"].dispose()
+
+
+def test_healthz_answers_without_the_database(unreachable):
+    started = time.monotonic()
+    response = unreachable.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert time.monotonic() - started < 2
+
+
+def test_the_api_answers_503_with_retry_after_when_the_database_is_unreachable(unreachable):
+    response = unreachable.test_client().get(
+        "/api/v1/pieces", headers={"Authorization": "Bearer not-checked-without-a-database"}
+    )
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["status"] == 503
+
+
+def test_a_form_sent_while_the_database_is_unreachable_is_kept_for_sending_again(unreachable):
+    web = unreachable.test_client()
+    response = web.submit(
+        "/login", {"email": "dora@example.org", "password": "a long and quiet evening"}
+    )
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    page = response.get_data(as_text=True)
+    assert 'value="dora@example.org"' in page
+    assert "Send again" in page
+    assert "a long and quiet evening" not in page
+
+
+@pytest.fixture
+def locked(committed_app):  # noqa: F811 (the fixture imported above)
+    """Another connection holds SQLite's write lock, or PostgreSQL's lock on `users`."""
+    committed_app.config["DB_LOCK_TIMEOUT_SECONDS"] = 0.5
+    engine = committed_app.extensions["woodshed.engine"]
+    engine.dispose()  # new connections read the shorter lock timeout
+    if database_kind() == "sqlite":
+        holder = sqlite3.connect(engine.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        yield committed_app
+        holder.execute("ROLLBACK")
+        holder.close()
+        return
+    with engine.connect() as conn:
+        conn.execute(sa.text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        yield committed_app
+        conn.rollback()
+
+
+def test_a_write_waiting_on_a_held_lock_answers_503_not_500(locked):
+    started = time.monotonic()
+    response = locked.test_client().post(
+        "/api/v1/auth/register",
+        json={
+            "email": "dora@example.org",
+            "password": "a long and quiet evening",
+            "display_name": "Dora",
+        },
+    )
+    assert time.monotonic() - started < 8
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
