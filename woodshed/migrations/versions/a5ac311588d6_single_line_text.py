@@ -8,7 +8,7 @@ Tags' and skills' matching keys are left as they were (a cleaned name could othe
 collide with another one's key). Nothing to undo on downgrade.
 
 Revision ID: a5ac311588d6
-Revises: bf097ff9e90b
+Revises: 5c1e0a7d9f42
 Create Date: 2026-12-03 12:30:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a5ac311588d6"
-down_revision = "bf097ff9e90b"
+down_revision = "5c1e0a7d9f42"
 branch_labels = None
 depends_on = None
 
