@@ -161,6 +161,9 @@ EXCLUDED: dict[str, str] = {
     "auth_sessions": "Signed-in browsers: secret tokens, meaningless on another server.",
     "api_tokens": "API bearer tokens: secrets; create new ones after a restore.",
     "password_reset_tokens": "Short-lived secrets.",
+    "totp_credentials": "The two-factor secret: set up the authenticator app again after a "
+    "restore.",
+    "recovery_codes": "Two-factor recovery codes: secrets, stored hashed; make new ones.",
     "idempotency_keys": "Replay cache for retried API requests; expires by itself.",
     "search_documents": "The search index, derived from the objects' text; rebuilt on import.",
     "pending_imports": "Uploads waiting for confirmation; temporary.",
