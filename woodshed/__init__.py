@@ -116,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.admin.views import bp as admin_bp
     from woodshed.api import init_app as init_api
     from woodshed.api.openapi import bp as api_docs_bp
+    from woodshed.comments.api import api as comments_api
+    from woodshed.comments.views import bp as comments_bp
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
     from woodshed.core.views import bp as core_bp
@@ -159,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         data_bp,
         search_bp,
+        comments_bp,
     )
     apis = (
         accounts_api,
@@ -172,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_api,
         data_api,
         search_api,
+        comments_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -211,6 +215,8 @@ def _connect_events() -> None:
     events.badge_earned.connect(notifications.announce_badge)
     # Plans changed: reminders before their occurrences are worked out again.
     events.plans_changed.connect(reminders.recheck_occurrence_reminders)
+    # A comment by someone else on a musician's session or passage: the musician is told.
+    events.comment_posted.connect(notifications.announce_comment)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from woodshed.comments.models import Comment
 from woodshed.data.models import ImportMapping
 from woodshed.data.registry import STRICT, Codec, Link, Part, shallow
 from woodshed.goals.models import Goal, GoalChecklistItem
@@ -127,6 +128,8 @@ PARTS: tuple[Part, ...] = (
         ),
         orm_writes=True,
     ),
+    # Comments stay with the musician; their author is "self" or "other" (a teacher).
+    Part("comments", Comment, order=("created_at", "id"), codecs={"author_id": EDITOR}),
     Part(
         "plans",
         Plan,
