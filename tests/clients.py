@@ -72,6 +72,9 @@ class WebClient(FlaskClient):
             "/login", {"email": persona.email, "password": password or persona.password}
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        if persona.totp_secret and "/login/mfa" in response.headers["Location"]:
+            response = self.submit("/login/mfa", {"code": persona.next_code()})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
 
 

@@ -224,8 +224,8 @@ def bob(app: Flask) -> Persona:
 
 @pytest.fixture
 def charlie(app: Flask) -> Persona:
-    """An administrator."""
-    return make_persona("charlie", timezone="UTC", is_admin=True)
+    """An administrator (with two-factor sign-in, as administrators must)."""
+    return make_persona("charlie", timezone="UTC", is_admin=True, totp=True)
 
 
 @pytest.fixture

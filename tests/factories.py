@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from woodshed.accounts import passwords
-from woodshed.accounts.models import User
-from woodshed.db import db
+import sqlalchemy as sa
+
+from woodshed.accounts import mfa, passwords
+from woodshed.accounts.models import TotpCredential, User
+from woodshed.db import db, utcnow
 from woodshed.profiles.models import Instrument, MusicianProfile
 
 
@@ -14,6 +16,15 @@ from woodshed.profiles.models import Instrument, MusicianProfile
 class Persona:
     user: User
     password: str
+    totp_secret: str | None = None  # set when the account signs in with a second factor
+    last_step: int = 0  # the newest TOTP step this persona has typed
+
+    def next_code(self) -> str:
+        """A code the server has not seen yet: now, or a step ahead (±1 step is allowed)."""
+        step = max(mfa.step_at(utcnow()) - 1, self.last_step + 1)
+        assert step <= mfa.step_at(utcnow()) + 1, "three codes in one time step; move the clock"
+        self.last_step = step
+        return mfa.code_at(self.totp_secret, step)
 
     @property
     def email(self) -> str:
@@ -30,6 +41,7 @@ def make_persona(
     timezone: str = "UTC",
     is_admin: bool = False,
     password: str | None = None,
+    totp: bool = False,
     **profile_fields,
 ) -> Persona:
     password = password or f"{name}-plays-the-long-game"
@@ -43,7 +55,22 @@ def make_persona(
     )
     db.session.add(user)
     db.session.flush()
-    return Persona(user, password)
+    persona = Persona(user, password)
+    if totp:
+        enable_totp(persona)
+    return persona
+
+
+def enable_totp(persona: Persona) -> list[str]:
+    """Turn two-factor sign-in on for a persona (as enrolment would); its recovery codes."""
+    enrolment = mfa.begin(persona.user)
+    db.session.execute(
+        sa.update(TotpCredential)
+        .where(TotpCredential.user_id == persona.user.id)
+        .values(confirmed_at=utcnow())
+    )
+    persona.totp_secret = enrolment.secret
+    return mfa.new_recovery_codes(persona.user)
 
 
 def make_instrument(profile: MusicianProfile, name: str = "Piano", **fields) -> Instrument:

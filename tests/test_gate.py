@@ -182,6 +182,8 @@ NOT_ABOUT_A_PROFILE = {
     "/reset/confirm",
     "/settings/security",
     "/settings/delete",
+    "/login/mfa",
+    "/settings/mfa/setup",
     "/api/v1/auth/tokens",
     "/admin/users",
     "/admin/deliveries",

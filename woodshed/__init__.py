@@ -140,6 +140,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.assignments.api import api as assignments_api
     from woodshed.assignments.dashboard import register as register_assignments_dashboard
     from woodshed.assignments.views import bp as assignments_bp
+    from woodshed.comments.api import api as comments_api
+    from woodshed.comments.views import bp as comments_bp
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
     from woodshed.core.views import bp as core_bp
@@ -196,6 +198,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         tools_bp,
         sync_bp,
+        comments_bp,
     )
     apis = (
         accounts_api,
@@ -213,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
         assignments_api,
         reports_api,
         sync_api,
+        comments_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -254,6 +258,8 @@ def _connect_events() -> None:
     events.badge_earned.connect(notifications.announce_badge)
     # Plans changed: reminders before their occurrences are worked out again.
     events.plans_changed.connect(reminders.recheck_occurrence_reminders)
+    # A comment by someone else on a musician's session or passage: the musician is told.
+    events.comment_posted.connect(notifications.announce_comment)
 
 
 def _register_template_helpers(app: Flask) -> None:

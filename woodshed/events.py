@@ -41,3 +41,11 @@ plans_changed = _events.signal(
     doc="""A musician's plans or their occurrences changed (sent by `plans.services`):
     created, edited, deleted, rescheduled. Sender: the MusicianProfile.""",
 )
+
+comment_posted = _events.signal(
+    "comment-posted",
+    doc="""A comment was written on a musician's session or passage (sent by
+    `comments.services`). Sender: the MusicianProfile the comment is about. `comment_id`,
+    `author_id` (the writing account), `author_name` (as the musician sees it), `excerpt`
+    and `url` (the page that shows it).""",
+)

@@ -4,6 +4,7 @@ from woodshed import search  # noqa: F401
 from woodshed.accounts import models as accounts_models  # noqa: F401
 from woodshed.api import models as api_models  # noqa: F401
 from woodshed.assignments import models as assignments_models  # noqa: F401
+from woodshed.comments import models as comments_models  # noqa: F401
 from woodshed.data import models as data_models  # noqa: F401
 from woodshed.db import Base
 from woodshed.goals import models as goals_models  # noqa: F401

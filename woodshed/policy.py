@@ -184,6 +184,13 @@ READABLE_BY_SCOPE["reports:read"] = frozenset(
     {"reports.index", "reports.week", "reports_api.get_report"}
 )
 WRITABLE_BY_SCOPE = {
+    "sessions:comment": frozenset(
+        {
+            "comments_api.list_session_comments",
+            "comments_api.comment_on_session",
+            "comments.comment_on_session",
+        }
+    ),
     "assignments:write": frozenset(
         {
             "assignments.index",

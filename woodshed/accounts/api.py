@@ -6,15 +6,18 @@ import uuid
 
 from flask import current_app, request
 
-from woodshed.accounts import services
+from woodshed.accounts import mfa, services
 from woodshed.accounts.schemas import (
     Credentials,
     EraseConfirm,
+    MfaCode,
+    RecoveryCodesOut,
     Registration,
     ResetConfirm,
     ResetRequest,
     TokenInfo,
     TokenOut,
+    TotpSetupOut,
 )
 from woodshed.api import ApiBlueprint, Message, bearer_token
 from woodshed.errors import DomainError, NotFound, Problem
@@ -54,6 +57,10 @@ def register(body: Registration):
     response=TokenOut,
     status=201,
     auth=False,
+    description="An account with two-factor sign-in also sends `otp` (or `recovery_code`); "
+    "without it the answer is a 401 whose problem `type` ends in `mfa-required`, with a wrong "
+    "or reused code one ending in `mfa-invalid`.",
+    extra_responses={401: "Wrong email or password, or the two-factor code is missing or wrong."},
 )
 def issue_token(body: Credentials):
     check_auth(body.email)
@@ -62,6 +69,7 @@ def issue_token(body: Credentials):
     except DomainError:
         record_auth_attempt(body.email)
         raise
+    mfa.second_factor(user, body.otp, body.recovery_code)
     raw, _token = services.issue_api_token(user, request.user_agent.string or "API")
     return TokenOut(access_token=raw, expires_in=current_app.config["TOKEN_DAYS"] * 86400)
 
@@ -136,3 +144,59 @@ def password_reset_confirm(body: ResetConfirm):
 )
 def erase_me(user, body: EraseConfirm):
     services.erase_account(user, body.confirm_email)
+
+
+@api.operation(
+    "POST",
+    "/me/mfa/totp",
+    summary="Start setting up two-factor sign-in (TOTP)",
+    response=TotpSetupOut,
+    status=201,
+    description="A new secret, as text, as an otpauth URI and as a QR code; nothing changes "
+    "at sign-in until `me/mfa/totp/confirm` receives a first code. Starting again replaces a "
+    "secret that was never confirmed.",
+    extra_responses={409: "Two-factor sign-in is already on."},
+)
+def begin_totp(user):
+    enrolment = mfa.begin(user)
+    return TotpSetupOut(**vars(enrolment))
+
+
+@api.operation(
+    "POST",
+    "/me/mfa/totp/confirm",
+    summary="Turn two-factor sign-in on with a first code",
+    body=MfaCode,
+    response=RecoveryCodesOut,
+    extra_responses={409: "Nothing to confirm: not started, or already on."},
+)
+def confirm_totp(user, body: MfaCode):
+    return RecoveryCodesOut(recovery_codes=mfa.confirm(user, body.code))
+
+
+@api.operation(
+    "POST",
+    "/me/mfa/recovery-codes",
+    summary="Replace your recovery codes",
+    body=MfaCode,
+    response=RecoveryCodesOut,
+    description="Needs a current code (or a recovery code); the old recovery codes stop working.",
+    extra_responses={409: "Two-factor sign-in is off."},
+)
+def regenerate_recovery_codes(user, body: MfaCode):
+    return RecoveryCodesOut(recovery_codes=mfa.regenerate_recovery_codes(user, body.code))
+
+
+@api.operation(
+    "DELETE",
+    "/me/mfa/totp",
+    summary="Turn two-factor sign-in off",
+    body=MfaCode,
+    status=204,
+    extra_responses={
+        403: "Teachers and administrators must keep two-factor sign-in on.",
+        409: "Two-factor sign-in is already off.",
+    },
+)
+def disable_totp(user, body: MfaCode):
+    mfa.disable(user, body.code)

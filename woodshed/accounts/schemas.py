@@ -49,9 +49,41 @@ class Registration(Schema):
     timezone: Timezone = "UTC"
 
 
+# A TOTP code ("123 456") or a recovery code ("ABCD-EFGH-…"), as typed.
+OneTimeCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(no_control_chars),
+    Field(json_schema_extra={"pattern": NO_CONTROL_CHARS}),
+]
+
+
 class Credentials(Schema):
     email: Identifier
     password: AnyPassword
+    otp: OneTimeCode | None = Field(
+        None,
+        description="The 6-digit code from the authenticator app, when two-factor sign-in is on.",
+    )
+    recovery_code: OneTimeCode | None = Field(
+        None, description="Instead of `otp`: one of the account's single-use recovery codes."
+    )
+
+
+class MfaCode(Schema):
+    code: OneTimeCode
+
+
+class TotpSetupOut(Schema):
+    secret: str = Field(description="The base32 secret, for typing into an app by hand.")
+    otpauth_uri: str
+    qr_svg: str = Field(description="The otpauth URI as a QR code (an inline SVG element).")
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes: list[str] = Field(
+        description="Ten single-use codes, shown only now; each signs in once instead of `otp`."
+    )
 
 
 class ResetRequest(Schema):

@@ -18,15 +18,18 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from woodshed.accounts import services
+from woodshed.accounts import mfa, services
+from woodshed.accounts.models import User
 from woodshed.accounts.schemas import (
     Credentials,
     EraseConfirm,
+    MfaCode,
     PasswordChange,
     Registration,
     ResetConfirm,
     ResetRequest,
 )
+from woodshed.db import db, utcnow
 from woodshed.errors import DomainError
 from woodshed.ratelimit import check_auth, client_address, record_auth_attempt
 from woodshed.security import safe_next
@@ -89,6 +92,49 @@ def login():
         record_auth_attempt(email)
         errors = {"email": "The email or password is not right."}
         return _form_page("accounts/login.html", errors, 401, form={"email": email})
+    if mfa.enabled(user):
+        # The password was right; the account is signed in only after the second factor.
+        session.clear()
+        session["mfa_user"] = str(user.id)
+        session["mfa_since"] = int(utcnow().timestamp())
+        return redirect(url_for("accounts.login_mfa", next=request.args.get("next")))
+    sign_in(user)
+    return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+
+
+MFA_STEP_SECONDS = 300  # how long the code may take after the password
+
+
+def _pending_mfa_user() -> User | None:
+    """The account whose password this browser just gave, while its code is awaited."""
+    raw, since = session.get("mfa_user"), session.get("mfa_since")
+    if not raw or not isinstance(since, int):
+        return None
+    if utcnow().timestamp() - since > MFA_STEP_SECONDS:
+        return None
+    try:
+        user = db.session.get(User, uuid.UUID(raw))
+    except ValueError:
+        return None
+    return user if user is not None and not user.disabled else None
+
+
+@bp.route("/login/mfa", methods=["GET", "POST"])
+def login_mfa():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+    user = _pending_mfa_user()
+    if user is None:
+        session.pop("mfa_user", None)
+        flash("Sign in again: enter your email and password first.", "info")
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
+    if request.method == "GET":
+        return _form_page("accounts/login_mfa.html", form={})
+    try:
+        data = parse_form(MfaCode, request.form)
+        mfa.check_code(user, data.code)
+    except DomainError as exc:
+        return _form_page("accounts/login_mfa.html", exc.messages, 401, form={})
     sign_in(user)
     return redirect(safe_next(request.args.get("next"), url_for("core.home")))
 
@@ -146,15 +192,96 @@ def security():
 
 
 def _security_page(errors: dict | None = None, status: int = 200, new_token: str | None = None):
+    user = current_user._get_current_object()
+    mfa_on = mfa.enabled(user)
     return render_template(
         "accounts/security.html",
-        sessions=services.list_sessions(current_user),
+        sessions=services.list_sessions(user),
         current_session_id=g.get("auth_session_id"),
-        tokens=services.list_api_tokens(current_user),
+        tokens=services.list_api_tokens(user),
         new_token=new_token,
+        mfa_enabled=mfa_on,
+        mfa_required=mfa.required(user),
+        recovery_codes_left=mfa.recovery_codes_left(user) if mfa_on else 0,
         errors=errors or {},
         form=request.form,
     ), status
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------
+
+
+def _mfa_setup_page(errors: dict | None = None, status: int = 200):
+    enrolment = mfa.pending(current_user)
+    if enrolment is None:
+        return redirect(url_for("accounts.security", _anchor="mfa"))
+    return render_template(
+        "accounts/mfa_setup.html", enrolment=enrolment, errors=errors or {}, form={}
+    ), status
+
+
+@bp.get("/settings/mfa/setup")
+@login_required
+def mfa_setup():
+    return _mfa_setup_page()
+
+
+@bp.post("/settings/mfa/setup")
+@login_required
+def mfa_begin():
+    try:
+        mfa.begin(current_user)
+    except mfa.NOT_NOW as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("accounts.security", _anchor="mfa"))
+    return redirect(url_for("accounts.mfa_setup"))
+
+
+def _recovery_codes_page(codes: list[str]):
+    return render_template("accounts/mfa_recovery_codes.html", codes=codes)
+
+
+@bp.post("/settings/mfa/confirm")
+@login_required
+def mfa_confirm():
+    try:
+        data = parse_form(MfaCode, request.form)
+        codes = mfa.confirm(current_user, data.code)
+    except DomainError as exc:
+        return _mfa_setup_page(exc.messages, 422)
+    except mfa.NOT_NOW as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("accounts.security", _anchor="mfa"))
+    return _recovery_codes_page(codes)
+
+
+@bp.post("/settings/mfa/recovery-codes")
+@login_required
+def mfa_recovery_codes():
+    try:
+        data = parse_form(MfaCode, request.form)
+        codes = mfa.regenerate_recovery_codes(current_user, data.code)
+    except DomainError as exc:
+        return _security_page({"recovery_code_confirm": exc.messages.get("code", "")}, 422)
+    except mfa.NOT_NOW as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("accounts.security", _anchor="mfa"))
+    return _recovery_codes_page(codes)
+
+
+@bp.post("/settings/mfa/disable")
+@login_required
+def mfa_disable():
+    try:
+        data = parse_form(MfaCode, request.form)
+        mfa.disable(current_user, data.code)
+    except DomainError as exc:
+        return _security_page({"disable_code": exc.messages.get("code", "")}, 422)
+    except mfa.NOT_NOW as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("accounts.security", _anchor="mfa"))
+    flash("Two-factor sign-in is off.", "success")
+    return redirect(url_for("accounts.security", _anchor="mfa"))
 
 
 @bp.post("/settings/password")

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from woodshed import policy
+from woodshed.accounts import mfa
 from woodshed.accounts import services as accounts
 from woodshed.accounts.models import AuthSession, User
 from woodshed.db import db
@@ -25,6 +26,9 @@ def admin_required(view):
     def wrapped(**kwargs):
         if not policy.can_administer(current_user):
             policy.deny(current_user, "admin", "-")
+        if not mfa.satisfied(current_user):
+            flash("Set up two-factor sign-in before using the administration pages.", "info")
+            return redirect(url_for("accounts.security", _anchor="mfa"))
         return view(**kwargs)
 
     return wrapped

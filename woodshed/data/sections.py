@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringCons
 from pydantic_core import PydanticCustomError
 
 from woodshed.assignments.models import Assignment, AssignmentItem
+from woodshed.comments.models import Comment
 from woodshed.data.models import ImportMapping
 from woodshed.data.registry import STRICT, Codec, Link, Part, shallow
 from woodshed.goals.models import Goal, GoalChecklistItem
@@ -143,6 +144,8 @@ PARTS: tuple[Part, ...] = (
         ),
         orm_writes=True,
     ),
+    # Comments stay with the musician; their author is "self" or "other" (a teacher).
+    Part("comments", Comment, order=("created_at", "id"), codecs={"author_id": EDITOR}),
     Part(
         "plans",
         Plan,
@@ -177,6 +180,9 @@ EXCLUDED: dict[str, str] = {
     "auth_sessions": "Signed-in browsers: secret tokens, meaningless on another server.",
     "api_tokens": "API bearer tokens: secrets; create new ones after a restore.",
     "password_reset_tokens": "Short-lived secrets.",
+    "totp_credentials": "The two-factor secret: set up the authenticator app again after a "
+    "restore.",
+    "recovery_codes": "Two-factor recovery codes: secrets, stored hashed; make new ones.",
     "idempotency_keys": "Replay cache for retried API requests; expires by itself.",
     "sync_conflicts": "Values that lost an offline merge, waiting for a choice on this "
     "server; the entries themselves (with the live values) are exported.",

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from woodshed import policy
+from woodshed.comments import services as comments
 from woodshed.db import check_version, utcnow
 from woodshed.errors import DomainError, PreconditionFailed
 from woodshed.journal import forms, history, merge, queries, services
@@ -166,14 +167,23 @@ def create():
 
 @bp.get("/<uuid:session_id>")
 def show(session_id: uuid.UUID):
-    session = _session(session_id)
-    names = {str(i.id): i.name for i in _profile().instruments}
+    return entry_page(_session(session_id))
+
+
+def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=None, status=200):
+    """The session's page; a comment form that was refused shows what to fix (`comment_*`)."""
+    profile = _profile()
+    names = {str(i.id): i.name for i in profile.instruments}
     return render_template(
         "journal/entry.html",
         session=session,
         history=history.revision_lines(session, names),
         ratings=RATING_LABELS,
-    )
+        threads=comments.session_threads(session, profile, current_user),
+        comment_profile=profile,
+        comment_errors=comment_errors or {},
+        comment_form=comment_form or {},
+    ), status
 
 
 @bp.get("/<uuid:session_id>/edit")

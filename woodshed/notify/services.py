@@ -51,6 +51,16 @@ def announce_badge(profile: MusicianProfile, *, badge, url: str) -> None:
         notify(profile, "badge", f"Badge earned: {badge.title}", badge.description, url)
 
 
+def announce_comment(
+    profile: MusicianProfile, *, comment_id, author_id, author_name: str, excerpt: str, url: str
+) -> None:
+    """`events.comment_posted` subscriber: someone else's comment goes into the musician's
+    notification centre (their own comments need no news)."""
+    if author_id is not None and author_id == profile.user_id:
+        return
+    notify(profile, "comment", f"{author_name} commented on your practice", excerpt, url)
+
+
 def unread_count(profile: MusicianProfile) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())

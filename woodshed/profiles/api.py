@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from woodshed import policy
+from woodshed.accounts import mfa
 from woodshed.api import ApiBlueprint, Reply, if_match_version
 from woodshed.api.pagination import ListQuery, Page
 from woodshed.db import check_version
@@ -27,6 +28,7 @@ def me_out(user, p) -> MeOut:
         email=user.email,
         profile_id=p.id,
         is_admin=user.is_admin,
+        mfa_enabled=mfa.enabled(user),
         display_name=p.display_name,
         timezone=p.timezone,
         day_rollover_hour=p.day_rollover_hour,

@@ -79,6 +79,7 @@ class MeOut(Schema):
     weekly_goal_minutes: int | None
     profile_id: uuid.UUID
     is_admin: bool
+    mfa_enabled: bool = Field(description="Whether the account signs in with a second factor.")
 
 
 class InstrumentFields(Schema):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from woodshed import policy
+from woodshed.comments import services as comments
 from woodshed.db import check_version
 from woodshed.errors import FormErrors, NotFound
 from woodshed.repertoire import pages, services
@@ -99,14 +100,22 @@ def create_piece():
 @login_required
 def piece(piece_id: uuid.UUID):
     profile = _profile()
-    found = policy.owned_or_404(Piece, piece_id, profile)
+    return piece_page(profile, policy.owned_or_404(Piece, piece_id, profile))
+
+
+def piece_page(profile, found: Piece, *, comment_errors=None, comment_form=None, status=200):
+    """The piece's page; a refused comment on a passage shows what to fix (`comment_*`)."""
     return render_template(
         "repertoire/piece.html",
         view=pages.piece_overview(profile, found),
         piece=found,
         statuses=PIECE_STATUS_LABELS,
         section_statuses=SECTION_STATUS_LABELS,
-    )
+        section_threads=comments.piece_threads(found.id, profile, current_user),
+        comment_profile=profile,
+        comment_errors=comment_errors or {},
+        comment_form=comment_form or {},
+    ), status
 
 
 @bp.get("/repertoire/<uuid:piece_id>/edit")

@@ -19,6 +19,7 @@ from limits import parse
 from markupsafe import Markup
 
 from woodshed import policy
+from woodshed.accounts import mfa
 from woodshed.accounts.models import User
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
@@ -55,10 +56,9 @@ def may_become_teacher(user: User) -> bool:
     """Whether `user` may turn teaching on.
 
     This is the one place where teaching requires two-factor authentication: teachers
-    read other people's journals, so the account must be protected by a second factor
-    (`woodshed.accounts.mfa.enabled(user)` from the MFA feature belongs in this check).
+    read other people's journals, so the account must be protected by a second factor.
     """
-    return not user.disabled
+    return not user.disabled and mfa.enabled(user)
 
 
 def set_teacher(user: User, teaching: bool) -> None:
