@@ -34,6 +34,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 def fill_account(persona, now: datetime | None = None):
     """One of everything an account can hold, including an edited session."""
     from woodshed.assignments.models import Assignment, AssignmentItem
+    from woodshed.comments.models import Comment
     from woodshed.data.models import ImportMapping
     from woodshed.goals.models import GoalChecklistItem
     from woodshed.journal import services as journal
@@ -137,6 +138,9 @@ def fill_account(persona, now: datetime | None = None):
     _plans_and_reminders(profile, piece, section, scales, goal, latest, now)
     db.session.add(ImportMapping(profile_id=profile.id, mapping={"Minutes": "duration_minutes"}))
     db.session.add(Evidence(session_id=first.id, kind="note", text="extra", position=5))
+    db.session.add(
+        Comment(profile_id=profile.id, session_id=first.id, author_id=persona.user.id, body="Hm?")
+    )
     db.session.flush()
     return profile
 
