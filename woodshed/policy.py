@@ -299,11 +299,14 @@ def _viewer() -> User | None:
 
 
 def sees_private(profile: MusicianProfile) -> bool:
-    """Whether this request's asker may see `profile`'s private entries (outside requests:
-    yes — services there work for the musician)."""
-    if not has_request_context():
-        return True
-    return can_view_private(_viewer(), profile)
+    """Whether this request's asker may see `profile`'s private entries.
+
+    Without a signed-in asker — the worker, commands, a secret link — the code acts for the
+    musician: nobody unauthenticated reaches a profile's entries except through the
+    owner's own secret links, which show no sessions.
+    """
+    viewer = _viewer()
+    return viewer is None or can_view_private(viewer, profile)
 
 
 def acting_profile(
