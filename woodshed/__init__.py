@@ -136,6 +136,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.plans.views import bp as plans_bp
     from woodshed.profiles.api import api as profiles_api
     from woodshed.profiles.views import bp as profiles_bp
+    from woodshed.recordings.api import api as recordings_api
+    from woodshed.recordings.views import bp as recordings_bp
     from woodshed.repertoire.api import api as repertoire_api
     from woodshed.repertoire.views import bp as repertoire_bp
     from woodshed.search.api import api as search_api
@@ -159,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         data_bp,
         search_bp,
+        recordings_bp,
     )
     apis = (
         accounts_api,
@@ -172,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_api,
         data_api,
         search_api,
+        recordings_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
