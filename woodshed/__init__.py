@@ -205,6 +205,7 @@ def _connect_events() -> None:
     from woodshed.data.services import forget_files_on_erasure
     from woodshed.notify import reminders
     from woodshed.notify import services as notifications
+    from woodshed.recordings.services import forget_session_recordings
     from woodshed.stats import badges
 
     # An erased account's stored files go with it.
@@ -215,6 +216,8 @@ def _connect_events() -> None:
     events.badge_earned.connect(notifications.announce_badge)
     # Plans changed: reminders before their occurrences are worked out again.
     events.plans_changed.connect(reminders.recheck_occurrence_reminders)
+    # A session deleted: its recordings, their quota and files go with it.
+    events.session_deleting.connect(forget_session_recordings)
 
 
 def _register_template_helpers(app: Flask) -> None:

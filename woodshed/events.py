@@ -41,3 +41,10 @@ plans_changed = _events.signal(
     doc="""A musician's plans or their occurrences changed (sent by `plans.services`):
     created, edited, deleted, rescheduled. Sender: the MusicianProfile.""",
 )
+
+session_deleting = _events.signal(
+    "session-deleting",
+    doc="""A practice session is about to be deleted (sent by `journal.services`), so what
+    hangs on it outside the database — recordings' files — goes too. Sender: the
+    PracticeSession, still loaded.""",
+)

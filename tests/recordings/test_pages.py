@@ -48,3 +48,47 @@ def test_a_ready_take_has_the_player_and_a_bad_comment_keeps_what_was_typed(alic
     html = response.get_data(as_text=True)
     assert "Too late" in html
     assert "seconds long" in html
+
+
+def test_retention_warns_a_week_ahead_then_deletes_the_take_and_its_files(
+    app, alice, alice_web, frozen_clock
+):
+    from datetime import UTC, datetime, timedelta
+
+    from woodshed.recordings.models import ORIGINAL, Recording
+    from woodshed.storage import storage
+
+    start = frozen_clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    recording = make_recording(alice.profile, title="Old take")
+    name = recording.file(ORIGINAL)
+    app.config["RECORDING_RETENTION_DAYS"] = 30
+    try:
+        frozen_clock(start + timedelta(days=20))
+        assert "takes go" not in alice_web.get("/recordings").get_data(as_text=True)
+        assert "take goes" not in alice_web.get("/recordings").get_data(as_text=True)
+        frozen_clock(start + timedelta(days=24))
+        assert "take goes within a week" in alice_web.get("/recordings").get_data(as_text=True)
+        frozen_clock(start + timedelta(days=31))
+        counts = worker.run_once("retention")
+    finally:
+        app.config["RECORDING_RETENTION_DAYS"] = 0
+    assert counts["retention_deleted"] == 1
+    assert db.session.get(Recording, recording.id) is None
+    assert not storage().exists(alice.profile, name)
+
+
+def test_deleting_a_session_deletes_its_recordings_and_their_files(alice, alice_web):
+    from tests.factories import log_session
+    from woodshed.journal.services import delete_session
+    from woodshed.recordings import services
+    from woodshed.recordings.models import ORIGINAL, Recording
+    from woodshed.storage import storage
+
+    session = log_session(alice.profile)
+    recording = make_recording(alice.profile, session_id=session.id)
+    name = recording.file(ORIGINAL)
+    delete_session(session)
+    db.session.commit()  # files go once the deletion commits
+    assert db.session.get(Recording, recording.id) is None
+    assert services.used_bytes(alice.profile) == 0
+    assert not storage().exists(alice.profile, name)

@@ -300,13 +300,46 @@ def delete_recording(profile: MusicianProfile, recording: Recording) -> None:
     _after_commit(lambda: [files.delete(profile_id, n) for n in names])
 
 
-def forget_session_recordings(session) -> None:
-    """A practice session is being deleted: its recordings' quota and files go with it."""
+def forget_session_recordings(session, **_extra) -> None:
+    """`session_deleting` receiver: the session's recordings, their quota and files go too."""
     for recording in db.session.scalars(
         sa.select(Recording).where(Recording.session_id == session.id)
     ):
         profile = db.session.get(MusicianProfile, recording.profile_id)
         delete_recording(profile, recording)
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("RECORDING_RETENTION_DAYS") or 0)
+
+
+def deleted_on(recording: Recording):
+    """When retention will delete this take (None when recordings are kept)."""
+    days = retention_days()
+    return recording.created_at + timedelta(days=days) if days > 0 else None
+
+
+def expiring_soon(recordings: list[Recording], now) -> list[Recording]:
+    """Takes retention deletes within a week: the page warns about them first."""
+    return [
+        r for r in recordings if (d := deleted_on(r)) is not None and d - now <= timedelta(days=7)
+    ]
+
+
+def apply_retention(now) -> int:
+    """Worker: delete takes older than RECORDING_RETENTION_DAYS (warned on the page a week
+    before), with their files; answers how many."""
+    days = retention_days()
+    if days <= 0:
+        return 0
+    old = list(
+        db.session.scalars(
+            sa.select(Recording).where(Recording.created_at < now - timedelta(days=days)).limit(200)
+        )
+    )
+    for recording in old:
+        delete_recording(db.session.get(MusicianProfile, recording.profile_id), recording)
+    return len(old)
 
 
 def set_sync_points(recording: Recording, data: SyncPoints) -> None:

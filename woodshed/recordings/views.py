@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from woodshed import policy
+from woodshed.db import utcnow
 from woodshed.errors import DomainError, FormErrors, Problem
 from woodshed.recordings import services
 from woodshed.recordings.media import media_response
@@ -46,6 +47,10 @@ def _page(errors=None, form=None, status=200):
             recordings=recordings,
             usage=usage,
             percent=min(100, round(100 * usage["used_bytes"] / max(1, usage["quota_bytes"]))),
+            expiring=[
+                (r, services.deleted_on(r)) for r in services.expiring_soon(recordings, utcnow())
+            ],
+            retention_days=services.retention_days(),
             errors=errors or {},
             form=form or {},
         ),

@@ -181,6 +181,9 @@ def run_once(name: str, max_batches: int = 20) -> dict[str, int]:
     expired = services.expire_uploads(utcnow())
     if expired:
         counts["uploads_expired"] = expired
+    retired = services.apply_retention(utcnow())
+    if retired:
+        counts["retention_deleted"] = retired
     db.session.commit()
     for _ in range(max_batches):
         ids = claim(name, utcnow())
