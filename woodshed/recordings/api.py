@@ -22,6 +22,7 @@ from woodshed.recordings.schemas import (
     RecordingOut,
     RecordingQuery,
     RecordingUpdate,
+    RecordingUploadForm,
     SyncPoints,
     Usage,
 )
@@ -86,7 +87,7 @@ def get_usage(profile):
     "POST",
     "/recordings",
     summary="Upload a recording in one request",
-    body=RecordingFields,
+    body=RecordingUploadForm,
     body_content_type="multipart/form-data",
     response=RecordingOut,
     status=201,

@@ -31,6 +31,22 @@ class RecordingFields(Schema):
 RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
 
 
+class RecordingUploadForm(Schema):
+    """multipart/form-data: the file plus the fields (the OpenAPI description of the body;
+    form fields are text, so optional ones are left out rather than null)."""
+
+    file: bytes = Field(
+        description="Audio (mp3, wav, m4a/aac, ogg/opus, webm, flac) or video (mp4, mov, "
+        "webm); the content decides, not the name."
+    )
+    title: Title = Field("", description="What was played, in a few words.")
+    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")
+    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")
+    metronome_bpm: float = Field(
+        None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
+    )
+
+
 class TempoSegment(Schema):
     start_seconds: float
     end_seconds: float
