@@ -253,3 +253,19 @@ def test_sync_points_must_go_forward_in_bars(alice, alice_api):
     points = {"points": [{"bar": 30, "at_seconds": 10.0}, {"bar": 20, "at_seconds": 30.0}]}
     response = alice_api.put(f"/api/v1/recordings/{recording.id}/sync-points", json=points)
     assert response.status_code == 422
+
+
+def test_a_comment_on_bars_33_to_40_is_found_from_the_passage(alice, alice_api):
+    from tests.factories import make_piece
+
+    piece = make_piece(alice.profile, "Ballade", sections=[("Coda", 33, 40), ("Intro", 1, 8)])
+    coda, intro = sorted(piece.sections, key=lambda s: -s.bar_start)
+    recording = make_recording(alice.profile, section_id=coda.id)
+    url = f"/api/v1/recordings/{recording.id}/comments"
+    made = alice_api.post(
+        url, json={"at_seconds": 0.2, "bar_start": 35, "bar_end": 36, "body": "Left hand"}
+    )
+    assert made.status_code == 201
+    on_coda = services.comments_on_bars(alice.profile, coda)
+    assert [c.body for c, _recording in on_coda] == ["Left hand"]
+    assert services.comments_on_bars(alice.profile, intro) == []

@@ -476,7 +476,7 @@ def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
         )
         .order_by(RecordingComment.bar_start, RecordingComment.at_ms, RecordingComment.id)
     )
-    return list(db.session.execute(stmt).tuples())
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 # --- resumable uploads (tus 1.0) ----------------------------------------------------------------
