@@ -4,7 +4,8 @@ Environment: WOODSHED_BENCH_DATABASE_URL (default: the local PostgreSQL database
 BENCH_SIZES (sessions per musician, default 1000,20000,100000), BENCH_REQUESTS (measured
 requests per scenario and musician, default 40). After the page and API latencies it
 measures the bulk jobs: export and imports of 20,000 sessions (bench.data) and 10,000
-due reminders through the worker (bench.worker); BENCH_BULK=0 skips them. A dedicated
+due reminders through the worker (bench.worker), recordings processed per minute of audio
+(bench.recordings); BENCH_BULK=0 skips them. A dedicated
 schema is created and dropped (kept with BENCH_KEEP=1, for profiling); results are also
 written to bench-results/latest.json.
 """
@@ -178,6 +179,9 @@ def measure_bulk(base_url: str) -> list[dict]:
             "target": f"≤ {worker.TARGET_SECONDS:.0f} s",
         }
     )
+    from bench import recordings
+
+    figures.extend(recordings.run())
     print()
     data.print_figures(figures)
     return figures

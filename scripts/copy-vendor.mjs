@@ -11,6 +11,10 @@ const files = [
   ["node_modules/chart.js/dist/chart.umd.min.js", "chart.umd.min.js"],
   ["node_modules/chart.js/LICENSE.md", "chart.js-LICENSE.md"],
   ["node_modules/pitchy/LICENSE", "pitchy-LICENSE"],
+  // wavesurfer.js (BSD-3): ES modules; static/js/recording.js draws the server's peaks.
+  ["node_modules/wavesurfer.js/dist/wavesurfer.esm.js", "wavesurfer.esm.js"],
+  ["node_modules/wavesurfer.js/dist/plugins/regions.esm.js", "wavesurfer-regions.esm.js"],
+  ["node_modules/wavesurfer.js/LICENSE", "wavesurfer.js-LICENSE"],
 ];
 
 mkdirSync(target, { recursive: true });

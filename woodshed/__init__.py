@@ -162,6 +162,8 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.plans.views import bp as plans_bp
     from woodshed.profiles.api import api as profiles_api
     from woodshed.profiles.views import bp as profiles_bp
+    from woodshed.recordings.api import api as recordings_api
+    from woodshed.recordings.views import bp as recordings_bp
     from woodshed.repertoire.api import api as repertoire_api
     from woodshed.repertoire.views import bp as repertoire_bp
     from woodshed.reports.api import api as reports_api
@@ -199,6 +201,7 @@ def _register_blueprints(app: Flask) -> None:
         tools_bp,
         sync_bp,
         comments_bp,
+        recordings_bp,
     )
     apis = (
         accounts_api,
@@ -217,6 +220,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_api,
         sync_api,
         comments_api,
+        recordings_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -248,6 +252,7 @@ def _connect_events() -> None:
     from woodshed.data.services import forget_files_on_erasure
     from woodshed.notify import reminders
     from woodshed.notify import services as notifications
+    from woodshed.recordings.services import forget_session_recordings
     from woodshed.stats import badges
 
     # An erased account's stored files go with it.
@@ -260,6 +265,8 @@ def _connect_events() -> None:
     events.plans_changed.connect(reminders.recheck_occurrence_reminders)
     # A comment by someone else on a musician's session or passage: the musician is told.
     events.comment_posted.connect(notifications.announce_comment)
+    # A session deleted: its recordings, their quota and files go with it.
+    events.session_deleting.connect(forget_session_recordings)
 
 
 def _register_template_helpers(app: Flask) -> None:

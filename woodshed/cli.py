@@ -39,6 +39,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     from woodshed.data.backup import backup_command, restore_command
+    from woodshed.recordings.cli import storage_group
     from woodshed.search.cli import search_group
 
     app.cli.add_command(db_group)
@@ -53,6 +54,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(export_schema)
     app.cli.add_command(search_group)
+    app.cli.add_command(storage_group)
 
 
 @click.group("db", help="Database schema migrations.")

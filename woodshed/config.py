@@ -130,6 +130,36 @@ SETTINGS: list[Setting] = [
     Setting("WEB_WORKERS", "2", "Worker processes of `woodshed serve` (`--workers` overrides)."),
     Setting("IMPORT_MAX_MB", "50", "Largest JSON export or CSV file accepted for import."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
+    Setting("RECORDING_MAX_MB", "100", "Largest recording accepted, per file."),
+    Setting("RECORDING_QUOTA_MB", "1024", "Recordings each musician profile may keep in total."),
+    Setting(
+        "RECORDING_MAX_MINUTES", "180", "Longer recordings are refused when they are processed."
+    ),
+    Setting(
+        "RECORDING_RETENTION_DAYS",
+        "0",
+        "Delete recordings this many days old (a warning comes a week before); `0` keeps them.",
+    ),
+    Setting("MEDIA_URL_MINUTES", "120", "Lifetime of a signed link to a recording's media."),
+    Setting(
+        "STORAGE_S3_BUCKET",
+        "(none: files stay in STORAGE_PATH)",
+        "Keep stored files in this S3-compatible bucket instead of the local folder.",
+    ),
+    Setting(
+        "STORAGE_S3_ENDPOINT_URL", "(AWS)", "Address of an S3-compatible server (MinIO, Garage …)."
+    ),
+    Setting("STORAGE_S3_REGION", "(none)", "The bucket's region."),
+    Setting(
+        "STORAGE_S3_ACCESS_KEY_ID",
+        "(boto3's usual sources)",
+        "Access key; or `WOODSHED_STORAGE_S3_ACCESS_KEY_ID_FILE`.",
+    ),
+    Setting(
+        "STORAGE_S3_SECRET_ACCESS_KEY",
+        "(boto3's usual sources)",
+        "Secret key; or `WOODSHED_STORAGE_S3_SECRET_ACCESS_KEY_FILE`.",
+    ),
     Setting(
         "BENCH_METRICS",
         "false",
@@ -203,6 +233,16 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "IMPORT_MAX_BYTES": min(env_int("IMPORT_MAX_MB", 50), max_upload_mb) * 1024 * 1024,
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        "RECORDING_MAX_BYTES": env_int("RECORDING_MAX_MB", 100) * 1024 * 1024,
+        "RECORDING_QUOTA_BYTES": env_int("RECORDING_QUOTA_MB", 1024) * 1024 * 1024,
+        "RECORDING_MAX_SECONDS": env_int("RECORDING_MAX_MINUTES", 180) * 60,
+        "RECORDING_RETENTION_DAYS": env_int("RECORDING_RETENTION_DAYS", 0),
+        "MEDIA_URL_SECONDS": env_int("MEDIA_URL_MINUTES", 120) * 60,
+        "STORAGE_S3_BUCKET": env_str("STORAGE_S3_BUCKET"),
+        "STORAGE_S3_ENDPOINT_URL": env_str("STORAGE_S3_ENDPOINT_URL"),
+        "STORAGE_S3_REGION": env_str("STORAGE_S3_REGION"),
+        "STORAGE_S3_ACCESS_KEY_ID": env_str("STORAGE_S3_ACCESS_KEY_ID"),
+        "STORAGE_S3_SECRET_ACCESS_KEY": env_str("STORAGE_S3_SECRET_ACCESS_KEY"),
         "BENCH_METRICS": env_bool("BENCH_METRICS", False),
         "SESSION_COOKIE_NAME": "woodshed_session",
         "SESSION_COOKIE_HTTPONLY": True,

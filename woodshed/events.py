@@ -49,3 +49,9 @@ comment_posted = _events.signal(
     `author_id` (the writing account), `author_name` (as the musician sees it), `excerpt`
     and `url` (the page that shows it).""",
 )
+session_deleting = _events.signal(
+    "session-deleting",
+    doc="""A practice session is about to be deleted (sent by `journal.services`), so what
+    hangs on it outside the database — recordings' files — goes too. Sender: the
+    PracticeSession, still loaded.""",
+)

@@ -13,6 +13,7 @@ from woodshed.library import models as library_models  # noqa: F401
 from woodshed.notify import models as notify_models  # noqa: F401
 from woodshed.plans import models as plans_models  # noqa: F401
 from woodshed.profiles import models as profiles_models  # noqa: F401
+from woodshed.recordings import models as recordings_models  # noqa: F401
 from woodshed.repertoire import models as repertoire_models  # noqa: F401
 from woodshed.stats import models as stats_models  # noqa: F401
 from woodshed.sync import models as sync_models  # noqa: F401

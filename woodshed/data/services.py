@@ -276,11 +276,11 @@ def forget_files_on_erasure(sender, user, **_extra) -> None:
     (a rolled-back erasure keeps them)."""
     from sqlalchemy import event
 
-    from woodshed.storage import LocalStorage
+    from woodshed.storage import backend_for
 
     if user.profile is None:
         return
-    files = LocalStorage(sender.config["STORAGE_PATH"])
+    files = backend_for(sender.config)
     profile_id = user.profile.id
     armed = [True]
 

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from woodshed import policy, search
+from woodshed import events, policy, search
 from woodshed.api.keyset import Order, keyset_page
 from woodshed.api.pagination import ListQuery
 from woodshed.db import db, new_id, utcnow
@@ -297,6 +297,7 @@ def update_session(
 
 def delete_session(session: PracticeSession) -> None:
     """Delete a session with its items, evidence and history."""
+    events.session_deleting.send(session)
     search.unindex(SEARCH_KIND, [session.id])
     db.session.delete(session)
     db.session.flush()

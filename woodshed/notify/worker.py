@@ -39,6 +39,7 @@ from woodshed.notify import messages
 from woodshed.notify.models import Delivery, NotificationSettings, Reminder
 from woodshed.notify.reminders import LOOKBACK, Context, due_between, next_due
 from woodshed.profiles.models import MusicianProfile
+from woodshed.recordings import worker as recordings_worker
 
 log = logging.getLogger("woodshed.worker")
 
@@ -381,6 +382,9 @@ def run_once(name: str | None = None, max_batches: int = 1000) -> Counter:
         # A retried batch skips rows already finished (status) or taken over (claimed_by).
         _retrying(deliver, name, ids, utcnow(), counts)
     counts["evaluated"] = _retrying(evaluate_effect, utcnow())
+    # Recordings waiting to be made playable (woodshed/recordings/worker.py).
+    for outcome, n in recordings_worker.run_once(name).items():
+        counts[f"recordings_{outcome}"] += n
     return counts
 
 

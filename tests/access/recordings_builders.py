@@ -1,0 +1,25 @@
+"""Objects of alice's that the recordings routes' path parameters name."""
+
+from types import SimpleNamespace
+
+from tests.recordings.media import make_recording
+
+
+def _upload(alice):
+    from woodshed.recordings import services
+
+    return services.start_upload(alice.profile, 1000, {"title": "Etude"})
+
+
+def _token(alice):
+    from woodshed.recordings import services
+
+    recording = make_recording(alice.profile)
+    return SimpleNamespace(id=services.media_token(recording, "original"))
+
+
+BUILDERS = {
+    "recording_id": lambda alice: make_recording(alice.profile),
+    "upload_id": _upload,
+    "token": _token,
+}

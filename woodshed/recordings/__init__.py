@@ -1,0 +1,1 @@
+"""Recordings: takes recorded or uploaded, processed in the worker, commented on."""

@@ -1,0 +1,160 @@
+"""Shapes of recordings, their comments and sync points for the API, the pages and OpenAPI."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from woodshed.api.pagination import ListQuery
+from woodshed.validation import Schema, partial, text
+
+Title = text(200)
+CommentBody = text(5000, required=True)
+#: Three hours and then some: a moment beyond the take is refused against its duration.
+MAX_SECONDS = 24 * 3600
+
+
+class RecordingFields(Schema):
+    title: Title = Field("", description="What was played, in a few words.")
+    session_id: uuid.UUID | None = Field(None, description="The practice session it belongs to.")
+    section_id: uuid.UUID | None = Field(None, description="The passage (bars) it is of.")
+    metronome_bpm: float | None = Field(
+        None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
+    )
+
+
+RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
+
+
+class RecordingUploadForm(Schema):
+    """multipart/form-data: the file plus the fields (the OpenAPI description of the body;
+    form fields are text, so optional ones are left out rather than null)."""
+
+    file: bytes = Field(
+        description="Audio (mp3, wav, m4a/aac, ogg/opus, webm, flac) or video (mp4, mov, "
+        "webm); the content decides, not the name."
+    )
+    title: Title = Field("", description="What was played, in a few words.")
+    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")
+    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")
+    metronome_bpm: float = Field(
+        None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
+    )
+
+
+class TempoSegment(Schema):
+    start_seconds: float
+    end_seconds: float
+    bpm: float
+
+
+class Tempo(Schema):
+    bpm: float | None = Field(description="None when the take has no steady pulse.")
+    steady: bool
+    segments: list[TempoSegment] = []
+
+
+class RecordingOut(Schema):
+    id: uuid.UUID
+    session_id: uuid.UUID | None
+    section_id: uuid.UUID | None
+    title: str
+    status: Literal["pending", "processing", "ready", "failed"]
+    failure_reason: str | None
+    kind: Literal["audio", "video"] | None
+    mime_type: str | None
+    size_bytes: int
+    sha256: str
+    duration_seconds: float | None
+    media_url: str | None = Field(description="Signed, expiring; answers Range with 206.")
+    original_url: str = Field(description="The bytes as uploaded; signed, expiring.")
+    peaks_url: str | None
+    poster_url: str | None
+    tempo: Tempo | None
+    metronome_bpm: float | None
+    sync_points: list[SyncPoint]
+    listened_by_teacher_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class RecordingQuery(ListQuery):
+    session_id: uuid.UUID | None = None
+    section_id: uuid.UUID | None = None
+
+
+class Usage(Schema):
+    used_bytes: int
+    quota_bytes: int
+    max_file_bytes: int
+
+
+class SyncPoint(Schema):
+    bar: int = Field(ge=1, le=100000)
+    at_seconds: float = Field(ge=0, le=MAX_SECONDS)
+
+
+class SyncPoints(Schema):
+    points: list[SyncPoint] = Field(max_length=2000)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> SyncPoints:
+        ordered = sorted(self.points, key=lambda p: p.at_seconds)
+        for a, b in itertools.pairwise(ordered):
+            if b.bar <= a.bar:
+                raise PydanticCustomError(
+                    "sync_order", "Later moments must be later bars: check the bars and times."
+                )
+        self.points = ordered
+        return self
+
+
+class CommentIn(Schema):
+    at_seconds: float = Field(ge=0, le=MAX_SECONDS, description="In the original's timeline.")
+    end_seconds: float | None = Field(None, ge=0, le=MAX_SECONDS)
+    bar_start: int | None = Field(None, ge=1, le=100000)
+    bar_end: int | None = Field(None, ge=1, le=100000)
+    body: CommentBody
+    parent_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CommentIn:
+        if self.end_seconds is not None and self.end_seconds < self.at_seconds:
+            raise PydanticCustomError("span_order", "The end must come after the start.")
+        if self.bar_end is not None and self.bar_start is None:
+            raise PydanticCustomError("bar_order", "Give the first bar too.")
+        if (
+            self.bar_start is not None
+            and self.bar_end is not None
+            and self.bar_end < self.bar_start
+        ):
+            raise PydanticCustomError("bar_order", "The last bar must not come before the first.")
+        return self
+
+
+class Author(Schema):
+    id: uuid.UUID | None
+    display_name: str
+    role: Literal["musician", "teacher", "guardian", "former"]
+
+
+class CommentOut(Schema):
+    id: uuid.UUID
+    recording_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    at_seconds: float
+    end_seconds: float | None
+    bar_start: int | None
+    bar_end: int | None
+    section_id: uuid.UUID | None
+    body: str
+    author: Author
+    created_at: datetime
+
+
+RecordingOut.model_rebuild()

@@ -1,0 +1,621 @@
+"""Recordings: the only writers of takes, uploads, comments, sync points and storage use."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import event
+
+from woodshed import policy
+from woodshed.api.keyset import keyset_page
+from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.errors import DomainError, Problem
+from woodshed.journal.models import PracticeSession
+from woodshed.profiles.models import MusicianProfile
+from woodshed.recordings.models import (
+    FILES,
+    ORIGINAL,
+    PEAKS,
+    PLAYBACK,
+    POSTER,
+    Recording,
+    RecordingComment,
+    RecordingUpload,
+    StorageUsage,
+)
+from woodshed.recordings.schemas import (
+    CommentIn,
+    RecordingFields,
+    RecordingQuery,
+    SyncPoints,
+)
+from woodshed.repertoire.models import Section
+from woodshed.storage import storage
+
+log = logging.getLogger(__name__)
+
+RECORDING_ORDER = ((Recording.created_at, True), (Recording.id, True))
+#: A resumable upload not finished within this long is given up and its quota released.
+UPLOAD_LIFETIME = timedelta(hours=24)
+CHUNK = 1024 * 1024
+MEDIA_VARIANTS = {
+    "playback": PLAYBACK,
+    "original": ORIGINAL,
+    "peaks": PEAKS,
+    "poster": POSTER,
+}
+
+
+# --- limits and the quota -----------------------------------------------------------------------
+
+
+def max_file_bytes() -> int:
+    return int(current_app.config["RECORDING_MAX_BYTES"])
+
+
+def quota_bytes() -> int:
+    return int(current_app.config["RECORDING_QUOTA_BYTES"])
+
+
+def used_bytes(profile: MusicianProfile) -> int:
+    row = db.session.get(StorageUsage, profile.id)
+    return row.used_bytes if row is not None else 0
+
+
+def too_large(size: int) -> Problem:
+    limit = max_file_bytes() // (1024 * 1024)
+    return Problem(413, f"The file is larger than {limit} MB, the limit for one recording.")
+
+
+def reserve(profile: MusicianProfile, size: int) -> None:
+    """Count `size` bytes against the profile's quota before a byte is stored, or answer 413.
+
+    One conditional UPDATE (`used + size <= quota`): two uploads that start together
+    against a nearly full quota cannot both pass, on either database.
+    """
+    if size > max_file_bytes():
+        raise too_large(size)
+    insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
+    table = StorageUsage.__table__
+    won = db.session.execute(
+        sa.update(table)
+        .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
+        .values(used_bytes=table.c.used_bytes + size)
+    ).rowcount
+    if not won:
+        left = max(0, quota_bytes() - used_bytes(profile))
+        raise Problem(
+            413,
+            f"Your recordings would go over your storage quota ({left // (1024 * 1024)} MB "
+            "left). Delete some recordings first.",
+        )
+    db.session.expire_all()
+
+
+def release(profile_id: uuid.UUID, size: int) -> None:
+    """Give back `size` bytes of the quota (a deleted recording, an abandoned upload)."""
+    table = StorageUsage.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.profile_id == profile_id)
+        .values(used_bytes=sa.case((table.c.used_bytes > size, table.c.used_bytes - size), else_=0))
+    )
+
+
+def usage(profile: MusicianProfile) -> dict:
+    return {
+        "used_bytes": used_bytes(profile),
+        "quota_bytes": quota_bytes(),
+        "max_file_bytes": max_file_bytes(),
+    }
+
+
+# --- signed media links -------------------------------------------------------------------------
+
+
+class _Signer(TimestampSigner):
+    """Times come from the application's clock, so tests can let a link expire."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="woodshed.recording-media", signer=_Signer
+    )
+
+
+def media_url(recording: Recording, variant: str) -> str:
+    """A link to one file of a recording that works for MEDIA_URL_MINUTES, for anyone holding it."""
+    return url_for("recordings.media", token=media_token(recording, variant))
+
+
+def media_token(recording: Recording, variant: str) -> str:
+    return _serializer().dumps([str(recording.id), variant])
+
+
+def read_media_token(token: str) -> tuple[uuid.UUID, str]:
+    """The recording and file a link names; 403 for an expired or tampered link."""
+    try:
+        raw = _serializer().loads(token, max_age=current_app.config["MEDIA_URL_SECONDS"])
+        recording_id, variant = uuid.UUID(raw[0]), str(raw[1])
+    except SignatureExpired:
+        raise Problem(403, "This link has expired; open the recording again.") from None
+    except (BadSignature, ValueError, TypeError, IndexError, KeyError):
+        log.warning("media link with a bad signature")
+        raise Problem(403, "This link is not valid.") from None
+    if variant not in MEDIA_VARIANTS:
+        raise Problem(403, "This link is not valid.")
+    return recording_id, variant
+
+
+def recording_out(recording: Recording) -> dict:
+    """The API's and the page's view of a recording, with fresh signed links."""
+    ready = recording.status == "ready"
+    return {
+        **{c.key: getattr(recording, c.key) for c in Recording.__table__.columns},
+        "sync_points": recording.sync_points or [],
+        "media_url": media_url(recording, "playback") if ready else None,
+        "original_url": media_url(recording, "original"),
+        "peaks_url": media_url(recording, "peaks") if ready else None,
+        "poster_url": media_url(recording, "poster") if ready and recording.has_poster else None,
+    }
+
+
+# --- recordings ---------------------------------------------------------------------------------
+
+
+def _check_links(profile: MusicianProfile, data: dict) -> None:
+    errors: dict[str, str] = {}
+    if data.get("session_id") is not None:
+        policy.referenced(
+            PracticeSession, data["session_id"], profile, field="session_id", errors=errors
+        )
+    if data.get("section_id") is not None:
+        policy.referenced(Section, data["section_id"], profile, field="section_id", errors=errors)
+    if errors:
+        raise DomainError(errors)
+
+
+def _after_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the transaction commits (files go only with their rows)."""
+    session = db.session()
+    armed = [True]
+
+    def run(_session) -> None:
+        if armed[0]:
+            armed[0] = False
+            try:
+                action()
+            except Exception:  # the rows are gone; a stray file is swept later, not a 500
+                log.exception("could not delete a recording's files")
+
+    def disarm(_session, previous) -> None:
+        if previous.parent is None:
+            armed[0] = False
+
+    event.listen(session, "after_commit", run, once=True)
+    event.listen(session, "after_soft_rollback", disarm, once=True)
+
+
+def store_recording(
+    profile: MusicianProfile,
+    stream: BinaryIO,
+    fields: RecordingFields,
+    *,
+    filename: str = "",
+    reserved: bool = False,
+    recording_id: uuid.UUID | None = None,
+) -> Recording:
+    """Keep the original byte for byte and queue it for processing (`pending`)."""
+    data = fields.model_dump()
+    _check_links(profile, data)
+    recording = Recording(
+        id=recording_id or new_id(),
+        profile_id=profile.id,
+        status="pending",
+        original_name=(filename or "")[-255:],
+        size_bytes=0,
+        sha256="",
+        sync_points=[],
+        **data,
+    )
+    files = storage()
+    stored = files.save(profile, recording.file(ORIGINAL), stream)
+    if stored.size > max_file_bytes():
+        files.delete(profile, recording.file(ORIGINAL))
+        raise too_large(stored.size)
+    if not reserved:
+        try:
+            reserve(profile, stored.size)
+        except Problem:
+            files.delete(profile, recording.file(ORIGINAL))
+            raise
+    recording.size_bytes, recording.sha256 = stored.size, stored.sha256
+    recording.next_attempt_at = utcnow()
+    db.session.add(recording)
+    db.session.flush()
+    # A rolled-back request must not leave the original behind.
+    _on_rollback(lambda: files.delete(profile, recording.file(ORIGINAL)))
+    return recording
+
+
+def _on_rollback(action: Callable[[], None]) -> None:
+    session = db.session()
+
+    def run(_session, previous) -> None:
+        if previous.parent is None:
+            action()
+
+    def forget(_session) -> None:
+        event.remove(session, "after_soft_rollback", run)
+
+    event.listen(session, "after_soft_rollback", run, once=True)
+    event.listen(session, "after_commit", forget, once=True)
+
+
+def list_recordings(profile: MusicianProfile, query: RecordingQuery):
+    stmt = policy.owned(Recording, profile)
+    if query.session_id is not None:
+        stmt = stmt.where(Recording.session_id == query.session_id)
+    if query.section_id is not None:
+        stmt = stmt.where(Recording.section_id == query.section_id)
+    return keyset_page(stmt, RECORDING_ORDER, query)
+
+
+def recordings_of(profile: MusicianProfile, **where) -> list[Recording]:
+    """Recordings on one session or section (`session_id=…`), newest first (for pages)."""
+    stmt = policy.owned(Recording, profile)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Recording, name) == value)
+    return list(db.session.scalars(stmt.order_by(Recording.created_at.desc(), Recording.id)))
+
+
+def update_recording(profile: MusicianProfile, recording: Recording, changes: dict) -> None:
+    _check_links(profile, changes)
+    for name, value in changes.items():
+        setattr(recording, name, value)
+    db.session.flush()
+
+
+def delete_recording(profile: MusicianProfile, recording: Recording) -> None:
+    """Delete a take and, once that commits, its files from whichever store holds them."""
+    release(profile.id, recording.size_bytes)
+    names = [recording.file(f) for f in FILES]
+    files = storage()
+    profile_id = profile.id
+    db.session.delete(recording)
+    db.session.flush()
+    _after_commit(lambda: [files.delete(profile_id, n) for n in names])
+
+
+def forget_session_recordings(session, **_extra) -> None:
+    """`session_deleting` receiver: the session's recordings, their quota and files go too."""
+    for recording in db.session.scalars(
+        sa.select(Recording).where(Recording.session_id == session.id)
+    ):
+        profile = db.session.get(MusicianProfile, recording.profile_id)
+        delete_recording(profile, recording)
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("RECORDING_RETENTION_DAYS") or 0)
+
+
+def deleted_on(recording: Recording):
+    """When retention will delete this take (None when recordings are kept)."""
+    days = retention_days()
+    return recording.created_at + timedelta(days=days) if days > 0 else None
+
+
+def expiring_soon(recordings: list[Recording], now) -> list[Recording]:
+    """Takes retention deletes within a week: the page warns about them first."""
+    return [
+        r for r in recordings if (d := deleted_on(r)) is not None and d - now <= timedelta(days=7)
+    ]
+
+
+def apply_retention(now) -> int:
+    """Worker: delete takes older than RECORDING_RETENTION_DAYS (warned on the page a week
+    before), with their files; answers how many."""
+    days = retention_days()
+    if days <= 0:
+        return 0
+    old = list(
+        db.session.scalars(
+            sa.select(Recording).where(Recording.created_at < now - timedelta(days=days)).limit(200)
+        )
+    )
+    for recording in old:
+        delete_recording(db.session.get(MusicianProfile, recording.profile_id), recording)
+    return len(old)
+
+
+def set_sync_points(recording: Recording, data: SyncPoints) -> None:
+    points = [p.model_dump() for p in data.points]
+    _within(recording, [p["at_seconds"] for p in points], "points")
+    recording.sync_points = points
+    db.session.flush()
+
+
+def _within(recording: Recording, seconds: list[float], field: str) -> None:
+    if recording.duration_seconds is None:
+        return
+    end = recording.duration_seconds + 0.05
+    if any(s > end for s in seconds):
+        raise DomainError(
+            {field: f"The take is only {recording.duration_seconds:.1f} seconds long."}
+        )
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+def bars_at(recording: Recording, seconds: float) -> int | None:
+    """The bar playing at `seconds`, from the sync points ("bar 30 is here"), if known."""
+    points = recording.sync_points or []
+    if not points:
+        return None
+    before = [p for p in points if p["at_seconds"] <= seconds]
+    after = [p for p in points if p["at_seconds"] > seconds]
+    if before and after:
+        a, b = before[-1], after[0]
+        share = (seconds - a["at_seconds"]) / (b["at_seconds"] - a["at_seconds"])
+        return int(a["bar"] + share * (b["bar"] - a["bar"]))
+    if len(points) >= 2:
+        a, b = (points[-2], points[-1]) if before else (points[0], points[1])
+        per_bar = (b["at_seconds"] - a["at_seconds"]) / (b["bar"] - a["bar"])
+        bar = int(a["bar"] + (seconds - a["at_seconds"]) / per_bar)
+        return max(1, bar)
+    return points[0]["bar"] if before else None
+
+
+def add_comment(user, profile: MusicianProfile, recording: Recording, data: CommentIn):
+    """Pin a comment to a moment or span of the take, and to bars when they are known."""
+    if not policy.can_comment(user, profile):
+        raise Problem(404, "Not found.")
+    _within(
+        recording,
+        [data.at_seconds, *([data.end_seconds] if data.end_seconds is not None else [])],
+        "at_seconds",
+    )
+    if data.parent_id is not None:
+        parent = db.session.get(RecordingComment, data.parent_id)
+        if parent is None or parent.recording_id != recording.id:
+            raise DomainError({"parent_id": "There is no such comment on this recording."})
+    bar_start, bar_end = data.bar_start, data.bar_end
+    if bar_start is None:
+        bar_start = bars_at(recording, data.at_seconds)
+        end = data.end_seconds if data.end_seconds is not None else data.at_seconds
+        bar_end = bars_at(recording, end) if bar_start is not None else None
+    elif bar_end is None:
+        bar_end = bar_start
+    if bar_start is not None and (bar_end is None or bar_end < bar_start):
+        bar_end = bar_start
+    comment = RecordingComment(
+        profile_id=profile.id,
+        recording_id=recording.id,
+        author_id=user.id,
+        parent_id=data.parent_id,
+        at_ms=round(data.at_seconds * 1000),
+        end_ms=None if data.end_seconds is None else round(data.end_seconds * 1000),
+        bar_start=bar_start,
+        bar_end=bar_end,
+        body=data.body,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def comment_out(comment: RecordingComment, recording: Recording, authors: dict) -> dict:
+    author = authors.get(comment.author_id)
+    if author is None:
+        shown = {"id": None, "display_name": "Former member", "role": "former"}
+    else:
+        own = author.profile is not None and author.profile.id == recording.profile_id
+        name = author.profile.display_name if author.profile is not None else author.email
+        shown = {"id": author.id, "display_name": name, "role": "musician" if own else "teacher"}
+    return {
+        "id": comment.id,
+        "recording_id": comment.recording_id,
+        "parent_id": comment.parent_id,
+        "at_seconds": comment.at_ms / 1000,
+        "end_seconds": None if comment.end_ms is None else comment.end_ms / 1000,
+        "bar_start": comment.bar_start,
+        "bar_end": comment.bar_end,
+        "section_id": recording.section_id,
+        "body": comment.body,
+        "author": shown,
+        "created_at": comment.created_at,
+    }
+
+
+def comments_of(recording: Recording) -> list[dict]:
+    from woodshed.accounts.models import User
+
+    rows = list(
+        db.session.scalars(
+            sa.select(RecordingComment)
+            .where(RecordingComment.recording_id == recording.id)
+            .order_by(RecordingComment.at_ms, RecordingComment.id)
+        )
+    )
+    ids = {c.author_id for c in rows if c.author_id is not None}
+    authors = (
+        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    return [comment_out(c, recording, authors) for c in rows]
+
+
+def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
+    """Comments on any take of the piece whose bars overlap the passage's (for its page)."""
+    stmt = (
+        sa.select(RecordingComment, Recording)
+        .join(Recording, Recording.id == RecordingComment.recording_id)
+        .outerjoin(Section, Section.id == Recording.section_id)
+        .where(
+            RecordingComment.profile_id == profile.id,
+            RecordingComment.bar_start.is_not(None),
+            RecordingComment.bar_start <= section.bar_end,
+            RecordingComment.bar_end >= section.bar_start,
+            sa.or_(Recording.section_id == section.id, Section.piece_id == section.piece_id),
+        )
+        .order_by(RecordingComment.bar_start, RecordingComment.at_ms, RecordingComment.id)
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+# --- resumable uploads (tus 1.0) ----------------------------------------------------------------
+
+
+def _upload_path(upload: RecordingUpload) -> Path:
+    """Unfinished uploads stay on the web server's disk (STORAGE_PATH/uploads)."""
+    return Path(current_app.config["STORAGE_PATH"]) / "uploads" / f"{upload.id}.part"
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """tus `Upload-Metadata`: comma-separated `key base64value` pairs."""
+    meta: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _, value = pair.partition(" ")
+        try:
+            meta[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, f"Upload-Metadata: {key} is not base64 of UTF-8 text.") from None
+    return meta
+
+
+def start_upload(profile: MusicianProfile, length: int, meta: dict[str, str]) -> RecordingUpload:
+    """Begin a resumable upload: the fields are checked and the quota reserved now."""
+    raw = {k: meta.get(k) for k in ("title", "session_id", "section_id", "metronome_bpm")}
+    from pydantic import ValidationError
+
+    from woodshed.validation import validation_problem
+
+    try:
+        fields = RecordingFields.model_validate({k: v for k, v in raw.items() if v})
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+    _check_links(profile, fields.model_dump())
+    reserve(profile, length)
+    upload = RecordingUpload(
+        profile_id=profile.id,
+        length=length,
+        offset=0,
+        meta={**fields.model_dump(mode="json"), "filename": (meta.get("filename") or "")[-255:]},
+        expires_at=utcnow() + UPLOAD_LIFETIME,
+    )
+    db.session.add(upload)
+    db.session.flush()
+    path = _upload_path(upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return upload
+
+
+def lock_upload(profile: MusicianProfile, upload_id: uuid.UUID) -> RecordingUpload:
+    """The upload, locked for this request (two PATCHes at once cannot both append)."""
+    upload = policy.owned_or_404(RecordingUpload, upload_id, profile)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(RecordingUpload.id).where(RecordingUpload.id == upload.id).with_for_update()
+        )
+        db.session.refresh(upload)
+    if upload.expires_at < utcnow() and upload.recording_id is None:
+        raise Problem(410, "This upload has expired; start it again.")
+    return upload
+
+
+def append(upload: RecordingUpload, offset: int, stream: BinaryIO, length: int | None) -> int:
+    """Append the body at `offset` (which must be the stored one); keep whatever arrived.
+
+    A dropped connection keeps the bytes received so far: the client asks for the offset
+    (HEAD) and resumes from there.
+    """
+    if offset != upload.offset:
+        raise Problem(409, f"Upload-Offset must be {upload.offset}, where the upload stands.")
+    if length is not None and offset + length > upload.length:
+        raise Problem(413, "The body goes beyond the Upload-Length given at the start.")
+    path = _upload_path(upload)
+    room = upload.length - offset
+    received = 0
+    with path.open("r+b") as out:
+        out.truncate(offset)
+        out.seek(offset)
+        try:
+            while received < room:
+                chunk = stream.read(min(CHUNK, room - received))
+                if not chunk:
+                    break
+                out.write(chunk)
+                received += len(chunk)
+        except Exception:  # the client went away mid-body: keep what arrived
+            log.info("upload %s cut off after %d bytes", upload.id, received)
+        out.flush()
+    upload.offset += received
+    db.session.flush()
+    return upload.offset
+
+
+def finish_upload(profile: MusicianProfile, upload: RecordingUpload) -> Recording | None:
+    """The last byte arrived: store the original and queue the recording."""
+    if upload.offset < upload.length or upload.recording_id is not None:
+        return None
+    meta = dict(upload.meta)
+    filename = meta.pop("filename", "")
+    path = _upload_path(upload)
+    with path.open("rb") as stream:
+        recording = store_recording(
+            profile, stream, RecordingFields.model_validate(meta), filename=filename, reserved=True
+        )
+    upload.recording_id = recording.id
+    db.session.flush()
+    _after_commit(lambda: path.unlink(missing_ok=True))
+    return recording
+
+
+def cancel_upload(upload: RecordingUpload) -> None:
+    """tus termination: the partial file goes and the quota it reserved comes back."""
+    if upload.recording_id is None:
+        release(upload.profile_id, upload.length)
+    path = _upload_path(upload)
+    db.session.delete(upload)
+    db.session.flush()
+    _after_commit(lambda: path.unlink(missing_ok=True))
+
+
+def expire_uploads(now) -> int:
+    """Worker housekeeping: uploads left unfinished past their lifetime are given up."""
+    stale = list(
+        db.session.scalars(
+            sa.select(RecordingUpload).where(RecordingUpload.expires_at < now).limit(500)
+        )
+    )
+    for upload in stale:
+        cancel_upload(upload)
+    return len(stale)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

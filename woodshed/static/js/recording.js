@@ -1,0 +1,145 @@
+// The player: wavesurfer.js draws the server's peaks over the page's own <audio>/<video>
+// (the browser never decodes the whole file), plays from the signed link (HTTP ranges),
+// slows to 0.5× without changing pitch, loops a region, and answers the keyboard.
+import { csrfHeaders } from "./app.js";
+import WaveSurfer from "../vendor/wavesurfer.esm.js";
+import RegionsPlugin from "../vendor/wavesurfer-regions.esm.js";
+
+const SPEEDS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 1.0];
+
+function fmt(seconds) {
+  const m = Math.floor(seconds / 60);
+  return `${m}:${(seconds - m * 60).toFixed(1).padStart(4, "0")}`;
+}
+
+async function setUpPlayer(panel) {
+  const media = panel.querySelector("[data-media]");
+  const speed = panel.querySelector("[data-speed]");
+  const loopBox = panel.querySelector("[data-loop]");
+  const loopLabel = panel.querySelector("[data-loop-label]");
+  media.preservesPitch = true;
+  let wave = null;
+  let regions = null;
+  try {
+    const peaks = await (await fetch(panel.dataset.peaksUrl)).json();
+    const values = Float32Array.from(peaks.data, (v) => v / 127);
+    regions = RegionsPlugin.create();
+    wave = WaveSurfer.create({
+      container: panel.querySelector("[data-waveform]"),
+      media,
+      peaks: [values],
+      duration: Number(panel.dataset.duration),
+      height: 96,
+      normalize: true,
+      waveColor: "#8a8f98",
+      progressColor: "#2f5d8a",
+      cursorColor: "#c0392b",
+      dragToSeek: true,
+      cspNonce: panel.dataset.styleNonce,
+      plugins: [regions],
+    });
+  } catch {
+    // Without peaks the media element's own controls still play the take.
+  }
+
+  let loop = { start: null, end: null };
+  let region = null;
+  function drawLoop() {
+    const ready = loop.start !== null && loop.end !== null && loop.end > loop.start;
+    loopLabel.textContent = ready ? `${fmt(loop.start)}–${fmt(loop.end)}` : "";
+    if (region) region.remove();
+    region = null;
+    if (ready && regions) {
+      region = regions.addRegion({ start: loop.start, end: loop.end, color: "rgba(47, 93, 138, 0.18)", drag: true, resize: true });
+      region.on("update-end", () => { loop = { start: region.start, end: region.end }; drawLoop(); });
+    }
+  }
+  media.addEventListener("timeupdate", () => {
+    if (loopBox.checked && loop.end !== null && loop.start !== null && media.currentTime >= loop.end) {
+      media.currentTime = loop.start;
+    }
+  });
+  const setStart = () => { loop.start = media.currentTime; if (loop.end !== null && loop.end <= loop.start) loop.end = null; drawLoop(); };
+  const setEnd = () => { loop.end = media.currentTime; drawLoop(); };
+  panel.querySelector("[data-loop-start]").addEventListener("click", setStart);
+  panel.querySelector("[data-loop-end]").addEventListener("click", setEnd);
+  speed.addEventListener("change", () => { media.playbackRate = Number(speed.value); });
+
+  function step(direction) {
+    const i = SPEEDS.indexOf(Number(speed.value));
+    const next = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + direction))];
+    speed.value = String(next);
+    media.playbackRate = next;
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, textarea, select, button") || event.ctrlKey || event.metaKey || event.altKey) return;
+    const keys = {
+      " ": () => (media.paused ? media.play() : media.pause()),
+      ArrowLeft: () => { media.currentTime = Math.max(0, media.currentTime - 5); },
+      ArrowRight: () => { media.currentTime = Math.min(media.duration || Infinity, media.currentTime + 5); },
+      ",": () => step(-1),
+      ".": () => step(1),
+      "[": setStart,
+      "]": setEnd,
+      l: () => { loopBox.checked = !loopBox.checked; },
+    };
+    const action = keys[event.key];
+    if (action) { event.preventDefault(); action(); }
+  });
+
+  document.querySelectorAll("[data-seek]").forEach((button) => {
+    button.addEventListener("click", () => { media.currentTime = Number(button.dataset.seek); media.play(); });
+  });
+  const now = document.querySelector("[data-comment-now]");
+  if (now) {
+    now.addEventListener("click", () => {
+      document.querySelector("[data-comment-at]").value = media.currentTime.toFixed(3);
+      if (loopBox.checked && loop.start !== null && loop.end !== null) {
+        document.querySelector("[data-comment-at]").value = loop.start.toFixed(3);
+        document.querySelector("[data-comment-end]").value = loop.end.toFixed(3);
+      }
+    });
+  }
+
+  const syncForm = panel.querySelector("[data-sync-form]");
+  let points = JSON.parse(panel.dataset.syncPoints || "[]");
+  syncForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const bar = Number(panel.querySelector("[data-sync-bar]").value);
+    const status = panel.querySelector("[data-sync-status]");
+    if (!bar) return;
+    const next = points.filter((p) => p.bar !== bar).concat([{ bar, at_seconds: Number(media.currentTime.toFixed(3)) }]);
+    const response = await fetch(panel.dataset.syncUrl, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", ...csrfHeaders() },
+      credentials: "same-origin",
+      body: JSON.stringify({ points: next }),
+    });
+    if (response.ok) {
+      points = (await response.json()).sync_points;
+      status.textContent = `Bar ${bar} marked at ${fmt(media.currentTime)}.`;
+    } else {
+      const problem = await response.json().catch(() => ({}));
+      status.textContent = (problem.errors && problem.errors[0] && problem.errors[0].message) || problem.detail || "Not saved.";
+    }
+  });
+  return wave;
+}
+
+function pollProcessing(note) {
+  const check = async () => {
+    const response = await fetch(note.dataset.pollUrl, { credentials: "same-origin" }).catch(() => null);
+    if (response && response.ok) {
+      const recording = await response.json();
+      if (recording.status === "ready" || recording.status === "failed") {
+        window.location.reload();
+        return;
+      }
+    }
+    setTimeout(check, 2000);
+  };
+  setTimeout(check, 1500);
+}
+
+document.querySelectorAll("[data-player]").forEach(setUpPlayer);
+document.querySelectorAll("[data-processing]").forEach(pollProcessing);
