@@ -30,12 +30,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    WithJsonSchema,
     create_model,
 )
 from pydantic_core import PydanticCustomError
 
 from woodshed.db import UTCDateTime
 from woodshed.validation import line
+
+#: A time of day on the musician's clock (a reminder's 18:00): no UTC offset, so not JSON
+#: Schema's `format: time` (RFC 3339 requires one) but `HH:MM[:SS]`.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}),
+]
 
 ALWAYS_OMITTED = frozenset({"profile_id", "version"})
 STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -216,7 +224,7 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
     elif isinstance(kind, sa.Date):
         annotation = date
     elif isinstance(kind, sa.Time):
-        annotation = time
+        annotation = LocalTime
     elif isinstance(kind, sa.Boolean):
         annotation = Annotated[bool, Field(strict=True)]
     elif isinstance(kind, sa.Integer):
