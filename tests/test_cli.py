@@ -84,7 +84,10 @@ def test_create_admin_makes_an_administrator_who_can_sign_in(app):
     web = app.test_client()
     response = web.submit("/login", {"email": "dora@example.org", "password": STRONG})
     assert response.status_code == 302
-    assert web.get("/admin/users").status_code == 200
+    # A new administrator signs in, and is asked to set up two-factor sign-in first.
+    admin_page = web.get("/admin/users")
+    assert admin_page.status_code == 302
+    assert "/settings/security" in admin_page.location
 
 
 def test_create_admin_refuses_a_weak_password(app):

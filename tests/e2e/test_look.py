@@ -5,6 +5,7 @@ strip labels that fit (and no links inside an image), chart labels that fit at 3
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,10 +29,14 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "i
 
 
 def musician(live_server, name: str):
-    """A pianist with a Nocturne in sections (names as long as the issue's) and a session."""
+    """A pianist with a Nocturne in sections (names as long as the issue's) and a session.
+
+    The served database is shared by every e2e test, so the account's name (and email) gets
+    a random suffix: "hana" or "mira" may already be someone else's."""
+    unique = f"{name}-{secrets.token_hex(4)}"
 
     def build():
-        persona = make_persona(name, timezone="Europe/Berlin")
+        persona = make_persona(unique, timezone="Europe/Berlin")
         piano = make_instrument(persona.profile, "Piano")
         piece = make_piece(
             persona.profile,

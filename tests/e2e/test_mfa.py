@@ -4,6 +4,7 @@ with a code — and once with a recovery code."""
 
 from __future__ import annotations
 
+import secrets
 from types import SimpleNamespace
 
 from playwright.sync_api import expect
@@ -27,8 +28,10 @@ def _password_step(page, persona) -> None:
 
 def test_an_admin_sets_up_two_factor_sign_in_and_uses_it(browser_page, live_server):
     page = browser_page
-    mira = live_server.seed(lambda: make_persona("mira", is_admin=True))
-    admin = SimpleNamespace(email="mira@example.org", password=mira.password)
+    # The served database is shared by every e2e test: a name no other test has taken.
+    name = f"mira-{secrets.token_hex(4)}"
+    mira = live_server.seed(lambda: make_persona(name, is_admin=True))
+    admin = SimpleNamespace(email=f"{name}@example.org", password=mira.password)
 
     _password_step(page, admin)
     page.goto("/admin/users")
@@ -61,6 +64,9 @@ def test_an_admin_sets_up_two_factor_sign_in_and_uses_it(browser_page, live_serv
     # Sign out and in again: the code is asked for after the password.
     page.locator(".user-menu summary").click()
     page.locator(".user-menu").get_by_role("button", name="Sign out").click()
+    # Signing out first deletes this account's offline data (static/js/offline.js), then
+    # submits: going to /login before that is done would race the sign-out.
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     _password_step(page, admin)
     expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
     screenshot(page, "mfa-04-sign-in-code")
@@ -74,6 +80,7 @@ def test_an_admin_sets_up_two_factor_sign_in_and_uses_it(browser_page, live_serv
     # Once more, with a recovery code; it is then spent.
     page.locator(".user-menu summary").click()
     page.locator(".user-menu").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     _password_step(page, admin)
     page.get_by_label("Code").fill(codes[0].lower())
     page.get_by_role("button", name="Sign in").click()

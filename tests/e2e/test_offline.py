@@ -87,7 +87,11 @@ def _waiting(page) -> int:
 
 
 def _synced(page) -> None:
-    expect(page.locator("[data-offline-banner]")).to_have_attribute("data-waiting", "0")
+    # Sending is one request after the other (each followed to the page it redirects to),
+    # so several queued writes take several server round trips: on a busy CI machine that
+    # is more than the 5 s default. The condition is the same: nothing left waiting.
+    banner = page.locator("[data-offline-banner]")
+    expect(banner).to_have_attribute("data-waiting", "0", timeout=30_000)
 
 
 def test_the_app_is_installable(live_server, page):
@@ -270,7 +274,10 @@ def test_a_new_service_worker_keeps_queued_writes(live_server, page, monkeypatch
     update = page.locator("[data-update-banner]")
     expect(update).to_be_visible(timeout=60_000)
     assert _waiting(page) == 1
-    update.get_by_role("button", name="Reload").click()
+    # The reload comes after the new worker takes over (controllerchange), not at the click:
+    # wait for that navigation itself, or the evaluate below runs in the page it replaces.
+    with page.expect_navigation(timeout=60_000):
+        update.get_by_role("button", name="Reload").click()
     page.wait_for_load_state()
     page.unroute("**/journal/quick")
     page.evaluate("window.dispatchEvent(new Event('online'))")

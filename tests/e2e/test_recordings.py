@@ -15,24 +15,20 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def fake_microphone_browser():
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("chromium is not installed (CI=true make test installs Debian's package)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        yield browser
-        browser.close()
+def fake_microphone_browser(chromium_browser):
+    # A second `sync_playwright()` cannot start while the session's one runs (its event loop
+    # is "running" in this thread), so launch from the session's Playwright, whatever ran first.
+    browser = chromium_browser.browser_type.launch(
+        executable_path=shutil.which("chromium"),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+    yield browser
+    browser.close()
 
 
 def test_a_take_is_recorded_uploaded_processed_and_commented(fake_microphone_browser, live_server):

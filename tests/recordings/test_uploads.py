@@ -253,6 +253,21 @@ def test_sync_points_must_go_forward_in_bars(alice, alice_api):
     points = {"points": [{"bar": 30, "at_seconds": 10.0}, {"bar": 20, "at_seconds": 30.0}]}
     response = alice_api.put(f"/api/v1/recordings/{recording.id}/sync-points", json=points)
     assert response.status_code == 422
+    assert "later bars" in field_errors(response)["points"]
+
+
+def test_a_comment_s_bars_and_times_are_refused_on_the_field_at_fault(alice, alice_api):
+    recording = make_recording(alice.profile)
+    url = f"/api/v1/recordings/{recording.id}/comments"
+    no_first = alice_api.post(url, json={"at_seconds": 1, "bar_end": 4, "body": "Here"})
+    assert no_first.status_code == 422
+    assert field_errors(no_first) == {"bar_end": "Give the first bar too."}
+    backwards = alice_api.post(
+        url, json={"at_seconds": 1, "bar_start": 5, "bar_end": 4, "body": "Here"}
+    )
+    assert set(field_errors(backwards)) == {"bar_end"}
+    early_end = alice_api.post(url, json={"at_seconds": 2, "end_seconds": 1, "body": "Here"})
+    assert set(field_errors(early_end)) == {"end_seconds"}
 
 
 def test_a_comment_on_bars_33_to_40_is_found_from_the_passage(alice, alice_api):

@@ -116,13 +116,17 @@ def build(data) -> list[tuple]:
         profile = persona.profile
         mine = []
         for d in data["pieces"]:
-            piece = make_piece(profile, d["title"], composer=d["a"][:200], notes=d["b"])
-            mine.append(("piece", piece.id, d["title"], [d["title"], d["a"][:200], d["b"]]))
-            section = make_section(piece, d["a"][:200] or "A", (3, 9), notes=d["b"])
-            section_title = f"{d['title']} › {d['a'][:200] or 'A'}"
+            # A composer and a section's name are single-line text (line breaks are refused
+            # since single-line validation was merged), so the text's separators become spaces.
+            line = " ".join(d["a"].split())[:200]
+            piece = make_piece(profile, d["title"], composer=line, notes=d["b"])
+            mine.append(("piece", piece.id, d["title"], [d["title"], line, d["b"]]))
+            section = make_section(piece, line or "A", (3, 9), notes=d["b"])
+            section_title = f"{d['title']} › {line or 'A'}"
             mine.append(("section", section.id, section_title, [section_title, "bars 3–9", d["b"]]))
-        for d in data["skills"]:
-            skill = make_skill(profile, f"{d['title']} {n}", description=d["a"])
+        for i, d in enumerate(data["skills"]):
+            # Skill names are unique per musician ignoring case ("Coda" and "coda" clash).
+            skill = make_skill(profile, f"{d['title']} {n}-{i}", description=d["a"])
             mine.append(("skill", skill.id, skill.name, [skill.name, "technique", d["a"]]))
         for d in data["goals"]:
             goal = make_goal(profile, d["title"], description=d["a"])

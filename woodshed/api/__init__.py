@@ -58,6 +58,8 @@ class Operation:
     body_content_type: str = "application/json"
     response_content_type: str = "application/json"
     idempotent_create: bool = False
+    # Request headers the handler reads, as OpenAPI header parameters (e.g. tus's).
+    headers: list[dict[str, Any]] = field(default_factory=list)
     # The handler acts on a profile: `?profile_id=` may name another one (the policy decides).
     profile_param: bool = False
 
@@ -305,6 +307,7 @@ class ApiBlueprint(Blueprint):
         body_content_type: str = "application/json",
         response_content_type: str = "application/json",
         idempotent_create: bool = False,
+        headers: list[dict[str, Any]] | None = None,
     ) -> Callable:
         op = Operation(
             method=method.upper(),
@@ -321,6 +324,7 @@ class ApiBlueprint(Blueprint):
             body_content_type=body_content_type,
             response_content_type=response_content_type,
             idempotent_create=idempotent_create,
+            headers=headers or [],
         )
 
         def decorator(fn: Callable) -> Callable:

@@ -156,6 +156,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                     },
                 }
             )
+        params = params + [{"in": "header", **h} for h in op.headers]
         if params:
             operation["parameters"] = params
         if op.body is not None:

@@ -206,6 +206,20 @@ def create_comment(user, profile, recording_id: uuid.UUID, body: CommentIn):
     status=201,
     extra_responses={412: "Tus-Resumable missing", 413: "Over the file limit or the quota."},
     description=TUS_DOC,
+    headers=[
+        {
+            "name": "Tus-Resumable",
+            "required": True,
+            "description": "The tus protocol version; anything else answers 412.",
+            "schema": {"type": "string", "enum": [TUS_VERSION]},
+        },
+        {
+            "name": "Upload-Length",
+            "required": True,
+            "description": "The whole file's size in bytes.",
+            "schema": {"type": "string", "pattern": "^[0-9]{1,15}$"},
+        },
+    ],
 )
 def start_upload(profile):
     _require_tus()

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
@@ -102,16 +102,18 @@ class SyncPoint(Schema):
 class SyncPoints(Schema):
     points: list[SyncPoint] = Field(max_length=2000)
 
-    @model_validator(mode="after")
-    def _increasing(self) -> SyncPoints:
-        ordered = sorted(self.points, key=lambda p: p.at_seconds)
+    # Field validators, not model ones: the 422 names the field at fault (`points`,
+    # `end_seconds`, `bar_end`) instead of the whole body.
+    @field_validator("points")
+    @classmethod
+    def _increasing(cls, points: list[SyncPoint]) -> list[SyncPoint]:
+        ordered = sorted(points, key=lambda p: p.at_seconds)
         for a, b in itertools.pairwise(ordered):
             if b.bar <= a.bar:
                 raise PydanticCustomError(
                     "sync_order", "Later moments must be later bars: check the bars and times."
                 )
-        self.points = ordered
-        return self
+        return ordered
 
 
 class CommentIn(Schema):
@@ -122,19 +124,25 @@ class CommentIn(Schema):
     body: CommentBody
     parent_id: uuid.UUID | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> CommentIn:
-        if self.end_seconds is not None and self.end_seconds < self.at_seconds:
+    @field_validator("end_seconds")
+    @classmethod
+    def _span_ordered(cls, end: float | None, info: ValidationInfo) -> float | None:
+        start = info.data.get("at_seconds")
+        if end is not None and start is not None and end < start:
             raise PydanticCustomError("span_order", "The end must come after the start.")
-        if self.bar_end is not None and self.bar_start is None:
+        return end
+
+    @field_validator("bar_end")
+    @classmethod
+    def _bars_ordered(cls, bar_end: int | None, info: ValidationInfo) -> int | None:
+        if bar_end is None or "bar_start" not in info.data:
+            return bar_end  # no last bar, or the first one has its own error
+        bar_start = info.data["bar_start"]
+        if bar_start is None:
             raise PydanticCustomError("bar_order", "Give the first bar too.")
-        if (
-            self.bar_start is not None
-            and self.bar_end is not None
-            and self.bar_end < self.bar_start
-        ):
+        if bar_end < bar_start:
             raise PydanticCustomError("bar_order", "The last bar must not come before the first.")
-        return self
+        return bar_end
 
 
 class Author(Schema):

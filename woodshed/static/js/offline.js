@@ -291,7 +291,16 @@ async function forget() {
   });
   localStorage.removeItem(MARKER);
   await caches.delete(`woodshed-pages-${account}`);
-  navigator.serviceWorker?.controller?.postMessage({ type: "forget", account });
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return;
+  // Wait (a little) until the worker has stopped keeping this account's pages, so none
+  // of its fetches lands after the sign-out.
+  await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    setTimeout(resolve, 2000);
+    worker.postMessage({ type: "forget", account }, [channel.port2]);
+  });
 }
 
 document.addEventListener("submit", (event) => {
@@ -352,6 +361,10 @@ async function registerWorker() {
     }
   });
   await navigator.serviceWorker.ready;
+  // Loaded while the first worker was activating: its claim came before this page was a
+  // client, so nothing controls it (offline, this page would not come back). Ask again;
+  // the controllerchange that follows tells the worker who is signed in.
+  if (!navigator.serviceWorker.controller) registration.active?.postMessage({ type: "claim" });
   tell();
 }
 

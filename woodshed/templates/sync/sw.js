@@ -59,6 +59,9 @@ async function keepShell(account) {
   const cache = await caches.open("woodshed-pages-" + account);
   // One page after the other: a burst of requests right after sign-in helps nobody.
   for (const url of SHELL_PAGES) {
+    // Signed out meanwhile: stop. A page fetched now would be the sign-in page, and would
+    // take the "You are signed out." message meant for the musician's own next page.
+    if ((await currentAccount()) !== account) return;
     try {
       const resp = await fetch(url, { credentials: "same-origin", redirect: "follow" });
       if (resp.ok && !resp.redirected && isHtml(resp)) await cache.put(url, resp);
@@ -87,10 +90,16 @@ self.addEventListener("message", (event) => {
     // Signing out: this account's pages go; nothing of it stays for the next person.
     event.waitUntil(
       (async () => {
-        await caches.delete("woodshed-pages-" + data.account);
         await setAccount(null);
+        await caches.delete("woodshed-pages-" + data.account);
+        // The page waits for this before it submits the sign-out.
+        if (event.ports[0]) event.ports[0].postMessage({ type: "forgotten" });
       })(),
     );
+  } else if (data.type === "claim") {
+    // A page that loaded while this worker was activating (its navigation began before
+    // the activate event's claim, so that claim missed it) asks to be controlled now.
+    event.waitUntil(self.clients.claim());
   } else if (data.type === "skip-waiting") {
     self.skipWaiting();
   } else if (data.type === "version") {
