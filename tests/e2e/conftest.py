@@ -72,6 +72,10 @@ def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
             "BASE_URL": url,
             "PASSWORD_HASH_PARAMS": CHEAP_HASH,
             "STATIC_BUILD_PATH": str(STATIC_BUILD_CACHE),
+            # Every person of every browser test signs in from 127.0.0.1: the per-address
+            # limit for sign-ins and registrations (tested in tests/accounts) would refuse
+            # the suite's later people with 429.
+            "AUTH_RATE_LIMIT": "1000 per 15 minutes",
         }
     )
     migrate.upgrade(app)
