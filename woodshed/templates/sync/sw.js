@@ -63,7 +63,13 @@ async function keepShell(account) {
     // take the "You are signed out." message meant for the musician's own next page.
     if ((await currentAccount()) !== account) return;
     try {
-      const resp = await fetch(url, { credentials: "same-origin", redirect: "follow" });
+      // Marked as the shell's copy: the server leaves the flash messages (meant for the
+      // page the musician opens next) where they are, and the kept page shows none.
+      const resp = await fetch(url, {
+        credentials: "same-origin",
+        redirect: "follow",
+        headers: { "X-Woodshed-Shell": "1" },
+      });
       if (resp.ok && !resp.redirected && isHtml(resp)) await cache.put(url, resp);
     } catch (_e) {
       /* offline: keep what is there */
