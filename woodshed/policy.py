@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -339,6 +339,14 @@ def current_profile(*, for_edit: bool | None = None) -> MusicianProfile | None:
     return request_profile(current_user._get_current_object(), for_edit=for_edit)
 
 
+def signed_in_profile(*, for_edit: bool | None = None) -> MusicianProfile:
+    """`current_profile()` in a page behind `login_required`, where somebody is signed in."""
+    profile = current_profile(for_edit=for_edit)
+    if profile is None:
+        raise RuntimeError("signed_in_profile() needs a signed-in request (login_required)")
+    return profile
+
+
 def shown_profile() -> MusicianProfile | None:
     """The profile a page is shown for (its times, header and counters): the acting
     profile for reading, or None when nobody is signed in or the request names a profile
@@ -504,7 +512,7 @@ def link_party_or_404(link_id, user: User) -> Link:
     return link
 
 
-def deny(user: User | None, what: str, obj_id) -> None:
+def deny(user: User | None, what: str, obj_id) -> NoReturn:
     log.warning(
         "access denied user=%s %s=%s %s %s",
         user.id if user else "-",

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, text
+from woodshed.validation import Schema, text_rules
 
 ItemKind = Literal["piece", "passage", "skill", "text"]
 KIND_LABELS = {"piece": "Piece", "passage": "Passage", "skill": "Skill", "text": "Other"}
-Title = text(200, required=True)
-Description = text(20000)
-ItemText = text(300)
+Title = Annotated[str, *text_rules(200, required=True)]
+Description = Annotated[str, *text_rules(20000)]
+ItemText = Annotated[str, *text_rules(300)]
 TARGETS = ("minutes_per_week", "tempo_bpm", "repetitions", "run_throughs")
 
 

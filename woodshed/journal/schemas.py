@@ -27,18 +27,26 @@ from pydantic_core import PydanticCustomError
 from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.timeutil import local_to_utc
-from woodshed.validation import Rating, Schema, line, parse_bars, parse_duration, partial, text
+from woodshed.validation import (
+    Rating,
+    Schema,
+    line_rules,
+    parse_bars,
+    parse_duration,
+    partial,
+    text_rules,
+)
 
 CLOCK_SKEW = timedelta(minutes=5)
 Mode = Literal["normal", "slow", "performance"]
 Tempo = Annotated[int, Field(ge=1, le=400, description="Beats per minute.")]
-TagName = line(50, required=True)
-TagFilter = line(50)
-Body = text(20000)
-BarsText = line(20)
-UrlText = line(2000)
-NoteText = text(2000)
-SearchText = line(200)
+TagName = Annotated[str, *line_rules(50, required=True)]
+TagFilter = Annotated[str, *line_rules(50)]
+Body = Annotated[str, *text_rules(20000)]
+BarsText = Annotated[str, *line_rules(20)]
+UrlText = Annotated[str, *line_rules(2000)]
+NoteText = Annotated[str, *text_rules(2000)]
+SearchText = Annotated[str, *line_rules(200)]
 
 
 def _form_duration(value, info: ValidationInfo):

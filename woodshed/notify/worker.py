@@ -158,7 +158,7 @@ def _schedule_summaries(now: datetime) -> int:
         if s.summary_due_at >= now - LOOKBACK:
             key = f"s:{s.profile_id}:{s.summary_due_at:%Y%m%dT%H%M}"
             rows.append(_delivery_row(key, s.profile_id, "weekly_summary", s.summary_due_at))
-        profile = db.session.get(MusicianProfile, s.profile_id)
+        profile = db.session.get_one(MusicianProfile, s.profile_id)
         s.summary_due_at = next_summary_due(profile, now)
     insert_ignore(Delivery, rows, ["key"])
     _commit()

@@ -74,7 +74,7 @@ def profile_for_token(token: str | None) -> MusicianProfile:
     """The profile whose feed this secret address is (the policy decides: 404 otherwise)."""
     feed = policy.shared_by_link_or_404(CalendarFeed, token, CalendarFeed.token_hash)
     feed.last_used_at = utcnow()
-    return db.session.get(MusicianProfile, feed.profile_id)
+    return db.session.get_one(MusicianProfile, feed.profile_id)
 
 
 def ics(profile: MusicianProfile) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from woodshed import timeutil
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
 from woodshed.timeutil import DEFAULT_ROLLOVER_HOUR, DEFAULT_TIMEZONE, WEEKDAYS
+
+if TYPE_CHECKING:
+    from woodshed.accounts.models import User
 
 
 class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -35,9 +39,7 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
     daily_minimum_minutes: Mapped[int] = mapped_column(default=1)
     weekly_goal_minutes: Mapped[int | None]
 
-    user: Mapped[User | None] = relationship(  # noqa: F821
-        back_populates="profile", foreign_keys=[user_id]
-    )
+    user: Mapped[User | None] = relationship(back_populates="profile", foreign_keys=[user_id])
     instruments: Mapped[list[Instrument]] = relationship(
         back_populates="profile",
         cascade="all, delete-orphan",

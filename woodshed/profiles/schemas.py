@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from woodshed.validation import Schema, Timezone, line, partial, text
+from woodshed.validation import Schema, Timezone, line_rules, partial, text_rules
 
-DisplayName = line(100, required=True)
-InstrumentName = line(100, required=True)
-GoalsText = text(2000)
+DisplayName = Annotated[str, *line_rules(100, required=True)]
+InstrumentName = Annotated[str, *line_rules(100, required=True)]
+GoalsText = Annotated[str, *text_rules(2000)]
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Level = Literal["beginner", "intermediate", "advanced", "professional"]

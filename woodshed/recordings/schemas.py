@@ -5,16 +5,16 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, partial, text
+from woodshed.validation import Schema, partial, text_rules
 
-Title = text(200)
-CommentBody = text(5000, required=True)
+Title = Annotated[str, *text_rules(200)]
+CommentBody = Annotated[str, *text_rules(5000, required=True)]
 #: Three hours and then some: a moment beyond the take is refused against its duration.
 MAX_SECONDS = 24 * 3600
 

@@ -305,7 +305,7 @@ def forget_session_recordings(session, **_extra) -> None:
     for recording in db.session.scalars(
         sa.select(Recording).where(Recording.session_id == session.id)
     ):
-        profile = db.session.get(MusicianProfile, recording.profile_id)
+        profile = db.session.get_one(MusicianProfile, recording.profile_id)
         delete_recording(profile, recording)
 
 
@@ -338,7 +338,7 @@ def apply_retention(now) -> int:
         )
     )
     for recording in old:
-        delete_recording(db.session.get(MusicianProfile, recording.profile_id), recording)
+        delete_recording(db.session.get_one(MusicianProfile, recording.profile_id), recording)
     return len(old)
 
 

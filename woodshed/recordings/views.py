@@ -38,7 +38,7 @@ def media(token: str):
 
 
 def _page(errors=None, form=None, status=200):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     recordings = services.recordings_of(profile)
     usage = services.usage(profile)
     return (
@@ -68,7 +68,7 @@ def index():
 @login_required
 def upload():
     """Upload without JavaScript: one multipart request (the page's script resumes instead)."""
-    profile = policy.current_profile(for_edit=True)
+    profile = policy.signed_in_profile(for_edit=True)
     limit = services.max_file_bytes()
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
         return _page({"file": services.too_large(limit + 1).detail}, status=413)
@@ -115,14 +115,14 @@ def _detail(recording: Recording, errors=None, form=None, status=200):
 @bp.get("/recordings/<uuid:recording_id>")
 @login_required
 def detail(recording_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return _detail(policy.owned_or_404(Recording, recording_id, profile))
 
 
 @bp.post("/recordings/<uuid:recording_id>/comments")
 @login_required
 def comment(recording_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     recording = policy.owned_or_404(Recording, recording_id, profile)
     form = form_to_dict(request.form)
     form.pop("csrf_token", None)
@@ -141,7 +141,7 @@ def comment(recording_id: uuid.UUID):
 @bp.post("/recordings/<uuid:recording_id>/delete")
 @login_required
 def delete(recording_id: uuid.UUID):
-    profile = policy.current_profile(for_edit=True)
+    profile = policy.signed_in_profile(for_edit=True)
     recording = policy.owned_or_404(Recording, recording_id, profile)
     if profile is None:
         abort(404)

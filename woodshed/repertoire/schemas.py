@@ -10,7 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, line, partial, text
+from woodshed.validation import Schema, line_rules, partial, text_rules
 
 PieceStatus = Literal["wishlist", "learning", "polishing", "performance_ready", "archived"]
 SectionStatus = Literal["not_started", "learning", "polishing", "performance_ready", "archived"]
@@ -42,10 +42,10 @@ SKILL_CATEGORY_LABELS = {
     "other": "Other",
 }
 
-Title = line(200, required=True)
-ShortText = line(200)
-Notes = text(20000)
-SearchText = line(200)
+Title = Annotated[str, *line_rules(200, required=True)]
+ShortText = Annotated[str, *line_rules(200)]
+Notes = Annotated[str, *text_rules(20000)]
+SearchText = Annotated[str, *line_rules(200)]
 Tempo = Annotated[int, Field(ge=1, le=400, description="Beats per minute.")]
 Bar = Annotated[int, Field(ge=1, le=9999, description="Bar number, from 1.")]
 Difficulty = Annotated[int, Field(ge=1, le=10, description="1 (easy) to 10 (hardest).")]

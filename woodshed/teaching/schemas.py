@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from woodshed.validation import Schema, text
+from woodshed.validation import Schema, text_rules
 
 Scope = Literal["sessions:read", "sessions:comment", "assignments:write", "reports:read"]
 
@@ -17,7 +17,7 @@ class InviteIn(Schema):
     scopes: list[Scope] | None = Field(
         None, max_length=4, description="What the link will allow (default: all of them)."
     )
-    note: text(300) = ""
+    note: Annotated[str, *text_rules(300)] = ""
 
 
 class InviteOut(Schema):
@@ -31,7 +31,9 @@ class InviteOut(Schema):
 
 
 class JoinIn(Schema):
-    code: text(40, required=True) = Field(description="The code; dashes and spaces optional.")
+    code: Annotated[str, *text_rules(40, required=True)] = Field(
+        description="The code; dashes and spaces optional."
+    )
     profile_id: uuid.UUID | None = Field(None, description="Default: your own profile.")
 
 

@@ -144,7 +144,7 @@ def join(code: str):
 @bp.post("/join/<code>")
 def accept(code: str):
     try:
-        link = services.join(_user(), code, policy.current_profile(for_edit=True))
+        link = services.join(_user(), code, policy.signed_in_profile(for_edit=True))
     except (DomainError, TooManyRequests) as exc:
         return _join_error(code, exc)
     flash(f"{link.user.profile.display_name} is now your teacher.", "success")
