@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from woodshed import policy
 from woodshed.db import db, json_rows
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem
@@ -73,6 +74,7 @@ def _week_rows(profile: MusicianProfile, start: date, end: date):
     """This week's sessions and the items in them (two statements)."""
     in_week = (
         PracticeSession.profile_id == profile.id,
+        policy.shown_sessions(profile),
         PracticeSession.practice_date >= start,
         PracticeSession.practice_date <= end,
     )
@@ -110,6 +112,7 @@ def _best_tempos(profile: MusicianProfile, goals: list[Goal]) -> dict[tuple[str,
             .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
             .where(
                 PracticeSession.profile_id == profile.id,
+                policy.shown_sessions(profile),
                 column == rows.c.id,
                 SessionItem.tempo_bpm.is_not(None),
             )

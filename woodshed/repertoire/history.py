@@ -17,6 +17,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from woodshed import policy
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
@@ -125,7 +126,11 @@ def _records(condition, partition, profile_id: uuid.UUID, per_group: int):
             rank,
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(condition, PracticeSession.profile_id == profile_id)
+        .where(
+            condition,
+            PracticeSession.profile_id == profile_id,
+            policy.shown_sessions(db.session.get(MusicianProfile, profile_id)),
+        )
         .subquery()
     )
     stmt = (
@@ -197,7 +202,11 @@ def totals(profile: MusicianProfile, column, ids: list[uuid.UUID]) -> dict[uuid.
             sa.func.max(PracticeSession.practice_date),
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(PracticeSession.profile_id == profile.id, column.in_(ids))
+        .where(
+            PracticeSession.profile_id == profile.id,
+            policy.shown_sessions(profile),
+            column.in_(ids),
+        )
         .group_by(column)
     )
     return {
