@@ -147,9 +147,10 @@ def mailbox(smtp_server: Mailbox, app: Flask) -> Iterator[Mailbox]:
     from woodshed.notify import outbox
 
     smtp_server.clear()
+    before = smtp_server.before_read
     smtp_server.before_read = lambda: outbox.run_once("test-worker", Counter())
     yield smtp_server
-    smtp_server.before_read = None
+    smtp_server.before_read = before
 
 
 @pytest.fixture(scope="session")

@@ -135,6 +135,9 @@ SETTINGS: list[Setting] = [
         "`invite` (a teacher's invitation code is needed) or `closed`.",
     ),
     Setting(
+        "REGISTRATION_LINK_HOURS", "48", "Lifetime of the link that confirms a registration."
+    ),
+    Setting(
         "REGISTRATION_OPEN",
         "true",
         "Older switch: `false` is the same as `WOODSHED_REGISTRATION_MODE=closed`.",

@@ -304,3 +304,76 @@ def test_racing_sign_ins_pass_the_limit_exactly(limited, alice):
             return True
 
     assert sum(race(30, attempt)) == LIMIT
+
+
+# --- the same counters in Redis (several web processes share them) --------------------------
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    import shutil
+    import subprocess
+    import time as clock
+
+    pytest.importorskip("redis")
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    from tests.smtp import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            clock.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_with_redis_racing_sign_ins_pass_the_limit_exactly(make_app, alice, redis_url):
+    """Two apps (two web processes) on one Redis: 30 racing attempts, LIMIT checked."""
+    from tests.racing import race
+    from woodshed import ratelimit
+    from woodshed.errors import TooManyRequests
+
+    settings = {"AUTH_RATE_LIMIT": f"{LIMIT} per 15 minutes", "RATELIMIT_STORAGE_URL": redis_url}
+    processes = [make_app(**settings), make_app(**settings)]
+    processes[0].extensions["woodshed.throttle"].reset()
+
+    def attempt(i: int) -> bool:
+        app = processes[i % 2]
+        with app.test_request_context("/login", environ_base={"REMOTE_ADDR": "192.0.2.1"}):
+            try:
+                ratelimit.attempt(alice.email)
+            except TooManyRequests:
+                return False
+            return True
+
+    assert sum(race(30, attempt)) == LIMIT
+
+
+def test_with_redis_a_success_gives_its_attempt_back(make_app, alice, bob, redis_url):
+    app = make_app(AUTH_RATE_LIMIT=f"{LIMIT} per 15 minutes", RATELIMIT_STORAGE_URL=redis_url)
+    app.extensions["woodshed.throttle"].reset()
+    client = app.test_client()
+    for _ in range(LIMIT + 2):
+        answer = client.post(
+            "/api/v1/auth/token", json={"email": alice.email, "password": alice.password}
+        )
+        assert answer.status_code == 201
+    for _ in range(LIMIT):
+        assert token_api(client, bob.email, "192.0.2.20").status_code == 401
+    refused = token_api(client, bob.email, "192.0.2.21")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
