@@ -38,6 +38,7 @@ Body = text(20000)
 BarsText = line(20)
 UrlText = line(2000)
 NoteText = text(2000)
+ItemNote = text(1000)
 SearchText = line(200)
 
 
@@ -99,6 +100,10 @@ class ItemIn(Schema):
     tempo_bpm: Tempo | None = None
     target_tempo_bpm: Tempo | None = None
     run_through: bool = False
+    note: ItemNote = Field(
+        "",
+        description="What was said about this item alone; a passage shows only its own notes.",
+    )
 
     @field_validator("bars")
     @classmethod
@@ -222,6 +227,7 @@ class ItemOut(Schema):
     tempo_bpm: int | None
     target_tempo_bpm: int | None
     run_through: bool
+    note: str
 
 
 class EvidenceOut(Schema):
