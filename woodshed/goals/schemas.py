@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -152,7 +152,10 @@ class GoalIn(GoalFields):
     )
 
 
-GoalUpdate = partial(GoalFields, "GoalUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    GoalUpdate = GoalFields
+else:
+    GoalUpdate = partial(GoalFields, "GoalUpdate")
 
 
 class ChecklistItemOut(Schema):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -217,7 +217,10 @@ class SessionIn(SessionFields):
     )
 
 
-SessionUpdate = partial(SessionFields, "SessionUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SessionUpdate = SessionFields
+else:
+    SessionUpdate = partial(SessionFields, "SessionUpdate")
 
 
 class ItemOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -28,7 +28,10 @@ class RecordingFields(Schema):
     )
 
 
-RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    RecordingUpdate = RecordingFields
+else:
+    RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
 
 
 class RecordingUploadForm(Schema):
