@@ -21,7 +21,7 @@ import segno
 import sqlalchemy as sa
 
 from woodshed.accounts.models import RecoveryCode, TotpCredential, User
-from woodshed.db import db, utcnow
+from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import Conflict, DomainError, Problem
 from woodshed.ratelimit import check_auth, record_auth_attempt
 from woodshed.tokens import hash_token
@@ -115,7 +115,7 @@ def _use_step(credential: TotpCredential, step: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(credential)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _use_recovery_code(user: User, cleaned: str) -> bool:
@@ -129,7 +129,7 @@ def _use_recovery_code(user: User, cleaned: str) -> bool:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _credential(user: User, *, confirmed: bool) -> TotpCredential | None:

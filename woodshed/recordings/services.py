@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
 from woodshed.errors import DomainError, Problem
 from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import MusicianProfile
@@ -87,11 +87,13 @@ def reserve(profile: MusicianProfile, size: int) -> None:
         raise too_large(size)
     insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
     table = StorageUsage.__table__
-    won = db.session.execute(
-        sa.update(table)
-        .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
-        .values(used_bytes=table.c.used_bytes + size)
-    ).rowcount
+    won = rowcount(
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
+            .values(used_bytes=table.c.used_bytes + size)
+        )
+    )
     if not won:
         left = max(0, quota_bytes() - used_bytes(profile))
         raise Problem(

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -122,7 +121,7 @@ def index_many(docs: Iterable[Doc]) -> None:
             if getattr(doc, name) != value:
                 setattr(doc, name, value)
     db.session.flush()
-    bulk_insert(cast(sa.Table, SearchDocument.__table__), new)
+    bulk_insert(SearchDocument.__table__, new)
 
 
 def unindex(kind: str, object_ids: list[uuid.UUID]) -> None:
@@ -144,7 +143,7 @@ def replace(profile_ids: list[uuid.UUID], docs: Iterable[Doc]) -> int:
         .execution_options(synchronize_session=False)
     )
     rows = [d.row() for d in docs]
-    bulk_insert(cast(sa.Table, SearchDocument.__table__), rows)
+    bulk_insert(SearchDocument.__table__, rows)
     return len(rows)
 
 

@@ -23,7 +23,7 @@ from woodshed.accounts import mfa
 from woodshed.accounts.models import User
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
-from woodshed.db import db, utcnow
+from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.ratelimit import client_address, throttle
@@ -153,7 +153,7 @@ def revoke_invite(user: User, invite_id: uuid.UUID) -> None:
             Invite.id == invite_id, Invite.user_id == user.id, Invite.used_at.is_(None)
         )
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         raise NotFound()
 
 
@@ -218,7 +218,7 @@ def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if rowcount(claimed) == 0:
         raise DomainError({"code": "This code has been used already. Ask for a new one."})
     link = Link(
         kind="teacher",
