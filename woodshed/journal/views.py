@@ -172,6 +172,8 @@ def show(session_id: uuid.UUID):
 
 def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=None, status=200):
     """The session's page; a comment form that was refused shows what to fix (`comment_*`)."""
+    from woodshed.recordings import services as recordings
+
     profile = _profile()
     names = {str(i.id): i.name for i in profile.instruments}
     return render_template(
@@ -180,6 +182,7 @@ def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=No
         history=history.revision_lines(session, names),
         ratings=RATING_LABELS,
         threads=comments.session_threads(session, profile, current_user),
+        takes=recordings.recordings_of(profile, session_id=session.id),
         comment_profile=profile,
         comment_errors=comment_errors or {},
         comment_form=comment_form or {},

@@ -41,6 +41,13 @@ def _page(errors: dict | None = None, form=None, status: int = 200, instrument_e
     ), status
 
 
+@bp.get("")
+@login_required
+def index():
+    """`/settings` typed by hand opens the first settings page."""
+    return redirect(url_for(".profile"))
+
+
 @bp.get("/profile")
 @login_required
 def profile():

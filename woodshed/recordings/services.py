@@ -284,6 +284,28 @@ def recordings_of(profile: MusicianProfile, **where) -> list[Recording]:
     return list(db.session.scalars(stmt.order_by(Recording.created_at.desc(), Recording.id)))
 
 
+def takes_of_piece(profile: MusicianProfile, piece_id: uuid.UUID) -> list[Recording]:
+    """Takes of a piece, newest first: on one of its passages, or in a session that
+    practised it (the piece's page); what this request may see (`policy.owned`)."""
+    from woodshed.journal.models import SessionItem
+
+    on_passage = sa.select(Section.id).where(Section.piece_id == piece_id)
+    in_session = sa.select(SessionItem.session_id).where(SessionItem.piece_id == piece_id)
+    stmt = policy.owned(Recording, profile).where(
+        sa.or_(Recording.section_id.in_(on_passage), Recording.session_id.in_(in_session))
+    )
+    return list(db.session.scalars(stmt.order_by(Recording.created_at.desc(), Recording.id)))
+
+
+def takes_by_section(recordings: list[Recording]) -> dict[uuid.UUID, list[Recording]]:
+    """The takes of a piece grouped by passage (its page shows them on each passage)."""
+    grouped: dict[uuid.UUID, list[Recording]] = {}
+    for recording in recordings:
+        if recording.section_id is not None:
+            grouped.setdefault(recording.section_id, []).append(recording)
+    return grouped
+
+
 def update_recording(profile: MusicianProfile, recording: Recording, changes: dict) -> None:
     _check_links(profile, changes)
     for name, value in changes.items():
@@ -466,11 +488,11 @@ def comments_of(recording: Recording) -> list[dict]:
 def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
     """Comments on any take of the piece whose bars overlap the passage's (for its page)."""
     stmt = (
-        sa.select(RecordingComment, Recording)
-        .join(Recording, Recording.id == RecordingComment.recording_id)
+        policy.owned(Recording, profile)
+        .add_columns(RecordingComment)
+        .join(RecordingComment, Recording.id == RecordingComment.recording_id)
         .outerjoin(Section, Section.id == Recording.section_id)
         .where(
-            RecordingComment.profile_id == profile.id,
             RecordingComment.bar_start.is_not(None),
             RecordingComment.bar_start <= section.bar_end,
             RecordingComment.bar_end >= section.bar_start,
@@ -478,7 +500,35 @@ def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
         )
         .order_by(RecordingComment.bar_start, RecordingComment.at_ms, RecordingComment.id)
     )
-    return [tuple(row) for row in db.session.execute(stmt)]
+    return [(comment, recording) for recording, comment in db.session.execute(stmt)]
+
+
+def bar_comments_by_section(
+    profile: MusicianProfile, sections: list[Section], recordings: list[Recording]
+) -> dict[uuid.UUID, list[tuple]]:
+    """For a piece's page: each passage's comments pinned to bars that overlap it, on any
+    of the piece's takes (`recordings`, already what this request may see) — one query."""
+    ids = [r.id for r in recordings]
+    if not ids or not sections:
+        return {}
+    by_id = {r.id: r for r in recordings}
+    rows = list(
+        db.session.scalars(
+            sa.select(RecordingComment)
+            .where(
+                RecordingComment.profile_id == profile.id,
+                RecordingComment.recording_id.in_(ids),
+                RecordingComment.bar_start.is_not(None),
+            )
+            .order_by(RecordingComment.bar_start, RecordingComment.at_ms, RecordingComment.id)
+        )
+    )
+    grouped: dict[uuid.UUID, list[tuple]] = {}
+    for section in sections:
+        for comment in rows:
+            if comment.bar_start <= section.bar_end and comment.bar_end >= section.bar_start:
+                grouped.setdefault(section.id, []).append((comment, by_id[comment.recording_id]))
+    return grouped
 
 
 # --- resumable uploads (tus 1.0) ----------------------------------------------------------------
