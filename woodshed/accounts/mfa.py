@@ -257,6 +257,7 @@ def confirm(user: User, code: str) -> list[str]:
         raise Conflict("Start setting up two-factor sign-in first.")
     check_code(user, code, confirmed=False)
     credential = _credential(user, confirmed=False)
+    assert credential is not None  # check_code passed on it
     credential.confirmed_at = utcnow()
     log.info("two-factor sign-in turned on user=%s", user.id)
     return new_recovery_codes(user)
@@ -284,11 +285,11 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    )
+    ).scalar_one()
 
 
 class MustKeep(Problem):

@@ -106,6 +106,7 @@ def _subject_fits_kind(value: uuid.UUID | None, info: ValidationInfo) -> uuid.UU
     if kind is None:
         return value
     field = info.field_name
+    assert field is not None  # a field validator
     word = SUBJECT_WORDS[field]
     needed = SUBJECT_FIELDS.get(kind)
     # A section goal may also name the section's piece.

@@ -147,7 +147,7 @@ class EvidenceIn(Schema):
     @field_validator("url")
     @classmethod
     def _link_has_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        is_web = bool(value) and value.lower().startswith(("https://", "http://"))
+        is_web = bool(value and value.lower().startswith(("https://", "http://")))
         if (value or info.data.get("kind") == "link") and not is_web:
             raise PydanticCustomError(
                 "url", "Enter a full web address starting with https:// or http://."

@@ -43,9 +43,10 @@ class RecordingUploadForm(Schema):
         "webm); the content decides, not the name."
     )
     title: Title = Field("", description="What was played, in a few words.")
-    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")
-    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")
-    metronome_bpm: float = Field(
+    # None: left out (a null is refused).
+    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")  # type: ignore[assignment]
+    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")  # type: ignore[assignment]
+    metronome_bpm: float = Field(  # type: ignore[assignment]
         None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
     )
 

@@ -180,7 +180,7 @@ class SkipPeriodFields(Schema):
 
     @field_validator("start_date", "end_date")
     @classmethod
-    def _in_bounds(cls, value: date) -> date:
+    def _in_bounds(cls, value: date) -> date | None:
         return _bounded(value)
 
     @field_validator("end_date")
