@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -595,7 +595,7 @@ def lock_upload(profile: MusicianProfile, upload_id: uuid.UUID) -> RecordingUplo
     return upload
 
 
-def append(upload: RecordingUpload, offset: int, stream: BinaryIO, length: int | None) -> int:
+def append(upload: RecordingUpload, offset: int, stream: IO[bytes], length: int | None) -> int:
     """Append the body at `offset` (which must be the stored one); keep whatever arrived.
 
     A dropped connection keeps the bytes received so far: the client asks for the offset
