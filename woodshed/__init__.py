@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if app.config["TRUSTED_PROXIES"] > 0:
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -73,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
     security.redact_access_log()
     assets.init_app(app, security.headers(app.config["PRODUCTION"]))
     # `/students/<profile id>/…`: a student's pages, read through the same views (policy).
-    app.wsgi_app = policy.StudentPrefix(app.wsgi_app)
+    app.wsgi_app = policy.StudentPrefix(app.wsgi_app)  # type: ignore[method-assign]
     register_error_handlers(app)
 
     login_manager.init_app(app)

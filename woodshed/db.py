@@ -12,7 +12,7 @@ import os
 import time
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -67,6 +67,10 @@ class UTCDateTime(TypeDecorator):
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), date: sa.Date(), uuid.UUID: sa.Uuid()}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (DeclarativeBase types it as a FromClause).
+        __table__: ClassVar[sa.Table]
 
 
 class Clock:
@@ -251,6 +255,11 @@ def check_version(obj: VersionMixin, expected: int | None) -> None:
     """Refuse a write based on a stale read (If-Match header or a form's hidden version)."""
     if expected is not None and obj.version != expected:
         raise PreconditionFailed(stale_object=obj)
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (its result is a CursorResult)."""
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:

@@ -290,7 +290,7 @@ def check_request(user: User | None) -> None:
     if writable(user, profile, request.endpoint):
         return
     for name, value in (request.view_args or {}).items():
-        model = _PATH_MODELS.get((request.blueprint, name))
+        model = _PATH_MODELS.get((request.blueprint or "", name))
         if model is not None:
             obj = db.session.get(model, value)
             if obj is None or obj.profile_id != profile.id or _hidden(obj, user, profile):
@@ -574,7 +574,7 @@ def shared_by_link_or_404(model: type[T], token: str | None, column=None) -> T:
     """
     if not token or len(token) > 200:
         raise NotFound()
-    column = model.share_token_hash if column is None else column
+    column = model.share_token_hash if column is None else column  # type: ignore[attr-defined]
     obj = db.session.scalar(sa.select(model).where(column == hash_token(token)))
     if obj is None:
         raise NotFound()

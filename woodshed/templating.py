@@ -68,7 +68,7 @@ def ago(day: date | None) -> str:
     """A practice date and how long ago it was, from the musician's today."""
     profile = policy.shown_profile()
     today = profile.today() if profile else local_today("UTC")
-    return dates.with_relative(day, today, profile and profile.locale)
+    return dates.with_relative(day, today, profile.locale if profile else None)
 
 
 def minutes(value: int | float | None) -> str:

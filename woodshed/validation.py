@@ -8,6 +8,7 @@ API say the same thing in the same words.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -156,7 +157,7 @@ Timezone = Annotated[
 Rating = Annotated[int, Field(ge=1, le=5)]
 
 
-def message_for(error: dict[str, Any]) -> str:
+def message_for(error: Mapping[str, Any]) -> str:
     """One stable, human sentence for a pydantic error."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -334,7 +335,7 @@ def partial(model: type[S], name: str) -> type[S]:
     A field left out keeps its stored value; a non-nullable field sent as null is refused by
     its own type, so the OpenAPI document and the validation agree.
     """
-    fields = {}
+    fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
         copy = FieldInfo.merge_field_infos(info, default=None)
         copy.default_factory = None

@@ -355,7 +355,7 @@ class ApiBlueprint(Blueprint):
                     _attach_current(op, exc)
                     raise
 
-            view.openapi = op
+            view.openapi = op  # type: ignore[attr-defined]
             self.add_url_rule(
                 rule, endpoint=endpoint or fn.__name__, view_func=view, methods=[op.method]
             )

@@ -47,8 +47,8 @@ def may_set(user: User | None, profile: MusicianProfile) -> User:
 
 def may_change(user: User | None, profile: MusicianProfile, assignment: Assignment) -> None:
     """The teacher who set it (while linked) changes it; the student may only delete it."""
-    may_set(user, profile)
-    if assignment.set_by != user.id:
+    teacher = may_set(user, profile)
+    if assignment.set_by != teacher.id:
         raise Problem(403, "Only the teacher who set this assignment changes it.")
 
 

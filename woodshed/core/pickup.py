@@ -217,6 +217,7 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
 def _due_goals(profile: MusicianProfile, today: date) -> list[tuple[uuid.UUID | None, DueGoal]]:
     result = []
     for goal, progress in goals.due_on_dashboard(profile, today):
+        assert goal.target_date is not None  # due_on_dashboard: goals with a date only
         piece = goal.piece or (goal.section.piece if goal.section else None)
         instrument_id = piece.instrument_id if piece else None
         result.append((instrument_id, DueGoal(goal, progress, (goal.target_date - today).days)))

@@ -119,7 +119,7 @@ def _session_batches(profile: MusicianProfile) -> Iterator[list]:
                 )
             )
         stmt = stmt.order_by(PracticeSession.started_at, PracticeSession.id).limit(BATCH)
-        rows = db.session.execute(stmt).all()
+        rows = list(db.session.execute(stmt).all())
         if not rows:
             return
         yield rows

@@ -257,7 +257,7 @@ def document_model() -> type[BaseModel]:
         "profile": (ExportProfile, ...),
     }
     for part in PARTS:
-        fields[part.key] = (list[part.schema], Field(default_factory=list))
+        fields[part.key] = (list[part.schema], Field(default_factory=list))  # type: ignore[name-defined]
     fields["files"] = (list[ExportFile], Field(default_factory=list))
     return create_model(
         "WoodshedExport",

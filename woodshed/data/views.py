@@ -103,9 +103,9 @@ def commit(import_id: uuid.UUID):
     try:
         result = services.commit_pending(profile, pending, mapping, order, save)
     except (DomainError, Conflict) as exc:
-        problems = [Problem(e.message, field=e.field) for e in exc.errors] or [
-            Problem(exc.detail, field="file")
-        ]
+        problems: list[Problem] | None = [
+            Problem(e.message, field=e.field) for e in exc.errors
+        ] or [Problem(exc.detail, field="file")]
         if pending.kind == "csv" and isinstance(exc, DomainError):
             problems = None  # the preview lists them by row and column
         return _preview_page(profile, pending, exc.status, problems)

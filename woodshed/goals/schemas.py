@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -106,6 +106,7 @@ def _subject_fits_kind(value: uuid.UUID | None, info: ValidationInfo) -> uuid.UU
     if kind is None:
         return value
     field = info.field_name
+    assert field is not None  # a field validator
     word = SUBJECT_WORDS[field]
     needed = SUBJECT_FIELDS.get(kind)
     # A section goal may also name the section's piece.
@@ -152,7 +153,10 @@ class GoalIn(GoalFields):
     )
 
 
-GoalUpdate = partial(GoalFields, "GoalUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    GoalUpdate = GoalFields
+else:
+    GoalUpdate = partial(GoalFields, "GoalUpdate")
 
 
 class ChecklistItemOut(Schema):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -152,7 +152,7 @@ class EvidenceIn(Schema):
     @field_validator("url")
     @classmethod
     def _link_has_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        is_web = bool(value) and value.lower().startswith(("https://", "http://"))
+        is_web = bool(value and value.lower().startswith(("https://", "http://")))
         if (value or info.data.get("kind") == "link") and not is_web:
             raise PydanticCustomError(
                 "url", "Enter a full web address starting with https:// or http://."
@@ -222,7 +222,10 @@ class SessionIn(SessionFields):
     )
 
 
-SessionUpdate = partial(SessionFields, "SessionUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SessionUpdate = SessionFields
+else:
+    SessionUpdate = partial(SessionFields, "SessionUpdate")
 
 
 class ItemOut(Schema):

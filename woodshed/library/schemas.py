@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -72,7 +72,10 @@ class ResourceIn(ResourceFields):
     )
 
 
-ResourceUpdate = partial(ResourceFields, "ResourceUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    ResourceUpdate = ResourceFields
+else:
+    ResourceUpdate = partial(ResourceFields, "ResourceUpdate")
 
 
 class ResourceOut(Schema):

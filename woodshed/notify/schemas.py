@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -98,7 +98,10 @@ class ReminderIn(ReminderFields):
 
 
 #: PATCH: fields left out keep their value; the result is checked as a whole.
-ReminderUpdate = partial(ReminderFields, "ReminderUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    ReminderUpdate = ReminderFields
+else:
+    ReminderUpdate = partial(ReminderFields, "ReminderUpdate")
 
 
 class ReminderOut(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -191,7 +191,10 @@ class _PlanUpdateFields(PlanFields):
     status: PlanStatus = "active"
 
 
-PlanUpdate = partial(_PlanUpdateFields, "PlanUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    PlanUpdate = _PlanUpdateFields
+else:
+    PlanUpdate = partial(_PlanUpdateFields, "PlanUpdate")
 
 
 class PlanItemOut(Schema):
@@ -274,7 +277,10 @@ class UndoIn(Schema):
     )
 
 
-CheckInIn = partial(SessionIn, "CheckInIn")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    CheckInIn = SessionIn
+else:
+    CheckInIn = partial(SessionIn, "CheckInIn")
 
 
 # --- templates ------------------------------------------------------------------------------

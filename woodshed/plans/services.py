@@ -16,7 +16,7 @@ from sqlalchemy.orm import attributes, contains_eager, selectinload
 from woodshed import events, policy, search
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
-from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
 from woodshed.errors import Conflict, DomainError
 from woodshed.journal import services as journal
 from woodshed.journal.models import PracticeSession
@@ -265,7 +265,7 @@ def expire_overdue(profile: MusicianProfile | None = None, now: datetime | None 
     result = db.session.execute(
         stmt.values(status="expired").execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def refresh(profile: MusicianProfile) -> None:
@@ -445,16 +445,18 @@ def check_in(
     if resent is not None:
         return resent, False
     now = utcnow()
-    claimed = db.session.execute(
-        sa.update(PlanOccurrence)
-        .where(
-            PlanOccurrence.id == occ.id,
-            PlanOccurrence.status == "scheduled",
-            PlanOccurrence.window_end > now,
+    claimed = rowcount(
+        db.session.execute(
+            sa.update(PlanOccurrence)
+            .where(
+                PlanOccurrence.id == occ.id,
+                PlanOccurrence.status == "scheduled",
+                PlanOccurrence.window_end > now,
+            )
+            .values(status="completed", completed_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="completed", completed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.refresh(occ)
         resent = _checked_in_as(profile, occ, data.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -60,7 +60,10 @@ class ProfileFields(Schema):
         return sorted(set(value), key=list(WEEKDAY_LABELS).index)
 
 
-ProfileUpdate = partial(ProfileFields, "ProfileUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    ProfileUpdate = ProfileFields
+else:
+    ProfileUpdate = partial(ProfileFields, "ProfileUpdate")
 
 
 class MeOut(Schema):
@@ -101,7 +104,10 @@ class InstrumentIn(InstrumentFields):
     )
 
 
-InstrumentUpdate = partial(InstrumentFields, "InstrumentUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    InstrumentUpdate = InstrumentFields
+else:
+    InstrumentUpdate = partial(InstrumentFields, "InstrumentUpdate")
 
 
 class InstrumentOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -28,7 +28,10 @@ class RecordingFields(Schema):
     )
 
 
-RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    RecordingUpdate = RecordingFields
+else:
+    RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
 
 
 class RecordingUploadForm(Schema):
@@ -40,9 +43,10 @@ class RecordingUploadForm(Schema):
         "webm); the content decides, not the name."
     )
     title: Title = Field("", description="What was played, in a few words.")
-    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")
-    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")
-    metronome_bpm: float = Field(
+    # None: left out (a null is refused).
+    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")  # type: ignore[assignment]
+    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")  # type: ignore[assignment]
+    metronome_bpm: float = Field(  # type: ignore[assignment]
         None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
     )
 

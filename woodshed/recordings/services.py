@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
 from woodshed.errors import DomainError, Problem
 from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import MusicianProfile
@@ -87,11 +87,13 @@ def reserve(profile: MusicianProfile, size: int) -> None:
         raise too_large(size)
     insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
     table = StorageUsage.__table__
-    won = db.session.execute(
-        sa.update(table)
-        .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
-        .values(used_bytes=table.c.used_bytes + size)
-    ).rowcount
+    won = rowcount(
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
+            .values(used_bytes=table.c.used_bytes + size)
+        )
+    )
     if not won:
         left = max(0, quota_bytes() - used_bytes(profile))
         raise Problem(
@@ -634,7 +636,7 @@ def lock_upload(profile: MusicianProfile, upload_id: uuid.UUID) -> RecordingUplo
     return upload
 
 
-def append(upload: RecordingUpload, offset: int, stream: BinaryIO, length: int | None) -> int:
+def append(upload: RecordingUpload, offset: int, stream: IO[bytes], length: int | None) -> int:
     """Append the body at `offset` (which must be the stored one); keep whatever arrived.
 
     A dropped connection keeps the bytes received so far: the client asks for the offset

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -84,7 +84,10 @@ class PieceIn(PieceFields):
     )
 
 
-PieceUpdate = partial(PieceFields, "PieceUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    PieceUpdate = PieceFields
+else:
+    PieceUpdate = partial(PieceFields, "PieceUpdate")
 
 
 class StatusChangeOut(Schema):
@@ -150,7 +153,10 @@ class SectionIn(SectionFields):
     )
 
 
-SectionUpdate = partial(SectionFields, "SectionUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SectionUpdate = SectionFields
+else:
+    SectionUpdate = partial(SectionFields, "SectionUpdate")
 
 
 class SectionOut(Schema):
@@ -183,7 +189,10 @@ class SkillIn(SkillFields):
     )
 
 
-SkillUpdate = partial(SkillFields, "SkillUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SkillUpdate = SkillFields
+else:
+    SkillUpdate = partial(SkillFields, "SkillUpdate")
 
 
 class SkillOut(Schema):

@@ -173,7 +173,9 @@ def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
             SessionItem.target_tempo_bpm,
         ).where(SessionItem.session_id.in_(list(sessions)), SessionItem.piece_id.is_not(None))
     ).all()
-    items.sort(key=lambda i: (sessions[i.session_id].started_at, i.position), reverse=True)
+    items = sorted(
+        items, key=lambda i: (sessions[i.session_id].started_at, i.position), reverse=True
+    )
     work = Work()
     for item in items:  # newest first: the first item on a passage is the newest work on it
         s = sessions[item.session_id]

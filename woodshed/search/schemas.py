@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -11,7 +11,10 @@ from woodshed.api.pagination import ListQuery
 from woodshed.search import KINDS
 from woodshed.validation import Schema, line_rules
 
-Kind = Literal[KINDS]
+if TYPE_CHECKING:  # a Literal of the names in KINDS, built at run time
+    Kind = str
+else:
+    Kind = Literal[KINDS]
 
 
 class SearchQuery(ListQuery):

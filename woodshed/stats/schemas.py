@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -180,7 +180,7 @@ class SkipPeriodFields(Schema):
 
     @field_validator("start_date", "end_date")
     @classmethod
-    def _in_bounds(cls, value: date) -> date:
+    def _in_bounds(cls, value: date) -> date | None:
         return _bounded(value)
 
     @field_validator("end_date")
@@ -200,7 +200,10 @@ class SkipPeriodIn(SkipPeriodFields):
     )
 
 
-SkipPeriodUpdate = partial(SkipPeriodFields, "SkipPeriodUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SkipPeriodUpdate = SkipPeriodFields
+else:
+    SkipPeriodUpdate = partial(SkipPeriodFields, "SkipPeriodUpdate")
 
 
 class SkipPeriodOut(Schema):

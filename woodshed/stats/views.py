@@ -110,7 +110,9 @@ def index():
 
 def _chart_js_installed() -> bool:
     """Chart.js is copied into static/vendor by `make assets`; without it, tables only."""
-    return (Path(current_app.static_folder) / "vendor" / "chart.umd.min.js").is_file()
+    static = current_app.static_folder
+    assert static is not None  # the app serves woodshed/static
+    return (Path(static) / "vendor" / "chart.umd.min.js").is_file()
 
 
 @bp.get("/<chart>.csv")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from woodshed.accounts import mfa
 from woodshed.accounts.models import User
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
-from woodshed.db import db, utcnow
+from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.ratelimit import client_address, throttle
@@ -81,6 +82,7 @@ def set_teacher(user: User, teaching: bool) -> None:
 def _teacher(user: User | None) -> User:
     if not policy.may_teach(user):
         raise Problem(403, "Only a teacher can do this. Turn teaching on in your settings.")
+    assert user is not None  # may_teach refuses nobody
     return user
 
 
@@ -102,7 +104,7 @@ def shown_code(code: str) -> str:
 
 
 def create_invite(
-    user: User, scopes: list[str] | None = None, note: str = ""
+    user: User, scopes: Sequence[str] | None = None, note: str = ""
 ) -> tuple[Invite, str]:
     """A new invitation of `user`'s and its code (the only time the code is known)."""
     teacher = _teacher(user)
@@ -119,7 +121,7 @@ def create_invite(
     return invite, code
 
 
-def _scopes(scopes: list[str] | None) -> list[str]:
+def _scopes(scopes: Sequence[str] | None) -> list[str]:
     chosen = set(SCOPES if scopes is None else scopes)
     unknown = chosen - set(SCOPES)
     if unknown:
@@ -153,7 +155,7 @@ def revoke_invite(user: User, invite_id: uuid.UUID) -> None:
             Invite.id == invite_id, Invite.user_id == user.id, Invite.used_at.is_(None)
         )
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         raise NotFound()
 
 
@@ -233,7 +235,7 @@ def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if rowcount(claimed) == 0:
         raise DomainError({"code": "This code has been used already. Ask for a new one."})
     link = Link(
         kind="teacher",
