@@ -107,6 +107,7 @@ def fill_account(persona, now: datetime | None = None):
                 "tempo_bpm": 60,
                 "target_tempo_bpm": 72,
                 "run_through": True,
+                "note": "Bar 5: thumb under",
             },
             {"skill_id": scales.id, "minutes": 10},
         ],

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from woodshed.config import load_config, refuse_unsafe
+from woodshed.config import load_config, normalise_registration, refuse_unsafe
 
 __version__ = "0.1.0"
 
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         load_config(Path(app.instance_path), generate_secret="SECRET_KEY" not in test_config)
     )
     app.config.update(test_config)
+    normalise_registration(app.config)
     refuse_unsafe(app.config)
     from woodshed.security import configure_logging
 

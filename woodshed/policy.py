@@ -26,8 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from woodshed.accounts.models import User
 from woodshed.db import SAFE_METHODS, db
 from woodshed.errors import DomainError, NotFound, Problem
+from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.teaching.models import Link
 from woodshed.tokens import hash_token
 
@@ -175,6 +177,30 @@ READABLE_BY_SCOPE = {
             "journal_api.list_sessions",
             "journal_api.get_session",
             "search_api.search",
+            # Statistics and heatmap: the rollups' "shared" rows (no private session).
+            "stats.index",
+            "stats.chart_csv",
+            "stats_api.summary",
+            "stats_api.heatmap",
+            "stats_api.timeseries",
+            "stats_api.breakdown",
+            "stats_api.streaks",
+            "stats_api.progress",
+            # Repertoire with passages and tempo histories, and goals.
+            "repertoire.pieces",
+            "repertoire.piece",
+            "repertoire.skills",
+            "repertoire.skill",
+            "repertoire_api.list_pieces",
+            "repertoire_api.get_piece",
+            "repertoire_api.list_sections",
+            "repertoire_api.get_section",
+            "repertoire_api.list_skills",
+            "repertoire_api.get_skill",
+            "goals.index",
+            "goals.goal",
+            "goals_api.list_goals",
+            "goals_api.get_goal",
         }
     ),
 }
@@ -280,6 +306,14 @@ def check_request(user: User | None) -> None:
 _PATH_MODELS = {
     ("journal", "session_id"): PracticeSession,
     ("journal_api", "session_id"): PracticeSession,
+    ("repertoire", "piece_id"): Piece,
+    ("repertoire_api", "piece_id"): Piece,
+    ("repertoire", "section_id"): Section,
+    ("repertoire_api", "section_id"): Section,
+    ("repertoire", "skill_id"): Skill,
+    ("repertoire_api", "skill_id"): Skill,
+    ("goals", "goal_id"): Goal,
+    ("goals_api", "goal_id"): Goal,
 }
 
 
@@ -307,6 +341,13 @@ def sees_private(profile: MusicianProfile) -> bool:
     """
     viewer = _viewer()
     return viewer is None or can_view_private(viewer, profile)
+
+
+def shown_sessions(profile: MusicianProfile) -> sa.ColumnElement[bool]:
+    """A condition on `PracticeSession` for reads that join the sessions themselves (tempo
+    histories, goal progress): every session for those who see private entries, the
+    non-private ones for anyone else (a teacher)."""
+    return sa.true() if sees_private(profile) else PracticeSession.private.is_(False)
 
 
 def acting_profile(

@@ -167,3 +167,77 @@ def test_what_a_teacher_sees_equals_the_non_private_journal_alone(app, frozen_cl
     assert row.week_minutes == sum(week)
     last = min((d for _, d, _, _ in visible), default=None)
     assert row.last_practice_date == (None if last is None else (NOW - timedelta(days=last)).date())
+
+
+def _figures(api, pid, piece_id) -> dict:
+    """What the statistics API answers about one student (or, with pid None, oneself)."""
+    query = "" if pid is None else f"profile_id={pid}&"
+    figures = {}
+    for name, url in (
+        ("summary", f"/api/v1/stats/summary?{query}"),
+        ("streaks", f"/api/v1/stats/streaks?{query}"),
+        ("heatmap", f"/api/v1/stats/heatmap?{query}year=2026"),
+        ("week", f"/api/v1/stats/timeseries?{query}bucket=week&from=2026-01-05&to=2026-03-15"),
+        ("pieces", f"/api/v1/stats/breakdown?{query}by=piece"),
+        ("progress", f"/api/v1/stats/progress?{query}kind=piece"),
+    ):
+        response = api.get(url)
+        assert response.status_code == 200, (url, response.get_data(as_text=True))
+        figures[name] = response.get_json()
+    response = api.get(f"/api/v1/pieces/{piece_id}?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    figures["piece"] = response.get_json()
+    return figures
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(entries=journals)
+@example(entries=[(0, 30, True, True)])
+def test_a_teachers_statistics_equal_the_same_computation_over_the_non_private_sessions(
+    app, frozen_clock, entries
+):
+    """The student's statistics, heatmap, piece figures and progress as their linked
+    teacher reads them are exactly what a musician whose journal holds only the student's
+    non-private sessions sees of their own."""
+    frozen_clock(NOW)
+    n = db.session.info.setdefault("hypothesis_stats_n", [0])
+    n[0] += 1
+    student = make_persona(f"statpupil{n[0]}", timezone="UTC")
+    twin = make_persona(f"stattwin{n[0]}", timezone="UTC")  # the non-private journal alone
+    teacher = make_teacher(f"statteach{n[0]}")
+    make_link(teacher, student)
+    pieces = {
+        p.user.id: make_piece(p.profile, "Etude", sections=[("A", 1, 8)]) for p in (student, twin)
+    }
+    for days_ago, minutes, private, on_piece in entries:
+        for persona in (student, twin):
+            if persona is twin and private:
+                continue
+            piece = pieces[persona.user.id]
+            items = [{"piece_id": piece.id, "tempo_bpm": 60 + minutes}] if on_piece else []
+            log_session(
+                persona.profile,
+                started_at=_at(days_ago),
+                duration_minutes=minutes,
+                private=private,
+                items=items,
+            )
+    mine, its = pieces[student.user.id], pieces[twin.user.id]
+    seen = _figures(ApiClient.for_user(app, teacher.user), student.profile.id, mine.id)
+    alone = _figures(ApiClient.for_user(app, twin.user), None, its.id)
+
+    def without_ids(figures: dict) -> dict:
+        text = str(figures)
+        for piece in (mine, its):
+            text = text.replace(str(piece.id), "PIECE")
+            text = text.replace(str(piece.sections[0].id), "SECTION")
+        return text
+
+    assert without_ids(seen) == without_ids(alone)
+    visible = [(d, m) for d, m, private, _ in entries if not private]
+    assert seen["summary"]["total_minutes"] == sum(m for _, m in visible)
+    assert seen["summary"]["total_sessions"] == len(visible)

@@ -20,10 +20,10 @@ import pyotp
 import segno
 import sqlalchemy as sa
 
+from woodshed import ratelimit
 from woodshed.accounts.models import RecoveryCode, TotpCredential, User
 from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import Conflict, DomainError, Problem
-from woodshed.ratelimit import check_auth, record_auth_attempt
 from woodshed.tokens import hash_token
 
 log = logging.getLogger("woodshed.security")
@@ -167,12 +167,12 @@ class WrongCode(DomainError):
 
 def check_code(user: User, code: str, *, field: str = "code", confirmed: bool = True) -> str:
     """Accept a TOTP or recovery code for `user` (throttled), or raise WrongCode."""
-    check_auth(user.email)
+    attempt = ratelimit.attempt(user.email)
     kind = _accept(user, code or "", confirmed=confirmed, recovery=confirmed)
     if kind is None:
-        record_auth_attempt(user.email)
         log.warning("two-factor code refused user=%s", user.id)
         raise WrongCode(field)
+    attempt.succeeded()
     return kind
 
 

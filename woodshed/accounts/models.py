@@ -119,3 +119,23 @@ class RecoveryCode(IdMixin, Base):
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class PendingRegistration(IdMixin, Base):
+    """A registration waiting for its address to be confirmed (registration mode `verify`).
+
+    The account is created only when the emailed link is opened *and* the password chosen
+    at registration is typed again, so neither someone who registers under another person's
+    address nor someone who only reads that person's mail ends up with the account.
+    Registering again with the same address replaces the row (a new link and password).
+    """
+
+    __tablename__ = "pending_registrations"
+
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

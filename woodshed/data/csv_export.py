@@ -102,6 +102,7 @@ class _Lookup:
             tempo_bpm=row.tempo_bpm,
             target_tempo_bpm=row.target_tempo_bpm,
             run_through=row.run_through,
+            note=row.note,
         )
 
 
@@ -242,6 +243,7 @@ ITEM_COLUMNS = [
     "tempo_bpm",
     "target_tempo_bpm",
     "run_through",
+    "note",
 ]
 
 
@@ -271,6 +273,7 @@ def session_items_csv(profile: MusicianProfile) -> Iterator[str]:
                             i.tempo_bpm,
                             i.target_tempo_bpm,
                             i.run_through,
+                            i.note,
                         ]
                     )
             yield out

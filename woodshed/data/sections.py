@@ -180,6 +180,10 @@ EXCLUDED: dict[str, str] = {
     "auth_sessions": "Signed-in browsers: secret tokens, meaningless on another server.",
     "api_tokens": "API bearer tokens: secrets; create new ones after a restore.",
     "password_reset_tokens": "Short-lived secrets.",
+    "pending_registrations": "Registrations waiting for their address to be confirmed; "
+    "they belong to no account yet and expire by themselves.",
+    "outgoing_mail": "Account emails waiting for the worker (or already sent, with their "
+    "bodies emptied); this server's log, not the musician's data.",
     "totp_credentials": "The two-factor secret: set up the authenticator app again after a "
     "restore.",
     "recovery_codes": "Two-factor recovery codes: secrets, stored hashed; make new ones.",

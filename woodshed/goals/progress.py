@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from woodshed import policy
 from woodshed.db import db, json_rows
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem
@@ -73,6 +74,7 @@ def _week_rows(profile: MusicianProfile, start: date, end: date):
     """This week's sessions and the items in them (two statements)."""
     in_week = (
         PracticeSession.profile_id == profile.id,
+        policy.shown_sessions(profile),
         PracticeSession.practice_date >= start,
         PracticeSession.practice_date <= end,
     )
@@ -112,6 +114,7 @@ def _best_tempos(
             .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
             .where(
                 PracticeSession.profile_id == profile.id,
+                policy.shown_sessions(profile),
                 column == rows.c.id,
                 SessionItem.tempo_bpm.is_not(None),
             )

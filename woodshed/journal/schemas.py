@@ -46,6 +46,7 @@ Body = Annotated[str, *text_rules(20000)]
 BarsText = Annotated[str, *line_rules(20)]
 UrlText = Annotated[str, *line_rules(2000)]
 NoteText = Annotated[str, *text_rules(2000)]
+ItemNote = Annotated[str, *text_rules(1000)]
 SearchText = Annotated[str, *line_rules(200)]
 
 
@@ -107,6 +108,10 @@ class ItemIn(Schema):
     tempo_bpm: Tempo | None = None
     target_tempo_bpm: Tempo | None = None
     run_through: bool = False
+    note: ItemNote = Field(
+        "",
+        description="What was said about this item alone; a passage shows only its own notes.",
+    )
 
     @field_validator("bars")
     @classmethod
@@ -233,6 +238,7 @@ class ItemOut(Schema):
     tempo_bpm: int | None
     target_tempo_bpm: int | None
     run_through: bool
+    note: str
 
 
 class EvidenceOut(Schema):

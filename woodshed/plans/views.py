@@ -95,6 +95,7 @@ def _form_page(template, *, plan=None, form=None, errors=None, status=200):
         item_rows=range(rows),
         patterns=sched.PATTERNS,
         ordinals=sched.ORDINALS,
+        custom_modes=sched.CUSTOM_MODES,
         weekdays=WEEKDAY_LABELS,
         **_choices(profile),
     ), status

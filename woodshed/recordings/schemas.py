@@ -87,6 +87,13 @@ class RecordingOut(Schema):
     version: int
 
 
+class TempoReached(Schema):
+    """The take's tempo estimate, saved as its session item's tempo reached."""
+
+    session_id: uuid.UUID
+    tempo_bpm: int = Field(description="The estimate, rounded to whole beats per minute.")
+
+
 class RecordingQuery(ListQuery):
     session_id: uuid.UUID | None = None
     section_id: uuid.UUID | None = None

@@ -306,6 +306,47 @@ def takes_by_section(recordings: list[Recording]) -> dict[uuid.UUID, list[Record
     return grouped
 
 
+# --- the tempo estimate as the tempo reached ----------------------------------------------------
+
+
+def tempo_item(recording: Recording):
+    """The session item a take's tempo estimate can be saved to, or None.
+
+    The take must belong to a session and have a steady tempo; the item is the session's
+    one on the take's passage, or — a take of no passage — the session's only piece item.
+    """
+    if recording.session_id is None or not (recording.tempo or {}).get("steady"):
+        return None
+    session = db.session.get(PracticeSession, recording.session_id)
+    if session is None:
+        return None
+    pieces = [i for i in session.items if i.skill_id is None and i.piece_id is not None]
+    if recording.section_id is not None:
+        matching = [i for i in pieces if i.section_id == recording.section_id]
+    else:
+        matching = pieces if len(pieces) == 1 else []
+    return matching[0] if matching else None
+
+
+def save_tempo_reached(user, profile: MusicianProfile, recording: Recording):
+    """Save the take's tempo estimate as its session item's tempo reached, through the
+    journal service (a revision in the session's history, like any edit)."""
+    from woodshed.journal import services as journal
+
+    item = tempo_item(recording)
+    if item is None:
+        raise DomainError(
+            {"tempo": "This take has no steady tempo, or no item of its session to save it to."}
+        )
+    session = item.session
+    kept = [i for i in session.items if i.piece_id or i.section_id or i.skill_id]
+    fields = journal.full_fields(session)
+    bpm = min(400, max(1, round(recording.tempo["bpm"])))
+    fields["items"][kept.index(item)]["tempo_bpm"] = bpm
+    journal.update_session(profile, session, {"items": fields["items"]}, editor_id=user.id)
+    return bpm
+
+
 def update_recording(profile: MusicianProfile, recording: Recording, changes: dict) -> None:
     _check_links(profile, changes)
     for name, value in changes.items():

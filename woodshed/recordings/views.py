@@ -100,6 +100,7 @@ def _detail(recording: Recording, errors=None, form=None, status=200):
             recording=recording,
             out=services.recording_out(recording),
             comments=services.comments_of(recording),
+            tempo_item=services.tempo_item(recording),
             errors=errors or {},
             form=form or {},
             style_nonce=nonce,
@@ -136,6 +137,20 @@ def comment(recording_id: uuid.UUID):
         return _detail(recording, exc.messages, form, status=422)
     flash("Comment pinned.", "success")
     return redirect(url_for("recordings.detail", recording_id=recording.id) + "#comments")
+
+
+@bp.post("/recordings/<uuid:recording_id>/tempo-reached")
+@login_required
+def tempo_reached(recording_id: uuid.UUID):
+    """One click: the take's tempo estimate becomes its session item's tempo reached."""
+    profile = policy.current_profile(for_edit=True)
+    recording = policy.owned_or_404(Recording, recording_id, profile, lock=True)
+    try:
+        bpm = services.save_tempo_reached(current_user, profile, recording)
+    except DomainError as exc:
+        return _detail(recording, exc.messages, status=422)
+    flash(f"Saved: {bpm} BPM reached in that session.", "success")
+    return redirect(url_for("recordings.detail", recording_id=recording.id))
 
 
 @bp.post("/recordings/<uuid:recording_id>/delete")

@@ -24,6 +24,7 @@ from woodshed.journal.queries import active_pieces
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats.models import DailyBreakdown
+from woodshed.stats.rollup import audience_for
 from woodshed.timeutil import practice_date
 
 #: Days a passage may rest, by status, before it counts as neglected.
@@ -200,7 +201,12 @@ def _last_dates(
     b = DailyBreakdown
     newest = (
         sa.select(b.practice_date)
-        .where(b.profile_id == profile.id, b.dimension == keys.c.dim, b.key == keys.c.key)
+        .where(
+            b.profile_id == profile.id,
+            b.audience == audience_for(profile),
+            b.dimension == keys.c.dim,
+            b.key == keys.c.key,
+        )
         .order_by(b.practice_date.desc())
         .limit(1)
         .scalar_subquery()

@@ -396,6 +396,7 @@ def tempo_chart(ctx: Context) -> Chart:
     for key, day, tempo_sum, tempo_n in db.session.execute(
         sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
             b.profile_id == ctx.profile.id,
+            b.audience == rollup.audience_for(ctx.profile),
             b.dimension == "section",
             b.key.in_(chosen),
             b.practice_date >= ctx.start,

@@ -173,6 +173,21 @@ def _throttle_keys(user: User) -> list[str]:
     return [f"invite-ip:{client_address()}", f"invite-account:{user.id}"]
 
 
+def invite_is_open(raw_code: str) -> bool:
+    """Whether `raw_code` names an open invitation of a teacher (registration by invitation;
+    the caller throttles)."""
+    code = normalise_code(raw_code)
+    if len(code) != CODE_LENGTH or not all(ch in ALPHABET for ch in code):
+        return False
+    invite = db.session.scalar(sa.select(Invite).where(Invite.code_hash == hash_token(code)))
+    return (
+        invite is not None
+        and invite.used_at is None
+        and invite.expires_at > utcnow()
+        and policy.may_teach(invite.user)
+    )
+
+
 def find_invite(user: User, raw_code: str) -> Invite:
     """The open invitation `raw_code` names; wrong, used and expired codes say why (422 on
     `code`) and count against the account and address."""
