@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -303,7 +303,7 @@ def check_request(user: User | None) -> None:
 
 #: The objects a path may name where a teacher reads (to answer a write 403 or 404), by
 #: blueprint and path parameter.
-_PATH_MODELS = {
+_PATH_MODELS: dict[tuple[str, str], type[Any]] = {
     ("journal", "session_id"): PracticeSession,
     ("journal_api", "session_id"): PracticeSession,
     ("repertoire", "piece_id"): Piece,

@@ -143,7 +143,7 @@ def comment(recording_id: uuid.UUID):
 @login_required
 def tempo_reached(recording_id: uuid.UUID):
     """One click: the take's tempo estimate becomes its session item's tempo reached."""
-    profile = policy.current_profile(for_edit=True)
+    profile = policy.signed_in_profile(for_edit=True)
     recording = policy.owned_or_404(Recording, recording_id, profile, lock=True)
     try:
         bpm = services.save_tempo_reached(current_user, profile, recording)
