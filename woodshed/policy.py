@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -292,7 +292,7 @@ def check_request(user: User | None) -> None:
     for name, value in (request.view_args or {}).items():
         model = _PATH_MODELS.get((request.blueprint or "", name))
         if model is not None:
-            obj = db.session.get(model, value)
+            obj = cast("_PathModel | None", db.session.get(model, value))
             if obj is None or obj.profile_id != profile.id or _hidden(obj, user, profile):
                 deny(user, name, value)
     log.warning(
@@ -301,9 +301,11 @@ def check_request(user: User | None) -> None:
     raise Problem(403, "A teacher reads a student's journal; only the student changes it.")
 
 
+_PathModel = PracticeSession | Piece | Section | Skill | Goal
+
 #: The objects a path may name where a teacher reads (to answer a write 403 or 404), by
 #: blueprint and path parameter.
-_PATH_MODELS: dict[tuple[str, str], type[Any]] = {
+_PATH_MODELS: dict[tuple[str, str], type[_PathModel]] = {
     ("journal", "session_id"): PracticeSession,
     ("journal_api", "session_id"): PracticeSession,
     ("repertoire", "piece_id"): Piece,

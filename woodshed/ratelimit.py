@@ -40,7 +40,7 @@ log = logging.getLogger("woodshed.security")
 
 class Throttle:
     def __init__(self, app: Flask) -> None:
-        # A URL such as memory:// or redis://: a synchronous storage (not limits.aio).
+        # A synchronous storage: the URL never names an async backend ("async+…").
         self.storage = cast(Storage, storage_from_string(app.config["RATELIMIT_STORAGE_URL"]))
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.auth_limit = parse(app.config["AUTH_RATE_LIMIT"])

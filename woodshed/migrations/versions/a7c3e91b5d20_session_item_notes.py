@@ -1,7 +1,7 @@
 """session item notes: a short note of a session's own item (what was said about one passage)
 
 Revision ID: a7c3e91b5d20
-Revises: f0e4ea0a7de9
+Revises: a7d2c9e4f1b6
 Create Date: 2026-12-03 15:10:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a7c3e91b5d20"
-down_revision = "f0e4ea0a7de9"
+down_revision = "a7d2c9e4f1b6"
 branch_labels = None
 depends_on = None
 
@@ -17,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column(
         "session_items",
-        sa.Column("note", sa.Text(), nullable=False, server_default=""),
+        sa.Column("note", sa.Text(), nullable=False, server_default=sa.text("''")),
     )
 
 

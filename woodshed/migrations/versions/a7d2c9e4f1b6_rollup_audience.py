@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 #: table → its key columns after profile_id (before: without "audience").
-KEYS = {
+KEYS: dict[str, tuple[str, ...]] = {
     "daily_totals": ("practice_date",),
     "daily_breakdowns": ("practice_date", "dimension", "key"),
     "monthly_breakdowns": ("dimension", "month", "key"),
@@ -54,12 +54,12 @@ def upgrade() -> None:
     )
     with_private = sa.select(sessions.c.profile_id).where(sessions.c.private.is_(True)).distinct()
     for table in KEYS:
-        columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
-        rows = sa.table(table, *(sa.column(c) for c in columns))
-        copied = [rows.c[c] if c != "audience" else sa.literal("shared") for c in columns]
+        names = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+        rows = sa.table(table, *(sa.column(c) for c in names))
+        copied = [rows.c[c] if c != "audience" else sa.literal("shared") for c in names]
         conn.execute(
             rows.insert().from_select(
-                columns,
+                names,
                 sa.select(*copied).where(
                     rows.c.audience == "all", rows.c.profile_id.not_in(with_private)
                 ),
@@ -78,9 +78,9 @@ def downgrade() -> None:
         op.execute(sa.delete(rows).where(rows.c.audience != "all"))
         with op.batch_alter_table(table, recreate="always") as batch_op:
             if table == "daily_breakdowns":
-                for name, columns in INDEXES.items():
+                for name, names in INDEXES.items():
                     batch_op.drop_index(name)
-                    batch_op.create_index(name, ["profile_id", *columns])
+                    batch_op.create_index(name, ["profile_id", *names])
             batch_op.drop_constraint(op.f(f"ck_{table}_audience"), type_="check")
             batch_op.drop_constraint(op.f(f"pk_{table}"), type_="primary")
             batch_op.create_primary_key(op.f(f"pk_{table}"), ["profile_id", *key])
