@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -77,7 +78,7 @@ FILTER_NAMES = tuple(
 
 
 def _list_page(page: queries.JournalPage, errors: dict | None = None, status: int = 200):
-    args = {k: v for k, v in request.args.items() if v and k in FILTER_NAMES}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if v and k in FILTER_NAMES}
     older = url_for("journal.index", **args, cursor=page.next_cursor) if page.next_cursor else None
     return render_template(
         "journal/index.html",

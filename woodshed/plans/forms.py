@@ -289,7 +289,7 @@ def parse_check_in(form: MultiDict, tz: str) -> SessionIn:
         if not subject:
             continue
         rows.append(i)
-        item = dict(subject)
+        item: dict[str, Any] = dict(subject)
         for name in ("minutes", "tempo_bpm", "target_tempo_bpm"):
             item[name] = _int(form.get(f"item-{i}-{name}"))
         if "skill_id" not in subject:

@@ -68,7 +68,7 @@ def _check_active_limit(profile: MusicianProfile, excluding: uuid.UUID | None = 
     stmt = sa.select(sa.func.count()).where(Plan.profile_id == profile.id, Plan.status == "active")
     if excluding is not None:
         stmt = stmt.where(Plan.id != excluding)
-    if db.session.scalar(stmt) >= MAX_ACTIVE_PLANS:
+    if db.session.execute(stmt).scalar_one() >= MAX_ACTIVE_PLANS:
         raise DomainError(
             {
                 "_form": f"You have {MAX_ACTIVE_PLANS} active plans, the most Woodshed keeps; "
@@ -143,7 +143,7 @@ def update_plan(profile: MusicianProfile, plan: Plan, changes: dict) -> Plan:
     schedule_changed = new_schedule is not None and new_schedule != plan.schedule
     status_changed = status != plan.status
     plan.status = status
-    if schedule_changed:
+    if schedule_changed and new_schedule is not None:
         plan.schedule = new_schedule
     if schedule_changed or status_changed:
         _regenerate(profile, plan)

@@ -408,10 +408,13 @@ def tempo_chart(ctx: Context) -> Chart:
         acc = week.setdefault(key, BreakdownSums())
         acc.tempo_sum += tempo_sum
         acc.tempo_n += tempo_n
-    for week in sorted(weekly):
-        sections = weekly[week]
+    for week_start_day in sorted(weekly):
+        sections = weekly[week_start_day]
         chart.rows.append(
-            [week, *(sections[k].average("tempo", 1) if k in sections else None for k in chosen)]
+            [
+                week_start_day,
+                *(sections[k].average("tempo", 1) if k in sections else None for k in chosen),
+            ]
         )
     return chart
 

@@ -52,7 +52,7 @@ def _goal_key(column, dialect: str):
     if dialect == "postgresql":
         return sa.cast(column, sa.Text)
     parts = [sa.func.substr(column, start, length) for start, length in HEX_GROUPS]
-    key: sa.ColumnElement = parts[0]
+    key = parts[0]
     for part in parts[1:]:
         key = key.op("||")("-").op("||")(part)
     return sa.func.lower(key)
