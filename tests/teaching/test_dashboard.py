@@ -73,6 +73,74 @@ def test_quiet_mode_hides_the_streak_and_flags_say_why_with_evidence(app, alice,
     assert first.id != second.id
 
 
+def test_flags_for_an_assignment_behind_and_due_and_for_an_unanswered_reply(
+    app, alice, frozen_clock
+):
+    """Thursday of alice's week (day 4), the assignment set today: 10 of 60 assigned
+    minutes is behind — private
+    minutes do not count for her teacher —; due on Saturday with its item not met; alice
+    answered tess's comment and tess has not written since."""
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    make_link(tess, alice)
+    piece = make_piece(alice.profile, "Sonatina", sections=[("Coda", 33, 40)])
+    api = ApiClient.for_user(app, tess.user)
+    pid = alice.profile.id
+    made = api.post(
+        f"/api/v1/assignments?profile_id={pid}",
+        json={
+            "title": "Sonatina coda",
+            "due_on": "2026-03-14",
+            "items": [{"kind": "piece", "piece_id": str(piece.id), "minutes_per_week": 60}],
+        },
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assignment_id = made.get_json()["id"]
+    item = [{"piece_id": str(piece.id), "minutes": 10}]
+    session = log_session(alice.profile, started_at=_at(0, 8), duration_minutes=10, items=item)
+    log_session(alice.profile, started_at=_at(0, 9), duration_minutes=40, items=item, private=True)
+    said = api.post(
+        f"/api/v1/sessions/{session.id}/comments?profile_id={pid}", json={"body": "Wrist?"}
+    )
+    assert said.status_code == 201, said.get_data(as_text=True)
+    reply = ApiClient.for_user(app, alice.user).post(
+        f"/api/v1/sessions/{session.id}/comments",
+        json={"body": "Better now", "parent_id": said.get_json()["id"]},
+    )
+    assert reply.status_code == 201, reply.get_data(as_text=True)
+
+    def flags():
+        with app.test_request_context():
+            (row,) = dashboard.rows(dashboard.services.students(tess.user))
+        return {f.code: f for f in row.flags}
+
+    codes = flags()
+    students = f"/students/{pid}"
+    assert codes["assignment_behind"].message == (
+        "Behind on “Sonatina coda”: 10 of 60 minutes this week."
+    )
+    assert codes["assignment_behind"].url == f"{students}/assignments/{assignment_id}"
+    assert "“Sonatina coda” is due" in codes["assignment_due"].message
+    assert "0 of 1 items done" in codes["assignment_due"].message
+    reply_id = reply.get_json()["id"]
+    assert codes["student_replied"].url == f"{students}/journal/{session.id}#comment-{reply_id}"
+
+    # tess answers; alice logs enough (not privately): no flag is left but "due soon"
+    # turns off as well once the target is met.
+    api.post(
+        f"/api/v1/sessions/{session.id}/comments?profile_id={pid}",
+        json={"body": "Good", "parent_id": said.get_json()["id"]},
+    )
+    log_session(
+        alice.profile,
+        started_at=_at(0, 10),
+        duration_minutes=50,
+        items=[{"piece_id": str(piece.id), "minutes": 50}],
+    )
+    codes = flags()
+    assert not {"assignment_behind", "assignment_due", "student_replied"} & set(codes)
+
+
 def _students(teacher, n: int) -> None:
     for i in range(n):
         student = make_persona(f"student{teacher.user.email[:3]}{i}", timezone="Asia/Tokyo")
