@@ -70,10 +70,18 @@ def register():
         services.register(data)
     except DomainError as exc:
         return _form_page("accounts/register.html", exc.messages, 422, timezones=timezone_names())
-    flash("Your account is ready. Sign in to start your practice journal.", "success")
     # The address fills the sign-in form from the session, never from the URL (where it
     # would land in access logs, browser history and Referer headers).
     session["sign_in_email"] = data.email
+    if request.form.get("teach") == "true":
+        # Teaching needs two-factor authentication first: signing in leads to enrolling.
+        flash(
+            "Your account is ready. Sign in, then turn on two-factor authentication: "
+            "teaching needs it. Then start teaching in Settings › Teaching.",
+            "success",
+        )
+        return redirect(url_for("accounts.login", next=url_for("accounts.security") + "#mfa"))
+    flash("Your account is ready. Sign in to start your practice journal.", "success")
     return redirect(url_for("accounts.login"))
 
 
