@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.clients import ApiClient
+from tests.clients import ApiClient, page_text
 from tests.factories import log_session, make_persona, make_piece
 from tests.statements import count_statements
 from tests.teaching.helpers import make_link, make_teacher
@@ -309,3 +309,43 @@ def test_a_teachers_statistics_equal_the_same_computation_over_the_non_private_s
     visible = [(d, m) for d, m, private, _ in entries if not private]
     assert seen["summary"]["total_minutes"] == sum(m for _, m in visible)
     assert seen["summary"]["total_sessions"] == len(visible)
+
+
+def test_the_studio_comparison_sets_students_side_by_side_without_private_minutes(
+    app, alice, bob, frozen_clock
+):
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    for student in (alice, bob):
+        make_link(tess, student)
+    piece = make_piece(alice.profile, "Sonatina")
+    made = ApiClient.for_user(app, tess.user).post(
+        f"/api/v1/assignments?profile_id={alice.profile.id}",
+        json={
+            "title": "Sonatina",
+            "due_on": "2026-03-20",
+            "items": [
+                {"kind": "piece", "piece_id": str(piece.id), "minutes_per_week": 20},
+                {"kind": "text", "text": "Listen to a recording"},
+            ],
+        },
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    item = [{"piece_id": str(piece.id), "minutes": 25}]
+    log_session(alice.profile, started_at=_at(0, 8), duration_minutes=25, items=item)
+    log_session(alice.profile, started_at=_at(20), duration_minutes=15)
+    log_session(alice.profile, started_at=_at(2), duration_minutes=300, private=True)
+    log_session(bob.profile, started_at=_at(30), duration_minutes=45)  # before the 4 weeks
+
+    web = app.test_client()
+    web.sign_in(tess)
+    page = web.get("/studio/compare?sort=-four_weeks")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "2 students: lowest 0 min, lower quarter 10 min, median 20 min" in text
+    assert "highest 40 min" in text
+    assert "1 of 2 items met" in text
+    assert "300" not in text
+    assert "5 h" not in text
+    assert text.index(alice.profile.display_name) < text.index(bob.profile.display_name)
+    assert web.get("/studio/compare?sort=nonsense").status_code == 422

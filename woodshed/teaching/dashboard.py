@@ -44,7 +44,7 @@ HALF_WEEK_DAY = 4
 REPLY_DAYS = 60
 #: How far back streaks are counted (a longer streak shows as this many days).
 STREAK_WINDOW = 400
-SORTS = ("name", "last_practice", "week_minutes", "streak", "flags")
+SORTS = ("name", "last_practice", "week_minutes", "streak", "flags", "four_weeks", "assignments")
 
 
 @dataclass
@@ -61,6 +61,11 @@ class StudentRow:
     week_minutes: int
     current_streak: int | None
     flags: list[FlagRow] = field(default_factory=list)
+    #: The comparison's figures: minutes in the last four weeks (today included), and the
+    #: items of the current assignments with their targets met.
+    four_weeks_minutes: int = 0
+    items_met: int = 0
+    items_total: int = 0
 
     @property
     def profile(self):
@@ -167,13 +172,18 @@ def _open_assignments(ids: list[uuid.UUID], oldest_today: date) -> dict[uuid.UUI
     return found
 
 
-def _assignment_flags(link: Link, assignments: list, logged: list, today: date) -> list[FlagRow]:
-    """Behind on assigned minutes with the week half gone; due soon with an item not met."""
+def _assignment_flags(row: StudentRow, assignments: list, logged: list, today: date) -> list:
+    """Behind on assigned minutes with the week half gone; due soon with an item not met
+    (and the row's count of items met, for the comparison)."""
+    link = row.link
     profile, flags = link.profile, []
     current = [a for a in assignments if a.starts_on <= today <= a.due_on]
     if not current:
         return flags
     progress = assignment_progress.progress_from(logged, profile, current, today)
+    items = [i for a in current for i in a.items]
+    row.items_total = len(items)
+    row.items_met = sum(1 for i in items if progress[i.id].met(i))
     day_of_week = (today - week_start_of(today, profile.week_start_index)).days + 1
     for assignment in current:
         url = student_url(link.profile_id, "assignments.show", assignment_id=assignment.id)
@@ -221,7 +231,7 @@ def _replies(links: list[Link]) -> dict[uuid.UUID, list[tuple[Comment, uuid.UUID
     )
     threads: dict[uuid.UUID, list[Comment]] = defaultdict(list)
     pieces: dict[uuid.UUID, uuid.UUID | None] = {}
-    for comment, piece_id in db.session.execute(stmt).tuples():
+    for comment, piece_id in db.session.execute(stmt):
         threads[comment.parent_id or comment.id].append(comment)
         pieces[comment.id] = piece_id
     by_profile = {link.profile_id: link for link in links}
@@ -308,8 +318,11 @@ def rows(links: list[Link]) -> list[StudentRow]:
                         student_url(link.profile_id, "journal.show", session_id=recent[-1][0]),
                     )
                 )
+        row.four_weeks_minutes = sum(
+            m for d, m in days.items() if today - timedelta(days=27) <= d <= today
+        )
         row.flags += _assignment_flags(
-            link, assignments.get(link.profile_id, []), logged.get(link.profile_id, []), today
+            row, assignments.get(link.profile_id, []), logged.get(link.profile_id, []), today
         )
         for reply, piece_id in replies.get(link.profile_id, []):
             row.flags.append(
@@ -319,12 +332,37 @@ def rows(links: list[Link]) -> list[StudentRow]:
     return result
 
 
+def distribution(found: list[StudentRow]) -> dict | None:
+    """The studio's minutes over the last four weeks, anonymised: lowest, quartiles and
+    highest (no student's name, and nothing a student is ever shown)."""
+    values = sorted(r.four_weeks_minutes for r in found)
+    if not values:
+        return None
+
+    def quantile(q: float) -> int:
+        position = q * (len(values) - 1)
+        low = int(position)
+        high = min(low + 1, len(values) - 1)
+        return round(values[low] + (values[high] - values[low]) * (position - low))
+
+    return {
+        "students": len(values),
+        "lowest": values[0],
+        "lower_quartile": quantile(0.25),
+        "median": quantile(0.5),
+        "upper_quartile": quantile(0.75),
+        "highest": values[-1],
+    }
+
+
 SORT_KEYS = {
     "name": lambda r: r.profile.display_name.casefold(),
     "last_practice": lambda r: r.last_practice_date or date.min,
     "week_minutes": lambda r: r.week_minutes,
     "streak": lambda r: r.current_streak or 0,
     "flags": lambda r: len(r.flags),
+    "four_weeks": lambda r: r.four_weeks_minutes,
+    "assignments": lambda r: r.items_met / r.items_total if r.items_total else -1,
 }
 
 
