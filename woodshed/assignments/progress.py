@@ -92,6 +92,33 @@ def counts_for(item: AssignmentItem, row: Logged) -> bool:
     return row.bar_start <= bars[1] and bars[0] <= row.bar_end
 
 
+def logged_select(*extra) -> sa.Select:
+    """Logged items as `Logged` reads them (its fields, in order, then `extra` columns),
+    joined to their session and section: the one read of what counts for an assignment,
+    here and in the weekly report."""
+    return (
+        sa.select(
+            SessionItem.piece_id,
+            SessionItem.section_id,
+            SessionItem.skill_id,
+            sa.func.coalesce(SessionItem.bar_start, Section.bar_start),
+            sa.func.coalesce(SessionItem.bar_end, Section.bar_end),
+            PracticeSession.practice_date,
+            item_minutes(),
+            SessionItem.tempo_bpm,
+            SessionItem.run_through,
+            *extra,
+        )
+        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
+        .outerjoin(Section, Section.id == SessionItem.section_id)
+    )
+
+
+def as_logged(row) -> Logged:
+    """A `Logged` from the first columns of a `logged_select` row."""
+    return Logged(*row[:6], row[6] or 0, row[7], row[8])
+
+
 def _logged(profile: MusicianProfile, since: date, pieces: set, skills: set) -> list[Logged]:
     """The logged items on these pieces and skills since `since` (one statement)."""
     found = logged_by_profile([profile.id], since, pieces, skills, policy.sees_private(profile))
@@ -111,32 +138,16 @@ def logged_by_profile(
         conditions.append(SessionItem.piece_id.in_(pieces))
     if skills:
         conditions.append(SessionItem.skill_id.in_(skills))
-    stmt = (
-        sa.select(
-            PracticeSession.profile_id,
-            SessionItem.piece_id,
-            SessionItem.section_id,
-            SessionItem.skill_id,
-            sa.func.coalesce(SessionItem.bar_start, Section.bar_start),
-            sa.func.coalesce(SessionItem.bar_end, Section.bar_end),
-            PracticeSession.practice_date,
-            item_minutes(),
-            SessionItem.tempo_bpm,
-            SessionItem.run_through,
-        )
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .outerjoin(Section, Section.id == SessionItem.section_id)
-        .where(
-            PracticeSession.profile_id.in_(profile_ids),
-            PracticeSession.practice_date >= since,
-            sa.or_(*conditions),
-        )
+    stmt = logged_select(PracticeSession.profile_id).where(
+        PracticeSession.profile_id.in_(profile_ids),
+        PracticeSession.practice_date >= since,
+        sa.or_(*conditions),
     )
     if not include_private:
         stmt = stmt.where(PracticeSession.private.is_(False))
     result: dict[uuid.UUID, list[Logged]] = {}
-    for profile_id, *row in db.session.execute(stmt):
-        result.setdefault(profile_id, []).append(Logged(*row[:6], row[6] or 0, *row[7:]))
+    for row in db.session.execute(stmt):
+        result.setdefault(row[9], []).append(as_logged(row))
     return result
 
 

@@ -26,29 +26,24 @@ from woodshed.notify.reminders import after_quiet_hours
 from woodshed.notify.services import notify
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
-from woodshed.teaching.models import Link
+from woodshed.teaching.services import teachers_now
 
 KIND = "comment"
 
 
-def _teachers_in_thread(comment: Comment) -> list[User]:
-    """The still-linked teachers of the musician who wrote in this comment's thread."""
+def _teachers_in_thread(comment: Comment, profile: MusicianProfile) -> list[User]:
+    """The musician's teachers now who wrote in this comment's thread."""
     root = comment.parent_id or comment.id
-    return list(
+    authors = set(
         db.session.scalars(
-            sa.select(User)
-            .join(Comment, Comment.author_id == User.id)
-            .join(Link, Link.user_id == User.id)
-            .where(
-                sa.or_(Comment.id == root, Comment.parent_id == root),
-                Link.kind == "teacher",
-                Link.profile_id == comment.profile_id,
-                Link.ended_at.is_(None),
-                User.id != comment.author_id,
+            sa.select(Comment.author_id).where(
+                sa.or_(Comment.id == root, Comment.parent_id == root)
             )
-            .distinct()
         )
     )
+    authors.discard(comment.author_id)
+    ids = teachers_now(profile, authors)
+    return [db.session.get(User, i) for i in sorted(ids)]
 
 
 def on_comment_posted(
@@ -63,7 +58,7 @@ def on_comment_posted(
     if author_id is not None and author_id != profile.user_id:
         recipients.append(profile)
     else:
-        for teacher in _teachers_in_thread(comment):
+        for teacher in _teachers_in_thread(comment, profile):
             recipients.append(teacher.profile)
             notify(
                 teacher.profile,
@@ -115,15 +110,7 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     student = db.session.get(MusicianProfile, comment.profile_id)
     for_teacher = recipient.id != student.id
     if for_teacher:
-        link = db.session.scalar(
-            sa.select(Link).where(
-                Link.kind == "teacher",
-                Link.user_id == recipient.user_id,
-                Link.profile_id == student.id,
-                Link.ended_at.is_(None),
-            )
-        )
-        if link is None:
+        if recipient.user_id not in teachers_now(student, {recipient.user_id}):
             return None  # no longer their teacher: nothing of the student's to send
         title = f"{student.display_name} replied to your comment"
     else:
