@@ -55,9 +55,13 @@ class LinkOut(Schema):
 
 
 class Flag(Schema):
-    code: str
+    code: str = Field(
+        description="Why the student needs attention: no_practice, struggle, "
+        "assignment_behind (under half the weekly minutes with the week half gone), "
+        "assignment_due (due within two days with an item not met), student_replied."
+    )
     message: str
-    url: str
+    url: str = Field(description="The evidence: the journal, a session, an assignment, a reply.")
 
 
 class StudentOut(Schema):

@@ -95,6 +95,30 @@ def studio():
     ), (422 if errors else 200)
 
 
+@bp.get("/studio/compare")
+def compare():
+    """The studio comparison: every student's minutes, streak and assignment progress from
+    their non-private entries, and the studio's anonymised spread of minutes."""
+    user = _user()
+    if not user.is_teacher:
+        flash("Turn teaching on to invite students.", "info")
+        return redirect(url_for("teaching.settings"))
+    sort = request.args.get("sort", "name")
+    errors = {}
+    try:
+        students = dashboard.sorted_rows(user, sort)
+    except DomainError as exc:
+        errors, sort = exc.messages, "name"
+        students = dashboard.sorted_rows(user, sort)
+    return render_template(
+        "teaching/compare.html",
+        students=students,
+        spread=dashboard.distribution(students),
+        sort=sort,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
 @bp.post("/studio/invites")
 def create_invite():
     scopes = [s for s in request.form.getlist("scopes") if s]
