@@ -313,6 +313,37 @@ def takes_by_section(recordings: list[Recording]) -> dict[uuid.UUID, list[Record
     return grouped
 
 
+def has_original(recording: Recording) -> bool:
+    """Whether this server holds the take's original (a take imported from a JSON export
+    comes without its files)."""
+    return storage().exists(recording.profile_id, recording.file(ORIGINAL))
+
+
+def restored(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
+    """After a restore wrote these takes: their bytes count against the quota, and a take
+    that was waiting for (or in) processing is queued again on this server."""
+    table = Recording.__table__
+    total = 0
+    for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
+        total += db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(table.c.size_bytes), 0)).where(
+                table.c.id.in_(chunk)
+            )
+        )
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(chunk), table.c.status.in_(("pending", "processing")))
+            .values(status="pending", next_attempt_at=utcnow())
+        )
+    insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
+    usage_table = StorageUsage.__table__
+    db.session.execute(
+        sa.update(usage_table)
+        .where(usage_table.c.profile_id == profile.id)
+        .values(used_bytes=usage_table.c.used_bytes + total)
+    )
+
+
 # --- the tempo estimate as the tempo reached ----------------------------------------------------
 
 

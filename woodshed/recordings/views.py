@@ -102,6 +102,7 @@ def _detail(recording: Recording, errors=None, form=None, status=200):
             out=services.recording_out(recording),
             comments=services.comments_of(recording),
             tempo_item=services.tempo_item(recording),
+            original_missing=not services.has_original(recording),
             may_comment=policy.can_comment_on_recordings(current_user, profile),
             listening_teacher=policy.is_linked_teacher(current_user, profile),
             errors=errors or {},
