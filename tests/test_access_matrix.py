@@ -300,16 +300,21 @@ def _feature_builders() -> dict[str, dict[str, Callable[[Cast], Built]]]:
         except ModuleNotFoundError:
             continue
 
-        def adapt(make):
+        # Columns a linked teacher's own mark may set (the fragment's SNAPSHOT_IGNORE).
+        ignored = getattr(module, "SNAPSHOT_IGNORE", {})
+
+        def adapt(make, ignore=()):
             def build(cast: Cast) -> Built:
                 obj = make(cast.alice)
                 if not hasattr(type(obj), "__table__"):  # a plain value, e.g. a chart's name
                     return Built(obj.id, lambda: {"value": obj.id})
-                return Built(obj.id, row_of(type(obj), obj.id))
+                return Built(obj.id, row_of(type(obj), obj.id, ignore=ignore))
 
             return build
 
-        result[path.stem] = {name: adapt(make) for name, make in module.BUILDERS.items()}
+        result[path.stem] = {
+            name: adapt(make, ignored.get(name, ())) for name, make in module.BUILDERS.items()
+        }
     return result
 
 

@@ -104,6 +104,22 @@ def can_comment(user: User | None, profile: MusicianProfile) -> bool:
     return has_scope(user, profile, "sessions:comment")
 
 
+def can_view_recordings(user: User | None, profile: MusicianProfile) -> bool:
+    """The musician's takes: the musician, and a linked teacher whose link allows it."""
+    return has_scope(user, profile, "recordings:read")
+
+
+def can_comment_on_recordings(user: User | None, profile: MusicianProfile) -> bool:
+    return has_scope(user, profile, "recordings:comment")
+
+
+def is_linked_teacher(user: User | None, profile: MusicianProfile) -> bool:
+    """Whether `user` reads `profile` as its linked teacher (not the musician)."""
+    return (
+        user is not None and not _is_own(user, profile) and active_link(user, profile) is not None
+    )
+
+
 def can_view_private(user: User | None, profile: MusicianProfile) -> bool:
     """Private entries are for the musician (and a guardian), never for a teacher."""
     return user is not None and _is_own(user, profile)
@@ -209,7 +225,22 @@ READABLE_BY_SCOPE = {
 READABLE_BY_SCOPE["reports:read"] = frozenset(
     {"reports.index", "reports.week", "reports_api.get_report"}
 )
+#: A teacher who may listen: the student's takes (never a private session's), their
+#: comments, and the signed links to play them (issued only by these endpoints).
+READABLE_BY_SCOPE["recordings:read"] = frozenset(
+    {
+        "recordings.index",
+        "recordings.detail",
+        "recordings.media",
+        "recordings_api.list_recordings",
+        "recordings_api.get_recording",
+        "recordings_api.list_comments",
+    }
+)
 WRITABLE_BY_SCOPE = {
+    # "Teacher listened": the teacher's own mark on the take, set by playing most of it.
+    "recordings:read": frozenset({"recordings.listened", "recordings_api.mark_listened"}),
+    "recordings:comment": frozenset({"recordings.comment", "recordings_api.create_comment"}),
     "sessions:comment": frozenset(
         {
             "comments_api.list_session_comments",
@@ -398,6 +429,14 @@ def shown_profile() -> MusicianProfile | None:
         return current_profile(for_edit=False)
     except NotFound:
         return None
+
+
+def sees_recordings(profile: MusicianProfile) -> bool:
+    """Whether this request's asker may see `profile`'s takes and get links to play them
+    (the session and piece pages list takes only then). Outside requests — the worker,
+    commands — the code acts for the musician."""
+    viewer = _viewer()
+    return viewer is None or can_view_recordings(viewer, profile)
 
 
 def own_profile() -> MusicianProfile | None:

@@ -32,6 +32,7 @@ STUDENT_NAV_ITEMS = [
     ("journal.index", "Journal"),
     ("assignments.index", "Assignments"),
     ("reports.index", "Weekly reports"),
+    ("recordings.index", "Recordings"),
 ]
 SETTINGS_NAV_ITEMS = [
     ("data.index", "Your data"),

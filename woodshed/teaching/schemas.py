@@ -10,7 +10,14 @@ from pydantic import Field
 
 from woodshed.validation import Schema, text_rules
 
-Scope = Literal["sessions:read", "sessions:comment", "assignments:write", "reports:read"]
+Scope = Literal[
+    "sessions:read",
+    "sessions:comment",
+    "assignments:write",
+    "reports:read",
+    "recordings:read",
+    "recordings:comment",
+]
 
 
 class InviteIn(Schema):

@@ -40,6 +40,8 @@ SCOPE_LABELS = {
     "sessions:comment": "comment on your entries",
     "assignments:write": "set you assignments",
     "reports:read": "receive your weekly practice report",
+    "recordings:read": "listen to your recordings (never those of private entries)",
+    "recordings:comment": "comment on your recordings",
 }
 #: The same, as the teacher reads them when inviting.
 TEACHER_LABELS = {
@@ -47,6 +49,8 @@ TEACHER_LABELS = {
     "sessions:comment": "comment on their entries",
     "assignments:write": "set them assignments",
     "reports:read": "receive their weekly practice report",
+    "recordings:read": "listen to their recordings (never those of private entries)",
+    "recordings:comment": "comment on their recordings",
 }
 
 
@@ -128,6 +132,8 @@ def _scopes(scopes: Sequence[str] | None) -> list[str]:
         raise DomainError({"scopes": f"Unknown scope: {sorted(unknown)[0]}."})
     if "sessions:read" not in chosen and chosen:
         raise DomainError({"scopes": "A teacher who comments or assigns must read sessions."})
+    if "recordings:comment" in chosen and "recordings:read" not in chosen:
+        raise DomainError({"scopes": "A teacher who comments on recordings must listen to them."})
     return [s for s in SCOPES if s in chosen]
 
 
