@@ -134,9 +134,7 @@ SETTINGS: list[Setting] = [
         "`open` (an account at once), `verify` (an emailed link confirms the address), "
         "`invite` (a teacher's invitation code is needed) or `closed`.",
     ),
-    Setting(
-        "REGISTRATION_LINK_HOURS", "48", "Lifetime of the link that confirms a registration."
-    ),
+    Setting("REGISTRATION_LINK_HOURS", "48", "Lifetime of the link that confirms a registration."),
     Setting(
         "REGISTRATION_OPEN",
         "true",
