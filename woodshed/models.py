@@ -1,6 +1,9 @@
 """Imports every feature's models so the metadata is complete (for Alembic and tests)."""
 
-from woodshed import search  # noqa: F401
+from woodshed import (
+    outbox,  # noqa: F401
+    search,  # noqa: F401
+)
 from woodshed.accounts import models as accounts_models  # noqa: F401
 from woodshed.api import models as api_models  # noqa: F401
 from woodshed.assignments import models as assignments_models  # noqa: F401
