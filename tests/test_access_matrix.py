@@ -30,7 +30,7 @@ from tests.clients import ApiClient
 from tests.factories import Persona, make_instrument
 from woodshed.accounts import services as accounts
 from woodshed.accounts.models import ApiToken, AuthSession, User
-from woodshed.db import db
+from woodshed.db import db, utcnow
 from woodshed.profiles.models import Instrument, MusicianProfile
 
 MATRIX_PATH = Path(__file__).with_name("access_matrix.toml")
@@ -59,6 +59,11 @@ ROLES = ("anonymous", "owner", "other", "admin")
 # linked to bob only see nothing: 404 unless the entry says otherwise. alice's linked
 # teacher reads what the entry says (404 unless given) and is refused every change: 403.
 TEACHER_ROLES = ("teacher", "linked-teacher", "former-teacher", "other-teacher")
+# Guardians act for a child: gwen is the guardian of alice's profile (as of a child's)
+# and asks under /children/<alice's profile id>/ (the API with ?profile_id=); she gets what
+# the owner gets unless the entry says `guardian = …` (the account's own pages: 404).
+# olga, the guardian of bob's profile, sees nothing of alice's: 404 (an outsider).
+GUARDIAN_ROLES = ("guardian", "other-guardian")
 BODY_KEYS = ("form", "json", "names_profile")
 PARAM = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
@@ -72,6 +77,8 @@ class Cast:
     def persona(self, role: str) -> Persona | None:
         if role in TEACHER_ROLES:
             return self.teacher(role)
+        if role in GUARDIAN_ROLES:
+            return self.guardian(role)
         return {"owner": self.alice, "other": self.bob, "admin": self.charlie}.get(role)
 
     def teacher(self, role: str) -> Persona:
@@ -93,11 +100,40 @@ class Cast:
                 make_link(persona, self.bob)
         return persona
 
+    def guardian(self, role: str) -> Persona:
+        """The guardian of `role` (of alice's profile, or of bob's), made on first use."""
+        from tests.factories import make_persona
+        from woodshed.teaching.models import Link
+
+        name = "gwen" if role == "guardian" else "olga"
+        persona = self.__dict__.get(name)
+        if persona is None:
+            persona = self.__dict__[name] = make_persona(name)
+            ward = self.alice if role == "guardian" else self.bob
+            now = utcnow()
+            db.session.add(
+                Link(
+                    kind="guardian",
+                    user_id=persona.user.id,
+                    profile_id=ward.profile.id,
+                    scopes=[],
+                    accepted_by=ward.user.id,
+                    accepted_at=now,
+                )
+            )
+            db.session.flush()
+        return persona
+
 
 def expected(entry: dict, role: str, method: str) -> int:
-    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES)."""
+    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES;
+    the guardians': GUARDIAN_ROLES)."""
     if role in entry:
         return entry[role]
+    if role == "guardian":
+        return entry["owner"]
+    if role == "other-guardian":  # like a teacher of bob's (public pages answer anyone)
+        return entry.get("other-teacher", 404)
     if role == "linked-teacher" and method != "GET":
         return 403
     return 404
@@ -242,11 +278,19 @@ def as_teacher(url: str, entry: dict, cast: Cast) -> str:
     return f"/students/{cast.alice.profile.id}{url}"
 
 
+def as_guardian(url: str, entry: dict, cast: Cast) -> str:
+    """`url` acting for alice's profile, as a guardian acts for a child."""
+    url = as_teacher(url, entry, cast)
+    return url.replace("/students/", "/children/", 1) if url.startswith("/students/") else url
+
+
 def send(app, role: str, method: str, url: str, entry: dict, cast: Cast, web=None):
     """The role's request: with its bearer token for /api/, else from its browser (`web`)."""
     persona = cast.persona(role)
     if role in TEACHER_ROLES:
         url = as_teacher(url, entry, cast)
+    elif role in GUARDIAN_ROLES:
+        url = as_guardian(url, entry, cast)
     if url.startswith("/api/"):
         client = ApiClient.for_user(app, persona.user) if persona else ApiClient(app, None)
         return client.request(method, url, json=expand(entry.get("json"), cast))
@@ -317,7 +361,10 @@ def assert_no_inline_code(response) -> None:
 #: The teachers who see nothing of alice's share one cell per route (built once, asked in
 #: turn). The teachers' cells run on one database: what they test is the gate's decision,
 #: which no SQL dialect changes (tests/teaching runs the teachers' reads on both).
-OUTSIDERS = ("teacher", "former-teacher", "other-teacher")
+OUTSIDERS = ("teacher", "former-teacher", "other-teacher", "other-guardian")
+#: alice's linked teacher and her guardian share one cell too (the guardian asks last: a
+#: guardian may change or delete what the teacher was refused).
+LINKED = ("linked-teacher", "guardian")
 
 
 def _cells():
@@ -345,7 +392,8 @@ def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie,
         assert_refused_without_csrf(web, route, url, entry, cast)
         assert alice_state(cast, built) == before, f"{route} changed data without a CSRF token"
 
-    for asker in OUTSIDERS if role == "outsider-teachers" else (role,):
+    askers = {"outsider-teachers": OUTSIDERS, "linked-teacher": LINKED}.get(role, (role,))
+    for asker in askers:
         response = send(app, asker, method, url, entry, cast, web=web)
 
         want = expected(entry, asker, method)
@@ -353,7 +401,7 @@ def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie,
             f"{route} as {asker}: expected {want}, got {response.status_code}\n"
             + response.get_data(as_text=True)[:400]
         )
-        strangers = ("other", "anonymous", *TEACHER_ROLES)
+        strangers = ("other", "anonymous", "other-guardian", *TEACHER_ROLES)
         if (asker in strangers and entry.get("names_profile", True)) or method == "GET":
             assert alice_state(cast, built) == before, f"{route} as {asker} changed alice's data"
         if method == "GET" and not url.startswith("/api/"):
@@ -379,10 +427,17 @@ def test_every_matrix_entry_names_each_role_and_has_builders_for_its_parameters(
         method, _, rule = key.partition(" ")
         assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, key
         assert set(ROLES) <= set(entry), f"{key} misses {set(ROLES) - set(entry)}"
-        assert set(entry) <= set(ROLES + TEACHER_ROLES) | set(BODY_KEYS), f"{key}: unknown keys"
+        known = set(ROLES + TEACHER_ROLES + GUARDIAN_ROLES) | set(BODY_KEYS)
+        assert set(entry) <= known, f"{key}: unknown keys"
         assert all(100 <= entry[role] <= 599 for role in ROLES), key
         unknown = [p for p in path_params(rule) if builder_for(key, p) is None]
         assert not unknown, f"{key}: write a builder for {unknown}"
+
+
+def _children_of(persona) -> set:
+    from woodshed.family import services as family
+
+    return {child.id for child in family.children_of(persona.user)}
 
 
 def test_every_builder_makes_an_object_of_alices(app, alice, bob, charlie):
@@ -396,5 +451,9 @@ def test_every_builder_makes_an_object_of_alices(app, alice, bob, charlie):
             or alice.user.id in (row.get("user_id"), row.get("id"))
             # A part of an owned object (a checklist item of alice's goal).
             or ("profile_id" not in row and "user_id" not in row)
+            # alice's child (a profile without an account, alice its guardian).
+            or (row.get("user_id") is None and row.get("id") in _children_of(alice))
+            # A link to alice's child (a second guardian's request).
+            or row.get("profile_id") in _children_of(alice)
         )
         assert mine, f"the {name} builder made an object that is not alice's"

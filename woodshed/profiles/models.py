@@ -34,6 +34,8 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
     locale: Mapped[str] = mapped_column(sa.String(20), default="en")
     daily_minimum_minutes: Mapped[int] = mapped_column(default=1)
     weekly_goal_minutes: Mapped[int | None]
+    # A child profile's (woodshed/family): optional, never required.
+    birth_year: Mapped[int | None]
 
     user: Mapped[User | None] = relationship(  # noqa: F821
         back_populates="profile", foreign_keys=[user_id]
@@ -44,6 +46,11 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
         order_by="Instrument.position, Instrument.name",
         passive_deletes=True,
     )
+
+    @property
+    def is_child(self) -> bool:
+        """A profile without an account of its own: a child managed by guardians."""
+        return self.user_id is None
 
     @property
     def quiet(self) -> bool:

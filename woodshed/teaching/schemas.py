@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from woodshed.family.schemas import ConsentIn
 from woodshed.validation import Schema, text
 
 Scope = Literal["sessions:read", "sessions:comment", "assignments:write", "reports:read"]
@@ -33,6 +34,9 @@ class InviteOut(Schema):
 class JoinIn(Schema):
     code: text(40, required=True) = Field(description="The code; dashes and spaces optional.")
     profile_id: uuid.UUID | None = Field(None, description="Default: your own profile.")
+    consent: ConsentIn | None = Field(
+        None, description="A guardian linking a child: needed, or a 403 naming consent."
+    )
 
 
 class Person(Schema):
