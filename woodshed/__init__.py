@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.extensions import csrf
     from woodshed.family.api import api as family_api
     from woodshed.family.api import guardian_api
+    from woodshed.family.services import register as register_family_retention
     from woodshed.family.views import bp as family_bp
     from woodshed.family.views import guardian_bp
     from woodshed.goals.api import api as goals_api
@@ -246,6 +247,7 @@ def _register_blueprints(app: Flask) -> None:
     register_plans_dashboard(app)
     register_assignments_dashboard(app)
     register_report_delivery(app)
+    register_family_retention(app)
     init_stats(app)
 
 

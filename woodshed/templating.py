@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -117,8 +117,8 @@ def child_url(profile_id, endpoint: str, **values) -> str:
 
 def _family_profiles() -> list:
     """The children the signed-in guardian may switch to (the header menu)."""
-    if not current_user.is_authenticated:
-        return []
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return []  # mail rendered by the worker, or nobody signed in
     from woodshed.family import services as family
 
     return family.children_of(current_user._get_current_object())

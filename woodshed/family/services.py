@@ -592,3 +592,32 @@ def apply_retention(now: datetime | None = None) -> dict[str, int]:
         log.info("child erased after %d days without a guardian profile=%s", ORPHAN_DAYS, child_id)
     db.session.commit()
     return {"lapsed_requests": lapsed, "erased_children": len(orphans)}
+
+
+def _retention_pass(now: datetime) -> int:
+    """The worker's pass (a delivery scheduler that schedules nothing)."""
+    apply_retention(now)
+    return 0
+
+
+def register(app) -> None:
+    """Each worker pass applies the retention rules of docs/children.md."""
+    app.extensions.setdefault("woodshed.delivery_schedulers", []).append(_retention_pass)
+
+
+def signoff_context(viewer, profile: MusicianProfile, session_row: PracticeSession) -> dict:
+    """What the session page shows of sign-offs (to everyone who sees it), and whether the
+    viewer may sign off (a guardian of the child), with each item's teacher's question."""
+    user = viewer._get_current_object() if hasattr(viewer, "_get_current_object") else viewer
+    may = policy.guardian_link(user, profile) is not None
+    questions = {}
+    if may:
+        for index in range(len(session_row.items)):
+            question = question_of(profile, session_row, index)
+            if question:
+                questions[index] = question
+    return {
+        "signoffs": signed_off_items(profile, [session_row.id]),
+        "may_sign_off": may,
+        "signoff_questions": questions,
+    }
