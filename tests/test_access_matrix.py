@@ -40,7 +40,7 @@ from tests.teaching.helpers import make_link, make_teacher
 from woodshed import create_app
 from woodshed.accounts import services as accounts
 from woodshed.accounts.models import ApiToken, AuthSession, User
-from woodshed.db import Clock, db
+from woodshed.db import Clock, db, utcnow
 from woodshed.profiles.models import Instrument, MusicianProfile
 
 MATRIX_PATH = Path(__file__).with_name("access_matrix.toml")
@@ -69,6 +69,11 @@ ROLES = ("anonymous", "owner", "other", "admin")
 # linked to bob only see nothing: 404 unless the entry says otherwise. alice's linked
 # teacher reads what the entry says (404 unless given) and is refused every change: 403.
 TEACHER_ROLES = ("teacher", "linked-teacher", "former-teacher", "other-teacher")
+# Guardians act for a child: gwen is the guardian of alice's profile (as of a child's)
+# and asks under /children/<alice's profile id>/ (the API with ?profile_id=); she gets what
+# the owner gets unless the entry says `guardian = …` (the account's own pages: 404).
+# olga, the guardian of bob's profile, sees nothing of alice's: 404 (an outsider).
+GUARDIAN_ROLES = ("guardian", "other-guardian")
 BODY_KEYS = ("form", "json", "names_profile")
 PARAM = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
@@ -86,6 +91,9 @@ MEMBERS: dict[str, Callable[[dict[str, Persona]], Persona]] = {
     "lena": lambda cast: linked(make_teacher("lena"), cast["alice"]),
     "fred": lambda cast: linked(make_teacher("fred"), cast["alice"], ended=True),
     "otto": lambda cast: linked(make_teacher("otto"), cast["bob"]),
+    # Guardians: gwen of alice's profile (as of a child's), olga of bob's.
+    "gwen": lambda cast: guardian(make_persona("gwen"), cast["alice"]),
+    "olga": lambda cast: guardian(make_persona("olga"), cast["bob"]),
 }
 #: The member who asks as each role (anonymous: nobody).
 ROLE_MEMBER = {
@@ -96,12 +104,33 @@ ROLE_MEMBER = {
     "linked-teacher": "lena",
     "former-teacher": "fred",
     "other-teacher": "otto",
+    "guardian": "gwen",
+    "other-guardian": "olga",
 }
 
 
 def linked(teacher: Persona, student: Persona, ended: bool = False) -> Persona:
     make_link(teacher, student, ended=ended)
     return teacher
+
+
+def guardian(persona: Persona, ward: Persona) -> Persona:
+    """`persona` made a guardian of `ward`'s profile, as of a child's."""
+    from woodshed.teaching.models import Link
+
+    now = utcnow()
+    db.session.add(
+        Link(
+            kind="guardian",
+            user_id=persona.user.id,
+            profile_id=ward.profile.id,
+            scopes=[],
+            accepted_by=ward.user.id,
+            accepted_at=now,
+        )
+    )
+    db.session.flush()
+    return persona
 
 
 @dataclass
@@ -251,9 +280,14 @@ def cast(matrix_world: MatrixWorld) -> Iterator[Cast]:
 
 
 def expected(entry: dict, role: str, method: str) -> int:
-    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES)."""
+    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES;
+    the guardians': GUARDIAN_ROLES)."""
     if role in entry:
         return entry[role]
+    if role == "guardian":
+        return entry["owner"]
+    if role == "other-guardian":  # like a teacher of bob's (public pages answer anyone)
+        return entry.get("other-teacher", 404)
     if role == "linked-teacher" and method != "GET":
         return 403
     return 404
@@ -396,10 +430,18 @@ def as_teacher(url: str, entry: dict, cast: Cast) -> str:
     return f"/students/{cast.alice.profile.id}{url}"
 
 
+def as_guardian(url: str, entry: dict, cast: Cast) -> str:
+    """`url` acting for alice's profile, as a guardian acts for a child."""
+    url = as_teacher(url, entry, cast)
+    return url.replace("/students/", "/children/", 1) if url.startswith("/students/") else url
+
+
 def send(role: str, method: str, url: str, entry: dict, cast: Cast, web=None):
     """The role's request: with its bearer token for /api/, else from its browser (`web`)."""
     if role in TEACHER_ROLES:
         url = as_teacher(url, entry, cast)
+    elif role in GUARDIAN_ROLES:
+        url = as_guardian(url, entry, cast)
     if url.startswith("/api/"):
         return cast.api(role).request(method, url, json=expand(entry.get("json"), cast))
     web = web or cast.browser(role)
@@ -469,7 +511,10 @@ def assert_no_inline_code(response) -> None:
 #: The teachers who see nothing of alice's share one cell per route (built once, asked in
 #: turn). The teachers' cells run on one database: what they test is the gate's decision,
 #: which no SQL dialect changes (tests/teaching runs the teachers' reads on both).
-OUTSIDERS = ("teacher", "former-teacher", "other-teacher")
+OUTSIDERS = ("teacher", "former-teacher", "other-teacher", "other-guardian")
+#: alice's linked teacher and her guardian share one cell too (the guardian asks last: a
+#: guardian may change or delete what the teacher was refused).
+LINKED = ("linked-teacher", "guardian")
 
 
 def _cells():
@@ -496,7 +541,8 @@ def test_each_role_gets_the_status_the_matrix_promises(cast, route, role):
         assert_refused_without_csrf(web, route, url, entry, cast)
         assert alice_state(cast, built) == before, f"{route} changed data without a CSRF token"
 
-    for asker in OUTSIDERS if role == "outsider-teachers" else (role,):
+    askers = {"outsider-teachers": OUTSIDERS, "linked-teacher": LINKED}.get(role, (role,))
+    for asker in askers:
         response = send(asker, method, url, entry, cast, web=web)
 
         want = expected(entry, asker, method)
@@ -504,7 +550,7 @@ def test_each_role_gets_the_status_the_matrix_promises(cast, route, role):
             f"{route} as {asker}: expected {want}, got {response.status_code}\n"
             + response.get_data(as_text=True)[:400]
         )
-        strangers = ("other", "anonymous", *TEACHER_ROLES)
+        strangers = ("other", "anonymous", "other-guardian", *TEACHER_ROLES)
         if (asker in strangers and entry.get("names_profile", True)) or method == "GET":
             assert alice_state(cast, built) == before, f"{route} as {asker} changed alice's data"
         if method == "GET" and not url.startswith("/api/"):
@@ -530,10 +576,17 @@ def test_every_matrix_entry_names_each_role_and_has_builders_for_its_parameters(
         method, _, rule = key.partition(" ")
         assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, key
         assert set(ROLES) <= set(entry), f"{key} misses {set(ROLES) - set(entry)}"
-        assert set(entry) <= set(ROLES + TEACHER_ROLES) | set(BODY_KEYS), f"{key}: unknown keys"
+        known = set(ROLES + TEACHER_ROLES + GUARDIAN_ROLES) | set(BODY_KEYS)
+        assert set(entry) <= known, f"{key}: unknown keys"
         assert all(100 <= entry[role] <= 599 for role in ROLES), key
         unknown = [p for p in path_params(rule) if builder_for(key, p) is None]
         assert not unknown, f"{key}: write a builder for {unknown}"
+
+
+def _children_of(persona) -> set:
+    from woodshed.family import services as family
+
+    return {child.id for child in family.children_of(persona.user)}
 
 
 def test_every_builder_makes_an_object_of_alices(cast):
@@ -547,5 +600,9 @@ def test_every_builder_makes_an_object_of_alices(cast):
             or alice.user.id in (row.get("user_id"), row.get("id"))
             # A part of an owned object (a checklist item of alice's goal).
             or ("profile_id" not in row and "user_id" not in row)
+            # alice's child (a profile without an account, alice its guardian).
+            or (row.get("user_id") is None and row.get("id") in _children_of(alice))
+            # A link to alice's child (a second guardian's request).
+            or row.get("profile_id") in _children_of(alice)
         )
         assert mine, f"the {name} builder made an object that is not alice's"

@@ -150,6 +150,11 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.data.api import api as data_api
     from woodshed.data.views import bp as data_bp
     from woodshed.extensions import csrf
+    from woodshed.family.api import api as family_api
+    from woodshed.family.api import guardian_api
+    from woodshed.family.services import register as register_family_retention
+    from woodshed.family.views import bp as family_bp
+    from woodshed.family.views import guardian_bp
     from woodshed.goals.api import api as goals_api
     from woodshed.goals.views import bp as goals_bp
     from woodshed.journal.api import api as journal_api
@@ -204,6 +209,8 @@ def _register_blueprints(app: Flask) -> None:
         sync_bp,
         comments_bp,
         recordings_bp,
+        family_bp,
+        guardian_bp,
     )
     apis = (
         accounts_api,
@@ -223,6 +230,8 @@ def _register_blueprints(app: Flask) -> None:
         sync_api,
         comments_api,
         recordings_api,
+        family_api,
+        guardian_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -241,6 +250,7 @@ def _register_blueprints(app: Flask) -> None:
     register_assignments_dashboard(app)
     register_comment_delivery(app)
     register_report_delivery(app)
+    register_family_retention(app)
     init_stats(app)
 
 

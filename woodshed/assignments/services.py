@@ -100,6 +100,7 @@ def _items(profile: MusicianProfile, items: list[AssignmentItemIn]) -> list[Assi
                 bar_start=bars[0] if bars and item.kind == "passage" else None,
                 bar_end=bars[1] if bars and item.kind == "passage" else None,
                 text=item.text,
+                question=item.question,
                 **{name: getattr(item, name) for name in TARGETS},
             )
         )
@@ -254,6 +255,7 @@ def _item_out(item: AssignmentItem, progress: ItemProgress) -> dict:
         "tempo_bpm": item.tempo_bpm,
         "repetitions": item.repetitions,
         "run_throughs": item.run_throughs,
+        "question": item.question,
         "done_at": item.done_at,
         "progress": {
             "minutes_this_week": progress.minutes_this_week,

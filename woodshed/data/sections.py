@@ -194,6 +194,12 @@ PARTS: tuple[Part, ...] = (
 
 #: Tables deliberately left out of the export, each with the reason.
 EXCLUDED: dict[str, str] = {
+    "consents": "A guardian's consents for a child: the record of this server, kept as long "
+    "as the profile (docs/children.md); consent is asked again on another server.",
+    "guardian_invites": "Codes for a second guardian: short-lived secrets, stored hashed.",
+    "kid_pins": "The guardian's kid-mode PIN: a secret, stored hashed.",
+    "signoffs": "Guardians' notes and sign-offs name guardian accounts of this server; not "
+    "in the export yet (docs/children.md).",
     "users": "Sign-in credentials: the email is exported under `account`; the password "
     "hash never leaves the server.",
     "musician_profiles": "Exported as `profile` (the settings), not as a table.",

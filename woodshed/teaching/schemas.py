@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from woodshed.family.schemas import ConsentIn
 from woodshed.validation import Schema, text_rules
 
 Scope = Literal[
@@ -42,6 +43,9 @@ class JoinIn(Schema):
         description="The code; dashes and spaces optional."
     )
     profile_id: uuid.UUID | None = Field(None, description="Default: your own profile.")
+    consent: ConsentIn | None = Field(
+        None, description="A guardian linking a child: needed, or a 403 naming consent."
+    )
 
 
 class Person(Schema):

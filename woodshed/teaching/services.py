@@ -224,10 +224,16 @@ def preview(user: User, raw_code: str) -> Preview:
     )
 
 
-def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
-    """Accept an invitation for `profile` (the musician's own; a guardian's child next)."""
+def join(user: User, raw_code: str, profile: MusicianProfile, consent=None) -> Link:
+    """Accept an invitation for `profile`: the musician's own, or a guardian's child — then
+    only with the guardian's consent, stored with the link's scopes (no consent: 403)."""
+    from woodshed.family import services as family
+
     if not policy.can_edit(user, profile):
         raise NotFound()
+    version = (
+        family.check_consent(consent, "link a child to a teacher") if profile.is_child else None
+    )
     invite = find_invite(user, raw_code)
     if invite.user_id == user.id:
         raise DomainError({"code": "This is your own invitation: send it to your student."})
@@ -264,6 +270,10 @@ def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(invite)
+    if version is not None:
+        family.record_consent(
+            user, profile, "teacher_link", version, link.scopes, subject_id=invite.user_id
+        )
     policy.forget_links()
     return link
 
