@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin
 from woodshed.repertoire.models import _in
+
+if TYPE_CHECKING:
+    from woodshed.accounts.models import User
+    from woodshed.repertoire.models import Piece, Section, Skill
 
 ITEM_KINDS = ("piece", "passage", "skill", "text")
 
@@ -42,7 +47,7 @@ class Assignment(IdMixin, TimestampMixin, VersionMixin, Base):
         order_by="AssignmentItem.position",
         lazy="selectin",
     )
-    teacher = relationship("User", foreign_keys=[set_by], lazy="joined")
+    teacher: Mapped[User | None] = relationship("User", foreign_keys=[set_by], lazy="joined")
 
 
 class AssignmentItem(IdMixin, Base):
@@ -77,6 +82,6 @@ class AssignmentItem(IdMixin, Base):
     run_throughs: Mapped[int | None]
     done_at: Mapped[datetime | None]
 
-    piece = relationship("Piece", lazy="joined")
-    section = relationship("Section", lazy="joined")
-    skill = relationship("Skill", lazy="joined")
+    piece: Mapped[Piece | None] = relationship("Piece", lazy="joined")
+    section: Mapped[Section | None] = relationship("Section", lazy="joined")
+    skill: Mapped[Skill | None] = relationship("Skill", lazy="joined")

@@ -15,6 +15,7 @@ A backup is a tar.gz holding
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -142,6 +143,7 @@ def backup(app: Flask, target: Path) -> dict:
 
 
 def _dump_sqlite(engine: sa.Engine, out: Path) -> dict:
+    assert engine.url.database is not None  # a database file (backups need one)
     source = sqlite3.connect(engine.url.database)
     try:
         copy = sqlite3.connect(out)
@@ -241,8 +243,10 @@ def unpack(source: Path, folder: Path) -> Unpacked:
             target = folder / member.name
             target.parent.mkdir(parents=True, exist_ok=True)
             digest, size = hashlib.sha256(), 0
-            with tar.extractfile(member) as stream, target.open("wb") as out:
-                for chunk in iter(lambda s=stream: s.read(1024 * 1024), b""):
+            extracted = tar.extractfile(member)
+            assert extracted is not None  # a regular file (checked above)
+            with extracted as stream, target.open("wb") as out:
+                for chunk in iter(functools.partial(stream.read, 1024 * 1024), b""):
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)
@@ -262,6 +266,7 @@ def _has_rows(engine: sa.Engine) -> dict[str, int]:
 def _restore_sqlite(engine: sa.Engine, dump: Path) -> None:
     engine.dispose()
     source = sqlite3.connect(dump)
+    assert engine.url.database is not None  # a database file (backups need one)
     target = sqlite3.connect(engine.url.database)
     try:
         with target:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin
 from woodshed.repertoire.models import _in
+
+if TYPE_CHECKING:
+    from woodshed.repertoire.models import Piece, Section, Skill
 
 GOAL_KINDS = ("piece", "section", "skill", "habit")
 GOAL_STATUSES = ("not_started", "in_progress", "completed", "archived")
@@ -56,9 +60,9 @@ class Goal(IdMixin, TimestampMixin, VersionMixin, Base):
         passive_deletes=True,
         order_by="GoalChecklistItem.position",
     )
-    piece = relationship("Piece")
-    section = relationship("Section")
-    skill = relationship("Skill")
+    piece: Mapped[Piece | None] = relationship("Piece")
+    section: Mapped[Section | None] = relationship("Section")
+    skill: Mapped[Skill | None] = relationship("Skill")
 
 
 class GoalChecklistItem(IdMixin, Base):

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
 from woodshed.repertoire.models import _in
+
+if TYPE_CHECKING:
+    from woodshed.goals.models import Goal
+    from woodshed.profiles.models import Instrument
+    from woodshed.repertoire.models import Piece, Section, Skill
 
 MODES = ("normal", "slow", "performance")
 RATINGS = ("mood", "quality", "enjoyment", "difficulty", "confidence")
@@ -105,7 +111,7 @@ class PracticeSession(IdMixin, TimestampMixin, VersionMixin, Base):
     performance_prep: Mapped[bool] = mapped_column(default=False)
     private: Mapped[bool] = mapped_column(default=False)
 
-    instrument = relationship("Instrument", lazy="joined")
+    instrument: Mapped[Instrument | None] = relationship("Instrument", lazy="joined")
     items: Mapped[list[SessionItem]] = relationship(
         back_populates="session",
         cascade="all, delete-orphan",
@@ -113,7 +119,7 @@ class PracticeSession(IdMixin, TimestampMixin, VersionMixin, Base):
         order_by="SessionItem.position",
     )
     tags: Mapped[list[Tag]] = relationship(secondary=session_tags, order_by="Tag.key")
-    goals = relationship("Goal", secondary=session_goals)
+    goals: Mapped[list[Goal]] = relationship("Goal", secondary=session_goals)
     evidence: Mapped[list[Evidence]] = relationship(
         cascade="all, delete-orphan",
         passive_deletes=True,
@@ -179,9 +185,9 @@ class SessionItem(IdMixin, Base):
     note: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
 
     session: Mapped[PracticeSession] = relationship(back_populates="items")
-    piece = relationship("Piece", lazy="joined")
-    section = relationship("Section", lazy="joined")
-    skill = relationship("Skill", lazy="joined")
+    piece: Mapped[Piece | None] = relationship("Piece", lazy="joined")
+    section: Mapped[Section | None] = relationship("Section", lazy="joined")
+    skill: Mapped[Skill | None] = relationship("Skill", lazy="joined")
 
     @property
     def bars(self) -> str | None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
 from woodshed.repertoire.models import _in
+
+if TYPE_CHECKING:
+    from woodshed.profiles.models import MusicianProfile
 
 REMINDER_KINDS = ("before_occurrence", "daily", "weekly", "inactivity", "goal_deadline")
 CHANNELS = ("in_app", "email")
@@ -80,7 +84,7 @@ class Reminder(IdMixin, TimestampMixin, VersionMixin, Base):
     # A lower bound of the next due time (never later than the real one).
     next_due_at: Mapped[datetime | None]
 
-    profile = relationship("MusicianProfile")
+    profile: Mapped[MusicianProfile] = relationship("MusicianProfile")
 
 
 class Delivery(IdMixin, Base):
@@ -119,4 +123,4 @@ class Delivery(IdMixin, Base):
     practised_within_24h: Mapped[bool | None]
 
     reminder: Mapped[Reminder | None] = relationship()
-    profile = relationship("MusicianProfile")
+    profile: Mapped[MusicianProfile] = relationship("MusicianProfile")

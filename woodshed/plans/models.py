@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
 from woodshed.repertoire.models import _in
+
+if TYPE_CHECKING:
+    from woodshed.journal.models import PracticeSession
+    from woodshed.profiles.models import Instrument, MusicianProfile
+    from woodshed.repertoire.models import Piece, Section, Skill
 
 PLAN_KINDS = ("bootcamp", "course", "custom")
 PLAN_STATUSES = ("active", "archived")
@@ -46,7 +52,7 @@ class Plan(IdMixin, TimestampMixin, VersionMixin, Base):
     items: Mapped[list[PlanItem]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanItem.position"
     )
-    instrument = relationship("Instrument")
+    instrument: Mapped[Instrument | None] = relationship("Instrument")
 
 
 class PlanItem(IdMixin, Base):
@@ -70,9 +76,9 @@ class PlanItem(IdMixin, Base):
     target_minutes: Mapped[int | None]
     target_tempo_bpm: Mapped[int | None]
 
-    piece = relationship("Piece", lazy="joined")
-    section = relationship("Section", lazy="joined")
-    skill = relationship("Skill", lazy="joined")
+    piece: Mapped[Piece | None] = relationship("Piece", lazy="joined")
+    section: Mapped[Section | None] = relationship("Section", lazy="joined")
+    skill: Mapped[Skill | None] = relationship("Skill", lazy="joined")
 
     @property
     def label(self) -> str:
@@ -117,7 +123,7 @@ class PlanOccurrence(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
-    session = relationship("PracticeSession")
+    session: Mapped[PracticeSession | None] = relationship("PracticeSession")
 
 
 class PlanTemplate(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -142,7 +148,7 @@ class PlanTemplate(IdMixin, TimestampMixin, VersionMixin, Base):
     share_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     published_at: Mapped[datetime | None]
 
-    author = relationship("MusicianProfile")
+    author: Mapped[MusicianProfile] = relationship("MusicianProfile")
 
     @property
     def published(self) -> bool:

@@ -199,6 +199,10 @@ def _transcode(container, audio_in, video_in, kind, mime, out_dir: Path, max_sec
         for packet in container.demux(*streams):
             for frame in packet.decode():
                 if packet.stream is audio_in:
+                    # The take has sound: its resampler and output stream were made.
+                    assert resampler is not None
+                    assert encode_resampler is not None
+                    assert audio_out is not None
                     if audio_start is None:
                         audio_start = frame.time or 0.0
                     for mono in resampler.resample(frame):
@@ -214,6 +218,7 @@ def _transcode(container, audio_in, video_in, kind, mime, out_dir: Path, max_sec
                             output.mux(p)
                     duration = max(duration, analysed / ANALYSIS_RATE)
                 else:
+                    assert video_out is not None  # the take has pictures
                     if video_start is None:
                         video_start = frame.time or 0.0
                     t = (frame.time or 0.0) - video_start

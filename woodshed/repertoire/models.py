@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
+
+if TYPE_CHECKING:
+    from woodshed.profiles.models import Instrument
 
 PIECE_STATUSES = ("wishlist", "learning", "polishing", "performance_ready", "archived")
 SECTION_STATUSES = ("not_started", "learning", "polishing", "performance_ready", "archived")
@@ -64,7 +68,7 @@ class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
         passive_deletes=True,
         order_by="PieceStatusChange.changed_at",
     )
-    instrument = relationship("Instrument", lazy="joined")
+    instrument: Mapped[Instrument | None] = relationship("Instrument", lazy="joined")
 
 
 class PieceStatusChange(IdMixin, Base):
