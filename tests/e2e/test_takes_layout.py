@@ -70,7 +70,7 @@ def test_takes_on_the_session_passage_and_piece_pages_fit_a_360px_screen(phone, 
 
     phone.goto(f"/repertoire/{piece_id}")
     passage = phone.locator(f"#section-{coda_id}")
-    expect(passage.get_by_role("link", name=LONG_TITLE)).to_be_visible()
+    expect(passage.get_by_role("link", name=LONG_TITLE, exact=True)).to_be_visible()
     expect(passage.get_by_text("Rushed the turn")).to_be_visible()
     expect(phone.locator("#takes").get_by_role("link", name=LONG_TITLE)).to_be_visible()
     screenshot(phone, "360-piece-takes")
