@@ -17,6 +17,7 @@ import os
 import secrets
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,9 +140,17 @@ def smtp_server() -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-def mailbox(smtp_server: Mailbox) -> Mailbox:
+def mailbox(smtp_server: Mailbox, app: Flask) -> Iterator[Mailbox]:
+    """The SMTP server's messages. Requests only queue account email (outgoing_mail); each
+    read first runs the worker's outbox step, as `woodshed worker` would, so a test sees
+    what the worker sent by then."""
+    from woodshed import outbox
+
     smtp_server.clear()
-    return smtp_server
+    before = smtp_server.before_read
+    smtp_server.before_read = lambda: outbox.run_once("test-worker", Counter())
+    yield smtp_server
+    smtp_server.before_read = before
 
 
 @pytest.fixture(scope="session")

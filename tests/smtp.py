@@ -16,6 +16,8 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.url = ""
+        # Called before each read (the `mailbox` fixture runs the worker's outbox step).
+        self.before_read = None
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=default)
@@ -28,6 +30,8 @@ class Mailbox:
             self.messages.clear()
 
     def to(self, address: str) -> list[EmailMessage]:
+        if self.before_read is not None:
+            self.before_read()
         with self.lock:
             return [m for m in self.messages if address in m["To"]]
 

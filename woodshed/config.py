@@ -117,6 +117,11 @@ SETTINGS: list[Setting] = [
         "Failed/attempted sign-ins per account and per client address (IPv6 by /64).",
     ),
     Setting("API_RATE_LIMIT", "600 per minute", "API requests per token or client address."),
+    Setting(
+        "RESET_MAIL_LIMIT",
+        "1 per 5 minutes; 3 per day",
+        "Password-reset emails per address; past it a request is answered the same, unsent.",
+    ),
     Setting("SESSION_IDLE_MINUTES", "10080", "A browser session ends after this long unused."),
     Setting(
         "SESSION_MAX_DAYS", "30", "A browser session ends this long after sign-in, used or not."
@@ -124,7 +129,16 @@ SETTINGS: list[Setting] = [
     Setting("TOKEN_DAYS", "30", "Lifetime of an API bearer token."),
     Setting("RESET_TOKEN_MINUTES", "60", "Lifetime of a password-reset link."),
     Setting(
-        "REGISTRATION_OPEN", "true", "`false` turns off sign-up; existing accounts keep working."
+        "REGISTRATION_MODE",
+        "`verify` in production, `open` otherwise",
+        "`open` (an account at once), `verify` (an emailed link confirms the address), "
+        "`invite` (a teacher's invitation code is needed) or `closed`.",
+    ),
+    Setting("REGISTRATION_LINK_HOURS", "48", "Lifetime of the link that confirms a registration."),
+    Setting(
+        "REGISTRATION_OPEN",
+        "true",
+        "Older switch: `false` is the same as `WOODSHED_REGISTRATION_MODE=closed`.",
     ),
     Setting("MAX_UPLOAD_MB", "100", "Largest accepted request body or upload."),
     Setting("WEB_WORKERS", "2", "Worker processes of `woodshed serve` (`--workers` overrides)."),
@@ -225,11 +239,15 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "RATELIMIT_STORAGE_URL": env_str("RATELIMIT_STORAGE_URL", "memory://"),
         "AUTH_RATE_LIMIT": env_str("AUTH_RATE_LIMIT", "10 per 15 minutes"),
         "API_RATE_LIMIT": env_str("API_RATE_LIMIT", "600 per minute"),
+        "RESET_MAIL_LIMIT": env_str("RESET_MAIL_LIMIT", "1 per 5 minutes; 3 per day"),
         "SESSION_IDLE_MINUTES": env_int("SESSION_IDLE_MINUTES", 7 * 24 * 60),
         "SESSION_MAX_DAYS": env_int("SESSION_MAX_DAYS", 30),
         "TOKEN_DAYS": env_int("TOKEN_DAYS", 30),
         "RESET_TOKEN_MINUTES": env_int("RESET_TOKEN_MINUTES", 60),
         "REGISTRATION_OPEN": env_bool("REGISTRATION_OPEN", True),
+        "REGISTRATION_MODE": (env_str("REGISTRATION_MODE") or "").strip().lower()
+        or ("verify" if production else "open"),
+        "REGISTRATION_LINK_HOURS": env_int("REGISTRATION_LINK_HOURS", 48),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "IMPORT_MAX_BYTES": min(env_int("IMPORT_MAX_MB", 50), max_upload_mb) * 1024 * 1024,
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
@@ -283,6 +301,21 @@ def base_url() -> str:
     return served
 
 
+REGISTRATION_MODES = ("open", "verify", "invite", "closed")
+
+
+def normalise_registration(config: dict) -> None:
+    """One answer for "may people sign up, and how": REGISTRATION_OPEN=false means closed,
+    and REGISTRATION_OPEN follows the mode (templates read it to offer the link)."""
+    if config.get("REGISTRATION_OPEN") is False:
+        config["REGISTRATION_MODE"] = "closed"
+    if config.get("REGISTRATION_MODE") not in REGISTRATION_MODES:
+        raise ConfigError(
+            f"WOODSHED_REGISTRATION_MODE must be one of {', '.join(REGISTRATION_MODES)}."
+        )
+    config["REGISTRATION_OPEN"] = config["REGISTRATION_MODE"] != "closed"
+
+
 def config_problems(config: dict) -> list[str]:
     """What would make this configuration unsafe to serve to the public."""
     problems = []
@@ -307,6 +340,11 @@ def config_problems(config: dict) -> list[str]:
             )
         if not config.get("SMTP_URL"):
             problems.append("WOODSHED_SMTP_URL is unset: password-reset mail is only logged.")
+        if config.get("REGISTRATION_MODE") == "open":
+            problems.append(
+                "WOODSHED_REGISTRATION_MODE is open: anyone can register under any address "
+                "(and learn which addresses have accounts); use verify, invite or closed."
+            )
     return problems
 
 

@@ -103,11 +103,11 @@ def test_a_successful_sign_in_is_not_counted(limited, alice):
 
 def test_web_and_api_attempts_drain_the_same_counter(limited, alice):
     client = limited.test_client()
-    assert login_form(client, alice.email).status_code == 401
-    assert token_api(client, alice.email).status_code == 401
-    assert reset_api(client, alice.email).status_code == 202
-    assert login_form(client, alice.email).status_code == 429
-    assert token_api(client, alice.email).status_code == 429
+    assert login_form(client, alice.email, "198.51.100.1").status_code == 401
+    assert token_api(client, alice.email, "198.51.100.2").status_code == 401
+    assert login_form(client, alice.email, "198.51.100.3").status_code == 401
+    assert login_form(client, alice.email, "198.51.100.4").status_code == 429
+    assert token_api(client, alice.email, "198.51.100.5").status_code == 429
 
 
 def test_one_account_is_protected_against_many_addresses(limited, alice):
@@ -193,3 +193,187 @@ def test_racing_api_requests_pass_the_limit_exactly_once_each(make_app):
             return True
 
     assert sum(race(60, attempt)) == 25
+
+
+# --- issue 19, item 4: no lockout of the owner, no mail floods ------------------------------
+
+
+def test_reset_requests_never_lock_the_owner_out(limited, alice):
+    """20 reset requests (no password needed) from many addresses used to lock the account."""
+    client = limited.test_client()
+    for i in range(20):
+        assert reset_api(client, alice.email, f"198.51.100.{i + 1}").status_code == 202
+    fresh_browser = limited.test_client()
+    signed_in = fresh_browser.submit(
+        "/login", {"email": alice.email, "password": alice.password}, **from_address("192.0.2.99")
+    )
+    assert signed_in.status_code == 302
+
+
+def test_reset_emails_to_one_address_are_limited_without_saying_so(limited, alice, mailbox):
+    client = limited.test_client()
+    answers = [reset_api(client, alice.email, f"198.51.100.{i + 1}").get_json() for i in range(5)]
+    assert all(answer == answers[0] for answer in answers)  # the requester learns nothing
+    assert len(mailbox.to(alice.email)) == 1  # one per 5 minutes
+    # Other addresses have limits of their own.
+    reset_api(client, "bob@example.org", "198.51.100.50")
+
+
+def test_a_day_holds_at_most_three_reset_emails(make_app, alice, mailbox):
+    app = make_app(RESET_MAIL_LIMIT="100 per 5 minutes; 3 per day")
+    client = app.test_client()
+    for i in range(6):
+        reset_api(client, alice.email, f"198.51.100.{i + 1}")
+    assert len(mailbox.to(alice.email)) == 3
+
+
+def sign_in_form(client, persona, address):
+    data = {"email": persona.email, "password": persona.password}
+    return client.submit("/login", data, **from_address(address))
+
+
+def test_a_device_that_signed_in_before_is_not_locked_out_by_failures_elsewhere(limited, alice):
+    """Device cookies (OWASP): failures from elsewhere lock the account's shared counter,
+    not the owner's own browser."""
+    own_browser = limited.test_client()
+    assert sign_in_form(own_browser, alice, "192.0.2.10").status_code == 302
+    assert own_browser.get_cookie("woodshed_device") is not None
+    own_browser.submit("/logout")
+
+    attacker = limited.test_client()
+    for i in range(LIMIT + 5):
+        token_api(attacker, alice.email, f"203.0.113.{i + 1}")
+    assert sign_in_form(limited.test_client(), alice, "192.0.2.11").status_code == 429
+    # alice's own browser (even from a new address) signs in as before.
+    assert sign_in_form(own_browser, alice, "198.51.100.200").status_code == 302
+
+
+def test_a_device_cookie_gives_its_own_attempts_then_falls_back(limited, alice):
+    browser = limited.test_client()
+    assert sign_in_form(browser, alice, "192.0.2.10").status_code == 302
+    browser.submit("/logout")
+    for _ in range(LIMIT):
+        assert login_form(browser, alice.email, "192.0.2.10").status_code == 401
+    # The device used up its own attempts; now it counts with everyone (IP and account).
+    for _ in range(LIMIT):
+        assert login_form(browser, alice.email, "192.0.2.10").status_code == 401
+    assert login_form(browser, alice.email, "192.0.2.10").status_code == 429
+
+
+def test_a_device_cookie_counts_only_for_its_own_account(limited, alice, bob):
+    browser = limited.test_client()
+    assert sign_in_form(browser, alice, "192.0.2.10").status_code == 302
+    browser.submit("/logout")
+    for i in range(LIMIT):
+        token_api(limited.test_client(), bob.email, f"203.0.113.{i + 1}")
+    assert sign_in_form(browser, bob, "192.0.2.10").status_code == 429  # not bob's device
+
+
+def test_a_forged_device_cookie_is_not_trusted(limited, alice):
+    attacker = limited.test_client()
+    attacker.set_cookie("woodshed_device", "eyJhIjoiZm9vIiwibiI6ImJhciJ9.forged.signature")
+    for i in range(LIMIT):
+        assert login_form(attacker, alice.email, f"203.0.113.{i + 1}").status_code == 401
+    assert login_form(attacker, alice.email, "203.0.113.99").status_code == 429
+
+
+def test_the_device_cookie_is_httponly_and_names_no_address(limited, alice):
+    response = sign_in_form(limited.test_client(), alice, "192.0.2.10")
+    [cookie] = [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("woodshed_device=")
+    ]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "alice" not in cookie
+    assert "example.org" not in cookie
+
+
+def test_racing_sign_ins_pass_the_limit_exactly(limited, alice):
+    """Reserve-then-check is one atomic step: of 30 wrong passwords released together,
+    exactly LIMIT are checked (401) and the rest refused (429) — never more guesses."""
+    from tests.racing import race
+    from woodshed import ratelimit
+    from woodshed.errors import TooManyRequests
+
+    def attempt(_i: int) -> bool:
+        with limited.test_request_context("/login", environ_base={"REMOTE_ADDR": "192.0.2.1"}):
+            try:
+                ratelimit.attempt(alice.email)
+            except TooManyRequests:
+                return False
+            return True
+
+    assert sum(race(30, attempt)) == LIMIT
+
+
+# --- the same counters in Redis (several web processes share them) --------------------------
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    import shutil
+    import subprocess
+    import time as clock
+
+    pytest.importorskip("redis")
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    from tests.smtp import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            clock.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_with_redis_racing_sign_ins_pass_the_limit_exactly(make_app, alice, redis_url):
+    """Two apps (two web processes) on one Redis: 30 racing attempts, LIMIT checked."""
+    from tests.racing import race
+    from woodshed import ratelimit
+    from woodshed.errors import TooManyRequests
+
+    settings = {"AUTH_RATE_LIMIT": f"{LIMIT} per 15 minutes", "RATELIMIT_STORAGE_URL": redis_url}
+    processes = [make_app(**settings), make_app(**settings)]
+    processes[0].extensions["woodshed.throttle"].reset()
+
+    def attempt(i: int) -> bool:
+        app = processes[i % 2]
+        with app.test_request_context("/login", environ_base={"REMOTE_ADDR": "192.0.2.1"}):
+            try:
+                ratelimit.attempt(alice.email)
+            except TooManyRequests:
+                return False
+            return True
+
+    assert sum(race(30, attempt)) == LIMIT
+
+
+def test_with_redis_a_success_gives_its_attempt_back(make_app, alice, bob, redis_url):
+    app = make_app(AUTH_RATE_LIMIT=f"{LIMIT} per 15 minutes", RATELIMIT_STORAGE_URL=redis_url)
+    app.extensions["woodshed.throttle"].reset()
+    client = app.test_client()
+    for _ in range(LIMIT + 2):
+        answer = client.post(
+            "/api/v1/auth/token", json={"email": alice.email, "password": alice.password}
+        )
+        assert answer.status_code == 201
+    for _ in range(LIMIT):
+        assert token_api(client, bob.email, "192.0.2.20").status_code == 401
+    refused = token_api(client, bob.email, "192.0.2.21")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import CHEAP_HASH, STATIC_BUILD_CACHE
 from tests.smtp import Mailbox
-from woodshed import create_app, migrate
+from woodshed import create_app, migrate, outbox
 from woodshed.db import db
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -80,9 +81,16 @@ def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
     )
     migrate.upgrade(app)
     server.app = app
+
+    def send_queued_mail() -> None:  # as `woodshed worker` would, before each read
+        with app.app_context():
+            outbox.run_once("e2e-worker", Counter())
+
+    smtp_server.before_read = send_queued_mail
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     yield LiveServer(url, app, smtp_server)
+    smtp_server.before_read = None
     server.shutdown()
     thread.join(timeout=10)
     app.extensions["woodshed.engine"].dispose()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, request
+from flask import current_app, jsonify, request
 
+from woodshed import ratelimit
 from woodshed.accounts import mfa, services
 from woodshed.accounts.schemas import (
     Credentials,
@@ -20,10 +21,9 @@ from woodshed.accounts.schemas import (
     TotpSetupOut,
 )
 from woodshed.api import ApiBlueprint, Message, bearer_token
-from woodshed.errors import DomainError, NotFound, Problem
+from woodshed.errors import NotFound, Problem
 from woodshed.profiles.api import me_out
 from woodshed.profiles.schemas import MeOut
-from woodshed.ratelimit import check_auth, record_auth_attempt
 
 api = ApiBlueprint("accounts_api", __name__, tag="Accounts")
 
@@ -36,15 +36,30 @@ api = ApiBlueprint("accounts_api", __name__, tag="Accounts")
     response=MeOut,
     status=201,
     auth=False,
-    description="Answers the same for an address that already has an account "
-    "(that person is told by email instead).",
-    extra_responses={403: "Registration is closed on this instance."},
+    description="Depends on the instance's registration mode. `open` (and `invite`, with "
+    "`invite_code`): 201 with the new account; an address that already has an account gets "
+    "the same shape (that person is told by email instead). `verify` (the production "
+    "default): 202 with a message, identical for every address — a link is emailed to the "
+    "address and the account is made when it is opened (in a browser) and the password "
+    "typed again; an address that has an account is told so by email. `closed`: 403.",
+    extra_responses={
+        202: "Mode `verify`: check your email (the same answer for every address).",
+        403: "Registration is closed on this instance.",
+    },
 )
 def register(body: Registration):
-    if not current_app.config["REGISTRATION_OPEN"]:
+    mode = services.registration_mode()
+    if mode == "closed":
         raise Problem(403, "Registration is closed on this instance.")
-    check_auth(None)
-    record_auth_attempt(None)
+    ratelimit.attempt(None)
+    if mode == "verify":
+        services.register_pending(body)
+        answer = jsonify(
+            detail="Check your email: a link to confirm the address is on its way. The "
+            "account is made when you open it and type your password again."
+        )
+        answer.status_code = 202
+        return answer
     result = services.register(body)
     return me_out(result.user, result.user.profile)  # the new account and its own profile
 
@@ -63,13 +78,11 @@ def register(body: Registration):
     extra_responses={401: "Wrong email or password, or the two-factor code is missing or wrong."},
 )
 def issue_token(body: Credentials):
-    check_auth(body.email)
-    try:
-        user = services.authenticate(body.email, body.password)
-    except DomainError:
-        record_auth_attempt(body.email)
-        raise
+    attempt = ratelimit.attempt(body.email)
+    user = services.authenticate(body.email, body.password)  # a failure keeps the attempt
+    attempt.succeeded()
     mfa.second_factor(user, body.otp, body.recovery_code)
+    ratelimit.remember_device(user.email)
     raw, _token = services.issue_api_token(user, request.user_agent.string or "API")
     return TokenOut(access_token=raw, expires_in=current_app.config["TOKEN_DAYS"] * 86400)
 
@@ -109,8 +122,7 @@ def revoke_token(user, token_id: uuid.UUID):
     description="Always answers 202, whether or not the address has an account.",
 )
 def password_reset(body: ResetRequest):
-    check_auth(body.email)
-    record_auth_attempt(body.email)
+    ratelimit.attempt_from_address()  # never the account's counter: no lockout by resets
     services.request_password_reset(body.email)
     return Message(detail="If that address has an account, a reset link is on its way.")
 
@@ -126,12 +138,9 @@ def password_reset(body: ResetRequest):
 def password_reset_confirm(body: ResetConfirm):
     found = services.reset_token_user(body.token)
     email = found[0].email if found else None
-    check_auth(email)
-    try:
-        services.reset_password(body.token, body.new_password)
-    except DomainError:
-        record_auth_attempt(email)
-        raise
+    attempt = ratelimit.attempt(email)
+    services.reset_password(body.token, body.new_password)
+    attempt.succeeded()
 
 
 @api.operation(

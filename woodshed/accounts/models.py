@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, utcnow
+
+if TYPE_CHECKING:
+    from woodshed.profiles.models import MusicianProfile
 
 
 class User(IdMixin, UserMixin, Base):
@@ -25,7 +29,7 @@ class User(IdMixin, UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    profile: Mapped[MusicianProfile] = relationship(  # noqa: F821
+    profile: Mapped[MusicianProfile] = relationship(
         back_populates="user",
         uselist=False,
         lazy="joined",
@@ -115,3 +119,23 @@ class RecoveryCode(IdMixin, Base):
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class PendingRegistration(IdMixin, Base):
+    """A registration waiting for its address to be confirmed (registration mode `verify`).
+
+    The account is created only when the emailed link is opened *and* the password chosen
+    at registration is typed again, so neither someone who registers under another person's
+    address nor someone who only reads that person's mail ends up with the account.
+    Registering again with the same address replaces the row (a new link and password).
+    """
+
+    __tablename__ = "pending_registrations"
+
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

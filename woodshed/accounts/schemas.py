@@ -42,11 +42,31 @@ Identifier = Annotated[
 ]
 
 
+InviteCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32),
+    AfterValidator(no_control_chars),
+    Field(
+        description="A teacher's invitation code; needed when the instance registers by "
+        "invitation only.",
+        json_schema_extra={"pattern": NO_CONTROL_CHARS},
+    ),
+]
+
+
 class Registration(Schema):
     email: Email
     password: NewPassword
     display_name: DisplayName
     timezone: Timezone = "UTC"
+    invite_code: InviteCode | None = None
+
+
+class RegistrationConfirm(Schema):
+    """The emailed link's token and the password chosen when registering."""
+
+    token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: AnyPassword
 
 
 # A TOTP code ("123 456") or a recovery code ("ABCD-EFGH-…"), as typed.

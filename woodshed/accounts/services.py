@@ -12,12 +12,18 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app, url_for
 
-from woodshed import mail
+from woodshed import mail, outbox, ratelimit
 from woodshed.accounts import passwords
-from woodshed.accounts.models import ApiToken, AuthSession, PasswordResetToken, User
+from woodshed.accounts.models import (
+    ApiToken,
+    AuthSession,
+    PasswordResetToken,
+    PendingRegistration,
+    User,
+)
 from woodshed.accounts.schemas import Registration
 from woodshed.config import base_url
-from woodshed.db import db, new_id, utcnow
+from woodshed.db import db, new_id, rowcount, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles import services as profiles
 from woodshed.tokens import generate_token, hash_token
@@ -59,13 +65,20 @@ class RegistrationResult:
     created: bool
 
 
-def register(data: Registration) -> RegistrationResult:
-    """Create an account with its own musician profile.
+def registration_mode() -> str:
+    """`open`, `verify`, `invite` or `closed` (WOODSHED_REGISTRATION_MODE)."""
+    return current_app.config["REGISTRATION_MODE"]
 
-    An address that already has an account gets a friendly email instead, and the caller
-    sees the same answer (an unsaved user object), so registration cannot be used to learn
-    which addresses have accounts.
+
+def register(data: Registration) -> RegistrationResult:
+    """Create an account with its own musician profile (modes `open` and `invite`).
+
+    An address that already has an account gets a friendly email instead, and the API
+    caller sees the same shape (an unsaved user object). Only mode `verify` makes the
+    answers identical in every respect (see `register_pending`).
     """
+    if registration_mode() == "invite":
+        check_invite_code(data.invite_code)
     email = normalise_email(data.email)
     password_hash = passwords.hash_password(data.password)  # same cost either way
     existing = find_user_by_email(email)
@@ -83,6 +96,98 @@ def register(data: Registration) -> RegistrationResult:
     return RegistrationResult(user, created=True)
 
 
+def check_invite_code(raw: str | None) -> None:
+    """Mode `invite`: the code must name an open invitation of a teacher (it is used when
+    the new account joins that teacher, after registering)."""
+    from woodshed.teaching import services as teaching
+
+    if not raw or not teaching.invite_is_open(raw):
+        raise DomainError(
+            {
+                "invite_code": "Registration here needs an invitation code from a teacher. "
+                "Check each letter, or ask for a new code."
+            }
+        )
+
+
+def register_pending(data: Registration) -> None:
+    """Mode `verify`: remember the registration and email a link to the address.
+
+    Nothing in the answer depends on the address: a new address gets the link, one that
+    has an account gets a note saying so, and both cost one password hash and one queued
+    email. The account exists only once the link is opened and the password typed again
+    (`confirm_registration`)."""
+    email = normalise_email(data.email)
+    password_hash = passwords.hash_password(data.password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _mail_existing_account(existing)
+        return
+    raw = generate_token()
+    hours = current_app.config["REGISTRATION_LINK_HOURS"]
+    db.session.execute(sa.delete(PendingRegistration).where(PendingRegistration.email == email))
+    db.session.add(
+        PendingRegistration(
+            email=email,
+            password_hash=password_hash,
+            display_name=data.display_name,
+            timezone=data.timezone,
+            token_hash=hash_token(raw),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    db.session.flush()
+    message = mail.render_mail(
+        email,
+        "Confirm your address to create your Woodshed account",
+        "confirm_registration",
+        confirm_url=absolute_url("accounts.register_confirm", token=raw),
+        hours=hours,
+        reset_url=absolute_url("accounts.reset_request"),
+    )
+    outbox.queue(message, "confirm_registration")
+    log.info("registration waiting for its address to be confirmed")
+
+
+def pending_registration(raw: str) -> PendingRegistration | None:
+    if not raw or len(raw) > 100:
+        return None
+    row = db.session.scalar(
+        sa.select(PendingRegistration).where(PendingRegistration.token_hash == hash_token(raw))
+    )
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+class InvalidRegistrationLink(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            {"token": "This link is invalid or has expired. Register again for a new one."}
+        )
+
+
+def confirm_registration(raw: str, password: str) -> User:
+    """Create the account of a pending registration: its link and its password, once."""
+    row = pending_registration(raw)
+    if row is None:
+        raise InvalidRegistrationLink()
+    if not passwords.verify_password(row.password_hash, password):
+        raise DomainError({"password": "That is not the password chosen when registering."})
+    email = row.email
+    if find_user_by_email(email) is not None:  # registered meanwhile (another mode, admin)
+        db.session.delete(row)
+        db.session.flush()
+        raise DomainError({"token": "This address has an account already. Sign in instead."})
+    user = User(email=email, password_hash=row.password_hash)
+    user.profile = profiles.new_profile_object(row.display_name, row.timezone)
+    db.session.add(user)
+    db.session.delete(row)
+    db.session.flush()
+    log.info("account registered with a confirmed address user=%s", user.id)
+    return user
+
+
 def _mail_existing_account(user: User) -> None:
     message = mail.render_mail(
         user.email,
@@ -91,14 +196,7 @@ def _mail_existing_account(user: User) -> None:
         login_url=absolute_url("accounts.login"),
         reset_url=absolute_url("accounts.reset_request"),
     )
-    _send_quietly(message)
-
-
-def _send_quietly(message: mail.Mail) -> None:
-    try:
-        mail.send(message)
-    except mail.MailError:
-        log.exception("could not send %r", message.subject)
+    outbox.queue(message, "existing_account")
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -172,7 +270,7 @@ def end_session(user: User, session_id: uuid.UUID) -> bool:
     result = db.session.execute(
         sa.delete(AuthSession).where(AuthSession.id == session_id, AuthSession.user_id == user.id)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 def end_session_by_token(raw: str | None) -> None:
@@ -184,7 +282,7 @@ def end_all_sessions(user: User, keep: uuid.UUID | None = None) -> int:
     stmt = sa.delete(AuthSession).where(AuthSession.user_id == user.id)
     if keep is not None:
         stmt = stmt.where(AuthSession.id != keep)
-    return db.session.execute(stmt).rowcount
+    return rowcount(db.session.execute(stmt))
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -230,18 +328,24 @@ def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
     result = db.session.execute(
         sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 # --- passwords ----------------------------------------------------------------------------
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a single-use reset link if the address has an account; say nothing either way."""
+    """Queue a single-use reset link if the address has an account; say nothing either way.
+
+    Each address gets at most WOODSHED_RESET_MAIL_LIMIT reset emails (1 per 5 minutes and
+    3 a day by default); past that the request is answered the same and nothing is sent."""
     user = find_user_by_email(email) if len(email) <= 254 else None
     if user is None or user.disabled:
         passwords.hash_password("timing-equaliser")  # the known path costs a token + a mail
         log.info("password reset requested for an unknown address")
+        return
+    if not ratelimit.may_send_reset_mail(user.email):
+        log.warning("password reset mail held back (limit for the address) user=%s", user.id)
         return
     raw = generate_token()
     minutes = current_app.config["RESET_TOKEN_MINUTES"]
@@ -260,8 +364,8 @@ def request_password_reset(email: str) -> None:
         reset_url=absolute_url("accounts.reset_confirm", token=raw),
         minutes=minutes,
     )
-    _send_quietly(message)
-    log.info("password reset mailed user=%s", user.id)
+    outbox.queue(message, "password_reset")
+    log.info("password reset queued user=%s", user.id)
 
 
 def reset_token_user(raw: str) -> tuple[User, PasswordResetToken] | None:
@@ -330,7 +434,8 @@ def erase_account(user: User, confirm_email: str) -> None:
     """Delete the account and everything its profile owns, after the email is typed."""
     if normalise_email(confirm_email or "") != user.email:
         raise DomainError({"confirm_email": "Type the email address of this account to confirm."})
-    account_erasing.send(current_app._get_current_object(), user=user)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    account_erasing.send(app, user=user)
     user_id = user.id
     db.session.delete(user)
     db.session.flush()

@@ -7,7 +7,6 @@ import uuid
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -18,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
+from woodshed import ratelimit
 from woodshed.accounts import mfa, services
 from woodshed.accounts.models import User
 from woodshed.accounts.schemas import (
@@ -26,12 +26,13 @@ from woodshed.accounts.schemas import (
     MfaCode,
     PasswordChange,
     Registration,
+    RegistrationConfirm,
     ResetConfirm,
     ResetRequest,
 )
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError
-from woodshed.ratelimit import check_auth, client_address, record_auth_attempt
+from woodshed.ratelimit import client_address
 from woodshed.security import safe_next
 from woodshed.timeutil import timezone_names
 from woodshed.validation import parse_form
@@ -51,30 +52,87 @@ def sign_in(user) -> None:
     session["sid"] = raw
     session.permanent = True
     login_user(user)
+    ratelimit.remember_device(user.email)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    if not current_app.config["REGISTRATION_OPEN"]:
+    mode = services.registration_mode()
+    if mode == "closed":
         return render_template("accounts/register_closed.html"), 403
     if request.method == "GET":
-        return _form_page(
-            "accounts/register.html", form={"timezone": "UTC"}, timezones=timezone_names()
-        )
-    check_auth(None)
-    record_auth_attempt(None)
+        form = {"timezone": "UTC", "invite_code": request.args.get("code", "")[:32]}
+        return _form_page("accounts/register.html", form=form, timezones=timezone_names())
+    ratelimit.attempt(None)  # counted against the address, success or not
     try:
         data = parse_form(Registration, request.form)
-        services.register(data)
+        if mode == "verify":
+            services.register_pending(data)
+            return render_template("accounts/register_sent.html", email=data.email)
+        result = services.register(data)
     except DomainError as exc:
         return _form_page("accounts/register.html", exc.messages, 422, timezones=timezone_names())
-    flash("Your account is ready. Sign in to start your practice journal.", "success")
-    # The address fills the sign-in form from the session, never from the URL (where it
-    # would land in access logs, browser history and Referer headers).
-    session["sign_in_email"] = data.email
-    return redirect(url_for("accounts.login"))
+    if not result.created:
+        # Open registration cannot hide that an address has an account (verify mode can);
+        # its owner has been told by email.
+        flash(
+            "That address already has an account. Sign in, or reset the password if it is "
+            "forgotten.",
+            "info",
+        )
+        session["sign_in_email"] = data.email  # never in the URL (access logs, Referer)
+        return redirect(url_for("accounts.login"))
+    sign_in(result.user)
+    if request.form.get("teach") == "true":
+        return _start_teaching()
+    if mode == "invite" and data.invite_code:
+        # The new account sees what the inviting teacher would see, and accepts there.
+        return redirect(url_for("teaching.join", code=data.invite_code.strip()))
+    flash("Welcome to Woodshed! Your account is ready.", "success")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+def register_confirm():
+    """Mode `verify`: the emailed link, then the password chosen when registering."""
+    token = request.values.get("token", "")[:200]
+    pending = services.pending_registration(token)
+    if request.method == "GET":
+        return _form_page(
+            "accounts/register_confirm.html", form={}, token=token, valid=pending is not None
+        )
+    attempt = ratelimit.attempt(pending.email if pending else None)
+    try:
+        data = parse_form(RegistrationConfirm, request.form)
+        user = services.confirm_registration(data.token, data.password)
+    except DomainError as exc:
+        return _form_page(
+            "accounts/register_confirm.html",
+            exc.messages,
+            422,
+            form={},
+            token=token,
+            valid=pending is not None,
+        )
+    attempt.succeeded()
+    sign_in(user)
+    if request.form.get("teach") == "true":
+        return _start_teaching()
+    flash("Welcome to Woodshed! Your address is confirmed and your account is ready.", "success")
+    return redirect(url_for("core.home"))
+
+
+def _start_teaching():
+    """'I teach' at sign-up: teaching needs two-factor authentication first, so the new
+    account goes to enrol; teaching starts in Settings › Teaching once it is on."""
+    flash(
+        "Your account is ready. Turn on two-factor authentication: teaching needs it. "
+        "Then start teaching in Settings › Teaching.",
+        "success",
+    )
+    return redirect(url_for("accounts.security") + "#mfa")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,14 +142,14 @@ def login():
     if request.method == "GET":
         return _form_page("accounts/login.html", form={"email": session.pop("sign_in_email", "")})
     email = request.form.get("email", "")
-    check_auth(email)
+    attempt = ratelimit.attempt(email)
     try:
         creds = parse_form(Credentials, request.form)
         user = services.authenticate(creds.email, creds.password)
-    except DomainError:
-        record_auth_attempt(email)
+    except DomainError:  # a failed attempt stays counted
         errors = {"email": "The email or password is not right."}
         return _form_page("accounts/login.html", errors, 401, form={"email": email})
+    attempt.succeeded()
     if mfa.enabled(user):
         # The password was right; the account is signed in only after the second factor.
         session.clear()
@@ -152,9 +210,7 @@ def logout():
 def reset_request():
     if request.method == "GET":
         return _form_page("accounts/reset_request.html")
-    email = request.form.get("email", "")
-    check_auth(email)
-    record_auth_attempt(email)
+    ratelimit.attempt_from_address()  # never the account's counter: no lockout by resets
     try:
         data = parse_form(ResetRequest, request.form)
     except DomainError as exc:
@@ -170,15 +226,15 @@ def reset_confirm():
         valid = services.reset_token_user(token) is not None
         return _form_page("accounts/reset_confirm.html", token=token, valid=valid)
     found = services.reset_token_user(token)
-    check_auth(found[0].email if found else None)
+    attempt = ratelimit.attempt(found[0].email if found else None)
     try:
         data = parse_form(ResetConfirm, request.form)
         services.reset_password(data.token, data.new_password)
     except DomainError as exc:
-        record_auth_attempt(found[0].email if found else None)
         return _form_page(
             "accounts/reset_confirm.html", exc.messages, 422, token=token, valid=found is not None
         )
+    attempt.succeeded()
     logout_user()
     session.clear()
     flash("Your password is changed. Sign in with the new one.", "success")

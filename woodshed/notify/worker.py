@@ -33,7 +33,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from woodshed import mail
+from woodshed import mail, outbox
 from woodshed.db import db, insert_ignore, new_id, utcnow
 from woodshed.notify import messages
 from woodshed.notify.models import Delivery, NotificationSettings, Reminder
@@ -155,10 +155,11 @@ def _schedule_summaries(now: datetime) -> int:
 
     rows = []
     for s in due:
+        assert s.summary_due_at is not None  # selected by it
         if s.summary_due_at >= now - LOOKBACK:
             key = f"s:{s.profile_id}:{s.summary_due_at:%Y%m%dT%H%M}"
             rows.append(_delivery_row(key, s.profile_id, "weekly_summary", s.summary_due_at))
-        profile = db.session.get(MusicianProfile, s.profile_id)
+        profile = db.session.get_one(MusicianProfile, s.profile_id)
         s.summary_due_at = next_summary_due(profile, now)
     insert_ignore(Delivery, rows, ["key"])
     _commit()
@@ -328,6 +329,7 @@ def evaluate_effect(now: datetime, batch: int = 500) -> int:
         .limit(batch)
     ).all()
     for delivery in rows:
+        assert delivery.sent_at is not None  # selected by it
         delivery.practised_within_24h = bool(
             db.session.scalar(
                 sa.select(sa.func.count())
@@ -382,6 +384,8 @@ def run_once(name: str | None = None, max_batches: int = 1000) -> Counter:
         # A retried batch skips rows already finished (status) or taken over (claimed_by).
         _retrying(deliver, name, ids, utcnow(), counts)
     counts["evaluated"] = _retrying(evaluate_effect, utcnow())
+    # Account email queued by requests (woodshed/outbox.py).
+    _retrying(outbox.run_once, name, counts)
     # Recordings waiting to be made playable (woodshed/recordings/worker.py).
     for outcome, n in recordings_worker.run_once(name).items():
         counts[f"recordings_{outcome}"] += n
