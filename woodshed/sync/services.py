@@ -4,6 +4,7 @@ musician keeps the live one or puts the other back."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -106,9 +107,8 @@ def offline_pages(profile: MusicianProfile) -> dict[str, list[str]]:
         .with_only_columns(PlanOccurrence.id, PlanOccurrence.plan_id)
     ).all()
     plans = dict.fromkeys(o.plan_id for o in occurrences)  # each once, in order
-    journal_list = url_for(
-        "journal.index", **{"from": since.isoformat(), "limit": OFFLINE_MAX_SESSIONS}
-    )
+    filters: dict[str, Any] = {"from": since.isoformat(), "limit": OFFLINE_MAX_SESSIONS}
+    journal_list = url_for("journal.index", **filters)
     return {
         # Kept as the journal list itself: offline, /journal shows all of them.
         "journal": [journal_list],
