@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 # every pytest process compiles the app, the tests and schemathesis again (~10 s each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run install install-test assets test lint test-sqlite test-postgres test-e2e-setup bench demo clean
+.PHONY: run install install-test assets test lint typecheck test-sqlite test-postgres test-e2e-setup bench demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Woodshed needs Python 3.11 or newer")'
@@ -53,6 +53,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy on woodshed/ (settings in pyproject.toml; its cache in .mypy_cache makes reruns fast).
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
 test-e2e-setup:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		if [ "$$CI" = "true" ]; then \
@@ -78,10 +82,10 @@ test-postgres: install-test
 		echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run."; \
 	fi
 
-test: lint test-sqlite test-postgres
+test: lint typecheck test-sqlite test-postgres
 
 bench: install-test
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules woodshed/static/vendor .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules woodshed/static/vendor .pytest_cache .ruff_cache .mypy_cache .hypothesis

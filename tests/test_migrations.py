@@ -200,12 +200,17 @@ def test_the_goal_dimension_is_added_up_from_existing_journals_as_the_rollups_co
                 conn.execute(t["session_goals"].insert().values(session_id=session, goal_id=goal))
         rollup.rebuild(conn, [profile])
         expected = _goal_rows(conn)
-    assert [len(rows) for rows in expected] == [3, 3, 2]
+    # Each row twice: for the musician ("all") and for a teacher ("shared").
+    assert [len(rows) for rows in expected] == [6, 6, 4]
 
     before = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(GOAL_DIMENSION)
     migrate.downgrade(empty_database, before.down_revision)
     with engine.connect() as conn:
-        assert _goal_rows(conn) == [[], [], []]
+        # (read without the audience key, which came later)
+        for name in ("daily_breakdowns", "monthly_breakdowns", "lifetime_breakdowns"):
+            table = sa.table(name, sa.column("dimension"))
+            goal_rows = sa.select(sa.func.count()).where(table.c.dimension == "goal")
+            assert conn.scalar(goal_rows.select_from(table)) == 0
     migrate.upgrade(empty_database)
     with engine.connect() as conn:
         assert _goal_rows(conn) == expected
@@ -233,3 +238,69 @@ def test_titles_and_names_stored_with_line_breaks_become_one_line_on_upgrade(emp
         titles = set(conn.scalars(sa.select(t["goals"].c.title)))
     assert name == "Dora B."
     assert titles == {"Scales Bcc: everyone@example.org", "Untitled", "Étude op. 10", "Plain"}
+
+
+AUDIENCE = "a7d2c9e4f1b6"
+ROLLUPS = ("daily_totals", "daily_breakdowns", "monthly_breakdowns", "lifetime_breakdowns")
+
+
+def _rollup_rows(conn) -> dict[str, list[tuple]]:
+    found = {}
+    for name in ROLLUPS:
+        table = metadata.tables[name]
+        found[name] = [
+            tuple(row)
+            for row in conn.execute(
+                sa.select(table).order_by(*(c for c in table.primary_key.columns))
+            )
+        ]
+    return found
+
+
+def test_the_audience_key_gives_teachers_rows_without_the_private_sessions_on_upgrade(
+    empty_database,
+):
+    """Rollups written before the audience key existed: after the upgrade every musician
+    has the "shared" rows a rebuild writes — a copy for a journal without private
+    sessions, the non-private sessions alone for one with them."""
+    migrate.upgrade(empty_database)
+    engine = empty_database.extensions["woodshed.engine"]
+    t = metadata.tables
+    with engine.begin() as conn:
+        profiles = []
+        for n, privates in enumerate(((False, False), (False, True, True), (True,))):
+            user = conn.execute(
+                t["users"].insert().values(email=f"m{n}@example.org", password_hash="x")
+            ).inserted_primary_key[0]
+            profile = conn.execute(
+                t["musician_profiles"].insert().values(user_id=user, display_name=f"M{n}")
+            ).inserted_primary_key[0]
+            profiles.append(profile)
+            for i, private in enumerate(privates):
+                day = date(2026, 3, 1) + timedelta(days=i * 17)
+                conn.execute(
+                    t["practice_sessions"]
+                    .insert()
+                    .values(
+                        profile_id=profile,
+                        started_at=datetime.combine(day, time(18), UTC),
+                        practice_date=day,
+                        timezone="UTC",
+                        duration_minutes=10 + 7 * i,
+                        quality=3,
+                        private=private,
+                    )
+                )
+        rollup.rebuild(conn, profiles)
+        expected = _rollup_rows(conn)
+    shared = [row for row in expected["daily_totals"] if row[1] == "shared"]
+    assert len(shared) == 3  # 2 days of the first musician, 1 of the second, 0 of the third
+
+    before = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(AUDIENCE)
+    migrate.downgrade(empty_database, before.down_revision)
+    with engine.connect() as conn:
+        totals = sa.table("daily_totals", sa.column("profile_id"))
+        assert conn.scalar(sa.select(sa.func.count()).select_from(totals)) == 6
+    migrate.upgrade(empty_database)
+    with engine.connect() as conn:
+        assert _rollup_rows(conn) == expected

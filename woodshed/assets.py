@@ -179,7 +179,7 @@ def init_app(app: Flask, headers: dict[str, str]) -> None:
         for key, value in headers.items():
             response_headers[key] = value
 
-    app.wsgi_app = WhiteNoise(
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app,
         root=str(built),
         prefix=app.static_url_path,

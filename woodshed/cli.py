@@ -10,6 +10,11 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 
+def _app() -> Flask:
+    """The application behind `current_app` (a proxy), for code that keeps it."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 def cli_group() -> FlaskGroup:
     """The `woodshed` command group (Flask's `run` is replaced by ours, see `run`)."""
     from flask.cli import routes_command, shell_command
@@ -70,7 +75,7 @@ def db_upgrade(revision: str) -> None:
     from woodshed.db import db
     from woodshed.search import rebuild as search_rebuild
 
-    migrate.upgrade(current_app._get_current_object(), revision)
+    migrate.upgrade(_app(), revision)
     click.echo(f"Database is at {revision}.")
     if revision == "head":
         # A migration that changes what search stores empties the index; fill it again.
@@ -86,7 +91,7 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     from woodshed import migrate
 
-    migrate.downgrade(current_app._get_current_object(), revision)
+    migrate.downgrade(_app(), revision)
 
 
 @db_group.command("current", help="Show the database's schema revision.")
@@ -105,7 +110,7 @@ def db_current() -> None:
 def db_revision(message: str, empty: bool) -> None:
     from woodshed import migrate
 
-    migrate.revision(current_app._get_current_object(), message, autogenerate=not empty)
+    migrate.revision(_app(), message, autogenerate=not empty)
 
 
 @click.command("run", help="Serve with the development server (use `serve` in production).")
@@ -120,7 +125,7 @@ def db_revision(message: str, empty: bool) -> None:
 def run(host: str, port: int, debug: bool | None) -> None:
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
+    app = _app()
     debug = app.debug if debug is None else debug
     if debug and app.config["PRODUCTION"]:
         # The debugger runs any Python sent to it: it must never face the public.
@@ -241,7 +246,7 @@ def worker(once: bool, interval: float) -> None:
 
     from woodshed.notify import worker as jobs
 
-    app = current_app._get_current_object()
+    app = _app()
     if once:
         with app.app_context():
             counts = jobs.run_once()
@@ -261,7 +266,7 @@ def worker(once: bool, interval: float) -> None:
 def dev(host: str, port: int, no_worker: bool, interval: float) -> None:
     from woodshed.notify import worker as jobs
 
-    app = current_app._get_current_object()
+    app = _app()
     _links_follow(app, host, port)
     if not no_worker:
         jobs.start_thread(app, interval)

@@ -75,7 +75,7 @@ def _locale(code: str | None) -> Locale:
 
 
 def _compiled(pattern: str, known: set[str]) -> str | None:
-    compiled = parse_pattern(pattern).format
+    compiled: str = parse_pattern(pattern).format  # type: ignore[assignment]  # a %-format str
     return compiled if set(FIELD.findall(compiled)) <= known else None
 
 

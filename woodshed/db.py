@@ -12,6 +12,7 @@ import os
 import time
 import uuid
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -24,6 +25,7 @@ from sqlalchemy.orm import (
     declared_attr,
     mapped_column,
     scoped_session,
+    sessionmaker,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -65,6 +67,10 @@ class UTCDateTime(TypeDecorator):
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), date: sa.Date(), uuid.UUID: sa.Uuid()}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (DeclarativeBase types it as a FromClause).
+        __table__: ClassVar[sa.Table]
 
 
 class Clock:
@@ -207,7 +213,9 @@ class Database:
     """The unbound database extension: `db.session` is the current context's session."""
 
     def __init__(self) -> None:
-        self.session = scoped_session(self._make_session, scopefunc=_scope)
+        # scoped_session calls any session factory; its stubs ask for a sessionmaker.
+        factory = cast("sessionmaker[Session]", self._make_session)
+        self.session: scoped_session[Session] = scoped_session(factory, scopefunc=_scope)
 
     def init_app(self, app: Flask) -> None:
         app.extensions["woodshed.engine"] = make_engine(app.config["DATABASE_URL"])
@@ -249,6 +257,11 @@ def check_version(obj: VersionMixin, expected: int | None) -> None:
         raise PreconditionFailed(stale_object=obj)
 
 
+def rowcount(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (its result is a CursorResult)."""
+    return cast("sa.CursorResult[Any]", result).rowcount
+
+
 def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
     """Insert rows, silently skipping those that hit the unique key `conflict`.
 
@@ -257,11 +270,16 @@ def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
     """
     if not rows:
         return
+    statement: Any
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(model).on_conflict_do_nothing(index_elements=conflict)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(model).on_conflict_do_nothing(index_elements=conflict), rows)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model).on_conflict_do_nothing(index_elements=conflict)
+    db.session.execute(statement, rows)
 
 
 def json_rows(
@@ -323,7 +341,8 @@ def _filled(table: sa.Table, rows: list[dict]) -> tuple[list[str], list[list]]:
         for column in columns:
             value = row.get(column.name, _MISSING)
             if value is _MISSING:
-                default = column.default
+                # A Column's default is a ColumnDefault (scalar or callable) when set here.
+                default = cast("sa.ColumnDefault | None", column.default)
                 if default is None:
                     value = None
                 elif default.is_callable:
@@ -353,13 +372,15 @@ def bulk_insert(table: sa.Table, rows: list[dict], connection: sa.Connection | N
     json_at = [i for i, n in enumerate(names) if isinstance(table.c[n].type, sa.JSON)]
     quoted = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
     statement = f"COPY {table.name} ({quoted}) FROM STDIN"
-    cursor = connection.connection.driver_connection.cursor()
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None  # a live psycopg connection
+    cursor = driver_connection.cursor()
     try:
         with cursor, cursor.copy(statement) as copy:
             for line in values:
                 for i in json_at:
                     line[i] = None if line[i] is None else Json(line[i])
                 copy.write_row(line)
-    except connection.dialect.dbapi.IntegrityError as exc:
+    except connection.dialect.loaded_dbapi.IntegrityError as exc:
         # The same exception as through SQLAlchemy, so callers handle one kind.
         raise sa.exc.IntegrityError(statement, None, exc) from None

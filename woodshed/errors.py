@@ -207,12 +207,12 @@ def register_error_handlers(app: Flask) -> None:
             detail = exc.description or HTTPStatus(status).phrase
             problem = Problem(status, detail)
             resp = problem_response(problem)
-            if status == 405 and getattr(exc, "valid_methods", None):
-                resp.headers["Allow"] = ", ".join(exc.valid_methods)
+            if status == 405 and (allowed := getattr(exc, "valid_methods", None)):
+                resp.headers["Allow"] = ", ".join(allowed)
             return resp
-        resp = _html_error(status, exc.description if status in (400, 413) else "")
-        if status == 405 and getattr(exc, "valid_methods", None):
-            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        resp = _html_error(status, (exc.description or "") if status in (400, 413) else "")
+        if status == 405 and (allowed := getattr(exc, "valid_methods", None)):
+            resp.headers["Allow"] = ", ".join(allowed)
         return resp
 
     @app.errorhandler(Exception)

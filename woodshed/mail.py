@@ -84,7 +84,7 @@ def _send_smtp(url: str, msg: EmailMessage) -> None:
     timeout = float(query.get("timeout", ["10"])[0])
     try:
         if parsed.scheme == "smtps":
-            conn = smtplib.SMTP_SSL(
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(
                 host, parsed.port or 465, timeout=timeout, context=ssl.create_default_context()
             )
         else:

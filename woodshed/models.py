@@ -10,6 +10,7 @@ from woodshed.assignments import models as assignments_models  # noqa: F401
 from woodshed.comments import models as comments_models  # noqa: F401
 from woodshed.data import models as data_models  # noqa: F401
 from woodshed.db import Base
+from woodshed.family import models as family_models  # noqa: F401
 from woodshed.goals import models as goals_models  # noqa: F401
 from woodshed.journal import models as journal_models  # noqa: F401
 from woodshed.library import models as library_models  # noqa: F401

@@ -25,11 +25,12 @@ import math
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 from flask import Flask, after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse, parse_many
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from woodshed.errors import TooManyRequests
@@ -39,7 +40,8 @@ log = logging.getLogger("woodshed.security")
 
 class Throttle:
     def __init__(self, app: Flask) -> None:
-        self.storage = storage_from_string(app.config["RATELIMIT_STORAGE_URL"])
+        # A synchronous storage: the URL never names an async backend ("async+…").
+        self.storage = cast(Storage, storage_from_string(app.config["RATELIMIT_STORAGE_URL"]))
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.auth_limit = parse(app.config["AUTH_RATE_LIMIT"])
         self.api_limit = parse(app.config["API_RATE_LIMIT"])

@@ -168,7 +168,7 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     if not any(getattr(h, "woodshed", False) for h in root.handlers):
         handler = logging.StreamHandler()
-        handler.woodshed = True
+        handler.woodshed = True  # type: ignore[attr-defined]  # marks our own handler
         handler.setFormatter(UTCFormatter(LOG_FORMAT))
         handler.addFilter(RequestContext())
         root.addHandler(handler)

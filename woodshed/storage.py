@@ -10,6 +10,7 @@ checked so that nothing escapes the profile's folder.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 import re
@@ -279,7 +280,7 @@ class S3Storage:
             )
         return len(keys)
 
-    def profiles(self) -> list[str]:
+    def profiles(self) -> builtins.list[str]:  # `list` is a method of this class
         found = set()
         for obj in self._objects("profiles/"):
             found.add(obj["Key"].split("/")[1])

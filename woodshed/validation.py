@@ -8,6 +8,7 @@ API say the same thing in the same words.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -78,15 +79,22 @@ def _raw_length(max_length: int):
     return BeforeValidator(check)
 
 
-def text(max_length: int, *, required: bool = False) -> Any:
-    """A string type with a length limit (and a minimum of one character if required)."""
-    return Annotated[
-        str,
+def text_rules(max_length: int, *, required: bool = False) -> tuple[Any, ...]:
+    """The rules of a string with a length limit (and a minimum of one character if
+    required), for `Annotated[str, *text_rules(n)]` — a type that a type checker reads as
+    `str` and pydantic validates with these rules."""
+    return (
         _raw_length(max_length),
         StringConstraints(min_length=1 if required else 0, max_length=max_length),
         AfterValidator(_no_control_chars),
         Field(json_schema_extra={"pattern": NOT_BLANK if required else NO_CONTROL_CHARS}),
-    ]
+    )
+
+
+def text(max_length: int, *, required: bool = False) -> Any:
+    """`Annotated[str, *text_rules(...)]` built at run time. Not usable as an annotation
+    under mypy (a call is not a type): write `Annotated[str, *text_rules(n)]` there."""
+    return Annotated[str, *text_rules(max_length, required=required)]
 
 
 #: What a single line may not hold: every C0 control (tab, line feed and carriage return
@@ -113,22 +121,27 @@ def _single_line(value: Any) -> Any:
     return value
 
 
-def line(max_length: int, *, required: bool = False) -> Any:
-    """A single-line string (titles, names, short messages, addresses): `text()` without
-    tabs, line breaks or any other control character — at every entry point that uses a
-    schema (forms, API, JSON import; the CSV import asks `single_line_error`)."""
-    return Annotated[
-        str,
+def line_rules(max_length: int, *, required: bool = False) -> tuple[Any, ...]:
+    """The rules of a single-line string (titles, names, short messages, addresses):
+    `text_rules()` without tabs, line breaks or any other control character — at every
+    entry point that uses a schema (forms, API, JSON import; the CSV import asks
+    `single_line_error`). Use as `Annotated[str, *line_rules(n)]`."""
+    return (
         _raw_length(max_length),
         BeforeValidator(_single_line),
         StringConstraints(min_length=1 if required else None, max_length=max_length),
         Field(json_schema_extra={"pattern": SINGLE_LINE_NOT_BLANK if required else SINGLE_LINE}),
-    ]
+    )
 
 
-Name = line(200, required=True)
-ShortText = line(200)
-LongText = text(20000)
+def line(max_length: int, *, required: bool = False) -> Any:
+    """`Annotated[str, *line_rules(...)]` built at run time (see `text`)."""
+    return Annotated[str, *line_rules(max_length, required=required)]
+
+
+Name = Annotated[str, *line_rules(200, required=True)]
+ShortText = Annotated[str, *line_rules(200)]
+LongText = Annotated[str, *text_rules(20000)]
 
 
 def _timezone_enum(schema: dict[str, Any]) -> None:
@@ -144,7 +157,7 @@ Timezone = Annotated[
 Rating = Annotated[int, Field(ge=1, le=5)]
 
 
-def message_for(error: dict[str, Any]) -> str:
+def message_for(error: Mapping[str, Any]) -> str:
     """One stable, human sentence for a pydantic error."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -322,7 +335,7 @@ def partial(model: type[S], name: str) -> type[S]:
     A field left out keeps its stored value; a non-nullable field sent as null is refused by
     its own type, so the OpenAPI document and the validation agree.
     """
-    fields = {}
+    fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
         copy = FieldInfo.merge_field_infos(info, default=None)
         copy.default_factory = None

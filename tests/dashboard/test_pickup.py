@@ -66,7 +66,10 @@ def test_a_card_holds_next_time_passages_struggles_and_goals(alice, now):
         notes="Coda pedalling is clearer.",
         next_time="Start with bars 13–20 at 52",
         struggles="Leap in bar 14",
-        items=[{"section_id": str(coda.id)}, {"section_id": str(b.id), "bars": "13-16"}],
+        items=[
+            {"section_id": str(coda.id), "note": "Pedal on each bar line"},
+            {"section_id": str(b.id), "bars": "13-16"},
+        ],
     )
     make_goal(
         alice.profile,
@@ -97,8 +100,10 @@ def test_a_card_holds_next_time_passages_struggles_and_goals(alice, now):
     }
     assert passages == {
         # The newest session on B named no tempo; the one before reached 48 of its target 60.
-        ("B section", TODAY - timedelta(days=1), 48, 60, "Coda pedalling is clearer."),
-        ("Coda", TODAY - timedelta(days=1), None, 66, "Coda pedalling is clearer."),
+        # The newest session worked on two passages: its note belongs to neither, so B shows
+        # the note of the session that worked on B alone, and the coda its item's own note.
+        ("B section", TODAY - timedelta(days=1), 48, 60, "B section: left hand alone at 48."),
+        ("Coda", TODAY - timedelta(days=1), None, 66, "Pedal on each bar line"),
     }
     assert card.struggles == [(TODAY - timedelta(days=1), "Leap in bar 14")]
     assert [(g.goal.title, g.days_left, g.progress.label) for g in card.goals] == [

@@ -206,7 +206,8 @@ def test_the_sessions_csv_summarises_items_in_readable_columns(alice_api, alice,
     assert first["start_time"] == "01:00"
     assert first["started_at"] == "2026-03-08T01:00:00+01:00"
     assert first["items"] == (
-        "Nocturne op. 9/2 › A section, bars 1-8, 20 min, @ 60/72 bpm, run-through; Scales, 10 min"
+        "Nocturne op. 9/2 › A section, bars 1-8, 20 min, @ 60/72 bpm, run-through,"
+        " “Bar 5: thumb under”; Scales, 10 min"
     )
     assert (first["pieces"], first["sections"], first["skills"]) == (
         "Nocturne op. 9/2",
@@ -224,9 +225,9 @@ def test_the_items_pieces_and_goals_csvs(alice_api, alice, frozen_clock):
     frozen_clock(NOW)
     fill_account(alice)
     items = _csv(alice_api.get("/api/v1/export/session-items.csv"))
-    assert [(i["position"], i["piece"], i["skill"], i["bars"]) for i in items] == [
-        ("1", "Nocturne op. 9/2", "", "1-8"),
-        ("2", "", "Scales", ""),
+    assert [(i["position"], i["piece"], i["skill"], i["bars"], i["note"]) for i in items] == [
+        ("1", "Nocturne op. 9/2", "", "1-8", "Bar 5: thumb under"),
+        ("2", "", "Scales", "", ""),
     ]
     pieces = _csv(alice_api.get("/api/v1/export/pieces.csv"))
     assert [(p["title"], p["section"], p["bars"]) for p in pieces] == [

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -61,7 +62,8 @@ def test_the_form_keeps_what_was_typed_and_says_what_to_fix(app, alice, frozen_c
         {
             "title": "",
             "pattern": "custom",
-            "rrule": "FREQ=HOURLY",
+            "custom_mode": "per_week",
+            "per_week": "9",
             "start_date": "2026-12-01",
             "time_of_day": "18:00",
             "duration_minutes": "30",
@@ -70,8 +72,111 @@ def test_the_form_keeps_what_was_typed_and_says_what_to_fix(app, alice, frozen_c
     assert response.status_code == 422
     text = page_text(response)
     assert "This field is required." in text
-    assert "FREQ=HOURLY is not supported; use DAILY, WEEKLY or MONTHLY." in text
-    assert 'value="FREQ=HOURLY"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert re.search(r'<input id="f-per_week" name="per_week" type="number" value="9"', html)
+    assert "Enter a whole number from 1 to 7." in text
+    assert 'value="per_week" checked' in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "rule", "words"),
+    [
+        (
+            {"custom_mode": "days", "custom_days": ["MO", "TH"], "custom_weeks": "1"},
+            "FREQ=WEEKLY;BYDAY=MO,TH",
+            "Every Monday and Thursday at 07:30, 30 min",
+        ),
+        (
+            {"custom_mode": "every_days", "every_days": "3"},
+            "FREQ=DAILY;INTERVAL=3",
+            "Every 3 days at 07:30, 30 min",
+        ),
+        (
+            {"custom_mode": "per_week", "per_week": "3", "count": "12"},
+            "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=12",
+            "Every Monday, Wednesday and Friday at 07:30, 30 min, 12 times",
+        ),
+    ],
+)
+def test_a_custom_schedule_is_chosen_never_typed(app, alice, frozen_clock, fields, rule, words):
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    alice_web = _web(app, alice)
+    form = alice_web.get("/plans/new").get_data(as_text=True)
+    assert 'name="rrule"' not in form
+    assert "RRULE" not in page_text(alice_web.get("/plans/new"))
+    response = alice_web.submit(
+        "/plans/new",
+        {
+            "title": "Custom",
+            "pattern": "custom",
+            "start_date": "2026-12-01",
+            "time_of_day": "07:30",
+            "duration_minutes": "30",
+            **fields,
+        },
+    )
+    assert response.status_code == 302, page_text(response)[:800]
+    plan = db.session.scalars(sa.select(Plan).where(Plan.profile_id == alice.profile.id)).one()
+    assert plan.schedule["rrule"] == rule
+    assert words in page_text(alice_web.get(response.headers["Location"]))
+
+
+def test_a_custom_schedule_without_weekdays_names_the_field(app, alice, frozen_clock):
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    alice_web = _web(app, alice)
+    response = alice_web.submit(
+        "/plans/new",
+        {
+            "title": "Custom",
+            "pattern": "custom",
+            "custom_mode": "days",
+            "start_date": "2026-12-01",
+            "time_of_day": "07:30",
+            "duration_minutes": "30",
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="f-custom_days"[^>]*>.*?Choose at least one weekday\.', html, re.S)
+
+
+def test_a_rule_the_form_cannot_show_is_kept_on_edit_and_shown_in_words(app, alice, frozen_clock):
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    alice_web = _web(app, alice)
+    plan = make_plan(
+        alice.profile,
+        {
+            "kind": "recurring",
+            "rrule": "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20261231",
+            "start_date": "2026-11-30",
+            "time_of_day": "07:30",
+            "duration_minutes": 30,
+        },
+        title="From the API",
+    )
+    page = alice_web.get(f"/plans/{plan.id}/edit")
+    text = page_text(page)
+    assert "FREQ=" not in text
+    assert "Keep the current schedule: every Monday and Thursday, until 31 December 2026" in text
+    html = page.get_data(as_text=True)
+    assert 'value="keep" checked' in html
+    response = alice_web.submit(
+        f"/plans/{plan.id}/edit",
+        {
+            "title": "From the API, renamed",
+            "version": str(plan.version),
+            "pattern": "custom",
+            "custom_mode": "keep",
+            "rrule": "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20261231",
+            "start_date": "2026-11-30",
+            "time_of_day": "07:30",
+            "duration_minutes": "30",
+        },
+    )
+    assert response.status_code == 302, page_text(response)[:800]
+    db.session.refresh(plan)
+    assert plan.title == "From the API, renamed"
+    assert plan.schedule["rrule"] == "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20261231"
 
 
 def test_the_planning_view_orders_overdue_today_upcoming_and_checks_in(app, alice, frozen_clock):
@@ -170,6 +275,10 @@ def test_another_musicians_plan_pages_are_not_found(alice, bob, app, frozen_cloc
             "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;UNTIL=20260601",
             "Every 2 weeks on Saturday at 07:30, 30 min, until 1 June 2026",
         ),
+        (
+            "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=12",  # three days: their commas stay together
+            "Every Monday, Wednesday and Friday at 07:30, 30 min, 12 times",
+        ),
     ],
 )
 def test_every_schedule_is_described_in_words(rule, words):
@@ -231,3 +340,40 @@ def test_reminders_are_reachable_from_the_plans_page_in_plain_words(alice, alice
     text = page_text(alice_web.get("/settings/reminders"))
     assert "Looked at again" not in text
     assert "Next one not before" in text
+
+
+def test_the_plans_page_shows_each_occurrence_once_with_one_compact_set_of_actions(
+    app, alice, frozen_clock
+):
+    frozen_clock(datetime(2026, 12, 2, 5, 0, tzinfo=UTC))  # Wednesday 06:00 in Berlin
+    alice_web = _web(app, alice)
+    piece = make_piece(alice.profile, "Nocturne")
+    section = make_section(piece, "Coda", (29, 34))
+    plan = make_plan(
+        alice.profile,
+        {
+            "kind": "recurring",
+            "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+            "start_date": "2026-11-30",
+            "time_of_day": "18:00",
+            "duration_minutes": 30,
+        },
+        items=[{"section_id": section.id, "target_minutes": 15, "target_tempo_bpm": 66}],
+    )
+    html = alice_web.get("/plans").get_data(as_text=True)
+    shown = re.findall(r"/plans/occurrences/([0-9a-f-]+)/check-in", html)
+    assert len(shown) == len(set(shown))  # each occurrence once
+    today = _occurrence(plan, "2026-12-02")
+    assert str(today.id) in shown
+    # One primary action each; skipping and moving are folded away until asked for.
+    assert html.count('class="button small" href="/plans/occurrences/') == len(shown)
+    assert html.count('<details class="occurrence-more">') == len(shown)
+    text = page_text(alice_web.get("/plans"))
+    todays = text[text.index("Today") : text.index("Upcoming")]
+    assert "Practise: Nocturne › Coda (15 min, 66 bpm)" in todays
+    upcoming = text[text.index("Upcoming") : text.index("Your plans")]
+    assert "Practise:" not in upcoming
+    # The dashboard's card says what to practise too.
+    dashboard = page_text(alice_web.get("/"))
+    card = dashboard[dashboard.index("Today's plan") :]
+    assert "Practise: Nocturne › Coda (15 min, 66 bpm)" in card

@@ -112,3 +112,9 @@ def test_an_integral_float_counts_as_an_integer(alice_api):
 def test_a_string_is_not_silently_turned_into_a_number(alice_api):
     response = alice_api.patch("/api/v1/me", json={"day_rollover_hour": "3"})
     assert response.status_code == 422
+
+
+def test_settings_typed_by_hand_opens_the_profile_page(alice_web):
+    response = alice_web.get("/settings")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/settings/profile")

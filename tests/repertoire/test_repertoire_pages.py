@@ -174,6 +174,42 @@ def test_the_piece_page_shows_tempo_history_and_notes_newest_first(
     assert "Learning" in text
 
 
+def test_a_passage_shows_only_its_own_notes(alice_web, alice, nocturne):
+    """A session's note about several passages shows under none of them; an item's note
+    shows under its own passage, and a session's note under the one passage it alone
+    worked on, saying where it comes from."""
+    piece, sections = nocturne
+    a, b = sections["A"], sections["B"]
+    log_session(
+        alice.profile,
+        started_at=datetime(2026, 3, 2, 18, tzinfo=UTC),
+        notes="The A section flows; B still stumbles.",
+        next_time="A at 66",
+        items=[
+            {"section_id": str(a.id), "tempo_bpm": 60, "note": "Rubato at bar 9 works"},
+            {"section_id": str(b.id), "tempo_bpm": 44},
+        ],
+    )
+    log_session(
+        alice.profile,
+        started_at=datetime(2026, 3, 5, 18, tzinfo=UTC),
+        notes="Only B today: hands apart.",
+        items=[{"section_id": str(b.id), "tempo_bpm": 46}],
+    )
+    text = page_text(alice_web.get(f"/repertoire/{piece.id}"))
+    card_a = text[text.index("A bars 1–12 Learning") : text.index("A theme bars 1–4 Learning")]
+    card_b = text[text.index("B section bars 13–20 Learning") :]
+    assert "Rubato at bar 9 works" in card_a
+    assert "B still stumbles" not in card_a
+    assert "A at 66" not in card_a
+    assert "B still stumbles" not in card_b
+    assert "Rubato" not in card_b
+    assert (
+        "From the session’s notes (it worked on this passage alone): Only B today: hands apart."
+        in card_b
+    )
+
+
 def test_user_text_is_escaped_on_every_repertoire_page(alice_web, alice):
     piano = make_instrument(alice.profile, "Piano")
     piece = make_piece(

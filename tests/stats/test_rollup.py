@@ -22,7 +22,7 @@ from woodshed.stats.services import rebuild
 def totals(profile):
     rows = db.session.execute(
         sa.select(DailyTotal.practice_date, DailyTotal.minutes, DailyTotal.sessions)
-        .where(DailyTotal.profile_id == profile.id)
+        .where(DailyTotal.profile_id == profile.id, DailyTotal.audience == "all")
         .order_by(DailyTotal.practice_date)
     )
     return [tuple(r) for r in rows]
@@ -236,7 +236,9 @@ def test_changing_a_target_tempo_moves_the_tempo_figures(alice, frozen_clock):
     def ratio():
         return db.session.execute(
             sa.select(DailyBreakdown.ratio_sum, DailyBreakdown.ratio_n).where(
-                DailyBreakdown.profile_id == alice.profile.id, DailyBreakdown.dimension == "section"
+                DailyBreakdown.profile_id == alice.profile.id,
+                DailyBreakdown.audience == "all",
+                DailyBreakdown.dimension == "section",
             )
         ).one()
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from woodshed import ratelimit
 from woodshed.accounts.models import RecoveryCode, TotpCredential, User
-from woodshed.db import db, utcnow
+from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import Conflict, DomainError, Problem
 from woodshed.tokens import hash_token
 
@@ -115,7 +115,7 @@ def _use_step(credential: TotpCredential, step: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(credential)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _use_recovery_code(user: User, cleaned: str) -> bool:
@@ -129,7 +129,7 @@ def _use_recovery_code(user: User, cleaned: str) -> bool:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _credential(user: User, *, confirmed: bool) -> TotpCredential | None:
@@ -257,6 +257,7 @@ def confirm(user: User, code: str) -> list[str]:
         raise Conflict("Start setting up two-factor sign-in first.")
     check_code(user, code, confirmed=False)
     credential = _credential(user, confirmed=False)
+    assert credential is not None  # check_code passed on it
     credential.confirmed_at = utcnow()
     log.info("two-factor sign-in turned on user=%s", user.id)
     return new_recovery_codes(user)
@@ -284,11 +285,11 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    )
+    ).scalar_one()
 
 
 class MustKeep(Problem):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, utcnow
+
+if TYPE_CHECKING:
+    from woodshed.profiles.models import MusicianProfile
 
 
 class User(IdMixin, UserMixin, Base):
@@ -25,7 +29,7 @@ class User(IdMixin, UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    profile: Mapped[MusicianProfile] = relationship(  # noqa: F821
+    profile: Mapped[MusicianProfile] = relationship(
         back_populates="user",
         uselist=False,
         lazy="joined",

@@ -23,7 +23,7 @@ from woodshed.accounts.models import (
 )
 from woodshed.accounts.schemas import Registration
 from woodshed.config import base_url
-from woodshed.db import db, new_id, utcnow
+from woodshed.db import db, new_id, rowcount, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles import services as profiles
 from woodshed.tokens import generate_token, hash_token
@@ -270,7 +270,7 @@ def end_session(user: User, session_id: uuid.UUID) -> bool:
     result = db.session.execute(
         sa.delete(AuthSession).where(AuthSession.id == session_id, AuthSession.user_id == user.id)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 def end_session_by_token(raw: str | None) -> None:
@@ -282,7 +282,7 @@ def end_all_sessions(user: User, keep: uuid.UUID | None = None) -> int:
     stmt = sa.delete(AuthSession).where(AuthSession.user_id == user.id)
     if keep is not None:
         stmt = stmt.where(AuthSession.id != keep)
-    return db.session.execute(stmt).rowcount
+    return rowcount(db.session.execute(stmt))
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
     result = db.session.execute(
         sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 # --- passwords ----------------------------------------------------------------------------
@@ -434,7 +434,8 @@ def erase_account(user: User, confirm_email: str) -> None:
     """Delete the account and everything its profile owns, after the email is typed."""
     if normalise_email(confirm_email or "") != user.email:
         raise DomainError({"confirm_email": "Type the email address of this account to confirm."})
-    account_erasing.send(current_app._get_current_object(), user=user)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    account_erasing.send(app, user=user)
     user_id = user.id
     db.session.delete(user)
     db.session.flush()

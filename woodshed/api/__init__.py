@@ -105,6 +105,7 @@ def authenticate():
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         user, token = found
+        g.api_auth = "bearer"  # no kid mode: that is a browser session's (policy)
         check_api(f"token:{token.id}")
         return user
     if current_user.is_authenticated:
@@ -355,7 +356,7 @@ class ApiBlueprint(Blueprint):
                     _attach_current(op, exc)
                     raise
 
-            view.openapi = op
+            view.openapi = op  # type: ignore[attr-defined]
             self.add_url_rule(
                 rule, endpoint=endpoint or fn.__name__, view_func=view, methods=[op.method]
             )

@@ -64,7 +64,7 @@ def run_once(user, endpoint: str, handler) -> Response:
             db.session.add(row)
     except IntegrityError:
         return _replay(
-            db.session.scalar(find.execution_options(populate_existing=True)), request_hash
+            db.session.scalars(find.execution_options(populate_existing=True)).one(), request_hash
         )
     response = handler()
     if response.status_code < 400:

@@ -12,15 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from woodshed.api.pagination import ListQuery, decode_cursor, page_of
 from woodshed.db import db
 from woodshed.errors import DomainError
 
 #: (expression, descending) pairs; the last one must make the order total (an id).
-Order = Sequence[tuple[sa.ColumnElement, bool]]
+Order = Sequence[tuple[sa.ColumnElement[Any] | QueryableAttribute[Any], bool]]
 
 BAD_CURSOR = "This cursor is not valid; start again from the first page."
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from woodshed.api import API_PREFIX, Operation
 from woodshed.validation import JsonSchemaGenerator
@@ -234,7 +235,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
 def _schemas_for(models: list[tuple[Any, str]]) -> tuple[dict, dict]:
     """JSON schemas for every model at once, so shared models become one component each."""
     unique = {(id(model), mode): model for model, mode in models}
-    inputs = [(key, key[1], TypeAdapter(model).core_schema) for key, model in unique.items()]
+    inputs = [
+        (key, cast(JsonSchemaMode, key[1]), TypeAdapter(model).core_schema)
+        for key, model in unique.items()
+    ]
     if not inputs:
         return {}, {}
     mapping, definitions = JsonSchemaGenerator(ref_template=REF).generate_definitions(inputs)

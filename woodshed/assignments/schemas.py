@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, text
+from woodshed.validation import Schema, text_rules
 
 ItemKind = Literal["piece", "passage", "skill", "text"]
 KIND_LABELS = {"piece": "Piece", "passage": "Passage", "skill": "Skill", "text": "Other"}
-Title = text(200, required=True)
-Description = text(20000)
-ItemText = text(300)
+Title = Annotated[str, *text_rules(200, required=True)]
+Description = Annotated[str, *text_rules(20000)]
+ItemText = Annotated[str, *text_rules(300)]
 TARGETS = ("minutes_per_week", "tempo_bpm", "repetitions", "run_throughs")
 
 
@@ -30,6 +30,9 @@ class AssignmentItemIn(Schema):
     tempo_bpm: int | None = Field(None, ge=1, le=400)
     repetitions: int | None = Field(None, ge=1, le=1000)
     run_throughs: int | None = Field(None, ge=1, le=1000)
+    question: ItemText = Field(
+        "", description="A question for the guardian who signs the item off (optional)."
+    )
 
 
 class AssignmentFields(Schema):
@@ -82,6 +85,7 @@ class AssignmentItemOut(Schema):
     tempo_bpm: int | None
     repetitions: int | None
     run_throughs: int | None
+    question: str = ""
     done_at: datetime | None
     progress: ItemProgressOut
 

@@ -63,7 +63,7 @@ def _input(form) -> dict:
 @bp.get("")
 @login_required
 def index():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         query, errors = parse_form(AssignmentQuery, request.args), {}
     except FormErrors as exc:
@@ -82,7 +82,7 @@ def index():
 @bp.get("/new")
 @login_required
 def new():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     services.may_set(_user(), profile)
     return _form(profile, {})
 
@@ -90,7 +90,7 @@ def new():
 @bp.post("/new")
 @login_required
 def create():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         assignment, _ = services.create_assignment(
             _user(), profile, parse_form(AssignmentIn, _input(request.form))
@@ -104,7 +104,7 @@ def create():
 @bp.get("/<uuid:assignment_id>")
 @login_required
 def show(assignment_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     assignment = policy.owned_or_404(Assignment, assignment_id, profile)
     return render_template(
         "assignments/show.html",
@@ -118,7 +118,7 @@ def show(assignment_id: uuid.UUID):
 @bp.get("/<uuid:assignment_id>/edit")
 @login_required
 def edit(assignment_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     assignment = policy.owned_or_404(Assignment, assignment_id, profile)
     services.may_change(_user(), profile, assignment)
     form = {
@@ -133,7 +133,7 @@ def edit(assignment_id: uuid.UUID):
 @bp.post("/<uuid:assignment_id>/edit")
 @login_required
 def update(assignment_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     assignment = policy.owned_or_404(Assignment, assignment_id, profile)
     try:
         body = parse_form(
@@ -155,7 +155,7 @@ def update(assignment_id: uuid.UUID):
 @bp.post("/<uuid:assignment_id>/delete")
 @login_required
 def delete(assignment_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     assignment = policy.owned_or_404(Assignment, assignment_id, profile)
     services.delete_assignment(_user(), profile, assignment)
     flash("Assignment deleted.", "success")
@@ -165,7 +165,7 @@ def delete(assignment_id: uuid.UUID):
 @bp.post("/<uuid:assignment_id>/items/<uuid:assignment_item_id>/done")
 @login_required
 def done(assignment_id: uuid.UUID, assignment_item_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     item = services.item_of(profile, assignment_id, assignment_item_id)
     services.set_done(item, request.form.get("done") == "true")
     flash("Marked done." if item.done_at else "Marked not done.", "success")

@@ -34,7 +34,7 @@ def _typed() -> dict:
 @bp.post("/journal/<uuid:session_id>/comments")
 @login_required
 def comment_on_session(session_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     session = policy.owned_or_404(PracticeSession, session_id, profile)
     try:
         comment = services.add_to_session(current_user, profile, session, _form(CommentIn))
@@ -48,7 +48,7 @@ def comment_on_session(session_id: uuid.UUID):
 @bp.post("/sections/<uuid:section_id>/comments")
 @login_required
 def comment_on_section(section_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     section = policy.owned_or_404(Section, section_id, profile)
     try:
         comment = services.add_to_section(current_user, profile, section, _form(SectionCommentIn))

@@ -83,7 +83,7 @@ def shared_by_panels(fn: Callable[P, T]) -> Callable[P, T]:
             return fn(*args, **kwargs)
         key = (fn, args)
         if key not in memo:
-            memo[key] = fn(*args)
+            memo[key] = fn(*args)  # type: ignore[call-arg]  # no kwargs here
         return memo[key]
 
     return read

@@ -2,7 +2,8 @@
 
 Each card holds the last session's next-time note (or, when it has none, the latest one
 of the instrument's last three sessions, with its date), the passages touched in its last
-30 sessions with their last tempo against the target and their last note, open struggles
+30 sessions with their last tempo against the target and their last own note (an item's
+note, or the session's when it worked on that passage alone), open struggles
 (noted in the instrument's last three sessions) and goals due within 14 days. The whole
 panel costs a fixed number of statements, whatever the number of instruments, sections or
 sessions (PERF-QUERIES): sessions are ranked per instrument in SQL, passages are read in one go.
@@ -22,6 +23,7 @@ from woodshed.goals import services as goals
 from woodshed.goals.progress import Progress
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.history import alone_in_session
 from woodshed.repertoire.models import Piece, Section
 
 WINDOW_DAYS = 60
@@ -147,6 +149,8 @@ def _recent_items(profile: MusicianProfile, since: date):
             PracticeSession.instrument_id,
             PracticeSession.practice_date,
             PracticeSession.notes,
+            SessionItem.note.label("item_note"),
+            alone_in_session().label("alone"),
             SessionItem.piece_id,
             SessionItem.section_id,
             SessionItem.tempo_bpm,
@@ -202,8 +206,10 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
             passage.target_tempo_bpm = own or row.target_tempo_bpm
             if own and row.target_tempo_bpm and row.target_tempo_bpm != own:
                 passage.session_target_bpm = row.target_tempo_bpm
-        if not passage.note and row.notes:
-            passage.note = excerpt(row.notes, focus=row.name or row.title)
+        # A passage's own note; the session's only when it worked on this passage alone.
+        own_note = row.item_note or (row.notes if row.alone else "")
+        if not passage.note and own_note:
+            passage.note = excerpt(own_note, focus=row.name or row.title)
             passage.note_date = row.practice_date
     return {k: list(v.values()) for k, v in found.items()}
 
@@ -211,6 +217,7 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
 def _due_goals(profile: MusicianProfile, today: date) -> list[tuple[uuid.UUID | None, DueGoal]]:
     result = []
     for goal, progress in goals.due_on_dashboard(profile, today):
+        assert goal.target_date is not None  # due_on_dashboard: goals with a date only
         piece = goal.piece or (goal.section.piece if goal.section else None)
         instrument_id = piece.instrument_id if piece else None
         result.append((instrument_id, DueGoal(goal, progress, (goal.target_date - today).days)))

@@ -389,7 +389,8 @@ def verify(app: Flask, manifest: dict) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(file: Path) -> None:
-    manifest = backup(current_app._get_current_object(), file)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    manifest = backup(app, file)
     rows = sum(manifest["database"]["tables"].values())
     click.echo(
         f"Backed up {rows} rows in {len(manifest['database']['tables'])} tables and "
@@ -404,7 +405,7 @@ def backup_command(file: Path) -> None:
 def restore_command(file: Path, force: bool) -> None:
     from woodshed.migrate import head_revision
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     manifest = restore(app, file, force=force)
     rows = sum(manifest["database"]["tables"].values())
     click.echo(

@@ -102,6 +102,7 @@ class _Lookup:
             tempo_bpm=row.tempo_bpm,
             target_tempo_bpm=row.target_tempo_bpm,
             run_through=row.run_through,
+            note=row.note,
         )
 
 
@@ -118,7 +119,7 @@ def _session_batches(profile: MusicianProfile) -> Iterator[list]:
                 )
             )
         stmt = stmt.order_by(PracticeSession.started_at, PracticeSession.id).limit(BATCH)
-        rows = db.session.execute(stmt).all()
+        rows = list(db.session.execute(stmt).all())
         if not rows:
             return
         yield rows
@@ -242,6 +243,7 @@ ITEM_COLUMNS = [
     "tempo_bpm",
     "target_tempo_bpm",
     "run_through",
+    "note",
 ]
 
 
@@ -271,6 +273,7 @@ def session_items_csv(profile: MusicianProfile) -> Iterator[str]:
                             i.tempo_bpm,
                             i.target_tempo_bpm,
                             i.run_through,
+                            i.note,
                         ]
                     )
             yield out

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from pydantic import (
@@ -227,6 +227,8 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
         annotation = LocalTime
     elif isinstance(kind, sa.Boolean):
         annotation = Annotated[bool, Field(strict=True)]
+    elif isinstance(kind, sa.Float):
+        annotation = Annotated[float, Field(allow_inf_nan=False)]
     elif isinstance(kind, sa.Integer):
         bounds = {k: rules[k] for k in ("ge", "le") if k in rules}
         annotation = Annotated[int, Field(strict=True, **bounds)]
@@ -253,10 +255,13 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
 # --- converting values ----------------------------------------------------------------------
 
 
-def chunked(items: list, size: int):
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:
     """`items` in consecutive slices of at most `size` (itertools.batched needs 3.12)."""
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield list(items[start : start + size])
 
 
 def to_document(value: Any) -> Any:

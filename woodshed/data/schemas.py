@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -40,7 +40,10 @@ def _form_bool(value):
 
 
 FormBool = Annotated[bool, BeforeValidator(_form_bool)]
-FieldName = Literal[(*FIELDS, "")]
+if TYPE_CHECKING:  # a Literal of the names in FIELDS, built at run time
+    FieldName = str
+else:
+    FieldName = Literal[(*FIELDS, "")]
 
 
 class ImportOptions(Schema):
@@ -85,8 +88,9 @@ class ImportUpload(Schema):
         "UTF-8 with or without BOM) with a header row."
     )
     # A JSON part (multipart serialises an object property as application/json).
-    mapping: dict[str, FieldName] = Field(None, description=_MAPPING_HELP)
-    date_order: DateOrder = Field(None, description=_DATE_ORDER_HELP)
+    # None: left out (a null is refused).
+    mapping: dict[str, FieldName] = Field(None, description=_MAPPING_HELP)  # type: ignore[arg-type]
+    date_order: DateOrder = Field(None, description=_DATE_ORDER_HELP)  # type: ignore[arg-type]
     dry_run: bool = Field(True, description=_DRY_RUN_HELP)
     save_mapping: bool = Field(True, description=_SAVE_HELP)
 

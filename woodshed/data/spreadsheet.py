@@ -241,12 +241,13 @@ def _delimiter(sample: str) -> str:
     # The sniffer can be fooled by commas in notes; trust it only if the header agrees.
     if sniffed and counts.get(sniffed, 0) > 0:
         return sniffed
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
 def _headers(cells: list[str]) -> list[str]:
-    headers, seen = [], Counter()
+    headers: list[str] = []
+    seen: Counter[str] = Counter()
     for i, cell in enumerate(cells, start=1):
         name = cell.strip() or f"Column {i}"
         seen[name.casefold()] += 1

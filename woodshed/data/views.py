@@ -26,7 +26,7 @@ bp = Blueprint("data", __name__, url_prefix="/settings/data")
 
 
 def _index(errors: dict | None = None, status: int = 200):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return render_template(
         "data/index.html",
         pending=services.pending_imports(profile),
@@ -44,7 +44,7 @@ def index():
 @bp.post("/import")
 @login_required
 def upload():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         filename, raw = read_upload()
         pending = services.start_import(profile, filename, raw)
@@ -90,22 +90,22 @@ def _preview_page(profile, pending: PendingImport, status: int = 200, problems=N
 @bp.route("/imports/<uuid:import_id>", methods=["GET", "POST"])
 @login_required
 def pending(import_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return _preview_page(profile, policy.owned_or_404(PendingImport, import_id, profile))
 
 
 @bp.post("/imports/<uuid:import_id>/commit")
 @login_required
 def commit(import_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     pending = policy.owned_or_404(PendingImport, import_id, profile)
     mapping, order, save = _choices(request.form)
     try:
         result = services.commit_pending(profile, pending, mapping, order, save)
     except (DomainError, Conflict) as exc:
-        problems = [Problem(e.message, field=e.field) for e in exc.errors] or [
-            Problem(exc.detail, field="file")
-        ]
+        problems: list[Problem] | None = [
+            Problem(e.message, field=e.field) for e in exc.errors
+        ] or [Problem(exc.detail, field="file")]
         if pending.kind == "csv" and isinstance(exc, DomainError):
             problems = None  # the preview lists them by row and column
         return _preview_page(profile, pending, exc.status, problems)
@@ -125,7 +125,7 @@ def commit(import_id: uuid.UUID):
 @bp.post("/imports/<uuid:import_id>/delete")
 @login_required
 def cancel(import_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     services.discard(profile, policy.owned_or_404(PendingImport, import_id, profile))
     flash("The upload was removed.", "info")
     return redirect(url_for("data.index"))

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from woodshed import policy
 from woodshed.db import db, json_rows
 from woodshed.goals.models import Goal
 from woodshed.journal.models import PracticeSession, SessionItem
@@ -73,6 +74,7 @@ def _week_rows(profile: MusicianProfile, start: date, end: date):
     """This week's sessions and the items in them (two statements)."""
     in_week = (
         PracticeSession.profile_id == profile.id,
+        policy.shown_sessions(profile),
         PracticeSession.practice_date >= start,
         PracticeSession.practice_date <= end,
     )
@@ -95,7 +97,9 @@ def _week_rows(profile: MusicianProfile, start: date, end: date):
     return sessions, items
 
 
-def _best_tempos(profile: MusicianProfile, goals: list[Goal]) -> dict[tuple[str, uuid.UUID], int]:
+def _best_tempos(
+    profile: MusicianProfile, goals: list[Goal]
+) -> dict[tuple[str, uuid.UUID | None], int]:
     """The best tempo logged on each goal's section (or anywhere in its piece): one
     backward seek along a partial index per goal, in one statement."""
     wanted = [("section_id", g.section_id) for g in goals if g.kind == "section" and g.section_id]
@@ -110,6 +114,7 @@ def _best_tempos(profile: MusicianProfile, goals: list[Goal]) -> dict[tuple[str,
             .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
             .where(
                 PracticeSession.profile_id == profile.id,
+                policy.shown_sessions(profile),
                 column == rows.c.id,
                 SessionItem.tempo_bpm.is_not(None),
             )
@@ -180,14 +185,14 @@ def progress_for(
                 end,
             )
         elif goal.target_type == "tempo":
-            current = best.get(_subject(goal))
+            best_tempo = best.get(_subject(goal))
             label = (
-                f"best {current} of {target} bpm"
-                if current is not None
+                f"best {best_tempo} of {target} bpm"
+                if best_tempo is not None
                 else f"no tempo logged yet (target {target} bpm)"
             )
             result[goal.id] = Progress(
-                _percent(current or 0, target), label, current, target, "bpm"
+                _percent(best_tempo or 0, target), label, best_tempo, target, "bpm"
             )
         elif goal.target_type == "checklist":
             total = len(goal.checklist)

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
 from woodshed.repertoire.schemas import Notes, SaneDate, Title
-from woodshed.validation import Schema, line, partial
+from woodshed.validation import Schema, line_rules, partial
 
 GoalKind = Literal["piece", "section", "skill", "habit"]
 GoalStatus = Literal["not_started", "in_progress", "completed", "archived"]
 Priority = Literal["low", "medium", "high"]
 TargetType = Literal["minutes_per_week", "days_per_week", "tempo", "checklist"]
-ItemText = line(200, required=True)
+ItemText = Annotated[str, *line_rules(200, required=True)]
 
 KIND_LABELS = {"piece": "Piece", "section": "Section", "skill": "Skill", "habit": "Habit"}
 STATUS_LABELS = {
@@ -106,6 +106,7 @@ def _subject_fits_kind(value: uuid.UUID | None, info: ValidationInfo) -> uuid.UU
     if kind is None:
         return value
     field = info.field_name
+    assert field is not None  # a field validator
     word = SUBJECT_WORDS[field]
     needed = SUBJECT_FIELDS.get(kind)
     # A section goal may also name the section's piece.
@@ -152,7 +153,10 @@ class GoalIn(GoalFields):
     )
 
 
-GoalUpdate = partial(GoalFields, "GoalUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    GoalUpdate = GoalFields
+else:
+    GoalUpdate = partial(GoalFields, "GoalUpdate")
 
 
 class ChecklistItemOut(Schema):

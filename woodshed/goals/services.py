@@ -63,7 +63,7 @@ def _sync_checklist(goal: Goal, target: TargetIn | None) -> None:
         if row is None or row not in unclaimed:
             row = next((r for r in unclaimed if r.text == item.text), None)
         keep_done = row is not None and "done" not in item.model_fields_set
-        done = row.done if keep_done else item.done
+        done = row.done if row is not None and keep_done else item.done
         if row is None:
             row = GoalChecklistItem()
         else:

@@ -32,6 +32,7 @@ def _urgency(days: int, priority: str) -> int:
 def suggestions(profile: MusicianProfile, today: date) -> list[Suggestion]:
     result = []
     for goal, p in due_on_dashboard(profile, today):  # what the pick-up cards read too
+        assert goal.target_date is not None  # due_on_dashboard: goals with a date only
         days = (goal.target_date - today).days
         if days > NEAR_DAYS or (p is not None and p.done):
             continue

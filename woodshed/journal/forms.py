@@ -33,8 +33,9 @@ ITEM_FIELDS = (
     "tempo_bpm",
     "target_tempo_bpm",
     "run_through",
+    "note",
 )
-SKILL_FIELDS = ("skill_id", "minutes")
+SKILL_FIELDS = ("skill_id", "minutes", "note")
 EVIDENCE_FIELDS = ("url", "text")
 ROWS = {"items": ITEM_FIELDS, "skills": SKILL_FIELDS, "evidence": EVIDENCE_FIELDS}
 #: Blank rows offered without JavaScript (with it, "Add …" buttons clone more).
@@ -59,6 +60,7 @@ LABELS = {
     "target_tempo_bpm": "target tempo",
     "url": "link",
     "text": "note",
+    "note": "note",
 }
 ROW_LABELS = {"items": "Piece", "skills": "Skill", "evidence": "Evidence"}
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> sends and shows

@@ -69,7 +69,7 @@ def instruments(profile: MusicianProfile) -> list[Instrument]:
 def choices(profile: MusicianProfile, linked_goal_ids: Iterable[uuid.UUID] = ()) -> Choices:
     """Everything the log form and the filters offer; open goals plus any already linked."""
     linked = tuple(linked_goal_ids)
-    goal_filter = Goal.status.in_(OPEN_GOAL_STATUSES)
+    goal_filter: sa.ColumnElement[bool] = Goal.status.in_(OPEN_GOAL_STATUSES)
     if linked:
         goal_filter = sa.or_(goal_filter, Goal.id.in_(linked))
     return Choices(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -27,18 +27,27 @@ from pydantic_core import PydanticCustomError
 from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.timeutil import local_to_utc
-from woodshed.validation import Rating, Schema, line, parse_bars, parse_duration, partial, text
+from woodshed.validation import (
+    Rating,
+    Schema,
+    line_rules,
+    parse_bars,
+    parse_duration,
+    partial,
+    text_rules,
+)
 
 CLOCK_SKEW = timedelta(minutes=5)
 Mode = Literal["normal", "slow", "performance"]
 Tempo = Annotated[int, Field(ge=1, le=400, description="Beats per minute.")]
-TagName = line(50, required=True)
-TagFilter = line(50)
-Body = text(20000)
-BarsText = line(20)
-UrlText = line(2000)
-NoteText = text(2000)
-SearchText = line(200)
+TagName = Annotated[str, *line_rules(50, required=True)]
+TagFilter = Annotated[str, *line_rules(50)]
+Body = Annotated[str, *text_rules(20000)]
+BarsText = Annotated[str, *line_rules(20)]
+UrlText = Annotated[str, *line_rules(2000)]
+NoteText = Annotated[str, *text_rules(2000)]
+ItemNote = Annotated[str, *text_rules(1000)]
+SearchText = Annotated[str, *line_rules(200)]
 
 
 def _form_duration(value, info: ValidationInfo):
@@ -99,6 +108,10 @@ class ItemIn(Schema):
     tempo_bpm: Tempo | None = None
     target_tempo_bpm: Tempo | None = None
     run_through: bool = False
+    note: ItemNote = Field(
+        "",
+        description="What was said about this item alone; a passage shows only its own notes.",
+    )
 
     @field_validator("bars")
     @classmethod
@@ -139,7 +152,7 @@ class EvidenceIn(Schema):
     @field_validator("url")
     @classmethod
     def _link_has_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        is_web = bool(value) and value.lower().startswith(("https://", "http://"))
+        is_web = bool(value and value.lower().startswith(("https://", "http://")))
         if (value or info.data.get("kind") == "link") and not is_web:
             raise PydanticCustomError(
                 "url", "Enter a full web address starting with https:// or http://."
@@ -209,7 +222,10 @@ class SessionIn(SessionFields):
     )
 
 
-SessionUpdate = partial(SessionFields, "SessionUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SessionUpdate = SessionFields
+else:
+    SessionUpdate = partial(SessionFields, "SessionUpdate")
 
 
 class ItemOut(Schema):
@@ -222,6 +238,7 @@ class ItemOut(Schema):
     tempo_bpm: int | None
     target_tempo_bpm: int | None
     run_through: bool
+    note: str
 
 
 class EvidenceOut(Schema):

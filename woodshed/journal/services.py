@@ -79,6 +79,7 @@ def _resolve_items(
                 tempo_bpm=item.tempo_bpm,
                 target_tempo_bpm=item.target_tempo_bpm,
                 run_through=item.run_through,
+                note=item.note,
             )
         )
     return rows
@@ -141,6 +142,7 @@ def search_texts(session: PracticeSession) -> list[str]:
         session.achievements,
         " ".join(t.name for t in session.tags),
         *(f"{e.url or ''} {e.text}" for e in session.evidence),
+        *(item.note for item in session.items if getattr(item, "note", "")),
     ]
 
 
@@ -210,7 +212,7 @@ def _summary(session: PracticeSession) -> dict[str, Any]:
 
 
 def item_label(item: SessionItem) -> str:
-    """`Nocturne op. 9/2 › A section, bars 33-40, 10 min @ 72/80 bpm, run-through`."""
+    """`Nocturne op. 9/2 › A section, bars 33-40, 10 min @ 72/80 bpm, run-through, “note”`."""
     if item.skill is not None:
         name = item.skill.name
     else:
@@ -227,6 +229,8 @@ def item_label(item: SessionItem) -> str:
         parts.append(f"@ {item.tempo_bpm}{target} bpm")
     if item.run_through:
         parts.append("run-through")
+    if item.note:
+        parts.append(f"“{item.note}”")
     return ", ".join(parts)
 
 
@@ -318,6 +322,7 @@ def full_fields(session: PracticeSession) -> dict[str, Any]:
                     "tempo_bpm": i.tempo_bpm,
                     "target_tempo_bpm": i.target_tempo_bpm,
                     "run_through": i.run_through,
+                    "note": i.note,
                 }
                 for i in session.items
                 if i.piece_id or i.section_id or i.skill_id

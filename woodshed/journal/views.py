@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -12,6 +13,7 @@ from woodshed import policy
 from woodshed.comments import services as comments
 from woodshed.db import check_version, utcnow
 from woodshed.errors import DomainError, PreconditionFailed
+from woodshed.family import services as family
 from woodshed.journal import forms, history, merge, queries, services
 from woodshed.journal.models import RATINGS, PracticeSession
 from woodshed.journal.schemas import QuickLogIn, SessionFields, SessionIn, SessionQuery
@@ -77,7 +79,7 @@ FILTER_NAMES = tuple(
 
 
 def _list_page(page: queries.JournalPage, errors: dict | None = None, status: int = 200):
-    args = {k: v for k, v in request.args.items() if v and k in FILTER_NAMES}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if v and k in FILTER_NAMES}
     older = url_for("journal.index", **args, cursor=page.next_cursor) if page.next_cursor else None
     return render_template(
         "journal/index.html",
@@ -172,6 +174,8 @@ def show(session_id: uuid.UUID):
 
 def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=None, status=200):
     """The session's page; a comment form that was refused shows what to fix (`comment_*`)."""
+    from woodshed.recordings import services as recordings
+
     profile = _profile()
     names = {str(i.id): i.name for i in profile.instruments}
     return render_template(
@@ -180,9 +184,11 @@ def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=No
         history=history.revision_lines(session, names),
         ratings=RATING_LABELS,
         threads=comments.session_threads(session, profile, current_user),
+        takes=recordings.recordings_of(profile, session_id=session.id),
         comment_profile=profile,
         comment_errors=comment_errors or {},
         comment_form=comment_form or {},
+        **family.signoff_context(current_user, profile, session),
     ), status
 
 

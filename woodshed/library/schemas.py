@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, line, partial, text
+from woodshed.validation import Schema, line_rules, partial, text_rules
 
 ResourceKind = Literal["link", "note"]
 KIND_LABELS = {"link": "Link", "note": "Note"}
-ResourceTitle = line(200)
-ResourceUrl = line(2000)
-ResourceText = text(20000)
-SearchText = line(200)
+ResourceTitle = Annotated[str, *line_rules(200)]
+ResourceUrl = Annotated[str, *line_rules(2000)]
+ResourceText = Annotated[str, *text_rules(20000)]
+SearchText = Annotated[str, *line_rules(200)]
 
 
 class ResourceFields(Schema):
@@ -72,7 +72,10 @@ class ResourceIn(ResourceFields):
     )
 
 
-ResourceUpdate = partial(ResourceFields, "ResourceUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    ResourceUpdate = ResourceFields
+else:
+    ResourceUpdate = partial(ResourceFields, "ResourceUpdate")
 
 
 class ResourceOut(Schema):

@@ -63,6 +63,9 @@ def after_quiet_hours(
     local = _local(instant, tz)
     if not in_quiet_hours(local.time(), settings):
         return instant
+    # In quiet hours: there are settings with both ends.
+    assert settings is not None
+    assert settings.quiet_end is not None
     end = datetime.combine(local.date(), settings.quiet_end)
     if end <= local:
         end += timedelta(days=1)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
 from woodshed.plans.schemas import LocalTime, Weekday
-from woodshed.validation import Schema, line, partial
+from woodshed.validation import Schema, line_rules, partial
 
 ReminderKind = Literal["before_occurrence", "daily", "weekly", "inactivity", "goal_deadline"]
 Channel = Literal["in_app", "email"]
@@ -42,7 +42,7 @@ class ReminderFields(Schema):
     plan_id: uuid.UUID | None = Field(None, description="before_occurrence: only this plan.")
     goal_id: uuid.UUID | None = Field(None, description="goal_deadline: only this goal.")
     channels: list[Channel] = Field(default_factory=lambda: ["in_app"], validate_default=True)
-    message: line(500) = ""
+    message: Annotated[str, *line_rules(500)] = ""
     active: bool = True
 
     @field_validator("time")
@@ -98,7 +98,10 @@ class ReminderIn(ReminderFields):
 
 
 #: PATCH: fields left out keep their value; the result is checked as a whole.
-ReminderUpdate = partial(ReminderFields, "ReminderUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    ReminderUpdate = ReminderFields
+else:
+    ReminderUpdate = partial(ReminderFields, "ReminderUpdate")
 
 
 class ReminderOut(Schema):

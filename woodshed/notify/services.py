@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db, new_id, utcnow
+from woodshed.db import db, new_id, rowcount, utcnow
 from woodshed.errors import DomainError
 from woodshed.goals.models import Goal
 from woodshed.notify.models import Delivery, Notification, NotificationSettings, Reminder
@@ -70,11 +70,13 @@ def unread_count(profile: MusicianProfile) -> int:
 
 
 def mark_all_read(profile: MusicianProfile) -> int:
-    return db.session.execute(
-        sa.update(Notification)
-        .where(Notification.profile_id == profile.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    ).rowcount
+    return rowcount(
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.profile_id == profile.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+    )
 
 
 # --- the notification centre -----------------------------------------------------------------

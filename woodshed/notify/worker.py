@@ -155,10 +155,11 @@ def _schedule_summaries(now: datetime) -> int:
 
     rows = []
     for s in due:
+        assert s.summary_due_at is not None  # selected by it
         if s.summary_due_at >= now - LOOKBACK:
             key = f"s:{s.profile_id}:{s.summary_due_at:%Y%m%dT%H%M}"
             rows.append(_delivery_row(key, s.profile_id, "weekly_summary", s.summary_due_at))
-        profile = db.session.get(MusicianProfile, s.profile_id)
+        profile = db.session.get_one(MusicianProfile, s.profile_id)
         s.summary_due_at = next_summary_due(profile, now)
     insert_ignore(Delivery, rows, ["key"])
     _commit()
@@ -328,6 +329,7 @@ def evaluate_effect(now: datetime, batch: int = 500) -> int:
         .limit(batch)
     ).all()
     for delivery in rows:
+        assert delivery.sent_at is not None  # selected by it
         delivery.practised_within_24h = bool(
             db.session.scalar(
                 sa.select(sa.func.count())

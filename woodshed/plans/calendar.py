@@ -49,13 +49,14 @@ def regenerate(profile: MusicianProfile) -> tuple[CalendarFeed, str]:
     feed = feed_of(profile)
     if feed is None:
         # One feed per profile: a first request racing this one may have stored it.
-        feed, created = policy.insert_or_existing(
+        stored, created = policy.insert_or_existing(
             CalendarFeed(profile_id=profile.id, token_hash=hash_token(token)),
             profile,
             key=("profile_id",),
         )
         if created:
-            return feed, feed_url(token)
+            return stored, feed_url(token)
+        feed = stored
     feed.token_hash = hash_token(token)
     feed.created_at = utcnow()
     feed.last_used_at = None
@@ -74,7 +75,7 @@ def profile_for_token(token: str | None) -> MusicianProfile:
     """The profile whose feed this secret address is (the policy decides: 404 otherwise)."""
     feed = policy.shared_by_link_or_404(CalendarFeed, token, CalendarFeed.token_hash)
     feed.last_used_at = utcnow()
-    return db.session.get(MusicianProfile, feed.profile_id)
+    return db.session.get_one(MusicianProfile, feed.profile_id)
 
 
 def ics(profile: MusicianProfile) -> bytes:

@@ -1,7 +1,9 @@
 """Bridges between the plan and check-in HTML forms and the API's schemas.
 
 The form offers common schedules (daily, weekdays, chosen weekdays every N weeks, the n-th
-weekday of the month) and builds the RRULE itself; only "custom" shows the rule. Errors
+weekday of the month) and a custom one (chosen weekdays every N weeks, every N days, N
+times a week) and builds the RRULE itself: nobody types or reads a rule. A rule the form
+cannot show (one made through the API) is kept on edit and shown in words. Errors
 come back under the schema's field names and are mapped to the form's input names here.
 """
 
@@ -95,7 +97,30 @@ def plan_data(form: MultiDict) -> dict:
             "time_of_day": _blank(form.get("time_of_day")),
         }
         if pattern == "custom":
-            schedule["rrule"] = _blank(form.get("rrule"))
+            try:
+                count = int(form["count"]) if _blank(form.get("count")) else None
+            except ValueError:
+                errors["count"] = "Enter a whole number."
+                count = None
+            mode = form.get("custom_mode") or ""
+            if mode == "keep" and _blank(form.get("rrule")):
+                # An edit that leaves a schedule the choices cannot show (one made through
+                # the API) as it is; the form only ever shows it in words.
+                schedule["rrule"] = _blank(form.get("rrule"))
+            else:
+                try:
+                    schedule["rrule"] = sched.rule_for_custom(
+                        mode,
+                        form.getlist("custom_days"),
+                        weeks=form.get("custom_weeks"),
+                        every_days=form.get("every_days"),
+                        per_week=form.get("per_week"),
+                        count=count,
+                    )
+                except sched.CustomError as exc:
+                    errors[exc.field] = str(exc)
+                except sched.RuleError as exc:
+                    errors["count"] = str(exc)
         else:
             try:
                 interval = int(form.get("interval") or 1)
@@ -136,19 +161,30 @@ def plan_data(form: MultiDict) -> dict:
         "schedule": schedule,
         "items": items,
         "_item_rows": [i for i in item_rows(form) if subject_of(form.get(f"item-{i}-subject"))],
+        "_errors": errors,
     }
-    if errors:
-        raise DomainError(errors, "Some fields need attention.")
     return data
 
 
 def parse_plan(form: MultiDict, schema=PlanFields):
+    """The plan form as the schema; every field's problem at once (the schedule's choices
+    and the schema's own rules), each under the form's input name."""
     data = plan_data(form)
     rows = data.pop("_item_rows")
+    errors = data.pop("_errors")
+    if errors and "rrule" not in data["schedule"]:
+        data["schedule"]["rrule"] = "FREQ=DAILY"  # stands in while the rest is checked
     try:
-        return schema.model_validate(data)
+        parsed = schema.model_validate(data)
     except ValidationError as exc:
-        raise _plan_errors(validation_problem(exc), rows, form.get("pattern")) from exc
+        problem = _plan_errors(validation_problem(exc), rows, form.get("pattern"))
+        mapped = dict(errors)
+        for e in problem.errors:
+            mapped.setdefault(e.field, e.message)
+        raise DomainError(mapped, problem.detail) from exc
+    if errors:
+        raise DomainError(errors, "Some fields need attention.")
+    return parsed
 
 
 def _plan_errors(problem: DomainError, rows: list[int], pattern: str | None) -> DomainError:
@@ -157,8 +193,8 @@ def _plan_errors(problem: DomainError, rows: list[int], pattern: str | None) -> 
         name = e.field
         if name.startswith("schedule."):
             name = name.removeprefix("schedule.")
-            if name == "rrule" and pattern != "custom":
-                name = "pattern"
+            if name == "rrule":
+                name = "custom_mode" if pattern == "custom" else "pattern"
         elif m := re.match(r"^items\.(\d+)(?:\.(\w+))?$", name):
             row = rows[int(m[1])] if int(m[1]) < len(rows) else 0
             suffix = {"target_minutes": "minutes", "target_tempo_bpm": "tempo"}.get(
@@ -188,7 +224,10 @@ def plan_form_values(plan) -> dict:
         info = sched.pattern_of(schedule["rrule"])
         values |= {
             "pattern": info["pattern"],
-            "rrule": schedule["rrule"],
+            # A rule the choices cannot show is kept as it is, and shown only in words.
+            "custom_mode": "keep" if info["pattern"] == "custom" else "days",
+            "kept_words": _words(schedule["rrule"]) if info["pattern"] == "custom" else "",
+            "rrule": schedule["rrule"] if info["pattern"] == "custom" else "",
             "days": info.get("days", []),
             "interval": info.get("interval", 1),
             "count": info.get("count") or "",
@@ -208,7 +247,17 @@ def plan_form_values(plan) -> dict:
 def sticky(form: MultiDict) -> dict:
     data = form.to_dict()
     data["days"] = form.getlist("days")
+    data["custom_days"] = form.getlist("custom_days")
+    if data.get("rrule"):
+        data["kept_words"] = _words(data["rrule"])
     return data
+
+
+def _words(rule: str) -> str:
+    try:
+        return sched.rule_words(rule)
+    except sched.RuleError:
+        return "a schedule this version cannot read"
 
 
 # --- check-in ----------------------------------------------------------------------------
@@ -240,7 +289,7 @@ def parse_check_in(form: MultiDict, tz: str) -> SessionIn:
         if not subject:
             continue
         rows.append(i)
-        item = dict(subject)
+        item: dict[str, Any] = dict(subject)
         for name in ("minutes", "tempo_bpm", "target_tempo_bpm"):
             item[name] = _int(form.get(f"item-{i}-{name}"))
         if "skill_id" not in subject:

@@ -230,9 +230,69 @@ PATTERNS = {
     "weekdays": "Every weekday (Monday to Friday)",
     "weekly": "On chosen weekdays, every N weeks",
     "monthly": "Monthly on the n-th weekday (e.g. the 2nd Tuesday)",
-    "custom": "Custom recurrence rule (RRULE)",
+    "custom": "Custom (weekdays, every few days, or a number of times a week)",
 }
 ORDINALS = {"1": "1st", "2": "2nd", "3": "3rd", "4": "4th", "-1": "last"}
+#: The custom schedule's ways of saying when (the form builds the rule; nobody types one).
+CUSTOM_MODES = {
+    "days": "On these weekdays",
+    "every_days": "Every few days",
+    "per_week": "A number of times a week",
+}
+#: N times a week, spread over the week (the first day is Monday).
+SPREAD = {
+    1: ("MO",),
+    2: ("MO", "TH"),
+    3: ("MO", "WE", "FR"),
+    4: ("MO", "TU", "TH", "FR"),
+    5: ("MO", "TU", "WE", "TH", "FR"),
+    6: ("MO", "TU", "WE", "TH", "FR", "SA"),
+    7: WEEKDAYS,
+}
+
+
+class CustomError(RuleError):
+    """A custom schedule's field is missing or out of range (`field` names the input)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _whole(value, field: str, low: int, high: int, what: str) -> int:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        raise CustomError(field, f"Enter {what}.")
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise CustomError(field, f"Enter a whole number from {low} to {high}.")
+    return int(text)
+
+
+def rule_for_custom(
+    mode: str,
+    days: list[str] | None = None,
+    weeks="1",
+    every_days=None,
+    per_week=None,
+    count: int | None = None,
+) -> str:
+    """The RRULE of the form's custom schedule: chosen weekdays every N weeks, every N days,
+    or N times a week (spread over the week: 3 → Monday, Wednesday, Friday)."""
+    if mode == "days":
+        ordered = [d for d in WEEKDAYS if d in (days or [])]
+        if not ordered:
+            raise CustomError("custom_days", "Choose at least one weekday.")
+        interval = _whole(weeks or "1", "custom_weeks", 1, MAX_INTERVAL, "how many weeks")
+        base = f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={','.join(ordered)}"
+    elif mode == "every_days":
+        interval = _whole(every_days, "every_days", 1, MAX_INTERVAL, "how many days apart")
+        base = f"FREQ=DAILY;INTERVAL={interval}"
+    elif mode == "per_week":
+        times = _whole(per_week, "per_week", 1, 7, "how many times a week")
+        base = f"FREQ=WEEKLY;BYDAY={','.join(SPREAD[times])}"
+    else:
+        raise CustomError("custom_mode", "Choose how the custom schedule repeats.")
+    return parse_rrule(base + (f";COUNT={count}" if count else "")).text()
 
 
 def rule_for_pattern(
@@ -308,6 +368,12 @@ def _day(n: int | None, day: str) -> str:
 def rule_words(rule_text: str) -> str:
     """Any rule of the subset in words, never as RRULE text: "every Monday and Thursday",
     "every 2 weeks on Tuesday", "every month on the 2nd Tuesday, until 1 June 2026"."""
+    head, tail = rule_parts(rule_text)
+    return ", ".join([head, *tail])
+
+
+def rule_parts(rule_text: str) -> tuple[str, list[str]]:
+    """A rule in words as (when it repeats, [how many times or until when])."""
     rule = parse_rrule(rule_text)
     one, many = UNITS[rule.freq]
     every = f"every {one}" if rule.interval == 1 else f"every {rule.interval} {many}"
@@ -324,12 +390,13 @@ def rule_words(rule_text: str) -> str:
         text = f"{every} on {_and(days)}"
     else:
         text = every
+    tail = []
     if rule.count:
-        text += ", once" if rule.count == 1 else f", {rule.count} times"
+        tail.append("once" if rule.count == 1 else f"{rule.count} times")
     if rule.until is not None:
         until = rule.until.date() if isinstance(rule.until, datetime) else rule.until
-        text += f", until {until.day} {until:%B %Y}"
-    return text
+        tail.append(f"until {until.day} {until:%B %Y}")
+    return text, tail
 
 
 def _capital(text: str) -> str:
@@ -350,13 +417,12 @@ def describe_pattern(pattern: dict) -> str:
     """A plan's schedule or a template's pattern (rrule, time of day, duration) in words."""
     rule = pattern.get("rrule")
     try:
-        words = rule_words(rule) if rule else "once"
+        head, tail = rule_parts(rule) if rule else ("once", [])
     except RuleError:
-        words = "on a schedule this version cannot read"
-    head, _, tail = words.partition(", ")
-    text = f"{head} at {pattern['time_of_day']}, {pattern['duration_minutes']} min"
-    if tail:
-        text += f", {tail}"
+        head, tail = "on a schedule this version cannot read", []
+    text = ", ".join(
+        [f"{head} at {pattern['time_of_day']}, {pattern['duration_minutes']} min", *tail]
+    )
     if pattern.get("length_days"):
         text += f", over {pattern['length_days']} days"
     return _capital(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -13,7 +13,7 @@ from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
-from woodshed.validation import Name, Schema, line, partial, text
+from woodshed.validation import Name, Schema, line_rules, partial, text_rules
 
 PlanKind = Literal["bootcamp", "course", "custom"]
 PlanStatus = Literal["active", "archived"]
@@ -35,7 +35,7 @@ LocalStart = Annotated[
     ),
 ]
 RuleText = Annotated[str, Field(max_length=300, description="RRULE subset, see docs/plans.md.")]
-Description = text(5000)
+Description = Annotated[str, *text_rules(5000)]
 MAX_PAST_DAYS = 365
 MAX_FUTURE_DAYS = 730
 
@@ -191,7 +191,10 @@ class _PlanUpdateFields(PlanFields):
     status: PlanStatus = "active"
 
 
-PlanUpdate = partial(_PlanUpdateFields, "PlanUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    PlanUpdate = _PlanUpdateFields
+else:
+    PlanUpdate = partial(_PlanUpdateFields, "PlanUpdate")
 
 
 class PlanItemOut(Schema):
@@ -253,7 +256,7 @@ class OccurrenceQuery(ListQuery):
 
 
 class SkipIn(Schema):
-    reason: line(500) = ""
+    reason: Annotated[str, *line_rules(500)] = ""
 
 
 class RescheduleIn(Schema):
@@ -274,7 +277,10 @@ class UndoIn(Schema):
     )
 
 
-CheckInIn = partial(SessionIn, "CheckInIn")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    CheckInIn = SessionIn
+else:
+    CheckInIn = partial(SessionIn, "CheckInIn")
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -332,7 +338,7 @@ class SlotChoice(Schema):
 class AdoptIn(Schema):
     token: str | None = Field(None, max_length=200, description="A share link's token …")
     template_id: uuid.UUID | None = Field(None, description="… or one of your own templates.")
-    title: line(200) | None = None
+    title: Annotated[str, *line_rules(200)] | None = None
     start_date: date
     time_of_day: LocalTime | None = None
     days: list[Weekday] = Field(

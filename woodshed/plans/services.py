@@ -16,7 +16,7 @@ from sqlalchemy.orm import attributes, contains_eager, selectinload
 from woodshed import events, policy, search
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
-from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
 from woodshed.errors import Conflict, DomainError
 from woodshed.journal import services as journal
 from woodshed.journal.models import PracticeSession
@@ -68,7 +68,7 @@ def _check_active_limit(profile: MusicianProfile, excluding: uuid.UUID | None = 
     stmt = sa.select(sa.func.count()).where(Plan.profile_id == profile.id, Plan.status == "active")
     if excluding is not None:
         stmt = stmt.where(Plan.id != excluding)
-    if db.session.scalar(stmt) >= MAX_ACTIVE_PLANS:
+    if db.session.execute(stmt).scalar_one() >= MAX_ACTIVE_PLANS:
         raise DomainError(
             {
                 "_form": f"You have {MAX_ACTIVE_PLANS} active plans, the most Woodshed keeps; "
@@ -143,7 +143,7 @@ def update_plan(profile: MusicianProfile, plan: Plan, changes: dict) -> Plan:
     schedule_changed = new_schedule is not None and new_schedule != plan.schedule
     status_changed = status != plan.status
     plan.status = status
-    if schedule_changed:
+    if schedule_changed and new_schedule is not None:
         plan.schedule = new_schedule
     if schedule_changed or status_changed:
         _regenerate(profile, plan)
@@ -265,7 +265,7 @@ def expire_overdue(profile: MusicianProfile | None = None, now: datetime | None 
     result = db.session.execute(
         stmt.values(status="expired").execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def refresh(profile: MusicianProfile) -> None:
@@ -386,7 +386,8 @@ def due_now(profile: MusicianProfile, now: datetime | None = None) -> list[PlanO
                 PlanOccurrence.window_end > now,
             )
             .order_by(PlanOccurrence.scheduled_start)
-            .options(contains_eager(PlanOccurrence.plan))  # a title and a link: no items
+            # The plan's title, link and items (the card says what to practise).
+            .options(contains_eager(PlanOccurrence.plan).selectinload(Plan.items))
             .limit(20)
         )
     )
@@ -445,16 +446,18 @@ def check_in(
     if resent is not None:
         return resent, False
     now = utcnow()
-    claimed = db.session.execute(
-        sa.update(PlanOccurrence)
-        .where(
-            PlanOccurrence.id == occ.id,
-            PlanOccurrence.status == "scheduled",
-            PlanOccurrence.window_end > now,
+    claimed = rowcount(
+        db.session.execute(
+            sa.update(PlanOccurrence)
+            .where(
+                PlanOccurrence.id == occ.id,
+                PlanOccurrence.status == "scheduled",
+                PlanOccurrence.window_end > now,
+            )
+            .values(status="completed", completed_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="completed", completed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.refresh(occ)
         resent = _checked_in_as(profile, occ, data.id)

@@ -31,10 +31,10 @@ MAX_TEMPLATES = 100
 
 def _pattern(schedule: dict) -> dict:
     if schedule["kind"] == "single":
-        start = datetime.fromisoformat(schedule["start"])
+        at = datetime.fromisoformat(schedule["start"])
         return {
             "kind": "single",
-            "time_of_day": start.strftime("%H:%M"),
+            "time_of_day": at.strftime("%H:%M"),
             "duration_minutes": schedule["duration_minutes"],
             "flexibility": schedule.get("flexibility", "same_day"),
         }
@@ -58,9 +58,9 @@ def _pattern(schedule: dict) -> dict:
 
 def save_as_template(profile: MusicianProfile, plan: Plan) -> PlanTemplate:
     """Snapshot a plan as a template (slots instead of the author's own pieces)."""
-    count = db.session.scalar(
+    count = db.session.execute(
         sa.select(sa.func.count()).where(PlanTemplate.profile_id == profile.id)
-    )
+    ).scalar_one()
     if count >= MAX_TEMPLATES:
         raise DomainError({"_form": f"You have {MAX_TEMPLATES} templates; delete one first."})
     slots = []

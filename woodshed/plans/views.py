@@ -95,6 +95,7 @@ def _form_page(template, *, plan=None, form=None, errors=None, status=200):
         item_rows=range(rows),
         patterns=sched.PATTERNS,
         ordinals=sched.ORDINALS,
+        custom_modes=sched.CUSTOM_MODES,
         weekdays=WEEKDAY_LABELS,
         **_choices(profile),
     ), status
@@ -174,7 +175,9 @@ def set_status(plan_id: uuid.UUID):
     status = "archived" if request.form.get("status") == "archived" else "active"
     try:
         services.update_plan(
-            profile, plan, PlanUpdate(status=status).model_dump(exclude_unset=True)
+            profile,
+            plan,
+            PlanUpdate.model_validate({"status": status}).model_dump(exclude_unset=True),
         )
     except DomainError as exc:
         flash(" ".join(exc.messages.values()), "error")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from woodshed import timeutil
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
 from woodshed.timeutil import DEFAULT_ROLLOVER_HOUR, DEFAULT_TIMEZONE, WEEKDAYS
+
+if TYPE_CHECKING:
+    from woodshed.accounts.models import User
 
 
 class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -34,16 +38,21 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
     locale: Mapped[str] = mapped_column(sa.String(20), default="en")
     daily_minimum_minutes: Mapped[int] = mapped_column(default=1)
     weekly_goal_minutes: Mapped[int | None]
+    # A child profile's (woodshed/family): optional, never required.
+    birth_year: Mapped[int | None]
 
-    user: Mapped[User | None] = relationship(  # noqa: F821
-        back_populates="profile", foreign_keys=[user_id]
-    )
+    user: Mapped[User | None] = relationship(back_populates="profile", foreign_keys=[user_id])
     instruments: Mapped[list[Instrument]] = relationship(
         back_populates="profile",
         cascade="all, delete-orphan",
         order_by="Instrument.position, Instrument.name",
         passive_deletes=True,
     )
+
+    @property
+    def is_child(self) -> bool:
+        """A profile without an account of its own: a child managed by guardians."""
+        return self.user_id is None
 
     @property
     def quiet(self) -> bool:

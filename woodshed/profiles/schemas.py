@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from woodshed.validation import Schema, Timezone, line, partial, text
+from woodshed.validation import Schema, Timezone, line_rules, partial, text_rules
 
-DisplayName = line(100, required=True)
-InstrumentName = line(100, required=True)
-GoalsText = text(2000)
+DisplayName = Annotated[str, *line_rules(100, required=True)]
+InstrumentName = Annotated[str, *line_rules(100, required=True)]
+GoalsText = Annotated[str, *text_rules(2000)]
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Level = Literal["beginner", "intermediate", "advanced", "professional"]
@@ -60,7 +60,10 @@ class ProfileFields(Schema):
         return sorted(set(value), key=list(WEEKDAY_LABELS).index)
 
 
-ProfileUpdate = partial(ProfileFields, "ProfileUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    ProfileUpdate = ProfileFields
+else:
+    ProfileUpdate = partial(ProfileFields, "ProfileUpdate")
 
 
 class MeOut(Schema):
@@ -101,7 +104,10 @@ class InstrumentIn(InstrumentFields):
     )
 
 
-InstrumentUpdate = partial(InstrumentFields, "InstrumentUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    InstrumentUpdate = InstrumentFields
+else:
+    InstrumentUpdate = partial(InstrumentFields, "InstrumentUpdate")
 
 
 class InstrumentOut(Schema):

@@ -26,7 +26,7 @@ bp = Blueprint("profiles", __name__, url_prefix="/settings")
 
 
 def _page(errors: dict | None = None, form=None, status: int = 200, instrument_errors=None):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     if form is None:
         form = ProfileFields.model_validate(profile).model_dump() | {"version": profile.version}
     return render_template(
@@ -41,6 +41,13 @@ def _page(errors: dict | None = None, form=None, status: int = 200, instrument_e
     ), status
 
 
+@bp.get("")
+@login_required
+def index():
+    """`/settings` typed by hand opens the first settings page."""
+    return redirect(url_for(".profile"))
+
+
 @bp.get("/profile")
 @login_required
 def profile():
@@ -50,7 +57,7 @@ def profile():
 @bp.post("/profile")
 @login_required
 def update_profile():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         data = parse_form(ProfileFields, request.form, lists=("rest_weekdays",))
         check_version(profile, form_version(request.form))
@@ -71,7 +78,7 @@ def _sticky(form) -> dict:
 @bp.post("/instruments")
 @login_required
 def add_instrument():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         services.add_instrument(profile, parse_form(InstrumentIn, request.form))
     except FormErrors as exc:
@@ -83,7 +90,7 @@ def add_instrument():
 @bp.post("/instruments/<uuid:instrument_id>")
 @login_required
 def update_instrument(instrument_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     instrument = policy.owned_or_404(Instrument, instrument_id, profile)
     try:
         # The form shows every field, so a cleared one means "no value", not "unchanged".
@@ -100,7 +107,7 @@ def update_instrument(instrument_id: uuid.UUID):
 @bp.post("/instruments/<uuid:instrument_id>/delete")
 @login_required
 def delete_instrument(instrument_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     services.delete_instrument(policy.owned_or_404(Instrument, instrument_id, profile))
     flash("Instrument removed.", "success")
     return redirect(url_for("profiles.profile") + "#instruments")

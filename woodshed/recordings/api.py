@@ -24,6 +24,7 @@ from woodshed.recordings.schemas import (
     RecordingUpdate,
     RecordingUploadForm,
     SyncPoints,
+    TempoReached,
     Usage,
 )
 from woodshed.validation import validation_problem
@@ -167,6 +168,37 @@ def put_sync_points(profile, recording_id: uuid.UUID, body: SyncPoints):
     recording = policy.owned_or_404(Recording, recording_id, profile)
     services.set_sync_points(recording, body)
     return services.recording_out(recording)
+
+
+@api.operation(
+    "POST",
+    "/recordings/<uuid:recording_id>/listened",
+    summary='"Teacher listened": a linked teacher has played most of the take',
+    response=RecordingOut,
+    description="For the musician's linked teacher (scope `recordings:read`): sets "
+    "`listened_by_teacher_at` the first time; the musician sees it. From the musician "
+    "it changes nothing.",
+)
+def mark_listened(user, profile, recording_id: uuid.UUID):
+    recording = policy.owned_or_404(Recording, recording_id, profile)
+    services.mark_listened(user, profile, recording)
+    return services.recording_out(recording)
+
+
+@api.operation(
+    "POST",
+    "/recordings/<uuid:recording_id>/tempo-reached",
+    summary="Save the take's tempo estimate as its session item's tempo reached",
+    response=TempoReached,
+    description="The take must belong to a session and have a steady tempo; the item is "
+    "the session's item on the take's passage (a take of no passage: the session's only "
+    "piece item). Otherwise 422 on `tempo`. The change is an edit of the session, with a "
+    "revision in its history.",
+)
+def save_tempo_reached(user, profile, recording_id: uuid.UUID):
+    recording = policy.owned_or_404(Recording, recording_id, profile, lock=True)
+    bpm = services.save_tempo_reached(user, profile, recording)
+    return {"session_id": recording.session_id, "tempo_bpm": bpm}
 
 
 @api.operation(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Response, request
 
 from woodshed.db import db
@@ -59,6 +61,7 @@ def media_response(token: str) -> Response:
         start, stop = bounds
         status = 206
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    body: Iterable[bytes]
     if request.method == "HEAD":
         body = []
     else:

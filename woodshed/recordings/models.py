@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
+from woodshed.journal.models import PracticeSession
 from woodshed.repertoire.models import _in
 
 STATUSES = ("pending", "processing", "ready", "failed")
@@ -69,6 +71,23 @@ class Recording(IdMixin, TimestampMixin, VersionMixin, Base):
 
     def file(self, pattern: str) -> str:
         return pattern.format(id=self.id)
+
+    @hybrid_property
+    def private(self) -> bool:
+        """A take of a private session is private too: the policy hides it from teachers
+        (`policy.owned`, `owned_or_404`) exactly like the session."""
+        if self.session_id is None:
+            return False
+        session = object_session(self)
+        found = session.get(PracticeSession, self.session_id) if session is not None else None
+        return bool(found is not None and found.private)
+
+    @private.inplace.expression
+    @classmethod
+    def _private_expression(cls):
+        return sa.exists().where(
+            PracticeSession.id == cls.session_id, PracticeSession.private.is_(True)
+        )
 
 
 class RecordingComment(IdMixin, Base):

@@ -5,16 +5,16 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, partial, text
+from woodshed.validation import Schema, partial, text_rules
 
-Title = text(200)
-CommentBody = text(5000, required=True)
+Title = Annotated[str, *text_rules(200)]
+CommentBody = Annotated[str, *text_rules(5000, required=True)]
 #: Three hours and then some: a moment beyond the take is refused against its duration.
 MAX_SECONDS = 24 * 3600
 
@@ -28,7 +28,10 @@ class RecordingFields(Schema):
     )
 
 
-RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    RecordingUpdate = RecordingFields
+else:
+    RecordingUpdate = partial(RecordingFields, "RecordingUpdate")
 
 
 class RecordingUploadForm(Schema):
@@ -40,9 +43,10 @@ class RecordingUploadForm(Schema):
         "webm); the content decides, not the name."
     )
     title: Title = Field("", description="What was played, in a few words.")
-    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")
-    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")
-    metronome_bpm: float = Field(
+    # None: left out (a null is refused).
+    session_id: uuid.UUID = Field(None, description="The practice session it belongs to.")  # type: ignore[assignment]
+    section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")  # type: ignore[assignment]
+    metronome_bpm: float = Field(  # type: ignore[assignment]
         None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
     )
 
@@ -81,6 +85,13 @@ class RecordingOut(Schema):
     listened_by_teacher_at: datetime | None
     created_at: datetime
     version: int
+
+
+class TempoReached(Schema):
+    """The take's tempo estimate, saved as its session item's tempo reached."""
+
+    session_id: uuid.UUID
+    tempo_bpm: int = Field(description="The estimate, rounded to whole beats per minute.")
 
 
 class RecordingQuery(ListQuery):
@@ -148,10 +159,15 @@ class CommentIn(Schema):
 class Author(Schema):
     id: uuid.UUID | None
     display_name: str
-    role: Literal["musician", "teacher", "guardian", "former"]
+    role: Literal["musician", "teacher", "former_teacher"] = Field(
+        description='The musician, their linked teacher, or a "Former teacher" once the '
+        "link ended (or the account is gone)."
+    )
 
 
 class CommentOut(Schema):
+    """A comment pinned to a take: by the musician or by their teacher."""
+
     id: uuid.UUID
     recording_id: uuid.UUID
     parent_id: uuid.UUID | None

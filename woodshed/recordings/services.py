@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
 from woodshed.errors import DomainError, Problem
 from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import MusicianProfile
@@ -87,11 +87,13 @@ def reserve(profile: MusicianProfile, size: int) -> None:
         raise too_large(size)
     insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
     table = StorageUsage.__table__
-    won = db.session.execute(
-        sa.update(table)
-        .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
-        .values(used_bytes=table.c.used_bytes + size)
-    ).rowcount
+    won = rowcount(
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.profile_id == profile.id, table.c.used_bytes + size <= quota_bytes())
+            .values(used_bytes=table.c.used_bytes + size)
+        )
+    )
     if not won:
         left = max(0, quota_bytes() - used_bytes(profile))
         raise Problem(
@@ -161,7 +163,11 @@ def read_media_token(token: str) -> tuple[uuid.UUID, str]:
 
 
 def recording_out(recording: Recording) -> dict:
-    """The API's and the page's view of a recording, with fresh signed links."""
+    """The API's and the page's view of a recording, with fresh signed links — made only
+    for someone the policy lets listen (`policy.sees_recordings`), else a 404."""
+    profile = db.session.get(MusicianProfile, recording.profile_id)
+    if not policy.sees_recordings(profile):
+        raise Problem(404, "Not found.")
     ready = recording.status == "ready"
     return {
         **{c.key: getattr(recording, c.key) for c in Recording.__table__.columns},
@@ -275,11 +281,110 @@ def list_recordings(profile: MusicianProfile, query: RecordingQuery):
 
 
 def recordings_of(profile: MusicianProfile, **where) -> list[Recording]:
-    """Recordings on one session or section (`session_id=…`), newest first (for pages)."""
+    """Recordings on one session or section (`session_id=…`), newest first (for pages);
+    none for someone the policy does not let listen."""
+    if not policy.sees_recordings(profile):
+        return []
     stmt = policy.owned(Recording, profile)
     for name, value in where.items():
         stmt = stmt.where(getattr(Recording, name) == value)
     return list(db.session.scalars(stmt.order_by(Recording.created_at.desc(), Recording.id)))
+
+
+def takes_of_piece(profile: MusicianProfile, piece_id: uuid.UUID) -> list[Recording]:
+    """Takes of a piece, newest first: on one of its passages, or in a session that
+    practised it (the piece's page); what this request may see (`policy.owned`)."""
+    from woodshed.journal.models import SessionItem
+
+    if not policy.sees_recordings(profile):
+        return []
+    on_passage = sa.select(Section.id).where(Section.piece_id == piece_id)
+    in_session = sa.select(SessionItem.session_id).where(SessionItem.piece_id == piece_id)
+    stmt = policy.owned(Recording, profile).where(
+        sa.or_(Recording.section_id.in_(on_passage), Recording.session_id.in_(in_session))
+    )
+    return list(db.session.scalars(stmt.order_by(Recording.created_at.desc(), Recording.id)))
+
+
+def takes_by_section(recordings: list[Recording]) -> dict[uuid.UUID, list[Recording]]:
+    """The takes of a piece grouped by passage (its page shows them on each passage)."""
+    grouped: dict[uuid.UUID, list[Recording]] = {}
+    for recording in recordings:
+        if recording.section_id is not None:
+            grouped.setdefault(recording.section_id, []).append(recording)
+    return grouped
+
+
+def has_original(recording: Recording) -> bool:
+    """Whether this server holds the take's original (a take imported from a JSON export
+    comes without its files)."""
+    return storage().exists(recording.profile_id, recording.file(ORIGINAL))
+
+
+def restored(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
+    """After a restore wrote these takes: their bytes count against the quota, and a take
+    that was waiting for (or in) processing is queued again on this server."""
+    table = Recording.__table__
+    total = 0
+    for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
+        total += db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(table.c.size_bytes), 0)).where(
+                table.c.id.in_(chunk)
+            )
+        )
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(chunk), table.c.status.in_(("pending", "processing")))
+            .values(status="pending", next_attempt_at=utcnow())
+        )
+    insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
+    usage_table = StorageUsage.__table__
+    db.session.execute(
+        sa.update(usage_table)
+        .where(usage_table.c.profile_id == profile.id)
+        .values(used_bytes=usage_table.c.used_bytes + total)
+    )
+
+
+# --- the tempo estimate as the tempo reached ----------------------------------------------------
+
+
+def tempo_item(recording: Recording):
+    """The session item a take's tempo estimate can be saved to, or None.
+
+    The take must belong to a session and have a steady tempo; the item is the session's
+    one on the take's passage, or — a take of no passage — the session's only piece item.
+    """
+    if recording.session_id is None or not (recording.tempo or {}).get("steady"):
+        return None
+    session = db.session.get(PracticeSession, recording.session_id)
+    if session is None:
+        return None
+    pieces = [i for i in session.items if i.skill_id is None and i.piece_id is not None]
+    if recording.section_id is not None:
+        matching = [i for i in pieces if i.section_id == recording.section_id]
+    else:
+        matching = pieces if len(pieces) == 1 else []
+    return matching[0] if matching else None
+
+
+def save_tempo_reached(user, profile: MusicianProfile, recording: Recording):
+    """Save the take's tempo estimate as its session item's tempo reached, through the
+    journal service (a revision in the session's history, like any edit)."""
+    from woodshed.journal import services as journal
+
+    item = tempo_item(recording)
+    if item is None:
+        raise DomainError(
+            {"tempo": "This take has no steady tempo, or no item of its session to save it to."}
+        )
+    session = item.session
+    kept = [i for i in session.items if i.piece_id or i.section_id or i.skill_id]
+    fields = journal.full_fields(session)
+    bpm = min(400, max(1, round(recording.tempo["bpm"])))
+    fields["items"][kept.index(item)]["tempo_bpm"] = bpm
+    journal.update_session(profile, session, {"items": fields["items"]}, editor_id=user.id)
+    return bpm
 
 
 def update_recording(profile: MusicianProfile, recording: Recording, changes: dict) -> None:
@@ -305,7 +410,7 @@ def forget_session_recordings(session, **_extra) -> None:
     for recording in db.session.scalars(
         sa.select(Recording).where(Recording.session_id == session.id)
     ):
-        profile = db.session.get(MusicianProfile, recording.profile_id)
+        profile = db.session.get_one(MusicianProfile, recording.profile_id)
         delete_recording(profile, recording)
 
 
@@ -338,7 +443,7 @@ def apply_retention(now) -> int:
         )
     )
     for recording in old:
-        delete_recording(db.session.get(MusicianProfile, recording.profile_id), recording)
+        delete_recording(db.session.get_one(MusicianProfile, recording.profile_id), recording)
     return len(old)
 
 
@@ -383,7 +488,7 @@ def bars_at(recording: Recording, seconds: float) -> int | None:
 
 def add_comment(user, profile: MusicianProfile, recording: Recording, data: CommentIn):
     """Pin a comment to a moment or span of the take, and to bars when they are known."""
-    if not policy.can_comment(user, profile):
+    if not policy.can_comment_on_recordings(user, profile):
         raise Problem(404, "Not found.")
     _within(
         recording,
@@ -420,13 +525,10 @@ def add_comment(user, profile: MusicianProfile, recording: Recording, data: Comm
 
 
 def comment_out(comment: RecordingComment, recording: Recording, authors: dict) -> dict:
-    author = authors.get(comment.author_id)
-    if author is None:
-        shown = {"id": None, "display_name": "Former member", "role": "former"}
-    else:
-        own = author.profile is not None and author.profile.id == recording.profile_id
-        name = author.profile.display_name if author.profile is not None else author.email
-        shown = {"id": author.id, "display_name": name, "role": "musician" if own else "teacher"}
+    """`authors`: how each author id is shown (`comments.services.author_of`: the musician,
+    a linked teacher by name, or "Former teacher" once the link ended)."""
+    author = authors[comment.author_id]
+    shown = {"id": author.id, "display_name": author.display_name, "role": author.role}
     return {
         "id": comment.id,
         "recording_id": comment.recording_id,
@@ -443,7 +545,7 @@ def comment_out(comment: RecordingComment, recording: Recording, authors: dict) 
 
 
 def comments_of(recording: Recording) -> list[dict]:
-    from woodshed.accounts.models import User
+    from woodshed.comments.services import author_of
 
     rows = list(
         db.session.scalars(
@@ -452,23 +554,42 @@ def comments_of(recording: Recording) -> list[dict]:
             .order_by(RecordingComment.at_ms, RecordingComment.id)
         )
     )
-    ids = {c.author_id for c in rows if c.author_id is not None}
-    authors = (
-        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
-        if ids
-        else {}
-    )
+    profile = db.session.get(MusicianProfile, recording.profile_id)
+    authors = {}
+    for comment in rows:
+        if comment.author_id not in authors:
+            authors[comment.author_id] = author_of(comment, profile)
     return [comment_out(c, recording, authors) for c in rows]
+
+
+def mark_listened(user, profile: MusicianProfile, recording: Recording) -> bool:
+    """ "Teacher listened": set the first time a linked teacher has played most of the take
+    (the player says so); the musician sees it. Answers whether it was set now."""
+    if not policy.is_linked_teacher(user, profile) or not policy.can_view_recordings(user, profile):
+        return False
+    if recording.listened_by_teacher_at is not None:
+        return False
+    table = Recording.__table__
+    won = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == recording.id, table.c.listened_by_teacher_at.is_(None))
+        # The teacher's mark, not an edit of the take: its updated_at stays.
+        .values(listened_by_teacher_at=utcnow(), updated_at=table.c.updated_at)
+    ).rowcount
+    db.session.refresh(recording)
+    return bool(won)
 
 
 def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
     """Comments on any take of the piece whose bars overlap the passage's (for its page)."""
+    if not policy.sees_recordings(profile):
+        return []
     stmt = (
-        sa.select(RecordingComment, Recording)
-        .join(Recording, Recording.id == RecordingComment.recording_id)
+        policy.owned(Recording, profile)
+        .add_columns(RecordingComment)
+        .join(RecordingComment, Recording.id == RecordingComment.recording_id)
         .outerjoin(Section, Section.id == Recording.section_id)
         .where(
-            RecordingComment.profile_id == profile.id,
             RecordingComment.bar_start.is_not(None),
             RecordingComment.bar_start <= section.bar_end,
             RecordingComment.bar_end >= section.bar_start,
@@ -476,7 +597,35 @@ def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
         )
         .order_by(RecordingComment.bar_start, RecordingComment.at_ms, RecordingComment.id)
     )
-    return [tuple(row) for row in db.session.execute(stmt)]
+    return [(comment, recording) for recording, comment in db.session.execute(stmt)]
+
+
+def bar_comments_by_section(
+    profile: MusicianProfile, sections: list[Section], recordings: list[Recording]
+) -> dict[uuid.UUID, list[tuple]]:
+    """For a piece's page: each passage's comments pinned to bars that overlap it, on any
+    of the piece's takes (`recordings`, already what this request may see) — one query."""
+    ids = [r.id for r in recordings]
+    if not ids or not sections:
+        return {}
+    by_id = {r.id: r for r in recordings}
+    rows = list(
+        db.session.scalars(
+            sa.select(RecordingComment)
+            .where(
+                RecordingComment.profile_id == profile.id,
+                RecordingComment.recording_id.in_(ids),
+                RecordingComment.bar_start.is_not(None),
+            )
+            .order_by(RecordingComment.bar_start, RecordingComment.at_ms, RecordingComment.id)
+        )
+    )
+    grouped: dict[uuid.UUID, list[tuple]] = {}
+    for section in sections:
+        for comment in rows:
+            if comment.bar_start <= section.bar_end and comment.bar_end >= section.bar_start:
+                grouped.setdefault(section.id, []).append((comment, by_id[comment.recording_id]))
+    return grouped
 
 
 # --- resumable uploads (tus 1.0) ----------------------------------------------------------------
@@ -543,7 +692,7 @@ def lock_upload(profile: MusicianProfile, upload_id: uuid.UUID) -> RecordingUplo
     return upload
 
 
-def append(upload: RecordingUpload, offset: int, stream: BinaryIO, length: int | None) -> int:
+def append(upload: RecordingUpload, offset: int, stream: IO[bytes], length: int | None) -> int:
     """Append the body at `offset` (which must be the stored one); keep whatever arrived.
 
     A dropped connection keeps the bytes received so far: the client asks for the offset

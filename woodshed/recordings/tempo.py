@@ -75,7 +75,7 @@ def _fit(onsets: np.ndarray, period: float) -> tuple[float, float, np.ndarray]:
 
 def estimate(flux: np.ndarray, rate: float, prior_bpm: float | None = None) -> dict:
     """{"bpm", "steady", "segments"} for a take; bpm None when there is no steady pulse."""
-    unsteady = {"bpm": None, "steady": False, "segments": []}
+    unsteady: dict = {"bpm": None, "steady": False, "segments": []}
     onsets = onset_times(flux, rate)
     if len(onsets) < MIN_ONSETS:
         return unsteady

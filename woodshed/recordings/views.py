@@ -38,7 +38,7 @@ def media(token: str):
 
 
 def _page(errors=None, form=None, status=200):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     recordings = services.recordings_of(profile)
     usage = services.usage(profile)
     return (
@@ -68,7 +68,7 @@ def index():
 @login_required
 def upload():
     """Upload without JavaScript: one multipart request (the page's script resumes instead)."""
-    profile = policy.current_profile(for_edit=True)
+    profile = policy.signed_in_profile(for_edit=True)
     limit = services.max_file_bytes()
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
         return _page({"file": services.too_large(limit + 1).detail}, status=413)
@@ -91,6 +91,7 @@ def upload():
 
 
 def _detail(recording: Recording, errors=None, form=None, status=200):
+    profile = policy.current_profile(for_edit=False)
     # wavesurfer.js styles its waveform with a <style> element: this page alone allows
     # that one element, by a nonce made for this response.
     nonce = secrets.token_urlsafe(16)
@@ -100,6 +101,10 @@ def _detail(recording: Recording, errors=None, form=None, status=200):
             recording=recording,
             out=services.recording_out(recording),
             comments=services.comments_of(recording),
+            tempo_item=services.tempo_item(recording),
+            original_missing=not services.has_original(recording),
+            may_comment=policy.can_comment_on_recordings(current_user, profile),
+            listening_teacher=policy.is_linked_teacher(current_user, profile),
             errors=errors or {},
             form=form or {},
             style_nonce=nonce,
@@ -115,14 +120,14 @@ def _detail(recording: Recording, errors=None, form=None, status=200):
 @bp.get("/recordings/<uuid:recording_id>")
 @login_required
 def detail(recording_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return _detail(policy.owned_or_404(Recording, recording_id, profile))
 
 
 @bp.post("/recordings/<uuid:recording_id>/comments")
 @login_required
 def comment(recording_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     recording = policy.owned_or_404(Recording, recording_id, profile)
     form = form_to_dict(request.form)
     form.pop("csrf_token", None)
@@ -138,10 +143,34 @@ def comment(recording_id: uuid.UUID):
     return redirect(url_for("recordings.detail", recording_id=recording.id) + "#comments")
 
 
+@bp.post("/recordings/<uuid:recording_id>/listened")
+@login_required
+def listened(recording_id: uuid.UUID):
+    """The player's report that a linked teacher has played most of the take."""
+    profile = policy.current_profile()
+    recording = policy.owned_or_404(Recording, recording_id, profile)
+    services.mark_listened(current_user, profile, recording)
+    return "", 204
+
+
+@bp.post("/recordings/<uuid:recording_id>/tempo-reached")
+@login_required
+def tempo_reached(recording_id: uuid.UUID):
+    """One click: the take's tempo estimate becomes its session item's tempo reached."""
+    profile = policy.signed_in_profile(for_edit=True)
+    recording = policy.owned_or_404(Recording, recording_id, profile, lock=True)
+    try:
+        bpm = services.save_tempo_reached(current_user, profile, recording)
+    except DomainError as exc:
+        return _detail(recording, exc.messages, status=422)
+    flash(f"Saved: {bpm} BPM reached in that session.", "success")
+    return redirect(url_for("recordings.detail", recording_id=recording.id))
+
+
 @bp.post("/recordings/<uuid:recording_id>/delete")
 @login_required
 def delete(recording_id: uuid.UUID):
-    profile = policy.current_profile(for_edit=True)
+    profile = policy.signed_in_profile(for_edit=True)
     recording = policy.owned_or_404(Recording, recording_id, profile)
     if profile is None:
         abort(404)

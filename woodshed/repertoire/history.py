@@ -6,6 +6,10 @@ sections or sessions (PERF-QUERIES): rows are grouped in SQL or with window func
 Minutes on a piece, section or skill are the minutes written on the session's item for
 it; an item without minutes counts the whole session when it is the session's only
 item, and nothing otherwise (see docs/what-next.md).
+
+Notes follow the same rule: a passage shows the notes written on its own items, and a
+session's notes (and next-time note) only when that session worked on it alone — a note
+about one piece never shows under another.
 """
 
 from __future__ import annotations
@@ -17,24 +21,34 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from woodshed import policy
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 
 
-def item_minutes() -> sa.ColumnElement[int]:
-    """Minutes an item stands for (the rule in the module docstring); needs the session joined."""
+def items_in_session() -> sa.ScalarSelect[int]:
+    """How many items the current SessionItem's session holds."""
     other = aliased(SessionItem)
-    items_in_session = (
+    return (
         sa.select(sa.func.count(other.id))
         .where(other.session_id == SessionItem.session_id)
         .scalar_subquery()
     )
+
+
+def item_minutes() -> sa.ColumnElement[int]:
+    """Minutes an item stands for (the rule in the module docstring); needs the session joined."""
     return sa.func.coalesce(
         SessionItem.minutes,
-        sa.case((items_in_session == 1, PracticeSession.duration_minutes), else_=0),
+        sa.case((items_in_session() == 1, PracticeSession.duration_minutes), else_=0),
     )
+
+
+def alone_in_session() -> sa.ColumnElement[bool]:
+    """True when the current SessionItem is its session's only item (its notes are its own)."""
+    return items_in_session() == 1
 
 
 @dataclass(frozen=True)
@@ -50,8 +64,14 @@ class Record:
     target_tempo_bpm: int | None
     run_through: bool
     confidence: int | None
-    notes: str
-    next_time: str
+    notes: str  # the session's notes, only when the session worked on this alone
+    next_time: str  # likewise
+    item_note: str = ""  # what was written about this item itself
+
+    @property
+    def session_notes_shown(self) -> bool:
+        """The session's own notes are shown (the session worked on this alone)."""
+        return bool(self.notes or self.next_time)
 
 
 @dataclass
@@ -68,7 +88,7 @@ class History:
 
     @property
     def notes(self) -> list[Record]:
-        return [r for r in self.records if r.notes or r.next_time]
+        return [r for r in self.records if r.item_note or r.notes or r.next_time]
 
     def sparkline(self, target: int | None = None) -> dict | None:
         """Tempo over time (oldest left) as SVG polyline points in a 100×40 box."""
@@ -122,10 +142,16 @@ def _records(condition, partition, profile_id: uuid.UUID, per_group: int):
             PracticeSession.confidence,
             PracticeSession.notes,
             PracticeSession.next_time,
+            SessionItem.note.label("item_note"),
+            alone_in_session().label("alone"),
             rank,
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(condition, PracticeSession.profile_id == profile_id)
+        .where(
+            condition,
+            PracticeSession.profile_id == profile_id,
+            policy.shown_sessions(db.session.get(MusicianProfile, profile_id)),
+        )
         .subquery()
     )
     stmt = (
@@ -153,8 +179,9 @@ def _records(condition, partition, profile_id: uuid.UUID, per_group: int):
                 target_tempo_bpm=row.target_tempo_bpm,
                 run_through=row.run_through,
                 confidence=row.confidence,
-                notes=row.notes,
-                next_time=row.next_time,
+                notes=row.notes if row.alone else "",
+                next_time=row.next_time if row.alone else "",
+                item_note=row.item_note or "",
             ),
         )
 
@@ -197,7 +224,11 @@ def totals(profile: MusicianProfile, column, ids: list[uuid.UUID]) -> dict[uuid.
             sa.func.max(PracticeSession.practice_date),
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .where(PracticeSession.profile_id == profile.id, column.in_(ids))
+        .where(
+            PracticeSession.profile_id == profile.id,
+            policy.shown_sessions(profile),
+            column.in_(ids),
+        )
         .group_by(column)
     )
     return {

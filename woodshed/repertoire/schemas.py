@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, line, partial, text
+from woodshed.validation import Schema, line_rules, partial, text_rules
 
 PieceStatus = Literal["wishlist", "learning", "polishing", "performance_ready", "archived"]
 SectionStatus = Literal["not_started", "learning", "polishing", "performance_ready", "archived"]
@@ -42,10 +42,10 @@ SKILL_CATEGORY_LABELS = {
     "other": "Other",
 }
 
-Title = line(200, required=True)
-ShortText = line(200)
-Notes = text(20000)
-SearchText = line(200)
+Title = Annotated[str, *line_rules(200, required=True)]
+ShortText = Annotated[str, *line_rules(200)]
+Notes = Annotated[str, *text_rules(20000)]
+SearchText = Annotated[str, *line_rules(200)]
 Tempo = Annotated[int, Field(ge=1, le=400, description="Beats per minute.")]
 Bar = Annotated[int, Field(ge=1, le=9999, description="Bar number, from 1.")]
 Difficulty = Annotated[int, Field(ge=1, le=10, description="1 (easy) to 10 (hardest).")]
@@ -84,7 +84,10 @@ class PieceIn(PieceFields):
     )
 
 
-PieceUpdate = partial(PieceFields, "PieceUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    PieceUpdate = PieceFields
+else:
+    PieceUpdate = partial(PieceFields, "PieceUpdate")
 
 
 class StatusChangeOut(Schema):
@@ -150,7 +153,10 @@ class SectionIn(SectionFields):
     )
 
 
-SectionUpdate = partial(SectionFields, "SectionUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SectionUpdate = SectionFields
+else:
+    SectionUpdate = partial(SectionFields, "SectionUpdate")
 
 
 class SectionOut(Schema):
@@ -183,7 +189,10 @@ class SkillIn(SkillFields):
     )
 
 
-SkillUpdate = partial(SkillFields, "SkillUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SkillUpdate = SkillFields
+else:
+    SkillUpdate = partial(SkillFields, "SkillUpdate")
 
 
 class SkillOut(Schema):

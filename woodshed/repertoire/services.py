@@ -195,7 +195,7 @@ def create_section(profile: MusicianProfile, piece: Piece, data: SectionIn) -> t
     section = policy.existing_for_client_id(Section, data.id, profile)
     created = False
     if section is None:
-        section, created = policy.insert_or_existing(
+        stored, created = policy.insert_or_existing(
             Section(
                 id=data.id or new_id(),
                 profile_id=profile.id,
@@ -204,6 +204,7 @@ def create_section(profile: MusicianProfile, piece: Piece, data: SectionIn) -> t
             ),
             profile,
         )
+        section = stored
     if section.piece_id != piece.id:
         raise DomainError(policy.ID_IN_USE)  # the id of a section of another piece
     if created:
@@ -275,11 +276,12 @@ def skill_by_name(profile: MusicianProfile, name: str, **fields) -> Skill:
     """The musician's skill called `name` (ignoring case), created with `fields` if new."""
     found = _skill_named(profile, name)
     if found is None:
-        found, created = policy.insert_or_existing(
+        stored, created = policy.insert_or_existing(
             Skill(profile_id=profile.id, name=name, **fields), profile, key=("profile_id", "key")
         )
         if created:
-            search.index(skill_document(found))
+            search.index(skill_document(stored))
+        return stored
     return found
 
 

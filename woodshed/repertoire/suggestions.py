@@ -24,6 +24,7 @@ from woodshed.journal.queries import active_pieces
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Piece, Section
 from woodshed.stats.models import DailyBreakdown
+from woodshed.stats.rollup import audience_for
 from woodshed.timeutil import practice_date
 
 #: Days a passage may rest, by status, before it counts as neglected.
@@ -172,7 +173,9 @@ def last_work(profile: MusicianProfile, pieces: list[Piece]) -> Work:
             SessionItem.target_tempo_bpm,
         ).where(SessionItem.session_id.in_(list(sessions)), SessionItem.piece_id.is_not(None))
     ).all()
-    items.sort(key=lambda i: (sessions[i.session_id].started_at, i.position), reverse=True)
+    items = sorted(
+        items, key=lambda i: (sessions[i.session_id].started_at, i.position), reverse=True
+    )
     work = Work()
     for item in items:  # newest first: the first item on a passage is the newest work on it
         s = sessions[item.session_id]
@@ -198,7 +201,12 @@ def _last_dates(
     b = DailyBreakdown
     newest = (
         sa.select(b.practice_date)
-        .where(b.profile_id == profile.id, b.dimension == keys.c.dim, b.key == keys.c.key)
+        .where(
+            b.profile_id == profile.id,
+            b.audience == audience_for(profile),
+            b.dimension == keys.c.dim,
+            b.key == keys.c.key,
+        )
         .order_by(b.practice_date.desc())
         .limit(1)
         .scalar_subquery()

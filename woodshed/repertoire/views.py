@@ -105,6 +105,9 @@ def piece(piece_id: uuid.UUID):
 
 def piece_page(profile, found: Piece, *, comment_errors=None, comment_form=None, status=200):
     """The piece's page; a refused comment on a passage shows what to fix (`comment_*`)."""
+    from woodshed.recordings import services as recordings
+
+    takes = recordings.takes_of_piece(profile, found.id)
     return render_template(
         "repertoire/piece.html",
         view=pages.piece_overview(profile, found),
@@ -115,6 +118,9 @@ def piece_page(profile, found: Piece, *, comment_errors=None, comment_form=None,
         comment_profile=profile,
         comment_errors=comment_errors or {},
         comment_form=comment_form or {},
+        takes=takes,
+        takes_by_section=recordings.takes_by_section(takes),
+        bar_comments=recordings.bar_comments_by_section(profile, list(found.sections), takes),
     ), status
 
 

@@ -18,7 +18,7 @@ WEEKS_LISTED = 8
 @bp.get("")
 @login_required
 def index():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     include_private = policy.sees_private(profile)
     today = profile.today()
     start, _ = week_of(profile, today)
@@ -33,7 +33,7 @@ def index():
 @bp.get("/<week_start>")
 @login_required
 def week(week_start: str):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         day = date.fromisoformat(week_start)
     except ValueError:

@@ -61,7 +61,7 @@ def _session_documents(profile_ids: list[uuid.UUID]) -> Iterator[search.Doc]:
         table = PracticeSession.__table__
         for row in db.session.execute(sa.select(table).where(table.c.id.in_(chunk))):
             yield journal.search_document(
-                SimpleNamespace(
+                SimpleNamespace(  # type: ignore[arg-type]  # a session's columns and children
                     **row._mapping,
                     items=children["items"][row.id],
                     evidence=children["evidence"][row.id],

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from woodshed.api.pagination import ListQuery
 from woodshed.search import KINDS
-from woodshed.validation import Schema, line
+from woodshed.validation import Schema, line_rules
 
-Kind = Literal[KINDS]
+if TYPE_CHECKING:  # a Literal of the names in KINDS, built at run time
+    Kind = str
+else:
+    Kind = Literal[KINDS]
 
 
 class SearchQuery(ListQuery):
     """Words to find, and optionally one kind of object; the page uses the same names."""
 
-    q: line(200) = Field(  # type: ignore[valid-type]
+    q: Annotated[str, *line_rules(200)] = Field(
         "",
         description="Words to find (accents and case do not matter; the last word may be "
         "the start of a longer one). Without words there are no hits.",

@@ -115,7 +115,7 @@ class Facts:
         t = DailyTotal.__table__
         row = db.session.execute(
             sa.select(*(sa.func.sum(t.c[name]).label(name) for name in TotalSums.FIELDS)).where(
-                t.c.profile_id == self.profile.id
+                t.c.profile_id == self.profile.id, t.c.audience == "all"
             )
         ).one()
         return TotalSums.of(row._mapping)
@@ -145,7 +145,7 @@ class Facts:
         b = LifetimeBreakdown
         counts = db.session.execute(
             sa.select(b.key, b.sessions)
-            .where(b.profile_id == self.profile.id, b.dimension == "piece")
+            .where(b.profile_id == self.profile.id, b.audience == "all", b.dimension == "piece")
             .order_by(b.sessions.desc())
             .limit(20)
         ).all()

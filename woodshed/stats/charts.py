@@ -396,6 +396,7 @@ def tempo_chart(ctx: Context) -> Chart:
     for key, day, tempo_sum, tempo_n in db.session.execute(
         sa.select(b.key, b.practice_date, b.tempo_sum, b.tempo_n).where(
             b.profile_id == ctx.profile.id,
+            b.audience == rollup.audience_for(ctx.profile),
             b.dimension == "section",
             b.key.in_(chosen),
             b.practice_date >= ctx.start,
@@ -407,10 +408,13 @@ def tempo_chart(ctx: Context) -> Chart:
         acc = week.setdefault(key, BreakdownSums())
         acc.tempo_sum += tempo_sum
         acc.tempo_n += tempo_n
-    for week in sorted(weekly):
-        sections = weekly[week]
+    for week_start_day in sorted(weekly):
+        sections = weekly[week_start_day]
         chart.rows.append(
-            [week, *(sections[k].average("tempo", 1) if k in sections else None for k in chosen)]
+            [
+                week_start_day,
+                *(sections[k].average("tempo", 1) if k in sections else None for k in chosen),
+            ]
         )
     return chart
 

@@ -84,7 +84,8 @@ def build(
     """Lay out every day from start to end; `cells` are the days with practice."""
     by_day = {c["date"]: c for c in cells}
     first_column = week_start_of(start, week_start)
-    squares, months = [], []
+    squares: list = []
+    months: list = []
     day = start
     last_month = None
     while day <= end:

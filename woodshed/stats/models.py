@@ -20,6 +20,12 @@ from woodshed.db import Base, IdMixin, VersionMixin, utcnow
 #: "goal" is the time of the sessions linked to a goal (the whole session, like a tag).
 DIMENSIONS = ("instrument", "piece", "section", "skill", "tag", "hour", "length", "whole", "goal")
 
+#: Whose figures a rollup row holds: "all" counts every session (the musician's own view),
+#: "shared" only the sessions that are not private (what a linked teacher sees). Each
+#: session adds to the "all" rows and, unless private, to the "shared" rows too, so a
+#: teacher's statistics are read exactly like the musician's, with one more key.
+AUDIENCES = ("all", "shared")
+
 
 def _profile_fk() -> Mapped[uuid.UUID]:
     return mapped_column(
@@ -27,12 +33,22 @@ def _profile_fk() -> Mapped[uuid.UUID]:
     )
 
 
+def _audience() -> Mapped[str]:
+    return mapped_column(sa.String(6), primary_key=True)
+
+
 class DailyTotal(Base):
     """One musician's practice on one practice date (only days with a session have a row)."""
 
     __tablename__ = "daily_totals"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "audience IN (" + ", ".join(repr(a) for a in AUDIENCES) + ")", name="audience"
+        ),
+    )
 
     profile_id: Mapped[uuid.UUID] = _profile_fk()
+    audience: Mapped[str] = _audience()
     practice_date: Mapped[date] = mapped_column(primary_key=True)
     minutes: Mapped[int] = mapped_column(default=0)
     sessions: Mapped[int] = mapped_column(default=0)
@@ -82,13 +98,21 @@ class DailyBreakdown(BreakdownColumns, Base):
         sa.CheckConstraint(
             "dimension IN (" + ", ".join(repr(d) for d in DIMENSIONS) + ")", name="dimension"
         ),
+        sa.CheckConstraint(
+            "audience IN (" + ", ".join(repr(a) for a in AUDIENCES) + ")", name="audience"
+        ),
         sa.Index(
-            "ix_daily_breakdowns_profile_dimension_date", "profile_id", "dimension", "practice_date"
+            "ix_daily_breakdowns_profile_dimension_date",
+            "profile_id",
+            "audience",
+            "dimension",
+            "practice_date",
         ),
         # "When was this piece last practised?" reads backwards along one key.
         sa.Index(
             "ix_daily_breakdowns_profile_dimension_key_date",
             "profile_id",
+            "audience",
             "dimension",
             "key",
             "practice_date",
@@ -96,6 +120,7 @@ class DailyBreakdown(BreakdownColumns, Base):
     )
 
     profile_id: Mapped[uuid.UUID] = _profile_fk()
+    audience: Mapped[str] = _audience()
     practice_date: Mapped[date] = mapped_column(primary_key=True)
     dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
@@ -106,8 +131,14 @@ class MonthlyBreakdown(BreakdownColumns, Base):
     of months or all time reads a dozen rows per object instead of one per day."""
 
     __tablename__ = "monthly_breakdowns"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "audience IN (" + ", ".join(repr(a) for a in AUDIENCES) + ")", name="audience"
+        ),
+    )
 
     profile_id: Mapped[uuid.UUID] = _profile_fk()
+    audience: Mapped[str] = _audience()
     dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
@@ -119,8 +150,14 @@ class LifetimeBreakdown(BreakdownColumns, Base):
     month it was practised in."""
 
     __tablename__ = "lifetime_breakdowns"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "audience IN (" + ", ".join(repr(a) for a in AUDIENCES) + ")", name="audience"
+        ),
+    )
 
     profile_id: Mapped[uuid.UUID] = _profile_fk()
+    audience: Mapped[str] = _audience()
     dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
 

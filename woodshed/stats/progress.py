@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from woodshed.db import db, json_rows
 from woodshed.profiles.models import MusicianProfile
 from woodshed.stats.models import DailyBreakdown, LifetimeBreakdown, MonthlyBreakdown
+from woodshed.stats.rollup import audience_for
 from woodshed.stats.services import as_date
 from woodshed.stats.services import labels as read_labels
 
@@ -116,6 +117,7 @@ def _points(
     next_month = (as_of.replace(day=28) + timedelta(days=4)).replace(day=1)
     params = {
         "profile_id": profile.id,
+        "audience": audience_for(profile),
         "kinds": list(kinds),
         "as_of": as_of,
         "before": before,
@@ -178,6 +180,7 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
     life, m, b = LifetimeBreakdown, MonthlyBreakdown, DailyBreakdown
     p = functools.partial(sa.bindparam, type_=sa.Date())
     profile_id, kinds = sa.bindparam("profile_id"), sa.bindparam("kinds", expanding=True)
+    audience = sa.bindparam("audience")
 
     def when(condition, column):
         return sa.func.sum(sa.case((condition, column), else_=0))
@@ -186,10 +189,13 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
         return sa.func.max(sa.case((condition, column)))
 
     lifetime = sa.select(life.dimension, life.key, life.minutes, life.sessions).where(
-        life.profile_id == profile_id, life.dimension.in_(kinds)
+        life.profile_id == profile_id, life.audience == audience, life.dimension.in_(kinds)
     )
     later_months = sa.select(m.dimension, m.key, -m.minutes, -m.sessions).where(
-        m.profile_id == profile_id, m.dimension.in_(kinds), m.month >= p("next_month")
+        m.profile_id == profile_id,
+        m.audience == audience,
+        m.dimension.in_(kinds),
+        m.month >= p("next_month"),
     )
     d = b.practice_date
     columns = []
@@ -209,6 +215,7 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
         ]
     daily = sa.select(b.dimension, b.key, *columns).where(
         b.profile_id == profile_id,
+        b.audience == audience,
         b.dimension.in_(kinds),
         d >= p("window_start"),
         d < p("next_month"),
@@ -244,6 +251,7 @@ def _last_days(profile: MusicianProfile, result: dict, missing: dict) -> None:
         sa.select(b.practice_date)
         .where(
             b.profile_id == profile.id,
+            b.audience == audience_for(profile),
             b.dimension == wanted.c.dim,
             b.key == wanted.c.key,
             b.practice_date <= wanted.c.until,

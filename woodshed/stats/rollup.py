@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from woodshed import policy
 from woodshed.db import bulk_insert
 from woodshed.journal.models import PracticeSession, SessionItem, session_goals, session_tags
 from woodshed.repertoire.models import Piece, Section
@@ -126,13 +127,26 @@ LENGTH_BUCKETS = (
     (90, "90+"),
 )
 CHUNK = 500
-TOTAL_KEY = ("profile_id", "practice_date")
-DAILY_KEY = ("profile_id", "practice_date", "dimension", "key")
-MONTHLY_KEY = ("profile_id", "dimension", "month", "key")
-LIFETIME_KEY = ("profile_id", "dimension", "key")
+TOTAL_KEY = ("profile_id", "audience", "practice_date")
+DAILY_KEY = ("profile_id", "audience", "practice_date", "dimension", "key")
+MONTHLY_KEY = ("profile_id", "audience", "dimension", "month", "key")
+LIFETIME_KEY = ("profile_id", "audience", "dimension", "key")
 
-TotalKey = tuple[uuid.UUID, date]
-BreakdownKey = tuple[uuid.UUID, date, str, str]
+TotalKey = tuple[uuid.UUID, str, date]
+BreakdownKey = tuple[uuid.UUID, str, date, str, str]
+
+
+def audiences_of(private: bool) -> tuple[str, ...]:
+    """The rollup rows a session counts in: every session in "all", a session that is not
+    private in "shared" too (see `stats.models.AUDIENCES`)."""
+    return ("all",) if private else ("all", "shared")
+
+
+def audience_for(profile) -> str:
+    """The rollup rows this request reads for `profile`: "all" for the musician (and
+    anyone else `policy.can_view_private` lets see private entries, the worker and
+    commands), "shared" — non-private sessions only — for a linked teacher."""
+    return "all" if policy.sees_private(profile) else "shared"
 
 
 def length_bucket(minutes: int) -> str:
@@ -179,9 +193,9 @@ class Contributions:
     def __init__(self) -> None:
         self.totals: dict[TotalKey, TotalSums] = defaultdict(TotalSums)
         self.breakdowns: dict[BreakdownKey, BreakdownSums] = defaultdict(BreakdownSums)
-        # (profile id, dimension, first day of the month, key) → the month's sums.
+        # (profile id, audience, dimension, first day of the month, key) → the month's sums.
         self.monthly: dict[tuple, BreakdownSums] = defaultdict(BreakdownSums)
-        # (profile id, dimension, key) → the sums over every practice date.
+        # (profile id, audience, dimension, key) → the sums over every practice date.
         self.lifetime: dict[tuple, BreakdownSums] = defaultdict(BreakdownSums)
 
     def tables(self) -> list[RollupRows]:
@@ -201,9 +215,14 @@ class Contributions:
                 mine.rows[key].subtract(sums)
 
     def add_session(self, s, items: list, tag_ids: list, goal_ids: list) -> None:
-        """Add one session (a row of practice_sessions) with its items, tag and goal ids."""
+        """Add one session (a row of practice_sessions) with its items, tag and goal ids,
+        to the rows of each audience it counts for."""
+        for audience in audiences_of(bool(s.private)):
+            self._add_session(audience, s, items, tag_ids, goal_ids)
+
+    def _add_session(self, audience: str, s, items: list, tag_ids: list, goal_ids: list) -> None:
         duration = s.duration_minutes
-        total = self.totals[(s.profile_id, s.practice_date)]
+        total = self.totals[(s.profile_id, audience, s.practice_date)]
         total.minutes += duration
         total.sessions += 1
         if s.exam_prep:
@@ -264,9 +283,9 @@ class Contributions:
         for (dimension, key), minutes in per_key.items():
             tempo = tempos.get((dimension, key))
             for row in (
-                self.breakdowns[(s.profile_id, s.practice_date, dimension, key)],
-                self.monthly[(s.profile_id, dimension, month, key)],
-                self.lifetime[(s.profile_id, dimension, key)],
+                self.breakdowns[(s.profile_id, audience, s.practice_date, dimension, key)],
+                self.monthly[(s.profile_id, audience, dimension, month, key)],
+                self.lifetime[(s.profile_id, audience, dimension, key)],
             ):
                 row.minutes += minutes
                 row.sessions += 1
@@ -303,6 +322,7 @@ SESSION_COLUMNS = (
     _S.c.quality,
     _S.c.enjoyment,
     _S.c.confidence,
+    _S.c.private,
 )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
-from woodshed.validation import Schema, line, partial
+from woodshed.validation import Schema, line_rules, partial
 
 #: Longest range a statistic may cover; longer ones are refused instead of run slowly.
 MAX_RANGE_DAYS = 7305  # 20 years
@@ -22,7 +22,7 @@ BreakdownBy = Literal["instrument", "piece", "section", "skill", "tag"]
 ProgressKind = Literal["piece", "section", "skill"]
 Stage = Literal["beginner", "intermediate", "advanced"]
 Trend = Literal["improving", "steady", "declining"]
-Reason = line(200)
+Reason = Annotated[str, *line_rules(200)]
 
 
 def _bounded(value: date | None) -> date | None:
@@ -180,7 +180,7 @@ class SkipPeriodFields(Schema):
 
     @field_validator("start_date", "end_date")
     @classmethod
-    def _in_bounds(cls, value: date) -> date:
+    def _in_bounds(cls, value: date) -> date | None:
         return _bounded(value)
 
     @field_validator("end_date")
@@ -200,7 +200,10 @@ class SkipPeriodIn(SkipPeriodFields):
     )
 
 
-SkipPeriodUpdate = partial(SkipPeriodFields, "SkipPeriodUpdate")
+if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
+    SkipPeriodUpdate = SkipPeriodFields
+else:
+    SkipPeriodUpdate = partial(SkipPeriodFields, "SkipPeriodUpdate")
 
 
 class SkipPeriodOut(Schema):

@@ -32,7 +32,7 @@ from woodshed.stats.models import (
     MonthlyBreakdown,
     SkipPeriod,
 )
-from woodshed.stats.rollup import BreakdownSums, TotalSums
+from woodshed.stats.rollup import BreakdownSums, TotalSums, audience_for
 from woodshed.stats.schemas import SkipPeriodIn, SkipPeriodQuery
 from woodshed.timeutil import WEEKDAYS, week_start_of
 
@@ -125,7 +125,7 @@ def current_periods(profile: MusicianProfile, now: date | None = None) -> list[P
 def period_sums(profile: MusicianProfile, periods: list[Period]) -> list[dict]:
     """Minutes, sessions, practice days, average and first practice date per period
     ((None, None) = all time), from the daily rollup in one statement."""
-    params: dict = {"profile_id": profile.id}
+    params: dict = {"profile_id": profile.id, "audience": audience_for(profile)}
     for i, (first, last) in enumerate(periods):
         params[f"first{i}"], params[f"last{i}"] = first, last
     shape = tuple((first is not None, last is not None) for first, last in periods)
@@ -158,7 +158,7 @@ def _period_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.CompoundSelect
             sa.func.sum(t.sessions),
             sa.func.count(),
             sa.func.min(t.practice_date),
-        ).where(t.profile_id == sa.bindparam("profile_id"))
+        ).where(t.profile_id == sa.bindparam("profile_id"), t.audience == sa.bindparam("audience"))
         if bounded_below:
             stmt = stmt.where(t.practice_date >= sa.bindparam(f"first{i}", type_=sa.Date()))
         if bounded_above:
@@ -222,7 +222,12 @@ def practised_runs(profile: MusicianProfile) -> list[tuple[int, int]]:
             number.label("n"),
             (number - sa.func.row_number().over(order_by=t.practice_date)).label("island"),
         )
-        .where(t.profile_id == profile.id, t.sessions >= 1, t.minutes >= minimum)
+        .where(
+            t.profile_id == profile.id,
+            t.audience == audience_for(profile),
+            t.sessions >= 1,
+            t.minutes >= minimum,
+        )
         .subquery()
     )
     rows = db.session.execute(
@@ -425,6 +430,7 @@ def grouped_totals(
     week_start = profile.week_start_index
     params: dict = {
         "profile_id": profile.id,
+        "audience": audience_for(profile),
         # Day numbers count from a Saturday: shift them so weeks begin on the week start.
         "week_shift": POSITIVE - (week_start - EPOCH.weekday()) % 7,
     }
@@ -468,6 +474,7 @@ def _grouped_statement(
             ]
         stmt = sa.select(sa.literal(i, sa.Integer).label("span"), *columns).where(
             t.c.profile_id == sa.bindparam("profile_id"),
+            t.c.audience == sa.bindparam("audience"),
             t.c.practice_date >= sa.bindparam(f"start{i}", type_=sa.Date()),
             t.c.practice_date <= sa.bindparam(f"end{i}", type_=sa.Date()),
         )
@@ -570,7 +577,9 @@ def timeseries(profile: MusicianProfile, start: date, end: date, bucket: str = "
 
 def first_practice_date(profile: MusicianProfile) -> date | None:
     return db.session.scalar(
-        sa.select(sa.func.min(DailyTotal.practice_date)).where(DailyTotal.profile_id == profile.id)
+        sa.select(sa.func.min(DailyTotal.practice_date)).where(
+            DailyTotal.profile_id == profile.id, DailyTotal.audience == audience_for(profile)
+        )
     )
 
 
@@ -631,7 +640,11 @@ def dimension_sums(
     the days at the ragged ends from the daily one, so the rows read do not grow with the
     range.
     """
-    params = {"profile_id": profile.id, "dimensions": list(dimensions)}
+    params = {
+        "profile_id": profile.id,
+        "audience": audience_for(profile),
+        "dimensions": list(dimensions),
+    }
     if start is None and end is None:
         stmt = _lifetime_statement()
     else:
@@ -682,12 +695,14 @@ def _dimension_statement() -> sa.Select:
     d = b.practice_date
     monthly = sa.select(*_sum_columns(m)).where(
         m.profile_id == sa.bindparam("profile_id"),
+        m.audience == sa.bindparam("audience"),
         m.dimension.in_(sa.bindparam("dimensions", expanding=True)),
         m.month >= p("month_from"),
         m.month < p("month_to"),
     )
     daily = sa.select(*_sum_columns(b)).where(
         b.profile_id == sa.bindparam("profile_id"),
+        b.audience == sa.bindparam("audience"),
         b.dimension.in_(sa.bindparam("dimensions", expanding=True)),
         sa.or_(
             sa.and_(d >= p("head_from"), d < p("head_to")),
@@ -708,6 +723,7 @@ def _lifetime_statement() -> sa.Select:
     t = LifetimeBreakdown
     return sa.select(*_sum_columns(t)).where(
         t.profile_id == sa.bindparam("profile_id"),
+        t.audience == sa.bindparam("audience"),
         t.dimension.in_(sa.bindparam("dimensions", expanding=True)),
     )
 

@@ -21,7 +21,7 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from woodshed import events
 from woodshed.db import new_id
@@ -200,7 +200,7 @@ def _bulk_statement(state) -> None:
     profiles.update(conn.execute(stmt).scalars())
 
 
-def rebuild_at_commit(session: Session, profile_ids) -> None:
+def rebuild_at_commit(session: Session | scoped_session[Session], profile_ids) -> None:
     """Bulk writers outside the ORM (imports' COPY) ask for these profiles to be rebuilt
     when the transaction commits; the flush hooks cannot see such rows."""
     session.info.setdefault(PENDING_REBUILD, set()).update(profile_ids)

@@ -83,7 +83,7 @@ def _presets(profile: MusicianProfile, all_time: dict) -> list[tuple[str, dict]]
 @bp.get("")
 @login_required
 def index():
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.signed_in_profile(for_edit=False)
     start, end, bucket, form, errors = _page_range(profile)
     ctx = charts.Context(profile, start, end, bucket)
     *periods, range_totals = services.period_totals(profile, (start, end))
@@ -110,13 +110,15 @@ def index():
 
 def _chart_js_installed() -> bool:
     """Chart.js is copied into static/vendor by `make assets`; without it, tables only."""
-    return (Path(current_app.static_folder) / "vendor" / "chart.umd.min.js").is_file()
+    static = current_app.static_folder
+    assert static is not None  # the app serves woodshed/static
+    return (Path(static) / "vendor" / "chart.umd.min.js").is_file()
 
 
 @bp.get("/<chart>.csv")
 @login_required
 def chart_csv(chart: str):
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.signed_in_profile(for_edit=False)
     start, end, bucket, _form, errors = _page_range(profile)
     if errors:
         abort(422)
@@ -134,7 +136,7 @@ def chart_csv(chart: str):
 @bp.get("/badges")
 @login_required
 def badges_page():
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.signed_in_profile(for_edit=False)
     items = [] if profile.quiet else badges.overview(profile)
     return render_template("stats/badges.html", profile=profile, items=items)
 
@@ -143,7 +145,7 @@ def badges_page():
 
 
 def _skip_page(errors: dict | None = None, form: dict | None = None, status: int = 200):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return render_template(
         "stats/skip_days.html",
         profile=profile,
@@ -163,7 +165,7 @@ def skip_days():
 @bp.post("/skip-days")
 @login_required
 def add_skip_days():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     try:
         services.add_skip_period(profile, parse_form(SkipPeriodIn, request.form))
     except FormErrors as exc:
@@ -175,7 +177,7 @@ def add_skip_days():
 @bp.post("/skip-days/<uuid:period_id>")
 @login_required
 def update_skip_days(period_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     period = policy.owned_or_404(SkipPeriod, period_id, profile)
     try:
         data = parse_form(SkipPeriodUpdate, request.form)
@@ -190,7 +192,7 @@ def update_skip_days(period_id: uuid.UUID):
 @bp.post("/skip-days/<uuid:period_id>/delete")
 @login_required
 def delete_skip_days(period_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     services.delete_skip_period(profile, policy.owned_or_404(SkipPeriod, period_id, profile))
     flash("Days off removed.", "success")
     return redirect(url_for("stats.skip_days"))

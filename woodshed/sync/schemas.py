@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
 from woodshed.api.pagination import ListQuery
 from woodshed.journal.schemas import SessionOut, SessionUpdate
-from woodshed.validation import Schema, text
+from woodshed.validation import Schema, text_rules
 
 
 class SessionMerge(Schema):
@@ -22,7 +22,7 @@ class SessionMerge(Schema):
     )
     changes: SessionUpdate = Field(description="The changed fields, as for `PATCH`.")
     edited_at: AwareDatetime = Field(description="When the edit was made on the device.")
-    source: text(80) = Field(
+    source: Annotated[str, *text_rules(80)] = Field(
         "another device", description="Where the edit was made, in words, e.g. `phone`."
     )
 

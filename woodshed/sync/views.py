@@ -107,14 +107,14 @@ def _offline_shell():
 @bp.get("/sync")
 @login_required
 def index():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return render_template("sync/index.html", conflicts=services.open_conflicts(profile))
 
 
 @bp.post("/sync/conflicts/<uuid:conflict_id>/resolve")
 @login_required
 def resolve(conflict_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     conflict = policy.owned_or_404(SyncConflict, conflict_id, profile, lock=True)
     try:
         keep = parse_form(ResolveIn, request.form).keep

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from woodshed.validation import Schema, text
+from woodshed.family.schemas import ConsentIn
+from woodshed.validation import Schema, text_rules
 
-Scope = Literal["sessions:read", "sessions:comment", "assignments:write", "reports:read"]
+Scope = Literal[
+    "sessions:read",
+    "sessions:comment",
+    "assignments:write",
+    "reports:read",
+    "recordings:read",
+    "recordings:comment",
+]
 
 
 class InviteIn(Schema):
     scopes: list[Scope] | None = Field(
         None, max_length=4, description="What the link will allow (default: all of them)."
     )
-    note: text(300) = ""
+    note: Annotated[str, *text_rules(300)] = ""
 
 
 class InviteOut(Schema):
@@ -31,8 +39,13 @@ class InviteOut(Schema):
 
 
 class JoinIn(Schema):
-    code: text(40, required=True) = Field(description="The code; dashes and spaces optional.")
+    code: Annotated[str, *text_rules(40, required=True)] = Field(
+        description="The code; dashes and spaces optional."
+    )
     profile_id: uuid.UUID | None = Field(None, description="Default: your own profile.")
+    consent: ConsentIn | None = Field(
+        None, description="A guardian linking a child: needed, or a 403 naming consent."
+    )
 
 
 class Person(Schema):
@@ -53,9 +66,13 @@ class LinkOut(Schema):
 
 
 class Flag(Schema):
-    code: str
+    code: str = Field(
+        description="Why the student needs attention: no_practice, struggle, "
+        "assignment_behind (under half the weekly minutes with the week half gone), "
+        "assignment_due (due within two days with an item not met), student_replied."
+    )
     message: str
-    url: str
+    url: str = Field(description="The evidence: the journal, a session, an assignment, a reply.")
 
 
 class StudentOut(Schema):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from woodshed.accounts import mfa
 from woodshed.accounts.models import User
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
-from woodshed.db import db, utcnow
+from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.ratelimit import client_address, throttle
@@ -39,6 +40,8 @@ SCOPE_LABELS = {
     "sessions:comment": "comment on your entries",
     "assignments:write": "set you assignments",
     "reports:read": "receive your weekly practice report",
+    "recordings:read": "listen to your recordings (never those of private entries)",
+    "recordings:comment": "comment on your recordings",
 }
 #: The same, as the teacher reads them when inviting.
 TEACHER_LABELS = {
@@ -46,6 +49,8 @@ TEACHER_LABELS = {
     "sessions:comment": "comment on their entries",
     "assignments:write": "set them assignments",
     "reports:read": "receive their weekly practice report",
+    "recordings:read": "listen to their recordings (never those of private entries)",
+    "recordings:comment": "comment on their recordings",
 }
 
 
@@ -81,6 +86,7 @@ def set_teacher(user: User, teaching: bool) -> None:
 def _teacher(user: User | None) -> User:
     if not policy.may_teach(user):
         raise Problem(403, "Only a teacher can do this. Turn teaching on in your settings.")
+    assert user is not None  # may_teach refuses nobody
     return user
 
 
@@ -102,7 +108,7 @@ def shown_code(code: str) -> str:
 
 
 def create_invite(
-    user: User, scopes: list[str] | None = None, note: str = ""
+    user: User, scopes: Sequence[str] | None = None, note: str = ""
 ) -> tuple[Invite, str]:
     """A new invitation of `user`'s and its code (the only time the code is known)."""
     teacher = _teacher(user)
@@ -119,13 +125,15 @@ def create_invite(
     return invite, code
 
 
-def _scopes(scopes: list[str] | None) -> list[str]:
+def _scopes(scopes: Sequence[str] | None) -> list[str]:
     chosen = set(SCOPES if scopes is None else scopes)
     unknown = chosen - set(SCOPES)
     if unknown:
         raise DomainError({"scopes": f"Unknown scope: {sorted(unknown)[0]}."})
     if "sessions:read" not in chosen and chosen:
         raise DomainError({"scopes": "A teacher who comments or assigns must read sessions."})
+    if "recordings:comment" in chosen and "recordings:read" not in chosen:
+        raise DomainError({"scopes": "A teacher who comments on recordings must listen to them."})
     return [s for s in SCOPES if s in chosen]
 
 
@@ -153,7 +161,7 @@ def revoke_invite(user: User, invite_id: uuid.UUID) -> None:
             Invite.id == invite_id, Invite.user_id == user.id, Invite.used_at.is_(None)
         )
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         raise NotFound()
 
 
@@ -216,10 +224,16 @@ def preview(user: User, raw_code: str) -> Preview:
     )
 
 
-def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
-    """Accept an invitation for `profile` (the musician's own; a guardian's child next)."""
+def join(user: User, raw_code: str, profile: MusicianProfile, consent=None) -> Link:
+    """Accept an invitation for `profile`: the musician's own, or a guardian's child — then
+    only with the guardian's consent, stored with the link's scopes (no consent: 403)."""
+    from woodshed.family import services as family
+
     if not policy.can_edit(user, profile):
         raise NotFound()
+    version = (
+        family.check_consent(consent, "link a child to a teacher") if profile.is_child else None
+    )
     invite = find_invite(user, raw_code)
     if invite.user_id == user.id:
         raise DomainError({"code": "This is your own invitation: send it to your student."})
@@ -233,7 +247,7 @@ def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if rowcount(claimed) == 0:
         raise DomainError({"code": "This code has been used already. Ask for a new one."})
     link = Link(
         kind="teacher",
@@ -256,6 +270,10 @@ def join(user: User, raw_code: str, profile: MusicianProfile) -> Link:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(invite)
+    if version is not None:
+        family.record_consent(
+            user, profile, "teacher_link", version, link.scopes, subject_id=invite.user_id
+        )
     policy.forget_links()
     return link
 
@@ -330,3 +348,22 @@ def qr_svg(url: str) -> Markup:
     """The join link as an inline SVG QR code (printable; no image request, CSP-safe)."""
     svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
     return Markup(svg)  # noqa: S704 (generated by segno from our own URL)
+
+
+def teachers_now(profile: MusicianProfile, user_ids: set) -> set[uuid.UUID]:
+    """Which of these users are the profile's teachers now — an active teacher link — in
+    one statement: how comments and assignments name their author ("Former teacher" once
+    the link has ended), and who hears of a student's reply."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Link.user_id).where(
+                Link.profile_id == profile.id,
+                Link.kind == "teacher",
+                Link.ended_at.is_(None),
+                Link.user_id.in_(ids),
+            )
+        )
+    )

@@ -1,7 +1,7 @@
 """outgoing mail (sent by the worker) and pending registrations (mode verify)
 
 Revision ID: 243d40d9fe0e
-Revises: f0e4ea0a7de9
+Revises: a7c3e91b5d20
 Create Date: 2026-12-03 15:08:05.150502
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "243d40d9fe0e"
-down_revision = "f0e4ea0a7de9"
+down_revision = "a7c3e91b5d20"
 branch_labels = None
 depends_on = None
 
