@@ -176,7 +176,7 @@ class SessionItem(IdMixin, Base):
     target_tempo_bpm: Mapped[int | None]
     run_through: Mapped[bool] = mapped_column(default=False)
     # What was said about this item alone (a passage shows only its own notes).
-    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default=sa.text("''"))
 
     session: Mapped[PracticeSession] = relationship(back_populates="items")
     piece = relationship("Piece", lazy="joined")
