@@ -1,5 +1,6 @@
 """The application's import graph has no circles (issue 13): no module reaches itself again
-through what it imports, imports inside functions included. A circle is fixed by moving
+through what it imports, imports inside functions included (not those under
+`if TYPE_CHECKING:`, which only the type checker reads). A circle is fixed by moving
 the shared piece down a floor or by sending an event up (woodshed/events.py), never by
 hiding the import inside a function."""
 
@@ -34,11 +35,21 @@ def _owner(name: str, known: dict[str, Path]) -> str | None:
     return name or None
 
 
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+    return name == "TYPE_CHECKING"
+
+
 def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     """The package's modules that this module imports, anywhere in its body."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _type_checking_only(node):
+            node.body = []  # names for the type checker: never imported when running
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(filter(None, (_owner(a.name, known) for a in node.names)))
         elif isinstance(node, ast.ImportFrom):

@@ -123,7 +123,7 @@ def test_a_session_resent_at_once_is_stored_once_with_its_tags_and_search_text(s
     documents = sa.select(sa.func.count()).select_from(SearchDocument)
     assert _count(served, documents.where(SearchDocument.object_id == sid)) == 1
     totals = sa.select(DailyTotal.sessions).where(
-        DailyTotal.profile_id == uuid.UUID(caller.profile_id)
+        DailyTotal.profile_id == uuid.UUID(caller.profile_id), DailyTotal.audience == "all"
     )
     assert _read(served, lambda: list(db.session.scalars(totals))) == [1]
 
@@ -183,7 +183,7 @@ def test_twenty_sessions_logged_at_once_share_their_new_tags_and_first_badge(ser
     links = sa.select(sa.func.count()).select_from(session_tags)
     assert _count(served, links) >= 40
     totals = sa.select(DailyTotal.sessions, DailyTotal.minutes).where(
-        DailyTotal.profile_id == profile_id
+        DailyTotal.profile_id == profile_id, DailyTotal.audience == "all"
     )
     assert _read(served, lambda: db.session.execute(totals).all()) == [(20, 400)]
     badges = _scalars(
@@ -283,7 +283,7 @@ def test_sessions_naming_the_same_pieces_in_any_order_are_logged_at_once(served,
     answers = race(AT_ONCE, send)
     assert [a.status_code for a in answers] == [201] * AT_ONCE, _problems(answers)
     totals = sa.select(sa.func.sum(DailyTotal.sessions)).where(
-        DailyTotal.profile_id == uuid.UUID(caller.profile_id)
+        DailyTotal.profile_id == uuid.UUID(caller.profile_id), DailyTotal.audience == "all"
     )
     assert _count(served, totals) == AT_ONCE
 

@@ -222,7 +222,7 @@ def _erase(child: MusicianProfile) -> None:
 def invite_guardian(user: User, child: MusicianProfile) -> tuple[GuardianInvite, str]:
     """A code another grown-up redeems to become the child's second guardian (once the
     inviting guardian has accepted them)."""
-    from woodshed.teaching.services import new_code
+    from woodshed.teaching.codes import new_code
 
     if policy.guardian_link(user, child) is None:
         raise NotFound()
@@ -240,7 +240,7 @@ def invite_guardian(user: User, child: MusicianProfile) -> tuple[GuardianInvite,
 
 def redeem_guardian_code(user: User, raw_code: str) -> Link:
     """The invited grown-up's request to be a guardian: a link waiting for acceptance."""
-    from woodshed.teaching.services import ALPHABET, CODE_LENGTH, normalise_code
+    from woodshed.teaching.codes import ALPHABET, CODE_LENGTH, normalise_code
 
     code = normalise_code(raw_code)
     invite = None

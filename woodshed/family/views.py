@@ -130,7 +130,7 @@ def delete_child(child_id: uuid.UUID):
 def invite_guardian(child_id: uuid.UUID):
     child = services.child_of(_user(), child_id)
     _invite, code = services.invite_guardian(_user(), child)
-    from woodshed.teaching.services import shown_code
+    from woodshed.teaching.codes import shown_code
 
     return _page(code=shown_code(code), code_child=child)
 

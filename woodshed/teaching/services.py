@@ -8,7 +8,6 @@ address.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,11 +27,16 @@ from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.ratelimit import client_address, throttle
+from woodshed.teaching.codes import (  # noqa: F401  (shown_code: the pages' and API's)
+    ALPHABET,
+    CODE_LENGTH,
+    new_code,
+    normalise_code,
+    shown_code,
+)
 from woodshed.teaching.models import SCOPES, Invite, Link
 from woodshed.tokens import hash_token
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
 INVITE_DAYS = 14
 WRONG_CODES = parse("10 per 15 minutes")
 SCOPE_LABELS = {
@@ -91,20 +95,6 @@ def _teacher(user: User | None) -> User:
 
 
 # --- invitations ------------------------------------------------------------------------------
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(raw: str) -> str:
-    """What a person typed, as a code: capitals, without spaces or dashes."""
-    return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
-
-
-def shown_code(code: str) -> str:
-    """ABCD-EFGH: easier to read aloud and to type."""
-    return f"{code[:4]}-{code[4:]}"
 
 
 def create_invite(
