@@ -144,7 +144,7 @@ def mailbox(smtp_server: Mailbox, app: Flask) -> Iterator[Mailbox]:
     """The SMTP server's messages. Requests only queue account email (outgoing_mail); each
     read first runs the worker's outbox step, as `woodshed worker` would, so a test sees
     what the worker sent by then."""
-    from woodshed.notify import outbox
+    from woodshed import outbox
 
     smtp_server.clear()
     before = smtp_server.before_read

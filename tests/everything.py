@@ -6,7 +6,8 @@ instruments, tags, skills, pieces with sections and status history, goals with a
 checklist, resources, sessions with items, tags, goals, evidence and revisions, plans
 with items and occurrences (one checked in, one skipped, the rest upcoming), a template,
 reminders of every kind with a time of day, notification settings with quiet hours, days
-off, an earned badge, notifications and an import mapping.
+off, an earned badge, notifications, an import mapping, and a processed recording with a
+pinned comment and a reply (its original stored in the profile's files).
 `tests/data/test_export.py` fails when a registry part is left empty, so a new table
 makes this account grow with it. Use it for round trips, erasure, search rebuilds —
 anything that must hold "for everything".
@@ -142,8 +143,63 @@ def fill_account(persona, now: datetime | None = None):
     db.session.add(
         Comment(profile_id=profile.id, session_id=first.id, author_id=persona.user.id, body="Hm?")
     )
+    _recording(persona, first, section, now)
     db.session.flush()
     return profile
+
+
+def _recording(persona, session, section, now: datetime) -> None:
+    """A processed take of the session's passage, with bar marks, a tempo estimate, a
+    comment pinned to a span and bars, and a reply (as the worker and a teacher leave it)."""
+    import io
+
+    from tests.recordings.media import sine, wav_bytes
+    from woodshed.recordings import services as recordings
+    from woodshed.recordings.models import RecordingComment
+    from woodshed.recordings.schemas import RecordingFields
+
+    take = recordings.store_recording(
+        persona.profile,
+        io.BytesIO(wav_bytes(sine(0.5))),
+        RecordingFields(
+            title="Bars 1–8, slow", session_id=session.id, section_id=section.id, metronome_bpm=60
+        ),
+        filename="take.wav",
+    )
+    take.status, take.kind, take.mime_type = "ready", "audio", "audio/wav"
+    take.duration_seconds, take.processed_at = 12.5, now - timedelta(days=2)
+    take.tempo = {
+        "bpm": 60.2,
+        "steady": True,
+        "segments": [{"start_seconds": 0.0, "end_seconds": 12.5, "bpm": 60.2}],
+    }
+    take.sync_points = [{"bar": 1, "at_seconds": 0.5}, {"bar": 5, "at_seconds": 8.5}]
+    take.listened_by_teacher_at = now - timedelta(days=1)
+    db.session.flush()
+    pinned = RecordingComment(
+        profile_id=persona.profile.id,
+        recording_id=take.id,
+        author_id=None,  # a teacher whose account is gone
+        at_ms=2500,
+        end_ms=4000,
+        bar_start=2,
+        bar_end=3,
+        body="Lift the wrist here",
+        created_at=now - timedelta(days=1),
+    )
+    db.session.add(pinned)
+    db.session.flush()
+    db.session.add(
+        RecordingComment(
+            profile_id=persona.profile.id,
+            recording_id=take.id,
+            author_id=persona.user.id,
+            parent_id=pinned.id,
+            at_ms=2500,
+            body="Will do",
+            created_at=now - timedelta(hours=20),
+        )
+    )
 
 
 def _plans_and_reminders(profile, piece, section, skill, goal, checked_in, now: datetime) -> None:

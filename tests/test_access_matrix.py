@@ -10,6 +10,11 @@ parameter name can mean different objects in different features (`session_id`).
 Each cell also makes the checks that need every route built (so routes are built once):
 SEC-CSRF (the role that may post tries without a token first; no GET changes anything)
 and SEC-HDR's no inline code on any page.
+
+The people who ask are the cast (`MEMBERS`), made, committed and signed in once per worker
+in a database of the matrix's own (`matrix_world`); each cell runs in a transaction rolled
+back after it, with a browser carrying the member's session cookie or the member's bearer
+token (`cast`). CONTRIBUTING.md ("The access matrix") says how to add a role.
 """
 
 from __future__ import annotations
@@ -17,20 +22,25 @@ from __future__ import annotations
 import importlib
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
-from tests.clients import ApiClient
-from tests.factories import Persona, make_instrument
+from tests import conftest
+from tests.clients import ApiClient, WebClient
+from tests.factories import Persona, make_instrument, make_persona
+from tests.smtp import Mailbox
+from tests.teaching.helpers import make_link, make_teacher
+from woodshed import create_app
 from woodshed.accounts import services as accounts
 from woodshed.accounts.models import ApiToken, AuthSession, User
-from woodshed.db import db
+from woodshed.db import Clock, db, utcnow
 from woodshed.profiles.models import Instrument, MusicianProfile
 
 MATRIX_PATH = Path(__file__).with_name("access_matrix.toml")
@@ -59,45 +69,225 @@ ROLES = ("anonymous", "owner", "other", "admin")
 # linked to bob only see nothing: 404 unless the entry says otherwise. alice's linked
 # teacher reads what the entry says (404 unless given) and is refused every change: 403.
 TEACHER_ROLES = ("teacher", "linked-teacher", "former-teacher", "other-teacher")
+# Guardians act for a child: gwen is the guardian of alice's profile (as of a child's)
+# and asks under /children/<alice's profile id>/ (the API with ?profile_id=); she gets what
+# the owner gets unless the entry says `guardian = …` (the account's own pages: 404).
+# olga, the guardian of bob's profile, sees nothing of alice's: 404 (an outsider).
+GUARDIAN_ROLES = ("guardian", "other-guardian")
 BODY_KEYS = ("form", "json", "names_profile")
 PARAM = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
 
+#: Everyone a cell may ask as, made once per worker in this order (each function gets the
+#: members made before it): the cast. Adding a role costs one entry here and one in
+#: ROLE_MEMBER, whatever the number of routes: the member is made, signed in and given a
+#: bearer token once per worker, and each cell only reloads it (see `MatrixWorld`).
+MEMBERS: dict[str, Callable[[dict[str, Persona]], Persona]] = {
+    "alice": lambda cast: make_persona("alice", timezone="Europe/Berlin"),
+    "bob": lambda cast: make_persona("bob", timezone="America/New_York"),
+    # An administrator, with two-factor sign-in as administrators must.
+    "charlie": lambda cast: make_persona("charlie", timezone="UTC", is_admin=True, totp=True),
+    "tess": lambda cast: make_teacher("tess"),
+    "lena": lambda cast: linked(make_teacher("lena"), cast["alice"]),
+    "fred": lambda cast: linked(make_teacher("fred"), cast["alice"], ended=True),
+    "otto": lambda cast: linked(make_teacher("otto"), cast["bob"]),
+    # Guardians: gwen of alice's profile (as of a child's), olga of bob's.
+    "gwen": lambda cast: guardian(make_persona("gwen"), cast["alice"]),
+    "olga": lambda cast: guardian(make_persona("olga"), cast["bob"]),
+}
+#: The member who asks as each role (anonymous: nobody).
+ROLE_MEMBER = {
+    "owner": "alice",
+    "other": "bob",
+    "admin": "charlie",
+    "teacher": "tess",
+    "linked-teacher": "lena",
+    "former-teacher": "fred",
+    "other-teacher": "otto",
+    "guardian": "gwen",
+    "other-guardian": "olga",
+}
+
+
+def linked(teacher: Persona, student: Persona, ended: bool = False) -> Persona:
+    make_link(teacher, student, ended=ended)
+    return teacher
+
+
+def guardian(persona: Persona, ward: Persona) -> Persona:
+    """`persona` made a guardian of `ward`'s profile, as of a child's."""
+    from woodshed.teaching.models import Link
+
+    now = utcnow()
+    db.session.add(
+        Link(
+            kind="guardian",
+            user_id=persona.user.id,
+            profile_id=ward.profile.id,
+            scopes=[],
+            accepted_by=ward.user.id,
+            accepted_at=now,
+        )
+    )
+    db.session.flush()
+    return persona
+
+
+@dataclass
+class Member:
+    """A member of the cast as committed in the matrix's database, signed in once."""
+
+    user_id: Any
+    password: str
+    totp_secret: str | None
+    last_step: int
+    session_cookie: str  # the browser's session cookie after signing in (and two factors)
+    bearer: str  # a bearer token for the API
+
+    def persona(self) -> Persona:
+        """The persona, loaded in the current cell's database session."""
+        return Persona(db.session.get(User, self.user_id), self.password, **self.factor())
+
+    def factor(self) -> dict:
+        return {"totp_secret": self.totp_secret, "last_step": self.last_step}
+
+
+@dataclass
+class MatrixWorld:
+    """The matrix's own app and database (one per worker), with the cast committed in it.
+
+    Every cell runs in a transaction on one connection that is rolled back afterwards, so
+    a cell sees the cast as it was made and nothing any other cell did; the suite's other
+    tests never see the cast (their database is another one).
+    """
+
+    app: Flask
+    members: dict[str, Member]
+
+    def cast(self) -> Cast:
+        return Cast(self)
+
+
 @dataclass
 class Cast:
-    alice: Persona
-    bob: Persona
-    charlie: Persona
+    """The cast as one cell sees it: personas loaded on first use (a cell asks as one role
+    with a cookie or a bearer token, so it rarely needs more than alice)."""
+
+    world: MatrixWorld
+    loaded: dict[str, Persona] = field(default_factory=dict)
+
+    def member(self, name: str) -> Persona:
+        if name not in self.loaded:
+            self.loaded[name] = self.world.members[name].persona()
+        return self.loaded[name]
+
+    @property
+    def alice(self) -> Persona:
+        return self.member("alice")
+
+    @property
+    def bob(self) -> Persona:
+        return self.member("bob")
+
+    @property
+    def charlie(self) -> Persona:
+        return self.member("charlie")
 
     def persona(self, role: str) -> Persona | None:
-        if role in TEACHER_ROLES:
-            return self.teacher(role)
-        return {"owner": self.alice, "other": self.bob, "admin": self.charlie}.get(role)
+        name = ROLE_MEMBER.get(role)
+        return None if name is None else self.member(name)
 
-    def teacher(self, role: str) -> Persona:
-        """The teacher of `role`, made (with their link) on first use."""
-        from tests.teaching.helpers import make_link, make_teacher
+    def browser(self, role: str) -> WebClient:
+        """A browser of the role's, signed in already (anonymous: none yet)."""
+        app = self.world.app
+        web = app.test_client()
+        name = ROLE_MEMBER.get(role)
+        if name is not None:
+            cookie = self.world.members[name].session_cookie
+            web.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+        return web
 
-        name = {
-            "teacher": "tess",
-            "linked-teacher": "lena",
-            "former-teacher": "fred",
-            "other-teacher": "otto",
-        }[role]
-        persona = self.__dict__.get(name)
-        if persona is None:
-            persona = self.__dict__[name] = make_teacher(name)
-            if role in ("linked-teacher", "former-teacher"):
-                make_link(persona, self.alice, ended=role == "former-teacher")
-            elif role == "other-teacher":
-                make_link(persona, self.bob)
-        return persona
+    def api(self, role: str) -> ApiClient:
+        name = ROLE_MEMBER.get(role)
+        bearer = self.world.members[name].bearer if name is not None else None
+        return ApiClient(self.world.app, bearer)
+
+
+def make_world(app: Flask) -> MatrixWorld:
+    """Make the cast in `app`'s database, commit it, and sign each member in once."""
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    with app.app_context():
+        made: dict[str, Persona] = {}
+        for name, make in MEMBERS.items():
+            made[name] = make(made)
+        bearers = {
+            name: accounts.issue_api_token(persona.user, "the access matrix")[0]
+            for name, persona in made.items()
+        }
+        db.session.commit()
+        members = {}
+        for name, persona in made.items():
+            web = app.test_client()
+            web.sign_in(persona)  # the real sign-in, with the second factor where there is one
+            cookie = web.get_cookie(cookie_name).decoded_value
+            browser = app.test_client()  # as each cell's browser: the cookie alone
+            browser.set_cookie(cookie_name, cookie)
+            page = browser.get("/settings/security")
+            assert page.status_code == 200, f"{name}'s cookie does not sign them in"
+            members[name] = Member(
+                persona.user.id,
+                persona.password,
+                persona.totp_secret,
+                persona.last_step,
+                cookie,
+                bearers[name],
+            )
+            db.session.rollback()  # read afresh: the sign-in wrote in its own transaction
+        db.session.remove()
+    return MatrixWorld(app, members)
+
+
+@pytest.fixture(scope="session")
+def matrix_world(database: str, instance_dir: Path, smtp_server: Mailbox) -> Iterator[MatrixWorld]:
+    """The matrix's app on a database of its own (one per worker), the cast in it."""
+    instance = instance_dir / "matrix"
+    instance.mkdir(exist_ok=True)
+    url, drop = conftest.migrated_database(instance)
+    app = create_app(conftest.test_config(url, instance, smtp_server.url))
+    app.test_client_class = WebClient
+    yield make_world(app)
+    app.extensions["woodshed.engine"].dispose()
+    drop()
+
+
+@pytest.fixture
+def cast(matrix_world: MatrixWorld) -> Iterator[Cast]:
+    """The cast, in a transaction that is rolled back after the cell."""
+    app = matrix_world.app
+    connection = app.extensions["woodshed.engine"].connect()
+    outer = connection.begin()
+    app.extensions["woodshed.test_connection"] = connection
+    conftest.throttle_storage_reset(app)
+    try:
+        with app.app_context():
+            yield matrix_world.cast()
+            db.session.remove()
+    finally:
+        app.extensions.pop("woodshed.test_connection", None)
+        Clock.frozen = None
+        outer.rollback()
+        connection.close()
 
 
 def expected(entry: dict, role: str, method: str) -> int:
-    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES)."""
+    """The status the matrix promises `role` (the teachers' defaults: see TEACHER_ROLES;
+    the guardians': GUARDIAN_ROLES)."""
     if role in entry:
         return entry[role]
+    if role == "guardian":
+        return entry["owner"]
+    if role == "other-guardian":  # like a teacher of bob's (public pages answer anyone)
+        return entry.get("other-teacher", 404)
     if role == "linked-teacher" and method != "GET":
         return 403
     return 404
@@ -144,16 +334,21 @@ def _feature_builders() -> dict[str, dict[str, Callable[[Cast], Built]]]:
         except ModuleNotFoundError:
             continue
 
-        def adapt(make):
+        # Columns a linked teacher's own mark may set (the fragment's SNAPSHOT_IGNORE).
+        ignored = getattr(module, "SNAPSHOT_IGNORE", {})
+
+        def adapt(make, ignore=()):
             def build(cast: Cast) -> Built:
                 obj = make(cast.alice)
                 if not hasattr(type(obj), "__table__"):  # a plain value, e.g. a chart's name
                     return Built(obj.id, lambda: {"value": obj.id})
-                return Built(obj.id, row_of(type(obj), obj.id))
+                return Built(obj.id, row_of(type(obj), obj.id, ignore=ignore))
 
             return build
 
-        result[path.stem] = {name: adapt(make) for name, make in module.BUILDERS.items()}
+        result[path.stem] = {
+            name: adapt(make, ignored.get(name, ())) for name, make in module.BUILDERS.items()
+        }
     return result
 
 
@@ -226,13 +421,6 @@ def alice_state(cast: Cast, built: dict[str, Built]) -> dict:
     return state
 
 
-def signed_in(app, persona: Persona | None):
-    web = app.test_client()
-    if persona is not None:
-        web.sign_in(persona)
-    return web
-
-
 def as_teacher(url: str, entry: dict, cast: Cast) -> str:
     """`url` naming alice's profile, as a teacher asks for a student's data."""
     if not entry.get("names_profile", True):
@@ -242,15 +430,21 @@ def as_teacher(url: str, entry: dict, cast: Cast) -> str:
     return f"/students/{cast.alice.profile.id}{url}"
 
 
-def send(app, role: str, method: str, url: str, entry: dict, cast: Cast, web=None):
+def as_guardian(url: str, entry: dict, cast: Cast) -> str:
+    """`url` acting for alice's profile, as a guardian acts for a child."""
+    url = as_teacher(url, entry, cast)
+    return url.replace("/students/", "/children/", 1) if url.startswith("/students/") else url
+
+
+def send(role: str, method: str, url: str, entry: dict, cast: Cast, web=None):
     """The role's request: with its bearer token for /api/, else from its browser (`web`)."""
-    persona = cast.persona(role)
     if role in TEACHER_ROLES:
         url = as_teacher(url, entry, cast)
+    elif role in GUARDIAN_ROLES:
+        url = as_guardian(url, entry, cast)
     if url.startswith("/api/"):
-        client = ApiClient.for_user(app, persona.user) if persona else ApiClient(app, None)
-        return client.request(method, url, json=expand(entry.get("json"), cast))
-    web = web or signed_in(app, persona)
+        return cast.api(role).request(method, url, json=expand(entry.get("json"), cast))
+    web = web or cast.browser(role)
     if method == "GET":
         return web.get(url)
     if method == "POST":
@@ -317,7 +511,10 @@ def assert_no_inline_code(response) -> None:
 #: The teachers who see nothing of alice's share one cell per route (built once, asked in
 #: turn). The teachers' cells run on one database: what they test is the gate's decision,
 #: which no SQL dialect changes (tests/teaching runs the teachers' reads on both).
-OUTSIDERS = ("teacher", "former-teacher", "other-teacher")
+OUTSIDERS = ("teacher", "former-teacher", "other-teacher", "other-guardian")
+#: alice's linked teacher and her guardian share one cell too (the guardian asks last: a
+#: guardian may change or delete what the teacher was refused).
+LINKED = ("linked-teacher", "guardian")
 
 
 def _cells():
@@ -329,31 +526,31 @@ def _cells():
 
 
 @pytest.mark.parametrize(("route", "role"), list(_cells()))
-def test_each_role_gets_the_status_the_matrix_promises(app, alice, bob, charlie, route, role):
+def test_each_role_gets_the_status_the_matrix_promises(cast, route, role):
     """The promised status; a stranger, a visitor or any GET changes nothing of alice's; the
     role that may post tries it first without a CSRF token; pages carry no inline code."""
     entry = MATRIX[route]
     method, rule = route.split(" ", 1)
-    cast = Cast(alice, bob, charlie)
     built = {name: builder_for(route, name)(cast) for name in path_params(rule)}
     url = fill(rule, {name: b.value for name, b in built.items()})
     before = alice_state(cast, built)
 
     web = None
     if csrf_kind(route) and role == csrf_role(route):
-        web = signed_in(app, cast.persona(role))
+        web = cast.browser(role)
         assert_refused_without_csrf(web, route, url, entry, cast)
         assert alice_state(cast, built) == before, f"{route} changed data without a CSRF token"
 
-    for asker in OUTSIDERS if role == "outsider-teachers" else (role,):
-        response = send(app, asker, method, url, entry, cast, web=web)
+    askers = {"outsider-teachers": OUTSIDERS, "linked-teacher": LINKED}.get(role, (role,))
+    for asker in askers:
+        response = send(asker, method, url, entry, cast, web=web)
 
         want = expected(entry, asker, method)
         assert response.status_code == want, (
             f"{route} as {asker}: expected {want}, got {response.status_code}\n"
             + response.get_data(as_text=True)[:400]
         )
-        strangers = ("other", "anonymous", *TEACHER_ROLES)
+        strangers = ("other", "anonymous", "other-guardian", *TEACHER_ROLES)
         if (asker in strangers and entry.get("names_profile", True)) or method == "GET":
             assert alice_state(cast, built) == before, f"{route} as {asker} changed alice's data"
         if method == "GET" and not url.startswith("/api/"):
@@ -379,14 +576,21 @@ def test_every_matrix_entry_names_each_role_and_has_builders_for_its_parameters(
         method, _, rule = key.partition(" ")
         assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, key
         assert set(ROLES) <= set(entry), f"{key} misses {set(ROLES) - set(entry)}"
-        assert set(entry) <= set(ROLES + TEACHER_ROLES) | set(BODY_KEYS), f"{key}: unknown keys"
+        known = set(ROLES + TEACHER_ROLES + GUARDIAN_ROLES) | set(BODY_KEYS)
+        assert set(entry) <= known, f"{key}: unknown keys"
         assert all(100 <= entry[role] <= 599 for role in ROLES), key
         unknown = [p for p in path_params(rule) if builder_for(key, p) is None]
         assert not unknown, f"{key}: write a builder for {unknown}"
 
 
-def test_every_builder_makes_an_object_of_alices(app, alice, bob, charlie):
-    cast = Cast(alice, bob, charlie)
+def _children_of(persona) -> set:
+    from woodshed.family import services as family
+
+    return {child.id for child in family.children_of(persona.user)}
+
+
+def test_every_builder_makes_an_object_of_alices(cast):
+    alice = cast.alice
     every = [("core", BUILDERS), *FEATURE_BUILDERS.items()]
     for name, build in ((f"{f}:{n}", b) for f, builders in every for n, b in builders.items()):
         row = build(cast).snapshot()
@@ -396,5 +600,9 @@ def test_every_builder_makes_an_object_of_alices(app, alice, bob, charlie):
             or alice.user.id in (row.get("user_id"), row.get("id"))
             # A part of an owned object (a checklist item of alice's goal).
             or ("profile_id" not in row and "user_id" not in row)
+            # alice's child (a profile without an account, alice its guardian).
+            or (row.get("user_id") is None and row.get("id") in _children_of(alice))
+            # A link to alice's child (a second guardian's request).
+            or row.get("profile_id") in _children_of(alice)
         )
         assert mine, f"the {name} builder made an object that is not alice's"

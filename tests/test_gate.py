@@ -195,6 +195,8 @@ NOT_ABOUT_A_PROFILE = {
     "/manifest.webmanifest",  # the offline app's manifest, worker and fallback page:
     "/sw.js",  # the same for everyone; the pages they keep are fetched through the gate
     "/offline",
+    "/kid",  # kid mode: only a child's profile (a guardian's), tests/family/test_kid_mode.py
+    "/kid/exit",
 }
 
 

@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.assignments.dashboard import register as register_assignments_dashboard
     from woodshed.assignments.views import bp as assignments_bp
     from woodshed.comments.api import api as comments_api
+    from woodshed.comments.delivery import register as register_comment_delivery
     from woodshed.comments.views import bp as comments_bp
     from woodshed.core.dashboard import Panel, register_panel
     from woodshed.core.panels import register_dashboard
@@ -149,6 +150,11 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.data.api import api as data_api
     from woodshed.data.views import bp as data_bp
     from woodshed.extensions import csrf
+    from woodshed.family.api import api as family_api
+    from woodshed.family.api import guardian_api
+    from woodshed.family.services import register as register_family_retention
+    from woodshed.family.views import bp as family_bp
+    from woodshed.family.views import guardian_bp
     from woodshed.goals.api import api as goals_api
     from woodshed.goals.views import bp as goals_bp
     from woodshed.journal.api import api as journal_api
@@ -203,6 +209,8 @@ def _register_blueprints(app: Flask) -> None:
         sync_bp,
         comments_bp,
         recordings_bp,
+        family_bp,
+        guardian_bp,
     )
     apis = (
         accounts_api,
@@ -222,6 +230,8 @@ def _register_blueprints(app: Flask) -> None:
         sync_api,
         comments_api,
         recordings_api,
+        family_api,
+        guardian_api,
     )
     for blueprint in pages:
         app.register_blueprint(blueprint)
@@ -238,7 +248,9 @@ def _register_blueprints(app: Flask) -> None:
     register_dashboard(app)
     register_plans_dashboard(app)
     register_assignments_dashboard(app)
+    register_comment_delivery(app)
     register_report_delivery(app)
+    register_family_retention(app)
     init_stats(app)
 
 
@@ -250,6 +262,7 @@ def _connect_events() -> None:
     """
     from woodshed import events
     from woodshed.accounts.services import account_erasing
+    from woodshed.comments import delivery as comment_delivery
     from woodshed.data.services import forget_files_on_erasure
     from woodshed.notify import reminders
     from woodshed.notify import services as notifications
@@ -266,6 +279,8 @@ def _connect_events() -> None:
     events.plans_changed.connect(reminders.recheck_occurrence_reminders)
     # A comment by someone else on a musician's session or passage: the musician is told.
     events.comment_posted.connect(notifications.announce_comment)
+    # ... and the other party gets an email (a teacher replied to: in-app too), by the worker.
+    events.comment_posted.connect(comment_delivery.on_comment_posted)
     # A session deleted: its recordings, their quota and files go with it.
     events.session_deleting.connect(forget_session_recordings)
 

@@ -5,7 +5,9 @@ The year is simulated day by day with the clock set to each moment (pieces are a
 change status, sessions are logged right after they end), so timestamps, status
 histories and practice dates look like a real year. Everything goes through the same
 services as the pages and the API. A fixed random seed keeps the data the same shape on
-every run; the dates move with today.
+every run; the dates move with today. Badges are judged at the end of each simulated day,
+so they carry the day the history earned them; a morning plan of the last three weeks has
+checked-in, skipped, today's and upcoming sessions, with reminders and what they sent.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 
 from woodshed.accounts import passwords
 from woodshed.accounts.models import User
@@ -26,6 +30,11 @@ from woodshed.journal.schemas import SessionIn
 from woodshed.journal.services import create_session
 from woodshed.library.schemas import ResourceIn
 from woodshed.library.services import create_resource
+from woodshed.notify.schemas import ReminderIn
+from woodshed.notify.services import create_reminder, notify
+from woodshed.plans import services as plans
+from woodshed.plans.models import PlanOccurrence
+from woodshed.plans.schemas import PlanIn
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.repertoire.schemas import PieceIn, SectionIn, SkillIn
@@ -36,6 +45,7 @@ from woodshed.repertoire.services import (
     update_piece,
     update_section,
 )
+from woodshed.stats import badges
 
 DEMO_EMAIL = "demo@example.org"
 ZONE = "Europe/London"
@@ -432,7 +442,8 @@ def _session(sim: Sim, day: int, instrument: str | None, hour: float) -> None:
                 }
             )
             words = {"name": section.name, "tempo": tempo}
-            notes.append(rng.choice(NOTES).format(**words))
+            # What was said about this passage is its item's own note (issue 12, item 5).
+            items[-1]["note"] = rng.choice(NOTES).format(**words)
             main = main or (section, spec, tempo)
         if chosen and rng.random() < 0.35:
             piece = chosen[0][0].piece
@@ -508,6 +519,11 @@ def _instruments_on(day: int, rng: random.Random) -> list[str]:
 def _simulate_year(sim: Sim) -> None:
     rng = sim.rng
     for day in range(DAYS + 1):
+        if day:
+            # Badges earned by yesterday's practice carry yesterday's date, as they would
+            # have (and their notifications too), not the moment the demo was made.
+            Clock.frozen = sim.at(day - 1, 22)
+            badges.evaluate(sim.profile, full=False)
         _add_repertoire(sim, day)
         _set_goals(sim, day)
         if any(a <= day <= b for a, b in GAPS):
@@ -667,8 +683,86 @@ def build(user: User, now: datetime, seed: int = 7) -> int:
         sim.skills[name] = (skill, instrument)
     _simulate_year(sim)
     _resources(sim)
+    _plans_and_reminders(sim)
+    Clock.frozen = now
+    badges.evaluate(profile, full=False)
     db.session.flush()
     return sim.sessions
+
+
+# --- plans, reminders and notifications ------------------------------------------------------
+
+PLAN_DAYS = 20  # the morning plan started this many days ago
+SKIP_REASONS = ["Early rehearsal at work", "Overslept", "Visiting family"]
+
+
+def _plans_and_reminders(sim: Sim) -> None:
+    """A morning plan three weeks old — checked in, skipped, today's and upcoming sessions —
+    with reminders and the notifications they sent, so Plans and the bell look lived in."""
+    profile = sim.profile
+    start_day = DAYS - PLAN_DAYS
+    Clock.frozen = sim.at(start_day - 1, 21)  # planned the evening before
+    nocturne = sim.pieces["Nocturne in E-flat major, Op. 9 No. 2"]
+    sections = nocturne.sections[:2]
+    data = PlanIn.model_validate(
+        {
+            "title": "Morning Nocturne",
+            "kind": "custom",
+            "description": "Three short mornings a week on the Nocturne before work.",
+            "instrument_id": sim.instruments["Piano"].id,
+            "schedule": {
+                "kind": "recurring",
+                "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+                "start_date": sim.at(start_day).date().isoformat(),
+                "time_of_day": "07:00",
+                "duration_minutes": 20,
+                "flexibility": "same_day",
+            },
+            "items": [
+                {
+                    "section_id": s.id,
+                    "target_minutes": 10,
+                    "target_tempo_bpm": s.target_tempo_bpm,
+                }
+                for s in sections
+            ],
+        }
+    )
+    plan, _ = plans.create_plan(profile, data)
+    for kind, fields in (
+        ("before_occurrence", {"minutes_before": 15}),
+        ("daily", {"time": "18:30", "days": ["MO", "TU", "WE", "TH", "FR"]}),
+        ("inactivity", {"after_days": 3}),
+    ):
+        create_reminder(profile, ReminderIn.model_validate({"kind": kind, **fields}))
+    today = sim.now.date()
+    past = db.session.scalars(
+        sa.select(PlanOccurrence)
+        .where(PlanOccurrence.plan_id == plan.id)
+        .order_by(PlanOccurrence.scheduled_start)
+    ).all()
+    for n, occ in enumerate(o for o in past if o.scheduled_end < sim.now - timedelta(hours=1)):
+        if occ.practice_date >= today:
+            continue
+        Clock.frozen = occ.scheduled_start - timedelta(minutes=15)
+        notify(
+            profile,
+            "reminder",
+            f"In 15 minutes: {plan.title}",
+            "07:00, 20 min — Nocturne, the first two sections.",
+            f"/plans/{plan.id}",
+        )
+        if n % 4 == 3:
+            Clock.frozen = occ.scheduled_start - timedelta(minutes=5)
+            plans.skip(profile, occ, SKIP_REASONS[n % len(SKIP_REASONS)])
+            continue
+        Clock.frozen = occ.scheduled_end + timedelta(minutes=2)
+        entry = plans.prefill(profile, occ)
+        for item, section in zip(entry["items"], sections, strict=True):
+            item["tempo_bpm"] = max(40, (section.target_tempo_bpm or 60) - sim.rng.randint(4, 14))
+        entry["items"] = [{k: v for k, v in i.items() if v is not None} for i in entry["items"]]
+        plans.check_in(profile, occ, SessionIn.model_validate(entry))
+        sim.sessions += 1
 
 
 def create_demo(reset: bool = False) -> DemoResult:

@@ -1,12 +1,16 @@
 """Imports every feature's models so the metadata is complete (for Alembic and tests)."""
 
-from woodshed import search  # noqa: F401
+from woodshed import (
+    outbox,  # noqa: F401
+    search,  # noqa: F401
+)
 from woodshed.accounts import models as accounts_models  # noqa: F401
 from woodshed.api import models as api_models  # noqa: F401
 from woodshed.assignments import models as assignments_models  # noqa: F401
 from woodshed.comments import models as comments_models  # noqa: F401
 from woodshed.data import models as data_models  # noqa: F401
 from woodshed.db import Base
+from woodshed.family import models as family_models  # noqa: F401
 from woodshed.goals import models as goals_models  # noqa: F401
 from woodshed.journal import models as journal_models  # noqa: F401
 from woodshed.library import models as library_models  # noqa: F401

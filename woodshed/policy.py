@@ -50,6 +50,33 @@ def _is_own(user: User, profile: MusicianProfile) -> bool:
     return profile.user_id is not None and profile.user_id == user.id
 
 
+def guardian_link(user: User | None, profile: MusicianProfile | None) -> Link | None:
+    """The accepted, active guardian link between `user` and `profile` (a child), read once
+    per request. A second guardian's link counts once the first has accepted it."""
+    if user is None or profile is None or user.disabled:
+        return None
+    cache = request.environ.setdefault(_LINKS_KEY, {}) if has_request_context() else {}
+    key = ("guardian", user.id, profile.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            sa.select(Link).where(
+                Link.kind == "guardian",
+                Link.user_id == user.id,
+                Link.profile_id == profile.id,
+                Link.ended_at.is_(None),
+                Link.accepted_at.is_not(None),
+            )
+        )
+    return cache[key]
+
+
+def is_family(user: User | None, profile: MusicianProfile | None) -> bool:
+    """The musician, or a guardian of the child: full read and write, private entries too."""
+    if user is None or profile is None:
+        return False
+    return _is_own(user, profile) or guardian_link(user, profile) is not None
+
+
 def active_link(user: User | None, profile: MusicianProfile | None) -> Link | None:
     """The active teacher link between `user` and `profile`, read once per request.
 
@@ -59,7 +86,7 @@ def active_link(user: User | None, profile: MusicianProfile | None) -> Link | No
     if user is None or profile is None or not user.is_teacher or user.disabled:
         return None
     cache = request.environ.setdefault(_LINKS_KEY, {}) if has_request_context() else {}
-    key = (user.id, profile.id)
+    key = ("teacher", user.id, profile.id)
     if key not in cache:
         cache[key] = db.session.scalar(
             sa.select(Link).where(
@@ -82,11 +109,11 @@ def forget_links() -> None:
 
 
 def has_scope(user: User | None, profile: MusicianProfile, scope: str) -> bool:
-    """Whether `user` may do `scope` (`sessions:read` …) with `profile`: the musician
-    always, a linked teacher when the link grants it."""
+    """Whether `user` may do `scope` (`sessions:read` …) with `profile`: the musician and
+    a child's guardians always, a linked teacher when the link grants it."""
     if user is None:
         return False
-    if _is_own(user, profile):
+    if is_family(user, profile):
         return True
     link = active_link(user, profile)
     return link is not None and scope in link.scopes
@@ -97,16 +124,32 @@ def can_view(user: User | None, profile: MusicianProfile) -> bool:
 
 
 def can_edit(user: User | None, profile: MusicianProfile) -> bool:
-    return user is not None and _is_own(user, profile)
+    return is_family(user, profile)
 
 
 def can_comment(user: User | None, profile: MusicianProfile) -> bool:
     return has_scope(user, profile, "sessions:comment")
 
 
+def can_view_recordings(user: User | None, profile: MusicianProfile) -> bool:
+    """The musician's takes: the musician, and a linked teacher whose link allows it."""
+    return has_scope(user, profile, "recordings:read")
+
+
+def can_comment_on_recordings(user: User | None, profile: MusicianProfile) -> bool:
+    return has_scope(user, profile, "recordings:comment")
+
+
+def is_linked_teacher(user: User | None, profile: MusicianProfile) -> bool:
+    """Whether `user` reads `profile` as its linked teacher (not the musician)."""
+    return (
+        user is not None and not _is_own(user, profile) and active_link(user, profile) is not None
+    )
+
+
 def can_view_private(user: User | None, profile: MusicianProfile) -> bool:
     """Private entries are for the musician (and a guardian), never for a teacher."""
-    return user is not None and _is_own(user, profile)
+    return is_family(user, profile)
 
 
 def may_teach(user: User | None) -> bool:
@@ -123,11 +166,15 @@ def can_administer(user: User | None) -> bool:
 
 #: Where the student prefix middleware leaves the profile id a page URL names.
 STUDENT_KEY = "woodshed.student_profile_id"
-_STUDENT_PATH = re.compile(r"^/students/([0-9a-fA-F-]{36})(/.*)?$")
+#: … and the prefix itself (`/students/<id>` for a teacher, `/children/<id>` for a guardian).
+PREFIX_KEY = "woodshed.profile_prefix"
+_STUDENT_PATH = re.compile(r"^/(students|children)/([0-9a-fA-F-]{36})(/.*)?$")
 
 
 class StudentPrefix:
-    """WSGI middleware: `/students/<profile id>/journal` is `/journal` for that profile.
+    """WSGI middleware: `/students/<profile id>/journal` (a teacher reading a student) and
+    `/children/<profile id>/journal` (a guardian acting for a child) are `/journal` for
+    that profile.
 
     The prefix moves into SCRIPT_NAME, so the same views answer and every `url_for` on the
     page keeps it; `requested_profile_id` reads the id, and the gate decides.
@@ -139,9 +186,11 @@ class StudentPrefix:
     def __call__(self, environ, start_response):
         match = _STUDENT_PATH.match(environ.get("PATH_INFO", ""))
         if match:
-            environ[STUDENT_KEY] = match.group(1)
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/students/{match.group(1)}"
-            environ["PATH_INFO"] = match.group(2) or "/"
+            prefix = f"/{match.group(1)}/{match.group(2)}"
+            environ[STUDENT_KEY] = match.group(2)
+            environ[PREFIX_KEY] = prefix
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+            environ["PATH_INFO"] = match.group(3) or "/"
         return self.wsgi_app(environ, start_response)
 
 
@@ -176,6 +225,7 @@ READABLE_BY_SCOPE = {
             "search.index",
             "journal_api.list_sessions",
             "journal_api.get_session",
+            "guardian_api.list_signoffs",
             "search_api.search",
             # Statistics and heatmap: the rollups' "shared" rows (no private session).
             "stats.index",
@@ -209,7 +259,22 @@ READABLE_BY_SCOPE = {
 READABLE_BY_SCOPE["reports:read"] = frozenset(
     {"reports.index", "reports.week", "reports_api.get_report"}
 )
+#: A teacher who may listen: the student's takes (never a private session's), their
+#: comments, and the signed links to play them (issued only by these endpoints).
+READABLE_BY_SCOPE["recordings:read"] = frozenset(
+    {
+        "recordings.index",
+        "recordings.detail",
+        "recordings.media",
+        "recordings_api.list_recordings",
+        "recordings_api.get_recording",
+        "recordings_api.list_comments",
+    }
+)
 WRITABLE_BY_SCOPE = {
+    # "Teacher listened": the teacher's own mark on the take, set by playing most of it.
+    "recordings:read": frozenset({"recordings.listened", "recordings_api.mark_listened"}),
+    "recordings:comment": frozenset({"recordings.comment", "recordings_api.create_comment"}),
     "sessions:comment": frozenset(
         {
             "comments_api.list_session_comments",
@@ -241,7 +306,7 @@ _SCOPED_WRITES = frozenset().union(*WRITABLE_BY_SCOPE.values())
 def _by_scope(table: dict, user: User | None, profile: MusicianProfile, endpoint) -> bool:
     if user is None:
         return False
-    if _is_own(user, profile):
+    if is_family(user, profile):
         return True
     return any(
         endpoint in endpoints and has_scope(user, profile, scope)
@@ -263,7 +328,7 @@ def can_assign(user: User | None, profile: MusicianProfile) -> bool:
     """A linked teacher whose link allows it sets a student assignments (not the student)."""
     return (
         user is not None
-        and not _is_own(user, profile)
+        and not is_family(user, profile)
         and (has_scope(user, profile, "assignments:write"))
     )
 
@@ -276,11 +341,17 @@ def check_request(user: User | None) -> None:
     writes — and a 404 when the path names something they cannot see (a private entry).
     """
     profile_id = requested_profile_id()
+    check_kid_mode(user, profile_id)
     if profile_id is None or user is None or profile_id == user.profile.id:
         return
     profile = db.session.get(MusicianProfile, profile_id)
     if profile is None or not can_view(user, profile):
         deny(user, "profile", profile_id)
+    if guardian_link(user, profile) is not None:
+        # A guardian acts for the child everywhere but on the account's own pages.
+        if _account_only(request.endpoint):
+            deny(user, "account page for profile", profile_id)
+        return
     if request.method in SAFE_METHODS:
         if not (
             readable(user, profile, request.endpoint) or writable(user, profile, request.endpoint)
@@ -299,6 +370,79 @@ def check_request(user: User | None) -> None:
         "write refused user=%s profile=%s %s %s", user.id, profile_id, request.method, request.path
     )
     raise Problem(403, "A teacher reads a student's journal; only the student changes it.")
+
+
+#: Pages and operations about the account itself (sign-in, security, the studio, the
+#: family): a guardian acting for a child has none of the child's there (404).
+ACCOUNT_BLUEPRINTS = frozenset(
+    {"accounts", "accounts_api", "admin", "family", "family_api", "teaching_api"}
+)
+#: … except these, which act on the child (a teacher's code redeemed for the child).
+CHILD_ACCOUNT_ENDPOINTS = frozenset({"teaching.join_form", "teaching.join", "teaching.accept"})
+
+
+def _account_only(endpoint: str | None) -> bool:
+    if endpoint is None or endpoint in CHILD_ACCOUNT_ENDPOINTS:
+        return False
+    blueprint = endpoint.rpartition(".")[0]
+    if blueprint == "teaching":
+        return True
+    return blueprint in ACCOUNT_BLUEPRINTS
+
+
+# --- kid mode -------------------------------------------------------------------------------
+
+#: Where the browser's session remembers the child a kid-mode session is for.
+KID_MODE_KEY = "kid_mode"
+#: What a child may open in kid mode, only for their own profile: their home, quick log,
+#: timer (and the entry it opens), badges, and the PIN form that leaves kid mode.
+KID_ENDPOINTS = frozenset(
+    {
+        "guardian.kid_home",
+        "guardian.kid_exit",
+        "guardian.kid_leave",
+        "journal.quick",
+        "journal.timer",
+        "journal.new",
+        "journal.create",
+        "journal.show",
+        "stats.badges",
+    }
+)
+#: Files and documents that are nobody's data, open in kid mode as anywhere.
+KID_PUBLIC = frozenset({"static", "sync.manifest", "sync.service_worker", "core.healthz"})
+
+
+def kid_mode_profile_id() -> uuid.UUID | None:
+    """The child this browser session is locked to (kid mode), or None."""
+    if not has_request_context():
+        return None
+    from flask import session
+
+    raw = session.get(KID_MODE_KEY)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def check_kid_mode(user: User | None, profile_id: uuid.UUID | None) -> None:
+    """A kid-mode session opens only its child's kid pages: another profile's page is a 404
+    (like any profile one may not see), anything else — the guardian's pages, the child's
+    other pages — a 403 that says how to leave kid mode. A bearer token has no kid mode."""
+    kid = kid_mode_profile_id()
+    if kid is None or user is None or request.endpoint in KID_PUBLIC:
+        return
+    if request.path.startswith("/api/") and g.get("api_auth") == "bearer":
+        return
+    if profile_id is not None and profile_id != kid:
+        deny(user, "profile in kid mode", profile_id)
+    if profile_id == kid and request.endpoint in KID_ENDPOINTS:
+        return
+    log.info("kid mode refused user=%s %s %s", user.id, request.method, request.path)
+    raise Problem(403, "Kid mode is on: ask your grown-up to leave kid mode with their PIN.")
 
 
 _PathModel = PracticeSession | Piece | Section | Skill | Goal
@@ -400,6 +544,14 @@ def shown_profile() -> MusicianProfile | None:
         return None
 
 
+def sees_recordings(profile: MusicianProfile) -> bool:
+    """Whether this request's asker may see `profile`'s takes and get links to play them
+    (the session and piece pages list takes only then). Outside requests — the worker,
+    commands — the code acts for the musician."""
+    viewer = _viewer()
+    return viewer is None or can_view_recordings(viewer, profile)
+
+
 def own_profile() -> MusicianProfile | None:
     """The signed-in person's own profile, for what is theirs whoever's page they look at
     (the notification bell); None when nobody is signed in."""
@@ -410,9 +562,17 @@ def own_profile() -> MusicianProfile | None:
 def student_shown() -> MusicianProfile | None:
     """The other person's profile this page shows (a teacher on a student's pages), if any."""
     shown, viewer = shown_profile(), _viewer()
-    if shown is None or viewer is None or _is_own(viewer, shown):
+    if shown is None or viewer is None or is_family(viewer, shown):
         return None
     return shown
+
+
+def child_shown() -> MusicianProfile | None:
+    """The child this page acts for (a guardian on a child's pages), if any."""
+    shown, viewer = shown_profile(), _viewer()
+    if shown is None or viewer is None or _is_own(viewer, shown):
+        return None
+    return shown if guardian_link(viewer, shown) is not None else None
 
 
 # --- objects of a profile -------------------------------------------------------------------
@@ -548,7 +708,10 @@ def link_party_or_404(link_id, user: User) -> Link:
     """A link `user` is a side of — its teacher (or guardian), or the musician whose
     profile it opens; anyone else's is a 404."""
     link = db.session.get(Link, link_id)
-    if link is None or user.id not in (link.user_id, link.profile.user_id):
+    if link is None or not (
+        user.id in (link.user_id, link.profile.user_id)
+        or (link.kind == "teacher" and guardian_link(user, link.profile) is not None)
+    ):
         if link is not None:
             log.warning("access denied to another's link=%s user=%s", link_id, user.id)
         raise NotFound()

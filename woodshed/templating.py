@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from woodshed import dates, policy
+from woodshed.family.models import NOTICE_VERSION
 from woodshed.markdown import render_markdown
 from woodshed.timeutil import today as local_today
 
@@ -32,6 +33,7 @@ STUDENT_NAV_ITEMS = [
     ("journal.index", "Journal"),
     ("assignments.index", "Assignments"),
     ("reports.index", "Weekly reports"),
+    ("recordings.index", "Recordings"),
 ]
 SETTINGS_NAV_ITEMS = [
     ("data.index", "Your data"),
@@ -87,9 +89,8 @@ def minutes(value: int | float | None) -> str:
 def own_url(endpoint: str, **values) -> str:
     """A URL of one's own pages, also from a student's (whose URLs keep their prefix)."""
     url = url_for(endpoint, **values)
-    student = request.environ.get(policy.STUDENT_KEY)
-    if student:
-        prefix = f"/students/{student}"
+    prefix = request.environ.get(policy.PREFIX_KEY)
+    if prefix:
         outer = request.script_root.removesuffix(prefix)  # a deployment's own sub-path
         if url.startswith(outer + prefix):
             return outer + url[len(outer + prefix) :]
@@ -98,15 +99,30 @@ def own_url(endpoint: str, **values) -> str:
 
 def _outer_root() -> str:
     """The deployment's own sub-path (SCRIPT_NAME without a student prefix)."""
-    student = request.environ.get(policy.STUDENT_KEY)
+    prefix = request.environ.get(policy.PREFIX_KEY)
     root = request.script_root
-    return root.removesuffix(f"/students/{student}") if student else root
+    return root.removesuffix(prefix) if prefix else root
 
 
 def student_url(profile_id, endpoint: str, **values) -> str:
     """A URL of `endpoint` showing a student's data (`/students/<profile id>/…`)."""
     url, outer = own_url(endpoint, **values), _outer_root()
     return f"{outer}/students/{profile_id}{url[len(outer) :]}"
+
+
+def child_url(profile_id, endpoint: str, **values) -> str:
+    """A URL of `endpoint` acting for a guardian's child (`/children/<profile id>/…`)."""
+    url, outer = own_url(endpoint, **values), _outer_root()
+    return f"{outer}/children/{profile_id}{url[len(outer) :]}"
+
+
+def _family_profiles() -> list:
+    """The children the signed-in guardian may switch to (the header menu)."""
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return []  # mail rendered by the worker, or nobody signed in
+    from woodshed.family import services as family
+
+    return family.children_of(current_user._get_current_object())
 
 
 def init_app(app: Flask) -> None:
@@ -136,6 +152,11 @@ def init_app(app: Flask) -> None:
         return {
             "current_profile": profile,
             "student": student,
+            "child": policy.child_shown(),
+            "kid_mode": policy.kid_mode_profile_id() is not None,
+            "family_profiles": _family_profiles(),
+            "child_url": child_url,
+            "notice_version": NOTICE_VERSION,
             "own_url": own_url,
             "student_url": student_url,
             "quiet": bool(profile and profile.quiet),

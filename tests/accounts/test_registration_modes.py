@@ -17,7 +17,7 @@ from woodshed.accounts.models import PendingRegistration, User
 from woodshed.config import ConfigError, load_config
 from woodshed.db import db
 from woodshed.notify import worker
-from woodshed.notify.models import OutgoingMail
+from woodshed.outbox import OutgoingMail
 
 PASSWORD = "a long and quiet evening"
 FORM = {

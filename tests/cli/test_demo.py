@@ -66,6 +66,42 @@ def test_the_demo_musician_has_a_full_year(app, client):
     assert html.count('<li class="suggestion') >= 3
 
 
+def test_the_demo_has_plans_reminders_notifications_and_badges_dated_by_its_history(app):
+    from woodshed.notify.models import Notification, Reminder
+    from woodshed.plans.models import Plan, PlanOccurrence
+    from woodshed.stats.models import EarnedBadge
+
+    _demo(app)
+    profile = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAIL)).profile
+    assert _count(Plan, Plan.profile_id == profile.id) >= 1
+    statuses = set(
+        db.session.scalars(
+            sa.select(PlanOccurrence.status).where(PlanOccurrence.profile_id == profile.id)
+        )
+    )
+    assert {"completed", "skipped", "scheduled"} <= statuses
+    checked_in = db.session.scalars(
+        sa.select(PlanOccurrence).where(
+            PlanOccurrence.profile_id == profile.id, PlanOccurrence.status == "completed"
+        )
+    ).all()
+    assert all(o.session_id is not None for o in checked_in)
+    assert _count(Reminder, Reminder.profile_id == profile.id) >= 3
+    mine = Notification.profile_id == profile.id
+    kinds = set(db.session.scalars(sa.select(Notification.kind).where(mine)))
+    assert {"badge", "reminder"} <= kinds
+    earned = db.session.scalars(
+        sa.select(EarnedBadge.earned_at).where(EarnedBadge.profile_id == profile.id)
+    ).all()
+    assert len(earned) >= 5
+    # Earned on the days the history earned them: spread over the year, not all just now.
+    days = {e.date() for e in earned}
+    assert len(days) >= 4
+    assert (max(days) - min(days)).days > 100
+    # What the demo said about a passage is that passage's own note.
+    assert _count(SessionItem, SessionItem.note != "") > 100
+
+
 def test_running_it_again_keeps_the_data_and_reset_rebuilds_it(app):
     _demo(app)
     first = db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL))

@@ -178,7 +178,7 @@ def test_a_restore_refuses_an_account_that_holds_data(alice, bob, frozen_clock):
             "No tags “never defined” in the file.",
         ),
         (lambda d: d["sessions"][0].update(secret=1), "sessions.0.secret", "Extra inputs"),
-        (lambda d: d.update(recordings=[]), "recordings", "newer Woodshed"),
+        (lambda d: d.update(videos=[]), "videos", "newer Woodshed"),
         (
             lambda d: d["pieces"].append(dict(d["pieces"][0], sections=[], status_history=[])),
             "pieces.1.id",

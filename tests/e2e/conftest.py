@@ -22,9 +22,8 @@ from werkzeug.serving import make_server
 
 from tests.conftest import CHEAP_HASH, STATIC_BUILD_CACHE
 from tests.smtp import Mailbox
-from woodshed import create_app, migrate
+from woodshed import create_app, migrate, outbox
 from woodshed.db import db
-from woodshed.notify import outbox
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 CHROMIUM_ARGS = [

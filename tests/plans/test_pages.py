@@ -340,3 +340,40 @@ def test_reminders_are_reachable_from_the_plans_page_in_plain_words(alice, alice
     text = page_text(alice_web.get("/settings/reminders"))
     assert "Looked at again" not in text
     assert "Next one not before" in text
+
+
+def test_the_plans_page_shows_each_occurrence_once_with_one_compact_set_of_actions(
+    app, alice, frozen_clock
+):
+    frozen_clock(datetime(2026, 12, 2, 5, 0, tzinfo=UTC))  # Wednesday 06:00 in Berlin
+    alice_web = _web(app, alice)
+    piece = make_piece(alice.profile, "Nocturne")
+    section = make_section(piece, "Coda", (29, 34))
+    plan = make_plan(
+        alice.profile,
+        {
+            "kind": "recurring",
+            "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+            "start_date": "2026-11-30",
+            "time_of_day": "18:00",
+            "duration_minutes": 30,
+        },
+        items=[{"section_id": section.id, "target_minutes": 15, "target_tempo_bpm": 66}],
+    )
+    html = alice_web.get("/plans").get_data(as_text=True)
+    shown = re.findall(r"/plans/occurrences/([0-9a-f-]+)/check-in", html)
+    assert len(shown) == len(set(shown))  # each occurrence once
+    today = _occurrence(plan, "2026-12-02")
+    assert str(today.id) in shown
+    # One primary action each; skipping and moving are folded away until asked for.
+    assert html.count('class="button small" href="/plans/occurrences/') == len(shown)
+    assert html.count('<details class="occurrence-more">') == len(shown)
+    text = page_text(alice_web.get("/plans"))
+    todays = text[text.index("Today") : text.index("Upcoming")]
+    assert "Practise: Nocturne › Coda (15 min, 66 bpm)" in todays
+    upcoming = text[text.index("Upcoming") : text.index("Your plans")]
+    assert "Practise:" not in upcoming
+    # The dashboard's card says what to practise too.
+    dashboard = page_text(alice_web.get("/"))
+    card = dashboard[dashboard.index("Today's plan") :]
+    assert "Practise: Nocturne › Coda (15 min, 66 bpm)" in card

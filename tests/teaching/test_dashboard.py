@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.clients import ApiClient
+from tests.clients import ApiClient, page_text
 from tests.factories import log_session, make_persona, make_piece
 from tests.statements import count_statements
 from tests.teaching.helpers import make_link, make_teacher
@@ -71,6 +71,74 @@ def test_quiet_mode_hides_the_streak_and_flags_say_why_with_evidence(app, alice,
     assert "Sonatina, Coda (bars 33–40) in 2 sessions" in codes["struggle"].message
     assert codes["struggle"].url == f"/students/{alice.profile.id}/journal/{second.id}"
     assert first.id != second.id
+
+
+def test_flags_for_an_assignment_behind_and_due_and_for_an_unanswered_reply(
+    app, alice, frozen_clock
+):
+    """Thursday of alice's week (day 4), the assignment set today: 10 of 60 assigned
+    minutes is behind — private
+    minutes do not count for her teacher —; due on Saturday with its item not met; alice
+    answered tess's comment and tess has not written since."""
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    make_link(tess, alice)
+    piece = make_piece(alice.profile, "Sonatina", sections=[("Coda", 33, 40)])
+    api = ApiClient.for_user(app, tess.user)
+    pid = alice.profile.id
+    made = api.post(
+        f"/api/v1/assignments?profile_id={pid}",
+        json={
+            "title": "Sonatina coda",
+            "due_on": "2026-03-14",
+            "items": [{"kind": "piece", "piece_id": str(piece.id), "minutes_per_week": 60}],
+        },
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assignment_id = made.get_json()["id"]
+    item = [{"piece_id": str(piece.id), "minutes": 10}]
+    session = log_session(alice.profile, started_at=_at(0, 8), duration_minutes=10, items=item)
+    log_session(alice.profile, started_at=_at(0, 9), duration_minutes=40, items=item, private=True)
+    said = api.post(
+        f"/api/v1/sessions/{session.id}/comments?profile_id={pid}", json={"body": "Wrist?"}
+    )
+    assert said.status_code == 201, said.get_data(as_text=True)
+    reply = ApiClient.for_user(app, alice.user).post(
+        f"/api/v1/sessions/{session.id}/comments",
+        json={"body": "Better now", "parent_id": said.get_json()["id"]},
+    )
+    assert reply.status_code == 201, reply.get_data(as_text=True)
+
+    def flags():
+        with app.test_request_context():
+            (row,) = dashboard.rows(dashboard.services.students(tess.user))
+        return {f.code: f for f in row.flags}
+
+    codes = flags()
+    students = f"/students/{pid}"
+    assert codes["assignment_behind"].message == (
+        "Behind on “Sonatina coda”: 10 of 60 minutes this week."
+    )
+    assert codes["assignment_behind"].url == f"{students}/assignments/{assignment_id}"
+    assert "“Sonatina coda” is due" in codes["assignment_due"].message
+    assert "0 of 1 items done" in codes["assignment_due"].message
+    reply_id = reply.get_json()["id"]
+    assert codes["student_replied"].url == f"{students}/journal/{session.id}#comment-{reply_id}"
+
+    # tess answers; alice logs enough (not privately): no flag is left but "due soon"
+    # turns off as well once the target is met.
+    api.post(
+        f"/api/v1/sessions/{session.id}/comments?profile_id={pid}",
+        json={"body": "Good", "parent_id": said.get_json()["id"]},
+    )
+    log_session(
+        alice.profile,
+        started_at=_at(0, 10),
+        duration_minutes=50,
+        items=[{"piece_id": str(piece.id), "minutes": 50}],
+    )
+    codes = flags()
+    assert not {"assignment_behind", "assignment_due", "student_replied"} & set(codes)
 
 
 def _students(teacher, n: int) -> None:
@@ -241,3 +309,43 @@ def test_a_teachers_statistics_equal_the_same_computation_over_the_non_private_s
     visible = [(d, m) for d, m, private, _ in entries if not private]
     assert seen["summary"]["total_minutes"] == sum(m for _, m in visible)
     assert seen["summary"]["total_sessions"] == len(visible)
+
+
+def test_the_studio_comparison_sets_students_side_by_side_without_private_minutes(
+    app, alice, bob, frozen_clock
+):
+    frozen_clock(NOW)
+    tess = make_teacher("tess")
+    for student in (alice, bob):
+        make_link(tess, student)
+    piece = make_piece(alice.profile, "Sonatina")
+    made = ApiClient.for_user(app, tess.user).post(
+        f"/api/v1/assignments?profile_id={alice.profile.id}",
+        json={
+            "title": "Sonatina",
+            "due_on": "2026-03-20",
+            "items": [
+                {"kind": "piece", "piece_id": str(piece.id), "minutes_per_week": 20},
+                {"kind": "text", "text": "Listen to a recording"},
+            ],
+        },
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    item = [{"piece_id": str(piece.id), "minutes": 25}]
+    log_session(alice.profile, started_at=_at(0, 8), duration_minutes=25, items=item)
+    log_session(alice.profile, started_at=_at(20), duration_minutes=15)
+    log_session(alice.profile, started_at=_at(2), duration_minutes=300, private=True)
+    log_session(bob.profile, started_at=_at(30), duration_minutes=45)  # before the 4 weeks
+
+    web = app.test_client()
+    web.sign_in(tess)
+    page = web.get("/studio/compare?sort=-four_weeks")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "2 students: lowest 0 min, lower quarter 10 min, median 20 min" in text
+    assert "highest 40 min" in text
+    assert "1 of 2 items met" in text
+    assert "300" not in text
+    assert "5 h" not in text
+    assert text.index(alice.profile.display_name) < text.index(bob.profile.display_name)
+    assert web.get("/studio/compare?sort=nonsense").status_code == 422

@@ -55,6 +55,8 @@ def test_a_student_joins_with_the_code_and_the_link_records_who_and_when(
         "sessions:comment",
         "assignments:write",
         "reports:read",
+        "recordings:read",
+        "recordings:comment",
     ]
     link = db.session.get(Link, uuid.UUID(body["id"]))
     assert link.accepted_by == alice.user.id

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app, url_for
 
-from woodshed import mail, ratelimit
+from woodshed import mail, outbox, ratelimit
 from woodshed.accounts import passwords
 from woodshed.accounts.models import (
     ApiToken,
@@ -25,7 +25,6 @@ from woodshed.accounts.schemas import Registration
 from woodshed.config import base_url
 from woodshed.db import db, new_id, rowcount, utcnow
 from woodshed.errors import DomainError
-from woodshed.notify import outbox
 from woodshed.profiles import services as profiles
 from woodshed.tokens import generate_token, hash_token
 

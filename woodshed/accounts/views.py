@@ -85,6 +85,8 @@ def register():
         session["sign_in_email"] = data.email  # never in the URL (access logs, Referer)
         return redirect(url_for("accounts.login"))
     sign_in(result.user)
+    if request.form.get("teach") == "true":
+        return _start_teaching()
     if mode == "invite" and data.invite_code:
         # The new account sees what the inviting teacher would see, and accepts there.
         return redirect(url_for("teaching.join", code=data.invite_code.strip()))
@@ -116,8 +118,21 @@ def register_confirm():
         )
     attempt.succeeded()
     sign_in(user)
+    if request.form.get("teach") == "true":
+        return _start_teaching()
     flash("Welcome to Woodshed! Your address is confirmed and your account is ready.", "success")
     return redirect(url_for("core.home"))
+
+
+def _start_teaching():
+    """'I teach' at sign-up: teaching needs two-factor authentication first, so the new
+    account goes to enrol; teaching starts in Settings › Teaching once it is on."""
+    flash(
+        "Your account is ready. Turn on two-factor authentication: teaching needs it. "
+        "Then start teaching in Settings › Teaching.",
+        "success",
+    )
+    return redirect(url_for("accounts.security") + "#mfa")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -105,6 +105,7 @@ def authenticate():
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         user, token = found
+        g.api_auth = "bearer"  # no kid mode: that is a browser session's (policy)
         check_api(f"token:{token.id}")
         return user
     if current_user.is_authenticated:

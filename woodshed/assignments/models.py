@@ -74,6 +74,8 @@ class AssignmentItem(IdMixin, Base):
     bar_start: Mapped[int | None]
     bar_end: Mapped[int | None]
     text: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A question for the guardian who signs the item off ("Hands together in bars 9-16?").
+    question: Mapped[str] = mapped_column(sa.String(300), default="", server_default=sa.text("''"))
     minutes_per_week: Mapped[int | None]
     tempo_bpm: Mapped[int | None]
     repetitions: Mapped[int | None]

@@ -92,16 +92,11 @@ def counts_for(item: AssignmentItem, row: Logged) -> bool:
     return row.bar_start <= bars[1] and bars[0] <= row.bar_end
 
 
-def _logged(profile: MusicianProfile, since: date, pieces: set, skills: set) -> list[Logged]:
-    """The logged items on these pieces and skills since `since` (one statement)."""
-    if not pieces and not skills:
-        return []
-    conditions = []
-    if pieces:
-        conditions.append(SessionItem.piece_id.in_(pieces))
-    if skills:
-        conditions.append(SessionItem.skill_id.in_(skills))
-    stmt = (
+def logged_select(*extra) -> sa.Select:
+    """Logged items as `Logged` reads them (its fields, in order, then `extra` columns),
+    joined to their session and section: the one read of what counts for an assignment,
+    here and in the weekly report."""
+    return (
         sa.select(
             SessionItem.piece_id,
             SessionItem.section_id,
@@ -112,18 +107,48 @@ def _logged(profile: MusicianProfile, since: date, pieces: set, skills: set) -> 
             item_minutes(),
             SessionItem.tempo_bpm,
             SessionItem.run_through,
+            *extra,
         )
         .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
         .outerjoin(Section, Section.id == SessionItem.section_id)
-        .where(
-            PracticeSession.profile_id == profile.id,
-            PracticeSession.practice_date >= since,
-            sa.or_(*conditions),
-        )
     )
-    if not policy.sees_private(profile):
+
+
+def as_logged(row) -> Logged:
+    """A `Logged` from the first columns of a `logged_select` row."""
+    return Logged(*row[:6], row[6] or 0, row[7], row[8])
+
+
+def _logged(profile: MusicianProfile, since: date, pieces: set, skills: set) -> list[Logged]:
+    """The logged items on these pieces and skills since `since` (one statement)."""
+    found = logged_by_profile([profile.id], since, pieces, skills, policy.sees_private(profile))
+    return found.get(profile.id, [])
+
+
+def logged_by_profile(
+    profile_ids: list[uuid.UUID], since: date, pieces: set, skills: set, include_private: bool
+) -> dict[uuid.UUID, list[Logged]]:
+    """The logged items on these pieces and skills since `since` of several musicians, by
+    profile (one statement; the studio dashboard reads every student's at once, without
+    their private sessions)."""
+    if not profile_ids or (not pieces and not skills):
+        return {}
+    conditions = []
+    if pieces:
+        conditions.append(SessionItem.piece_id.in_(pieces))
+    if skills:
+        conditions.append(SessionItem.skill_id.in_(skills))
+    stmt = logged_select(PracticeSession.profile_id).where(
+        PracticeSession.profile_id.in_(profile_ids),
+        PracticeSession.practice_date >= since,
+        sa.or_(*conditions),
+    )
+    if not include_private:
         stmt = stmt.where(PracticeSession.private.is_(False))
-    return [Logged(*row[:6], row[6] or 0, *row[7:]) for row in db.session.execute(stmt)]
+    result: dict[uuid.UUID, list[Logged]] = {}
+    for row in db.session.execute(stmt):
+        result.setdefault(row[9], []).append(as_logged(row))
+    return result
 
 
 def progress_for(
@@ -136,18 +161,37 @@ def progress_for(
     since = min(a.starts_on for a, _ in items)
     pieces = {i.piece_id for _, i in items if i.piece_id is not None}
     skills = {i.skill_id for _, i in items if i.skill_id is not None}
-    rows = _logged(profile, since, pieces, skills)
+    return progress_from(_logged(profile, since, pieces, skills), profile, assignments, today)
+
+
+def wanted(assignments: list[Assignment]) -> tuple[date | None, set, set]:
+    """What the log must be read for to know these assignments' progress: since when, which
+    pieces and which skills."""
+    items = [(a, i) for a in assignments for i in a.items]
+    since = min((a.starts_on for a, _ in items), default=None)
+    pieces = {i.piece_id for _, i in items if i.piece_id is not None}
+    skills = {i.skill_id for _, i in items if i.skill_id is not None}
+    return since, pieces, skills
+
+
+def progress_from(
+    rows: list[Logged], profile: MusicianProfile, assignments: list[Assignment], today: date
+) -> dict[uuid.UUID, ItemProgress]:
+    """Progress of every item of these assignments from the logged items read for them."""
     week_start, week_end = week_of(profile, today)
     result = {}
-    for assignment, item in items:
-        mine = [r for r in rows if r.practice_date >= assignment.starts_on and counts_for(item, r)]
-        tempos = [r.tempo_bpm for r in mine if r.tempo_bpm is not None]
-        result[item.id] = ItemProgress(
-            minutes_this_week=sum(
-                r.minutes for r in mine if week_start <= r.practice_date <= week_end
-            ),
-            best_tempo=max(tempos) if tempos else None,
-            run_throughs=sum(1 for r in mine if r.run_through),
-            last_practised=max((r.practice_date for r in mine), default=None),
-        )
+    for assignment in assignments:
+        for item in assignment.items:
+            mine = [
+                r for r in rows if r.practice_date >= assignment.starts_on and counts_for(item, r)
+            ]
+            tempos = [r.tempo_bpm for r in mine if r.tempo_bpm is not None]
+            result[item.id] = ItemProgress(
+                minutes_this_week=sum(
+                    r.minutes for r in mine if week_start <= r.practice_date <= week_end
+                ),
+                best_tempo=max(tempos) if tempos else None,
+                run_throughs=sum(1 for r in mine if r.run_through),
+                last_practised=max((r.practice_date for r in mine), default=None),
+            )
     return result

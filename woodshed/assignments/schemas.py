@@ -30,6 +30,9 @@ class AssignmentItemIn(Schema):
     tempo_bpm: int | None = Field(None, ge=1, le=400)
     repetitions: int | None = Field(None, ge=1, le=1000)
     run_throughs: int | None = Field(None, ge=1, le=1000)
+    question: ItemText = Field(
+        "", description="A question for the guardian who signs the item off (optional)."
+    )
 
 
 class AssignmentFields(Schema):
@@ -82,6 +85,7 @@ class AssignmentItemOut(Schema):
     tempo_bpm: int | None
     repetitions: int | None
     run_throughs: int | None
+    question: str = ""
     done_at: datetime | None
     progress: ItemProgressOut
 

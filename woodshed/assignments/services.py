@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import sqlalchemy as sa
 from flask import url_for
 
 from woodshed import policy
@@ -30,7 +29,7 @@ from woodshed.errors import DomainError, Problem
 from woodshed.notify.services import notify
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire import subjects
-from woodshed.teaching.models import Link
+from woodshed.teaching.services import teachers_now
 from woodshed.validation import parse_bars
 
 FORMER_TEACHER = "Former teacher"
@@ -50,23 +49,6 @@ def may_change(user: User | None, profile: MusicianProfile, assignment: Assignme
     teacher = may_set(user, profile)
     if assignment.set_by != teacher.id:
         raise Problem(403, "Only the teacher who set this assignment changes it.")
-
-
-def teachers_now(profile: MusicianProfile, user_ids: set) -> set[uuid.UUID]:
-    """Which of these users are the profile's teachers now (one statement)."""
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(Link.user_id).where(
-                Link.profile_id == profile.id,
-                Link.kind == "teacher",
-                Link.ended_at.is_(None),
-                Link.user_id.in_(ids),
-            )
-        )
-    )
 
 
 def teacher_shown(assignment: Assignment, current: set[uuid.UUID]) -> dict:
@@ -118,6 +100,7 @@ def _items(profile: MusicianProfile, items: list[AssignmentItemIn]) -> list[Assi
                 bar_start=bars[0] if bars and item.kind == "passage" else None,
                 bar_end=bars[1] if bars and item.kind == "passage" else None,
                 text=item.text,
+                question=item.question,
                 **{name: getattr(item, name) for name in TARGETS},
             )
         )
@@ -272,6 +255,7 @@ def _item_out(item: AssignmentItem, progress: ItemProgress) -> dict:
         "tempo_bpm": item.tempo_bpm,
         "repetitions": item.repetitions,
         "run_throughs": item.run_throughs,
+        "question": item.question,
         "done_at": item.done_at,
         "progress": {
             "minutes_this_week": progress.minutes_this_week,

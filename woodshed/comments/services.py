@@ -20,7 +20,7 @@ from woodshed.journal.models import PracticeSession
 from woodshed.markdown import render_markdown
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
-from woodshed.teaching.models import Link
+from woodshed.teaching.services import teachers_now
 
 ORDER = ((Comment.created_at, False), (Comment.id, False))
 
@@ -44,20 +44,9 @@ def author_of(comment: Comment, profile: MusicianProfile) -> Author:
     """
     if comment.author_id is not None and comment.author_id == profile.user_id:
         return Author(comment.author_id, profile.display_name, "musician")
-    link = (
-        db.session.scalar(
-            sa.select(Link).where(
-                Link.user_id == comment.author_id,
-                Link.profile_id == profile.id,
-                Link.kind == "teacher",
-                Link.ended_at.is_(None),
-            )
-        )
-        if comment.author_id is not None
-        else None
-    )
-    if link is not None:
-        return Author(comment.author_id, link.user.profile.display_name, "teacher")
+    if comment.author_id in teachers_now(profile, {comment.author_id}):
+        teacher = db.session.get(User, comment.author_id)
+        return Author(comment.author_id, teacher.profile.display_name, "teacher")
     return Author(None, "Former teacher", "former_teacher")
 
 

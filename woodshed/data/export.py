@@ -119,7 +119,7 @@ def _converter(part: Part, column: sa.Column, ctx: ExportContext):
     kind = column.type
     if isinstance(kind, sa.Date | sa.DateTime | sa.Time | UTCDateTime):
         return _iso
-    if isinstance(kind, sa.Uuid | sa.String | sa.Integer | sa.Boolean | sa.JSON):
+    if isinstance(kind, sa.Uuid | sa.String | sa.Integer | sa.Float | sa.Boolean | sa.JSON):
         return _same  # uuids arrive as text already (see _uuid_text)
     # Every column type needs a decision; failing here fails the whole export before
     # its first byte, never a half-written file (tests/data/test_export.py).

@@ -227,6 +227,8 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
         annotation = LocalTime
     elif isinstance(kind, sa.Boolean):
         annotation = Annotated[bool, Field(strict=True)]
+    elif isinstance(kind, sa.Float):
+        annotation = Annotated[float, Field(allow_inf_nan=False)]
     elif isinstance(kind, sa.Integer):
         bounds = {k: rules[k] for k in ("ge", "le") if k in rules}
         annotation = Annotated[int, Field(strict=True, **bounds)]

@@ -33,6 +33,7 @@ from woodshed.notify.models import Notification, NotificationSettings, Reminder
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence, PlanTemplate
 from woodshed.profiles.models import Instrument
 from woodshed.profiles.schemas import ProfileFields
+from woodshed.recordings.models import Recording, RecordingComment
 from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
 from woodshed.stats.models import EarnedBadge, SkipPeriod
 from woodshed.validation import JsonSchemaGenerator, Timezone
@@ -146,6 +147,25 @@ PARTS: tuple[Part, ...] = (
     ),
     # Comments stay with the musician; their author is "self" or "other" (a teacher).
     Part("comments", Comment, order=("created_at", "id"), codecs={"author_id": EDITOR}),
+    # Takes and their pinned comments; the files are listed under `files` (the ZIP export
+    # holds them). The worker's bookkeeping is this server's; a restored take waiting for
+    # it is queued again.
+    Part(
+        "recordings",
+        Recording,
+        order=("created_at",),
+        omit=("attempts", "next_attempt_at", "claimed_by", "lease_until", "retention_warned_at"),
+        children=(
+            Part(
+                "recording_comments",
+                RecordingComment,
+                parent="recording_id",
+                order=("created_at",),
+                codecs={"author_id": EDITOR},
+            ),
+        ),
+        after_import=lambda profile, ids: _recordings_restored(profile, ids),
+    ),
     Part(
         "plans",
         Plan,
@@ -174,6 +194,12 @@ PARTS: tuple[Part, ...] = (
 
 #: Tables deliberately left out of the export, each with the reason.
 EXCLUDED: dict[str, str] = {
+    "consents": "A guardian's consents for a child: the record of this server, kept as long "
+    "as the profile (docs/children.md); consent is asked again on another server.",
+    "guardian_invites": "Codes for a second guardian: short-lived secrets, stored hashed.",
+    "kid_pins": "The guardian's kid-mode PIN: a secret, stored hashed.",
+    "signoffs": "Guardians' notes and sign-offs name guardian accounts of this server; not "
+    "in the export yet (docs/children.md).",
     "users": "Sign-in credentials: the email is exported under `account`; the password "
     "hash never leaves the server.",
     "musician_profiles": "Exported as `profile` (the settings), not as a table.",
@@ -204,12 +230,15 @@ EXCLUDED: dict[str, str] = {
     "links": "Who may see the journal (a teacher): a permission between two accounts of "
     "this server, given by accepting there; a restore elsewhere grants nobody anything.",
     "studio_invites": "A teacher's invitation codes: hashed secrets that expire in 14 days.",
-    "recordings": "Not yet in the export: the original files are listed under `files`; "
-    "their rows follow with the recordings export.",
-    "recording_comments": "Not yet in the export; they follow with the recordings export.",
     "recording_uploads": "Resumable uploads in progress on this server; temporary.",
     "storage_usage": "Bytes stored per profile; recounted from the recordings on import.",
 }
+
+
+def _recordings_restored(profile, ids) -> None:
+    from woodshed.recordings.services import restored
+
+    restored(profile, ids)
 
 
 def all_parts():

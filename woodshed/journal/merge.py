@@ -11,14 +11,20 @@ its own (a three-way merge):
   live value; the other is kept in a `SyncConflict` row — nothing is lost — until the
   musician chooses.
 
-Lists (items, tags, goals, evidence) are one value each here: two different lists are a
-conflict, kept whole.
+Lists (tags, items, linked goals, evidence) changed on both sides are merged element by
+element (`merge_lists`): what either side added is kept, what one side removed and the
+other left alone goes, so two devices adding different tags or items both keep theirs.
+An item edited differently on both sides (a tempo changed here, bars there) is kept twice,
+once as each side wrote it: nothing is silently lost, and the musician deletes the one
+they do not want.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
+from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +60,57 @@ def _canonical(field: str, value: Any) -> Any:
     if field == "instrument_id":
         return str(value)
     return value
+
+
+#: Fields whose value is a collection of elements, merged element by element.
+LIST_FIELDS = ("tags", "items", "goal_ids", "evidence")
+
+
+def _element(field: str, value: Any) -> Hashable:
+    """One element of a list field in a comparable form (a tag ignoring case, an item by
+    all its values)."""
+    if field == "tags":
+        return str(value).casefold()
+    if field == "goal_ids":
+        return str(value)
+    return tuple(sorted(_canonical(field, [value])[0].items()))
+
+
+def _moved(live: int, ours: int) -> int:
+    """How far an element's count moves when one side moved it `live` and the other `ours`:
+    the same way (or one side left it alone) is the larger move, opposite ways add up."""
+    if live * ours >= 0:
+        return live if abs(live) >= abs(ours) else ours
+    return live + ours
+
+
+def merge_lists(
+    base: Sequence[Any], live: Sequence[Any], ours: Sequence[Any], key=lambda v: v
+) -> list[Any]:
+    """A three-way merge of a list as a multiset of elements (compared by `key`).
+
+    Each element's count moves by what each side did to it since `base`: the same move
+    on both sides counts once (both added a tag: one tag), different moves add up (one
+    side added a second copy, the other removed the first: one left). So an element
+    either side added is kept, and one removed on one side and left alone on the other
+    goes. The order is the live list's, then what only `ours` adds, in its order; each
+    element is written as the side it is taken from wrote it."""
+    counts = {
+        side: Counter(key(v) for v in values)
+        for side, values in (("base", base), ("live", live), ("ours", ours))
+    }
+    wanted: dict[Hashable, int] = {}
+    for k in counts["base"].keys() | counts["live"].keys() | counts["ours"].keys():
+        b = counts["base"][k]
+        dl, do = counts["live"][k] - b, counts["ours"][k] - b
+        wanted[k] = max(b + _moved(dl, do), 0)
+    merged: list[Any] = []
+    for value in [*live, *ours]:
+        k = key(value)
+        if wanted.get(k, 0) > 0:
+            merged.append(value)
+            wanted[k] -= 1
+    return merged
 
 
 def _same(field: str, a: Any, b: Any) -> bool:
@@ -110,6 +167,13 @@ def merge_session(
             apply[field] = ours
         elif _same(field, live[field], ours):
             continue
+        elif field in LIST_FIELDS:
+            # Both sides changed the list: each one's additions and removals are kept.
+            merged = merge_lists(
+                base[field] or [], live[field] or [], ours or [], lambda v, f=field: _element(f, v)
+            )
+            if not _same(field, merged, live[field]):
+                apply[field] = merged
         elif edited_at > _last_edit(session, field):
             apply[field] = ours
             kept.append(_conflict(profile, session, field, ours, live[field], "an earlier edit"))

@@ -13,6 +13,7 @@ from woodshed import policy
 from woodshed.comments import services as comments
 from woodshed.db import check_version, utcnow
 from woodshed.errors import DomainError, PreconditionFailed
+from woodshed.family import services as family
 from woodshed.journal import forms, history, merge, queries, services
 from woodshed.journal.models import RATINGS, PracticeSession
 from woodshed.journal.schemas import QuickLogIn, SessionFields, SessionIn, SessionQuery
@@ -187,6 +188,7 @@ def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=No
         comment_profile=profile,
         comment_errors=comment_errors or {},
         comment_form=comment_form or {},
+        **family.signoff_context(current_user, profile, session),
     ), status
 
 

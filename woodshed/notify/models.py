@@ -124,35 +124,3 @@ class Delivery(IdMixin, Base):
 
     reminder: Mapped[Reminder | None] = relationship()
     profile: Mapped[MusicianProfile] = relationship("MusicianProfile")
-
-
-OUTBOX_STATUSES = ("pending", "sent", "failed")
-
-
-class OutgoingMail(IdMixin, Base):
-    """An email waiting for the worker (account mail: confirmations, resets, notices).
-
-    Requests only queue; the worker sends. No response time depends on SMTP or on whether
-    an address has an account. The body (which may hold a single-use link) is emptied once
-    the message is sent or has failed for good.
-    """
-
-    __tablename__ = "outgoing_mail"
-    __table_args__ = (
-        sa.CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
-        sa.Index("ix_outgoing_mail_status_created", "status", "created_at"),
-    )
-
-    to_address: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    text: Mapped[str] = mapped_column(sa.Text, default="")
-    html: Mapped[str] = mapped_column(sa.Text, default="")
-    kind: Mapped[str] = mapped_column(sa.String(40), default="")
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
-    lease_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(sa.Text, default="")
-    sent_at: Mapped[datetime | None]

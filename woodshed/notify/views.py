@@ -22,11 +22,19 @@ from woodshed.validation import form_version, parse_form
 bp = Blueprint("notify", __name__)
 
 KIND_LABELS = {
-    "daily": "Daily",
-    "weekly": "Weekly on chosen days",
+    "daily": "Every day",
+    "weekly": "On chosen weekdays",
     "before_occurrence": "Before a planned practice",
     "inactivity": "After days without practice",
     "goal_deadline": "Before a goal's target date",
+}
+#: What each kind does, in a sentence, next to its fields.
+KIND_HELP = {
+    "daily": "a nudge at the same time every day (or on the weekdays you tick).",
+    "weekly": "a nudge at a time of day on the weekdays you choose.",
+    "before_occurrence": "a nudge a little before each practice your plans schedule.",
+    "inactivity": "a nudge when you have not practised for a few days.",
+    "goal_deadline": "a nudge some days before a goal's target date.",
 }
 LISTS = ("days", "channels")
 
@@ -78,17 +86,31 @@ def read_all():
 # --- settings ---------------------------------------------------------------------------------
 
 
+def _new_reminder_values(kind: str | None) -> dict:
+    """A new reminder of the chosen kind (every day unless one is chosen), with defaults."""
+    kind = kind if kind in KIND_LABELS else "daily"
+    defaults = {
+        "daily": {"time": "18:00"},
+        "weekly": {"time": "18:00"},
+        "before_occurrence": {"minutes_before": 30},
+        "inactivity": {"after_days": 3},
+        "goal_deadline": {"days_before": 7},
+    }[kind]
+    return {"kind": kind, "channels": ["in_app"], **defaults}
+
+
 def _settings_page(status=200, **extra):
     profile = _profile()
     context = {
         "reminders": services.reminders_with_stats(profile),
         "settings_form": services.settings_values(profile),
-        "form": {"kind": "daily", "time": "18:00", "channels": ["in_app"]},
+        "form": _new_reminder_values(request.args.get("kind")),
         "errors": {},
         "settings_errors": {},
         "feed": calendar.feed_of(profile),
         "feed_url": None,
         "kinds": KIND_LABELS,
+        "kind_help": KIND_HELP,
         "weekdays": WEEKDAY_LABELS,
         "plans": policy.owned(Plan, profile).where(Plan.status == "active"),
     } | extra
@@ -122,12 +144,15 @@ def create_reminder():
 def edit_reminder(reminder_id: uuid.UUID):
     reminder = policy.owned_or_404(Reminder, reminder_id, _profile())
     form = services.reminder_values(reminder) | {"version": reminder.version}
+    if request.args.get("kind") in KIND_LABELS:
+        form["kind"] = request.args["kind"]  # changing the kind: show that kind's fields
     return render_template(
         "notify/edit.html",
         reminder=reminder,
         form=form,
         errors={},
         kinds=KIND_LABELS,
+        kind_help=KIND_HELP,
         weekdays=WEEKDAY_LABELS,
     )
 
@@ -149,6 +174,7 @@ def update_reminder(reminder_id: uuid.UUID):
             form=form,
             errors=exc.messages,
             kinds=KIND_LABELS,
+            kind_help=KIND_HELP,
             weekdays=WEEKDAY_LABELS,
         ), 422
     flash("Reminder saved.", "success")

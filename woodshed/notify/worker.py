@@ -33,9 +33,9 @@ from flask import Flask, current_app, g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from woodshed import mail
+from woodshed import mail, outbox
 from woodshed.db import db, insert_ignore, new_id, utcnow
-from woodshed.notify import messages, outbox
+from woodshed.notify import messages
 from woodshed.notify.models import Delivery, NotificationSettings, Reminder
 from woodshed.notify.reminders import LOOKBACK, Context, due_between, next_due
 from woodshed.profiles.models import MusicianProfile
@@ -384,7 +384,7 @@ def run_once(name: str | None = None, max_batches: int = 1000) -> Counter:
         # A retried batch skips rows already finished (status) or taken over (claimed_by).
         _retrying(deliver, name, ids, utcnow(), counts)
     counts["evaluated"] = _retrying(evaluate_effect, utcnow())
-    # Account email queued by requests (woodshed/notify/outbox.py).
+    # Account email queued by requests (woodshed/outbox.py).
     _retrying(outbox.run_once, name, counts)
     # Recordings waiting to be made playable (woodshed/recordings/worker.py).
     for outcome, n in recordings_worker.run_once(name).items():

@@ -386,7 +386,8 @@ def due_now(profile: MusicianProfile, now: datetime | None = None) -> list[PlanO
                 PlanOccurrence.window_end > now,
             )
             .order_by(PlanOccurrence.scheduled_start)
-            .options(contains_eager(PlanOccurrence.plan))  # a title and a link: no items
+            # The plan's title, link and items (the card says what to practise).
+            .options(contains_eager(PlanOccurrence.plan).selectinload(Plan.items))
             .limit(20)
         )
     )

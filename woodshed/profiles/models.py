@@ -38,6 +38,8 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
     locale: Mapped[str] = mapped_column(sa.String(20), default="en")
     daily_minimum_minutes: Mapped[int] = mapped_column(default=1)
     weekly_goal_minutes: Mapped[int | None]
+    # A child profile's (woodshed/family): optional, never required.
+    birth_year: Mapped[int | None]
 
     user: Mapped[User | None] = relationship(back_populates="profile", foreign_keys=[user_id])
     instruments: Mapped[list[Instrument]] = relationship(
@@ -46,6 +48,11 @@ class MusicianProfile(IdMixin, TimestampMixin, VersionMixin, Base):
         order_by="Instrument.position, Instrument.name",
         passive_deletes=True,
     )
+
+    @property
+    def is_child(self) -> bool:
+        """A profile without an account of its own: a child managed by guardians."""
+        return self.user_id is None
 
     @property
     def quiet(self) -> bool:

@@ -172,6 +172,21 @@ def put_sync_points(profile, recording_id: uuid.UUID, body: SyncPoints):
 
 @api.operation(
     "POST",
+    "/recordings/<uuid:recording_id>/listened",
+    summary='"Teacher listened": a linked teacher has played most of the take',
+    response=RecordingOut,
+    description="For the musician's linked teacher (scope `recordings:read`): sets "
+    "`listened_by_teacher_at` the first time; the musician sees it. From the musician "
+    "it changes nothing.",
+)
+def mark_listened(user, profile, recording_id: uuid.UUID):
+    recording = policy.owned_or_404(Recording, recording_id, profile)
+    services.mark_listened(user, profile, recording)
+    return services.recording_out(recording)
+
+
+@api.operation(
+    "POST",
     "/recordings/<uuid:recording_id>/tempo-reached",
     summary="Save the take's tempo estimate as its session item's tempo reached",
     response=TempoReached,

@@ -159,10 +159,15 @@ class CommentIn(Schema):
 class Author(Schema):
     id: uuid.UUID | None
     display_name: str
-    role: Literal["musician", "teacher", "guardian", "former"]
+    role: Literal["musician", "teacher", "former_teacher"] = Field(
+        description='The musician, their linked teacher, or a "Former teacher" once the '
+        "link ended (or the account is gone)."
+    )
 
 
 class CommentOut(Schema):
+    """A comment pinned to a take: by the musician or by their teacher."""
+
     id: uuid.UUID
     recording_id: uuid.UUID
     parent_id: uuid.UUID | None

@@ -163,7 +163,11 @@ def read_media_token(token: str) -> tuple[uuid.UUID, str]:
 
 
 def recording_out(recording: Recording) -> dict:
-    """The API's and the page's view of a recording, with fresh signed links."""
+    """The API's and the page's view of a recording, with fresh signed links — made only
+    for someone the policy lets listen (`policy.sees_recordings`), else a 404."""
+    profile = db.session.get(MusicianProfile, recording.profile_id)
+    if not policy.sees_recordings(profile):
+        raise Problem(404, "Not found.")
     ready = recording.status == "ready"
     return {
         **{c.key: getattr(recording, c.key) for c in Recording.__table__.columns},
@@ -277,7 +281,10 @@ def list_recordings(profile: MusicianProfile, query: RecordingQuery):
 
 
 def recordings_of(profile: MusicianProfile, **where) -> list[Recording]:
-    """Recordings on one session or section (`session_id=…`), newest first (for pages)."""
+    """Recordings on one session or section (`session_id=…`), newest first (for pages);
+    none for someone the policy does not let listen."""
+    if not policy.sees_recordings(profile):
+        return []
     stmt = policy.owned(Recording, profile)
     for name, value in where.items():
         stmt = stmt.where(getattr(Recording, name) == value)
@@ -289,6 +296,8 @@ def takes_of_piece(profile: MusicianProfile, piece_id: uuid.UUID) -> list[Record
     practised it (the piece's page); what this request may see (`policy.owned`)."""
     from woodshed.journal.models import SessionItem
 
+    if not policy.sees_recordings(profile):
+        return []
     on_passage = sa.select(Section.id).where(Section.piece_id == piece_id)
     in_session = sa.select(SessionItem.session_id).where(SessionItem.piece_id == piece_id)
     stmt = policy.owned(Recording, profile).where(
@@ -304,6 +313,37 @@ def takes_by_section(recordings: list[Recording]) -> dict[uuid.UUID, list[Record
         if recording.section_id is not None:
             grouped.setdefault(recording.section_id, []).append(recording)
     return grouped
+
+
+def has_original(recording: Recording) -> bool:
+    """Whether this server holds the take's original (a take imported from a JSON export
+    comes without its files)."""
+    return storage().exists(recording.profile_id, recording.file(ORIGINAL))
+
+
+def restored(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
+    """After a restore wrote these takes: their bytes count against the quota, and a take
+    that was waiting for (or in) processing is queued again on this server."""
+    table = Recording.__table__
+    total = 0
+    for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
+        total += db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(table.c.size_bytes), 0)).where(
+                table.c.id.in_(chunk)
+            )
+        )
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(chunk), table.c.status.in_(("pending", "processing")))
+            .values(status="pending", next_attempt_at=utcnow())
+        )
+    insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
+    usage_table = StorageUsage.__table__
+    db.session.execute(
+        sa.update(usage_table)
+        .where(usage_table.c.profile_id == profile.id)
+        .values(used_bytes=usage_table.c.used_bytes + total)
+    )
 
 
 # --- the tempo estimate as the tempo reached ----------------------------------------------------
@@ -448,7 +488,7 @@ def bars_at(recording: Recording, seconds: float) -> int | None:
 
 def add_comment(user, profile: MusicianProfile, recording: Recording, data: CommentIn):
     """Pin a comment to a moment or span of the take, and to bars when they are known."""
-    if not policy.can_comment(user, profile):
+    if not policy.can_comment_on_recordings(user, profile):
         raise Problem(404, "Not found.")
     _within(
         recording,
@@ -485,13 +525,10 @@ def add_comment(user, profile: MusicianProfile, recording: Recording, data: Comm
 
 
 def comment_out(comment: RecordingComment, recording: Recording, authors: dict) -> dict:
-    author = authors.get(comment.author_id)
-    if author is None:
-        shown = {"id": None, "display_name": "Former member", "role": "former"}
-    else:
-        own = author.profile is not None and author.profile.id == recording.profile_id
-        name = author.profile.display_name if author.profile is not None else author.email
-        shown = {"id": author.id, "display_name": name, "role": "musician" if own else "teacher"}
+    """`authors`: how each author id is shown (`comments.services.author_of`: the musician,
+    a linked teacher by name, or "Former teacher" once the link ended)."""
+    author = authors[comment.author_id]
+    shown = {"id": author.id, "display_name": author.display_name, "role": author.role}
     return {
         "id": comment.id,
         "recording_id": comment.recording_id,
@@ -508,7 +545,7 @@ def comment_out(comment: RecordingComment, recording: Recording, authors: dict) 
 
 
 def comments_of(recording: Recording) -> list[dict]:
-    from woodshed.accounts.models import User
+    from woodshed.comments.services import author_of
 
     rows = list(
         db.session.scalars(
@@ -517,17 +554,36 @@ def comments_of(recording: Recording) -> list[dict]:
             .order_by(RecordingComment.at_ms, RecordingComment.id)
         )
     )
-    ids = {c.author_id for c in rows if c.author_id is not None}
-    authors = (
-        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
-        if ids
-        else {}
-    )
+    profile = db.session.get(MusicianProfile, recording.profile_id)
+    authors = {}
+    for comment in rows:
+        if comment.author_id not in authors:
+            authors[comment.author_id] = author_of(comment, profile)
     return [comment_out(c, recording, authors) for c in rows]
+
+
+def mark_listened(user, profile: MusicianProfile, recording: Recording) -> bool:
+    """ "Teacher listened": set the first time a linked teacher has played most of the take
+    (the player says so); the musician sees it. Answers whether it was set now."""
+    if not policy.is_linked_teacher(user, profile) or not policy.can_view_recordings(user, profile):
+        return False
+    if recording.listened_by_teacher_at is not None:
+        return False
+    table = Recording.__table__
+    won = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == recording.id, table.c.listened_by_teacher_at.is_(None))
+        # The teacher's mark, not an edit of the take: its updated_at stays.
+        .values(listened_by_teacher_at=utcnow(), updated_at=table.c.updated_at)
+    ).rowcount
+    db.session.refresh(recording)
+    return bool(won)
 
 
 def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
     """Comments on any take of the piece whose bars overlap the passage's (for its page)."""
+    if not policy.sees_recordings(profile):
+        return []
     stmt = (
         policy.owned(Recording, profile)
         .add_columns(RecordingComment)

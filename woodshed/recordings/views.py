@@ -91,6 +91,7 @@ def upload():
 
 
 def _detail(recording: Recording, errors=None, form=None, status=200):
+    profile = policy.signed_in_profile(for_edit=False)
     # wavesurfer.js styles its waveform with a <style> element: this page alone allows
     # that one element, by a nonce made for this response.
     nonce = secrets.token_urlsafe(16)
@@ -101,6 +102,9 @@ def _detail(recording: Recording, errors=None, form=None, status=200):
             out=services.recording_out(recording),
             comments=services.comments_of(recording),
             tempo_item=services.tempo_item(recording),
+            original_missing=not services.has_original(recording),
+            may_comment=policy.can_comment_on_recordings(current_user, profile),
+            listening_teacher=policy.is_linked_teacher(current_user, profile),
             errors=errors or {},
             form=form or {},
             style_nonce=nonce,
@@ -137,6 +141,16 @@ def comment(recording_id: uuid.UUID):
         return _detail(recording, exc.messages, form, status=422)
     flash("Comment pinned.", "success")
     return redirect(url_for("recordings.detail", recording_id=recording.id) + "#comments")
+
+
+@bp.post("/recordings/<uuid:recording_id>/listened")
+@login_required
+def listened(recording_id: uuid.UUID):
+    """The player's report that a linked teacher has played most of the take."""
+    profile = policy.signed_in_profile()
+    recording = policy.owned_or_404(Recording, recording_id, profile)
+    services.mark_listened(current_user, profile, recording)
+    return "", 204
 
 
 @bp.post("/recordings/<uuid:recording_id>/tempo-reached")

@@ -1,4 +1,5 @@
-"""The weekly report by email to each teacher whose link asks for reports.
+"""The weekly report by email to each teacher whose link asks for reports, and to each
+guardian of a child who allowed email about the child (consent on record).
 
 Each pass of the worker schedules, for every active teacher link with `reports:read`, the
 student's latest week that has ended: one delivery row keyed by link and week, so racing
@@ -24,12 +25,10 @@ KIND = "teacher_report"
 
 
 def schedule(now: datetime) -> int:
-    links = db.session.scalars(
-        sa.select(Link).where(Link.kind == "teacher", Link.ended_at.is_(None))
-    ).all()
+    links = db.session.scalars(sa.select(Link).where(Link.ended_at.is_(None))).all()
     rows = []
     for link in links:
-        if "reports:read" not in link.scopes or link.accepted_at is None:
+        if not _reported(link):
             continue
         profile = link.profile
         week = last_complete_week(profile, profile.today(now))
@@ -38,7 +37,7 @@ def schedule(now: datetime) -> int:
         rows.append(
             {
                 "id": new_id(),
-                "key": f"tr:{link.id}:{week.isoformat()}",
+                "key": f"{'gr' if link.kind == 'guardian' else 'tr'}:{link.id}:{week.isoformat()}",
                 "reminder_id": None,
                 "profile_id": link.profile_id,
                 "kind": KIND,
@@ -55,18 +54,32 @@ def schedule(now: datetime) -> int:
     return len(rows)
 
 
+def _reported(link: Link) -> bool:
+    """A teacher's link with `reports:read`; a guardian's of a child, once they allowed
+    email about the child."""
+    if link.accepted_at is None or not link.active:
+        return False
+    if link.kind == "guardian":
+        from woodshed.family.services import email_recipients
+
+        return link.profile.is_child and link.user.email in email_recipients(link.profile)
+    return "reports:read" in link.scopes
+
+
 def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     link = db.session.get(Link, delivery.subject_id) if delivery.subject_id else None
-    if link is None or not link.active or "reports:read" not in link.scopes:
+    if link is None or not _reported(link):
         return None
     profile = link.profile
     week = date_of_key(delivery.key)
-    report = weekly_report(profile, week, include_private=False, today=profile.today(now))
+    guardian = link.kind == "guardian"
+    report = weekly_report(profile, week, include_private=guardian, today=profile.today(now))
     name = profile.display_name
     title = f"{name}'s practice week: {report.minutes} minutes on {report.days} day" + (
         "s" if report.days != 1 else ""
     )
-    url = f"{messages.base_url()}/students/{profile.id}/reports/{week.isoformat()}"
+    prefix = "children" if guardian else "students"
+    url = f"{messages.base_url()}/{prefix}/{profile.id}/reports/{week.isoformat()}"
     email = mail.render_mail(
         link.user.email,
         title,
@@ -75,7 +88,8 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
         student=name,
         teacher=link.user.profile.display_name,
         url=url,
-        studio_url=f"{messages.base_url()}/studio",
+        guardian=guardian,
+        studio_url=f"{messages.base_url()}/{'family' if guardian else 'studio'}",
     )
     email.headers["Auto-Submitted"] = "auto-generated"
     return messages.Message(title, "", None, False, email)

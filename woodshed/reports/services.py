@@ -15,13 +15,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from woodshed.assignments.models import Assignment
-from woodshed.assignments.progress import Logged, counts_for
+from woodshed.assignments.progress import Logged, as_logged, counts_for, logged_select
 from woodshed.assignments.services import item_label
 from woodshed.db import db
 from woodshed.errors import DomainError
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.history import item_minutes
 from woodshed.repertoire.models import Piece, Section, Skill
 from woodshed.timeutil import week_start_of
 
@@ -69,29 +68,14 @@ def _logged(session_ids) -> list[tuple[Logged, str]]:
     if not session_ids:
         return []
     rows = db.session.execute(
-        sa.select(
-            SessionItem.piece_id,
-            SessionItem.section_id,
-            SessionItem.skill_id,
-            sa.func.coalesce(SessionItem.bar_start, Section.bar_start),
-            sa.func.coalesce(SessionItem.bar_end, Section.bar_end),
-            PracticeSession.practice_date,
-            item_minutes(),
-            SessionItem.tempo_bpm,
-            SessionItem.run_through,
-            Piece.title,
-            Section.name,
-            Skill.name,
-        )
-        .join(PracticeSession, PracticeSession.id == SessionItem.session_id)
-        .outerjoin(Section, Section.id == SessionItem.section_id)
+        logged_select(Piece.title, Section.name, Skill.name)
         .outerjoin(Piece, Piece.id == SessionItem.piece_id)
         .outerjoin(Skill, Skill.id == SessionItem.skill_id)
         .where(SessionItem.session_id.in_(session_ids))
     )
     result = []
     for row in rows:
-        logged = Logged(*row[:6], row[6] or 0, row[7], row[8])
+        logged = as_logged(row)
         piece, section, skill = row[9], row[10], row[11]
         if skill:
             label = skill

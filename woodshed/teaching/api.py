@@ -95,7 +95,7 @@ def delete_invite(user, invite_id: uuid.UUID):
 )
 def join(user, body: JoinIn):
     profile = policy.acting_profile(user, body.profile_id, for_edit=True)
-    link = services.join(user, body.code, profile)
+    link = services.join(user, body.code, profile, body.consent)
     return Reply(link_out(link), status=201)
 
 

@@ -12,8 +12,15 @@ from woodshed.accounts.models import User
 from woodshed.db import Base, IdMixin, utcnow
 from woodshed.profiles.models import MusicianProfile
 
-#: What a link may allow, in the order pages list them. Recordings come with recordings.
-SCOPES = ("sessions:read", "sessions:comment", "assignments:write", "reports:read")
+#: What a link may allow, in the order pages list them (all on by default).
+SCOPES = (
+    "sessions:read",
+    "sessions:comment",
+    "assignments:write",
+    "reports:read",
+    "recordings:read",
+    "recordings:comment",
+)
 LINK_KINDS = ("teacher", "guardian")
 
 

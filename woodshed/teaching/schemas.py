@@ -8,9 +8,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from woodshed.family.schemas import ConsentIn
 from woodshed.validation import Schema, text_rules
 
-Scope = Literal["sessions:read", "sessions:comment", "assignments:write", "reports:read"]
+Scope = Literal[
+    "sessions:read",
+    "sessions:comment",
+    "assignments:write",
+    "reports:read",
+    "recordings:read",
+    "recordings:comment",
+]
 
 
 class InviteIn(Schema):
@@ -35,6 +43,9 @@ class JoinIn(Schema):
         description="The code; dashes and spaces optional."
     )
     profile_id: uuid.UUID | None = Field(None, description="Default: your own profile.")
+    consent: ConsentIn | None = Field(
+        None, description="A guardian linking a child: needed, or a 403 naming consent."
+    )
 
 
 class Person(Schema):
@@ -55,9 +66,13 @@ class LinkOut(Schema):
 
 
 class Flag(Schema):
-    code: str
+    code: str = Field(
+        description="Why the student needs attention: no_practice, struggle, "
+        "assignment_behind (under half the weekly minutes with the week half gone), "
+        "assignment_due (due within two days with an item not met), student_replied."
+    )
     message: str
-    url: str
+    url: str = Field(description="The evidence: the journal, a session, an assignment, a reply.")
 
 
 class StudentOut(Schema):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from woodshed import policy
-from woodshed.errors import DomainError, TooManyRequests
+from woodshed.errors import DomainError, Problem, TooManyRequests
 from woodshed.teaching import dashboard, services
 from woodshed.teaching.models import SCOPES
 
@@ -95,6 +96,30 @@ def studio():
     ), (422 if errors else 200)
 
 
+@bp.get("/studio/compare")
+def compare():
+    """The studio comparison: every student's minutes, streak and assignment progress from
+    their non-private entries, and the studio's anonymised spread of minutes."""
+    user = _user()
+    if not user.is_teacher:
+        flash("Turn teaching on to invite students.", "info")
+        return redirect(url_for("teaching.settings"))
+    sort = request.args.get("sort", "name")
+    errors = {}
+    try:
+        students = dashboard.sorted_rows(user, sort)
+    except DomainError as exc:
+        errors, sort = exc.messages, "name"
+        students = dashboard.sorted_rows(user, sort)
+    return render_template(
+        "teaching/compare.html",
+        students=students,
+        spread=dashboard.distribution(students),
+        sort=sort,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
 @bp.post("/studio/invites")
 def create_invite():
     scopes = [s for s in request.form.getlist("scopes") if s]
@@ -144,9 +169,25 @@ def join(code: str):
 @bp.post("/join/<code>")
 def accept(code: str):
     try:
-        link = services.join(_user(), code, policy.signed_in_profile(for_edit=True))
+        profile = policy.signed_in_profile(for_edit=True)
+        consent = SimpleNamespace(
+            accepted=request.form.get("consent") == "yes",
+            notice_version=request.form.get("notice_version") or None,
+        )
+        link = services.join(_user(), code, profile, consent)
     except (DomainError, TooManyRequests) as exc:
         return _join_error(code, exc)
+    except Problem as exc:  # a child's link without the guardian's consent
+        preview = services.preview(_user(), code)
+        page = render_template(
+            "teaching/join.html", preview=preview, code=code, errors={"consent": exc.detail}
+        )
+        return page, exc.status
+    if profile.is_child:
+        flash(
+            f"{link.user.profile.display_name} is now {profile.display_name}'s teacher.", "success"
+        )
+        return redirect(url_for("core.home"))
     flash(f"{link.user.profile.display_name} is now your teacher.", "success")
     return redirect(url_for("teaching.settings"))
 

@@ -101,7 +101,9 @@ async function setUpPlayer(panel) {
     });
   }
 
+  if (panel.dataset.listenedUrl) reportListening(panel, media);
   const syncForm = panel.querySelector("[data-sync-form]");
+  if (!syncForm) return wave;
   let points = JSON.parse(panel.dataset.syncPoints || "[]");
   syncForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -124,6 +126,27 @@ async function setUpPlayer(panel) {
     }
   });
   return wave;
+}
+
+// "Teacher listened": once a teacher has played most of the take (80 % of its length,
+// counted from the ranges actually played, so seeking to the end does not count).
+function reportListening(panel, media) {
+  let sent = false;
+  const played = () => {
+    let total = 0;
+    for (let i = 0; i < media.played.length; i += 1) total += media.played.end(i) - media.played.start(i);
+    return total;
+  };
+  media.addEventListener("timeupdate", async () => {
+    const duration = Number(panel.dataset.duration) || media.duration;
+    if (sent || !duration || played() < 0.8 * duration) return;
+    sent = true;
+    await fetch(panel.dataset.listenedUrl, {
+      method: "POST",
+      headers: csrfHeaders(),
+      credentials: "same-origin",
+    }).catch(() => { sent = false; });
+  });
 }
 
 function pollProcessing(note) {

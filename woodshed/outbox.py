@@ -1,4 +1,4 @@
-"""Account email through the worker: a request queues, the worker sends.
+"""Email through the worker: a request queues, the worker sends (`outgoing_mail`).
 
 Registration confirmations, password resets and "someone tried to register with your
 address" notices are rows of `outgoing_mail`. A request only inserts one (the same small
@@ -19,12 +19,44 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from woodshed import mail
-from woodshed.db import db, utcnow
-from woodshed.notify.models import OutgoingMail
+from woodshed.db import Base, IdMixin, db, utcnow
 
 log = logging.getLogger("woodshed.worker")
+
+
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+class OutgoingMail(IdMixin, Base):
+    """An email waiting for the worker (account mail: confirmations, resets, notices).
+
+    Requests only queue; the worker sends. No response time depends on SMTP or on whether
+    an address has an account. The body (which may hold a single-use link) is emptied once
+    the message is sent or has failed for good.
+    """
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {OUTBOX_STATUSES!r}", name="status"),
+        sa.Index("ix_outgoing_mail_status_created", "status", "created_at"),
+    )
+
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    html: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str] = mapped_column(sa.String(40), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    sent_at: Mapped[datetime | None]
 
 
 def queue(message: mail.Mail, kind: str) -> OutgoingMail:

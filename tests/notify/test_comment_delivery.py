@@ -1,0 +1,113 @@
+"""A comment by email to the other party, once, through the worker (REL-JOB), after the
+recipient's quiet hours; nothing for a teacher whose link has ended."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from tests.factories import log_session, make_persona
+from tests.racing import race
+from tests.teaching.helpers import make_link, make_teacher
+from woodshed.comments import services
+from woodshed.comments.schemas import CommentIn
+from woodshed.db import Clock, db
+from woodshed.notify import worker
+from woodshed.notify.models import Delivery, Notification, NotificationSettings
+from woodshed.profiles.models import MusicianProfile
+from woodshed.teaching.models import Link
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+def _seed(app, quiet: bool = False) -> tuple:
+    Clock.frozen = NOW
+    with app.app_context():
+        tess = make_teacher("tess")
+        alice = make_persona("alice", timezone="UTC")
+        make_link(tess, alice)
+        session = log_session(alice.profile, NOW - timedelta(hours=3), 25)
+        if quiet:  # alice's quiet hours: 11:00–14:00 UTC
+            db.session.add(
+                NotificationSettings(
+                    profile_id=alice.profile.id, quiet_start=time(11), quiet_end=time(14)
+                )
+            )
+        db.session.commit()
+        return tess.user.id, alice.user.id, alice.profile.id, session.id
+
+
+def _comment(app, user_id, profile_id, session_id, body: str, parent_id=None):
+    from woodshed.accounts.models import User
+    from woodshed.journal.models import PracticeSession
+
+    with app.app_context(), app.test_request_context("/"):
+        user = db.session.get(User, user_id)
+        profile = db.session.get(MusicianProfile, profile_id)
+        session = db.session.get(PracticeSession, session_id)
+        comment = services.add_to_session(
+            user, profile, session, CommentIn(body=body, parent_id=parent_id)
+        )
+        db.session.commit()
+        return comment.id
+
+
+def _workers(app, n: int = 3) -> None:
+    def run(i: int) -> Counter:
+        with app.app_context():
+            return Counter(worker.run_once(f"comment-worker-{i}"))
+
+    race(n, run)
+
+
+def test_a_teachers_comment_and_the_students_reply_each_reach_the_other_once(
+    committed_app, mailbox
+):
+    tess, alice, profile_id, session_id = _seed(committed_app)
+    said = _comment(committed_app, tess, profile_id, session_id, "Try the **wrist** lower")
+    _workers(committed_app)
+    _workers(committed_app, 2)  # nothing more to send
+    assert [m["To"] for m in mailbox.messages] == ["alice@example.org"]
+    (email,) = mailbox.messages
+    assert email["Subject"] == "Tess commented on your practice"
+    text = mailbox.text(email)
+    assert "Try the **wrist** lower" in text
+    assert f"/journal/{session_id}#comment-{said}" in text
+    assert "/students/" not in text
+
+    reply = _comment(committed_app, alice, profile_id, session_id, "Better now", parent_id=said)
+    _workers(committed_app)
+    assert [m["To"] for m in mailbox.messages] == ["alice@example.org", "tess@example.org"]
+    to_tess = mailbox.messages[1]
+    assert to_tess["Subject"] == "Alice replied to your comment"
+    assert f"/students/{profile_id}/journal/{session_id}#comment-{reply}" in mailbox.text(to_tess)
+    with committed_app.app_context():
+        notes = db.session.scalars(
+            sa.select(Notification.title).where(Notification.kind == "comment")
+        ).all()
+        assert sorted(notes) == ["Alice replied to your comment", "Tess commented on your practice"]
+
+    # alice's own note in her own thread tells nobody else; nor does her next reply once
+    # the link has ended.
+    _comment(committed_app, alice, profile_id, session_id, "note to self")
+    with committed_app.app_context():
+        db.session.execute(sa.update(Link).values(ended_at=NOW))
+        db.session.commit()
+    _comment(committed_app, alice, profile_id, session_id, "Thanks!", parent_id=said)
+    _workers(committed_app)
+    assert len(mailbox.messages) == 2
+
+
+def test_the_email_waits_for_the_end_of_the_recipients_quiet_hours(committed_app, mailbox):
+    tess, _alice, profile_id, session_id = _seed(committed_app, quiet=True)
+    _comment(committed_app, tess, profile_id, session_id, "Lovely tone")
+    _workers(committed_app, 2)
+    assert mailbox.messages == []
+    with committed_app.app_context():
+        due = db.session.scalar(sa.select(Delivery.due_at).where(Delivery.kind == "comment"))
+        assert due == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    Clock.frozen = datetime(2026, 12, 2, 14, 1, tzinfo=UTC)
+    _workers(committed_app, 2)
+    assert [m["Subject"] for m in mailbox.messages] == ["Tess commented on your practice"]

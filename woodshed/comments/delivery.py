@@ -1,0 +1,136 @@
+"""A comment by email to the other party, through the worker's deliveries.
+
+When a linked teacher comments, the musician hears of it (in the notification centre, by
+`notify.services.announce_comment`, and here by email); when the musician writes in a
+thread a teacher wrote in, those teachers — while still linked — hear of it in their own
+notification centre and by email. Each (comment, recipient) is one delivery row keyed by
+both, so a comment is mailed once whatever the number of workers (REL-JOB). The email
+waits for the end of the recipient's quiet hours (their notification settings); a
+recipient without an account or whose link has ended by then gets nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Flask
+
+from woodshed import mail
+from woodshed.accounts.models import User
+from woodshed.comments.models import Comment
+from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.notify import messages
+from woodshed.notify.models import Delivery, NotificationSettings
+from woodshed.notify.reminders import after_quiet_hours
+from woodshed.notify.services import notify
+from woodshed.profiles.models import MusicianProfile
+from woodshed.repertoire.models import Section
+from woodshed.teaching.services import teachers_now
+
+KIND = "comment"
+
+
+def _teachers_in_thread(comment: Comment, profile: MusicianProfile) -> list[User]:
+    """The musician's teachers now who wrote in this comment's thread."""
+    root = comment.parent_id or comment.id
+    authors = set(
+        db.session.scalars(
+            sa.select(Comment.author_id).where(
+                sa.or_(Comment.id == root, Comment.parent_id == root)
+            )
+        )
+    )
+    authors.discard(comment.author_id)
+    ids = teachers_now(profile, authors)
+    return [db.session.get(User, i) for i in sorted(ids)]
+
+
+def on_comment_posted(
+    profile: MusicianProfile, *, comment_id, author_id, author_name: str, excerpt: str, url: str
+) -> None:
+    """`events.comment_posted` subscriber: a delivery row for each other party's email (and
+    the teachers' in-app notification; the musician's is `announce_comment`'s)."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return
+    recipients: list[MusicianProfile] = []
+    if author_id is not None and author_id != profile.user_id:
+        recipients.append(profile)
+    else:
+        for teacher in _teachers_in_thread(comment, profile):
+            recipients.append(teacher.profile)
+            notify(
+                teacher.profile,
+                "comment",
+                f"{profile.display_name} replied to your comment",
+                excerpt,
+                _path(comment, for_teacher=True),
+            )
+    now = utcnow()
+    rows = []
+    for recipient in recipients:
+        settings = db.session.scalar(
+            sa.select(NotificationSettings).where(NotificationSettings.profile_id == recipient.id)
+        )
+        rows.append(
+            {
+                "id": new_id(),
+                "key": f"cm:{comment.id}:{recipient.id}",
+                "reminder_id": None,
+                "profile_id": recipient.id,
+                "kind": KIND,
+                "due_at": after_quiet_hours(now, recipient.timezone, settings),
+                "subject_id": comment.id,
+                "status": "pending",
+                "attempts": 0,
+                "in_app_done": False,
+                "last_error": "",
+            }
+        )
+    insert_ignore(Delivery, rows, ["key"])
+
+
+def _path(comment: Comment, *, for_teacher: bool) -> str:
+    """Where the comment is shown: its session, or its passage's piece (a teacher's under
+    the student's prefix)."""
+    prefix = f"/students/{comment.profile_id}" if for_teacher else ""
+    anchor = f"#comment-{comment.id}"
+    if comment.session_id is not None:
+        return f"{prefix}/journal/{comment.session_id}{anchor}"
+    section = db.session.get(Section, comment.section_id)
+    return f"{prefix}/repertoire/{section.piece_id}{anchor}"
+
+
+def build(delivery: Delivery, now: datetime) -> messages.Message | None:
+    comment = db.session.get(Comment, delivery.subject_id) if delivery.subject_id else None
+    recipient = delivery.profile
+    if comment is None or recipient.user is None:
+        return None
+    student = db.session.get(MusicianProfile, comment.profile_id)
+    for_teacher = recipient.id != student.id
+    if for_teacher:
+        if recipient.user_id not in teachers_now(student, {recipient.user_id}):
+            return None  # no longer their teacher: nothing of the student's to send
+        title = f"{student.display_name} replied to your comment"
+    else:
+        author = db.session.get(User, comment.author_id) if comment.author_id else None
+        name = author.profile.display_name if author is not None else "Your former teacher"
+        title = f"{name} commented on your practice"
+    url = f"{messages.base_url()}{_path(comment, for_teacher=for_teacher)}"
+    email = mail.render_mail(
+        recipient.user.email,
+        title,
+        "comment",
+        title=title,
+        body=comment.body,
+        url=url,
+        name=recipient.display_name,
+        settings_url=f"{messages.base_url()}/settings/reminders",
+    )
+    email.headers["Auto-Submitted"] = "auto-generated"
+    return messages.Message(title, "", None, False, email)
+
+
+def register(app: Flask) -> None:
+    app.extensions.setdefault("woodshed.delivery_messages", {})[KIND] = build
