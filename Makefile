@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 # every pytest process compiles the app, the tests and schemathesis again (~10 s each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run install install-test assets test lint typecheck test-sqlite test-postgres test-e2e-setup bench demo clean
+.PHONY: run install install-test assets test lint typecheck test-sqlite test-postgres test-e2e-setup bench bench-studio demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Woodshed needs Python 3.11 or newer")'
@@ -86,6 +86,10 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: install-test
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.studio
+
+bench-studio: install-test
+	$(BIN)/python -m bench.studio
 
 clean:
 	rm -rf $(VENV) node_modules woodshed/static/vendor .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -5,7 +5,8 @@ BENCH_SIZES (sessions per musician, default 1000,20000,100000), BENCH_REQUESTS (
 requests per scenario and musician, default 40). After the page and API latencies it
 measures the bulk jobs: export and imports of 20,000 sessions (bench.data) and 10,000
 due reminders through the worker (bench.worker), recordings processed per minute of audio
-(bench.recordings); BENCH_BULK=0 skips them. A dedicated
+(bench.recordings); BENCH_BULK=0 skips them. With the page weights: the offline app shell's
+size and the dashboard's first render offline (bench.offline). A dedicated
 schema is created and dropped (kept with BENCH_KEEP=1, for profiling); results are also
 written to bench-results/latest.json.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from bench import data, pageweight
+from bench import data, offline, pageweight
 from bench.scenarios import COMPARISONS, SCENARIOS
 from bench.seed import Musician, create_musician
 from bench.server import Client, Sample, Server
@@ -98,6 +99,7 @@ def main() -> int:
             bench = Bench(server, musicians, requests)
             results = measure(bench, musicians)
             weights = pageweight.run(server.base, musicians[0].email, musicians[0].password)
+            weights += offline.run(server.base, musicians[0].email, musicians[0].password)
         report(results, musicians)
         if weights:
             print()

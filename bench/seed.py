@@ -122,9 +122,9 @@ def _goals_plan_and_days_off(profile, pieces, sections, skills) -> None:
     from woodshed.plans.schemas import PlanIn
     from woodshed.plans.services import create_plan
     from woodshed.stats.schemas import SkipPeriodIn
-    from woodshed.stats.services import add_skip_period, today
+    from woodshed.stats.services import add_skip_period
 
-    now = today(profile)
+    now = profile.today()
     goals = [
         {"title": "Five hours a week", "target": {"type": "minutes_per_week", "value": 300}},
         {

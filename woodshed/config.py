@@ -130,7 +130,7 @@ SETTINGS: list[Setting] = [
     Setting("RESET_TOKEN_MINUTES", "60", "Lifetime of a password-reset link."),
     Setting(
         "REGISTRATION_MODE",
-        "`verify` in production, `open` otherwise",
+        "verify in production, open otherwise",
         "`open` (an account at once), `verify` (an emailed link confirms the address), "
         "`invite` (a teacher's invitation code is needed) or `closed`.",
     ),

@@ -36,9 +36,9 @@ def test_ten_identical_assignments_at_once_are_one(served):
     url = f"{served.url}/api/v1/assignments?profile_id={profile_id}"
     headers = {"Authorization": f"Bearer {token}"}
     assert requests.get(f"{served.url}/api/v1/me", headers=headers, timeout=60).ok
-    client_id = str(uuid.uuid4())
+    client_id = uuid.uuid4()
     body = {
-        "id": client_id,
+        "id": str(client_id),
         "title": "Middle section",
         "due_on": (date.today() + timedelta(days=7)).isoformat(),
         "items": [
@@ -52,7 +52,7 @@ def test_ten_identical_assignments_at_once_are_one(served):
     codes = Counter(r.status_code for r in answers)
     assert set(codes) <= {200, 201}, [r.text for r in answers if r.status_code >= 300]
     assert codes[201] == 1
-    assert {r.json()["id"] for r in answers} == {client_id}
+    assert {r.json()["id"] for r in answers} == {str(client_id)}
     with served.app.app_context():
         stored = db.session.scalar(
             sa.select(sa.func.count()).select_from(Assignment).where(Assignment.id == client_id)

@@ -125,7 +125,7 @@ def test_backup_then_restore_into_a_fresh_instance_gives_the_same_instance(insta
     archive = tmp_path / "backup.tar.gz"
     result = source.app.test_cli_runner().invoke(args=["backup", str(archive)])
     assert result.exit_code == 0, result.output
-    assert "2 files" in result.output
+    assert "3 files" in result.output  # the two below and the everything-account's take
 
     with tarfile.open(archive) as tar:
         names = tar.getnames()
@@ -133,9 +133,11 @@ def test_backup_then_restore_into_a_fresh_instance_gives_the_same_instance(insta
     assert names[0] == "manifest.json"
     assert manifest["database"]["tables"] == table_counts(source.app)
     assert manifest["database"]["revision"] == migrate.head_revision()
+    take = document["recordings"][0]["id"]
     assert {f["path"] for f in manifest["files"]} == {
         f"storage/profiles/{document_profile(source)}/recordings/take-1.webm",
         f"storage/profiles/{document_profile(source)}/recordings/take-2.webm",
+        f"storage/profiles/{document_profile(source)}/recordings/{take}/original",
     }
 
     target = empty_target(instances, source)

@@ -6,8 +6,11 @@ write; signing out deletes the account's offline data."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import re
 import struct
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +18,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.factories import log_session, make_persona
+from tests.factories import log_session, make_persona, make_piece, make_plan
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
+from woodshed.plans.models import PlanOccurrence
 from woodshed.sync import views as sync_views
 
 pytestmark = pytest.mark.e2e
@@ -303,3 +307,229 @@ def test_signing_out_deletes_the_accounts_offline_data(live_server, page):
     assert second != account
     assert f"woodshed-offline-{account}" not in page.evaluate(names)
     assert f"woodshed-pages-{account}" not in page.evaluate("caches.keys()")
+
+
+KEYS = """async function keys() {
+  const account = document.querySelector('meta[name="woodshed-offline"]').content;
+  const cache = await caches.open('woodshed-pages-' + account);
+  return (await cache.keys()).map((r) => new URL(r.url).pathname);
+}"""
+
+
+def _poll(page, predicate: str, timeout: float = 60) -> None:
+    """Until an async predicate (which may call keys()) is true: page.evaluate awaits it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"(async () => {{ {KEYS}; return ({predicate})(); }})()"):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {predicate}"
+        page.wait_for_timeout(250)
+
+
+def _kept(page, path: str) -> bool:
+    return page.evaluate(
+        """async (path) => {
+          const account = document.querySelector('meta[name="woodshed-offline"]').content;
+          const cache = await caches.open('woodshed-pages-' + account);
+          return Boolean(await cache.match(path));
+        }""",
+        path,
+    )
+
+
+def test_the_recent_journal_repertoire_plan_timer_and_tools_work_offline(live_server, page):
+    name = f"offline{next(_names)}"
+
+    def build():
+        persona = make_persona(name, timezone="UTC")
+        now = datetime.now(UTC)
+        recent = [
+            log_session(
+                persona.profile,
+                started_at=now - timedelta(days=2 * n, hours=1),
+                duration_minutes=20 + n,
+                notes=f"entry {n}",
+            )
+            for n in range(30)  # more than the list's first page (25)
+        ]
+        log_session(persona.profile, started_at=now - timedelta(days=70), notes="too old")
+        piece = make_piece(persona.profile, "Ballade", sections=[("Coda", 200, 264)])
+        plan = make_plan(
+            persona.profile,
+            {
+                "kind": "recurring",
+                "rrule": "FREQ=DAILY",
+                "start_date": (now - timedelta(days=1)).date().isoformat(),
+                "time_of_day": "23:59",
+                "duration_minutes": 30,
+            },
+            title="Daily scales",
+        )
+        return {
+            "profile_id": persona.profile.id,
+            "email": persona.email,
+            "password": persona.password,
+            "oldest": recent[-1].id,
+            "piece": str(piece.id),
+            "plan": plan.id,
+        }
+
+    musician = live_server.seed(build)
+    _sign_in(page, live_server, musician)
+    # The musician's own pages follow the shell's: the last one kept is the plan's check-in.
+    _poll(page, "() => keys().then((k) => k.some((u) => u.endsWith('/check-in')))")
+    assert _kept(page, f"/journal/{musician['oldest']}")  # never opened
+    page.context.set_offline(True)
+
+    page.goto(f"{live_server.url}/journal")
+    expect(page.locator(".entry-row")).to_have_count(30)  # the last 60 days, not one page
+    expect(page.get_by_text("too old")).to_have_count(0)
+    page.goto(f"{live_server.url}/journal/{musician['oldest']}")
+    expect(page.get_by_text("entry 29")).to_be_visible()
+    page.goto(f"{live_server.url}/repertoire")
+    page.get_by_role("link", name="Ballade").first.click()
+    expect(page.locator("main")).to_contain_text("Coda")
+    page.goto(f"{live_server.url}/plans/{musician['plan']}")
+    expect(page.get_by_role("heading", name="Daily scales")).to_be_visible()
+    page.goto(f"{live_server.url}/plans")
+    page.get_by_role("link", name="Check in").first.click()
+    expect(page.get_by_role("heading", name="Check in: Daily scales")).to_be_visible()
+    page.goto(f"{live_server.url}/tools")
+    expect(page.get_by_role("heading", name="Practice tools")).to_be_visible()
+
+    # The timer, offline: "Stop and log" opens the kept log form, filled in here.
+    page.goto(f"{live_server.url}/journal/timer")
+    page.select_option("#t-piece", label="Ballade")
+    page.get_by_role("button", name="Start").click()
+    key = f"woodshed.timer.{musician['profile_id']}"
+    page.evaluate(
+        """key => {
+            const s = JSON.parse(localStorage.getItem(key));
+            s.startedAt -= 750000; s.runningSince -= 750000;
+            localStorage.setItem(key, JSON.stringify(s));
+        }""",
+        key,
+    )
+    page.reload()  # the kept timer page carries on from its state
+    expect(page.locator("[data-timer-display]")).to_have_text(re.compile(r"^12:3\d$"))
+    page.get_by_role("button", name="Stop and log").click()
+    page.wait_for_url(re.compile(r"/journal/new\?started_at=.+&duration=13"))
+    expect(page.locator("#f-duration_minutes")).to_have_value("13")
+    expect(page.locator("#f-items-0-piece_id")).to_have_value(musician["piece"])
+    started = page.input_value("#f-started_at")
+    expected = datetime.now(UTC) - timedelta(seconds=750)
+    logged = datetime.fromisoformat(started).replace(tzinfo=UTC)
+    assert abs((logged - expected).total_seconds()) < 120, started
+    page.locator("form[data-session-form] button[type=submit]").last.click()
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
+    # The kept form again (the same copy): another entry, not the same one twice.
+    page.goto(f"{live_server.url}/journal/new")
+    page.fill("#f-duration_minutes", "20")
+    page.locator("form[data-session-form] button[type=submit]").last.click()
+    expect(page.locator("[data-offline-banner]")).to_contain_text("2 entries waiting")
+    _go_online(page)
+    minutes = sorted(r[1] for r in _sessions(live_server, musician))
+    assert minutes.count(13) == 1
+    assert minutes.count(20) == 2  # one seeded, one logged offline
+
+
+def test_a_connection_that_hangs_keeps_the_write_and_says_so(live_server, page, monkeypatch):
+    # Lie-fi: the browser says it is online, but answers never come (or come too late).
+    monkeypatch.setattr(sync_views, "SEND_WAIT_MS", 2000)
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    page.goto(f"{live_server.url}/")
+    held = []
+    late = []
+
+    def hang(route):
+        if not held:
+            held.append(route)  # never reaches the server, never answered
+        elif not late:
+            route.fetch()  # the server saves it, and its answer is held back
+            late.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/journal/quick", hang)
+    page.click(".quick-presets button[value='15']")  # sent at once: the browser is online
+    banner = page.locator("[data-offline-banner]")
+    expect(banner).to_have_attribute("data-waiting", "1", timeout=15_000)
+    expect(banner).to_contain_text("The connection is not answering.")
+    expect(banner).to_contain_text("1 entry waiting to sync, kept on this device")
+    expect(banner).not_to_contain_text("Offline.")
+    expect(page.locator("[data-offline-notice]")).to_contain_text("Kept on this device")
+    assert len(_sessions(live_server, musician)) == 1  # nothing pretends to be saved
+    # The next attempt reaches the server, which saves it; its answer comes too late.
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    deadline = time.monotonic() + 15
+    while not late and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert late, "the second attempt never came"
+    page.wait_for_timeout(2_500)  # past the wait: still kept, still said
+    assert _waiting(page) == 1
+    expect(banner).to_contain_text("The connection is not answering.")
+    assert sorted(r[1] for r in _sessions(live_server, musician)) == [15, 30]
+    # The connection recovers: sent again, saved once, and the banner says nothing is wrong.
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _synced(page)
+    expect(banner).not_to_contain_text("not answering")
+    assert sorted(r[1] for r in _sessions(live_server, musician)) == [15, 30]
+    for route in held + late:
+        with contextlib.suppress(Exception):  # the page gave up on it already
+            route.abort()
+
+
+def test_a_check_in_refused_when_sent_is_kept_and_shown(live_server, page):
+    name = f"offline{next(_names)}"
+
+    def build():
+        persona = make_persona(name, timezone="UTC")
+        log_session(persona.profile, started_at=datetime.now(UTC) - timedelta(days=1))
+        today = datetime.now(UTC).date()
+        make_plan(
+            persona.profile,
+            {
+                "kind": "recurring",
+                "rrule": "FREQ=DAILY",
+                "start_date": (today - timedelta(days=1)).isoformat(),
+                "time_of_day": "23:59",
+                "duration_minutes": 30,
+            },
+            title="Daily scales",
+        )
+        occ = db.session.scalars(
+            sa.select(PlanOccurrence).where(
+                PlanOccurrence.profile_id == persona.profile.id,
+                PlanOccurrence.practice_date == today,
+            )
+        ).one()
+        return {
+            "profile_id": persona.profile.id,
+            "email": persona.email,
+            "password": persona.password,
+            "occurrence": occ.id,
+        }
+
+    musician = live_server.seed(build)
+    _sign_in(page, live_server, musician)
+    _poll(page, "() => keys().then((k) => k.some((u) => u.endsWith('/check-in')))")
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/plans/occurrences/{musician['occurrence']}/check-in")
+    page.locator("main form[data-offline-queue] button[type=submit]").first.click()
+    banner = page.locator("[data-offline-banner]")
+    expect(banner).to_contain_text("1 entry waiting")
+
+    def skipped_elsewhere():
+        from woodshed.plans import services as plans
+        from woodshed.profiles.models import MusicianProfile
+
+        profile = db.session.get(MusicianProfile, musician["profile_id"])
+        plans.skip(profile, db.session.get(PlanOccurrence, musician["occurrence"]), "ill")
+
+    live_server.seed(skipped_elsewhere)  # meanwhile, on another device
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(banner).to_contain_text("1 entry could not be saved", timeout=30_000)
+    assert _waiting(page) == 0
+    assert len(_sessions(live_server, musician)) == 1  # nothing saved, nothing pretended
+    page.goto(f"{live_server.url}/sync")
+    expect(page.locator("[data-sync-queue]")).to_contain_text("not saved")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.factories import make_persona, make_piece
 from woodshed.db import db
@@ -64,3 +65,44 @@ def test_create_a_weekly_plan_check_in_today_and_see_the_entry(live_server, page
         ).one()
         assert (session.notes, session.items[0].tempo_bpm) == ("Smooth arpeggios at last", 54)
         assert occ.status == "completed"
+
+
+def test_a_custom_schedule_is_chosen_in_the_browser_and_a_session_skipped(live_server, page):
+    """The custom schedule shows only the chosen way's fields; skipping is one fold away."""
+    with live_server.app.app_context():
+        alice = make_persona("custom-planner", timezone="Europe/Berlin")
+        db.session.commit()
+        practice_day = today("Europe/Berlin", alice.profile.day_rollover_hour)
+        email, password = alice.email, alice.password
+    base = live_server.url
+    page.goto(f"{base}/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+    page.goto(f"{base}/plans/new")
+    expect(page.locator("#f-custom_mode")).to_be_hidden()
+    page.fill("#f-title", "Three times a week")
+    page.select_option("#f-pattern", "custom")
+    expect(page.locator("#f-custom_mode")).to_be_visible()
+    assert page.locator("text=RRULE").count() == 0
+    page.check("input[name=custom_mode][value=per_week]")
+    expect(page.locator("#f-per_week")).to_be_visible()
+    expect(page.locator("#f-every_days")).to_be_hidden()
+    expect(page.locator("#f-custom_days")).to_be_hidden()
+    page.fill("#f-per_week", "7")  # every day, so today has one
+    page.fill("#f-start_date", practice_day.isoformat())
+    page.fill("#f-time_of_day", "23:30")
+    page.fill("#f-duration_minutes", "20")
+    page.click("button:has-text('Create plan')")
+    page.wait_for_selector("h1:has-text('Three times a week')")
+    assert "Every day at 23:30, 20 min" in page.inner_text("main")
+
+    page.goto(f"{base}/plans")
+    today_section = page.locator("section.planning-today")
+    skip = today_section.locator("button:has-text('Skip')").first
+    expect(skip).to_be_hidden()
+    today_section.locator("summary:has-text('Skip or move')").first.click()
+    today_section.locator("input[name=reason]").first.fill("Concert tonight")
+    skip.click()
+    page.wait_for_selector("section.planning-today li.occurrence-skipped")
+    assert "Skipped: Concert tonight" in page.inner_text("section.planning-today")

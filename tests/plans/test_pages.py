@@ -279,6 +279,7 @@ def test_another_musicians_plan_pages_are_not_found(alice, bob, app, frozen_cloc
             "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=12",  # three days: their commas stay together
             "Every Monday, Wednesday and Friday at 07:30, 30 min, 12 times",
         ),
+        ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", "Every day at 07:30, 30 min"),
     ],
 )
 def test_every_schedule_is_described_in_words(rule, words):

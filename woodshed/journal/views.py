@@ -127,6 +127,7 @@ def session_form_page(
         base=base,
         ratings=RATING_LABELS,
         now_local=forms.local_input(utcnow(), profile.timezone),
+        rendered_at=int(utcnow().timestamp() * 1000),
         profile=profile,
         start_follows_duration=start_follows_duration,
     ), status

@@ -384,6 +384,8 @@ def rule_parts(rule_text: str) -> tuple[str, list[str]]:
         and (rule.interval == 1)
     ):
         text = "every weekday"
+    elif rule.freq == "WEEKLY" and rule.interval == 1 and len(set(rule.byday)) == 7:
+        text = "every day"
     elif days and rule.freq == "WEEKLY" and rule.interval == 1:
         text = "every " + _and(days)
     elif days:

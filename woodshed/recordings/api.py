@@ -164,9 +164,9 @@ def delete_recording(profile, recording_id: uuid.UUID):
     body=SyncPoints,
     response=RecordingOut,
 )
-def put_sync_points(profile, recording_id: uuid.UUID, body: SyncPoints):
+def put_sync_points(user, profile, recording_id: uuid.UUID, body: SyncPoints):
     recording = policy.owned_or_404(Recording, recording_id, profile)
-    services.set_sync_points(recording, body)
+    services.set_sync_points(user, profile, recording, body)
     return services.recording_out(recording)
 
 

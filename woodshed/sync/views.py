@@ -14,11 +14,13 @@ from flask import (
     current_app,
     flash,
     has_request_context,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required
 
 from woodshed import policy
@@ -29,6 +31,29 @@ from woodshed.sync.schemas import ResolveIn
 from woodshed.validation import parse_form
 
 bp = Blueprint("sync", __name__)
+
+#: Marks the service worker's (and the offline app's) background requests.
+SHELL_HEADER = "X-Woodshed-Shell"
+
+
+class ShellSessionInterface(SecureCookieSessionInterface):
+    """The offline shell's background copies never write the session cookie.
+
+    The session is permanent and refreshed on every response, so a background request
+    that started before a form was sent and ended after it would put the cookie back as
+    it was — without that form's flash message ("Logged 30 min"). Nothing such a request
+    does needs keeping: its flash messages are left alone too (base.html)."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if has_request_context() and request.headers.get(SHELL_HEADER):
+            return False
+        return super().should_set_cookie(app, session)
+
+
+@bp.record_once
+def _shell_sessions(state) -> None:
+    state.app.session_interface = ShellSessionInterface()
+
 
 #: Pages kept for offline use, by endpoint: the app shell opens to the dashboard.
 OFFLINE_PAGES = (
@@ -42,6 +67,12 @@ OFFLINE_PAGES = (
 )
 #: Pages other features serve that the shell keeps too, by path (if they exist).
 OFFLINE_PATHS = ("/tools",)
+#: Lie-fi: how long the service worker waits for a page before answering with its kept
+#: copy (the network's answer is still kept when it comes).
+NETWORK_WAIT_MS = 8000
+#: Lie-fi for writes: how long the offline app waits for the server's answer to a form
+#: (sent now or from the queue) before it keeps the write on the device to send again.
+SEND_WAIT_MS = 15000
 THEME_COLOUR = "#7a4a1e"
 BACKGROUND_COLOUR = "#faf8f5"
 ICON_SIZES = (192, 512)
@@ -100,6 +131,7 @@ def _offline_shell():
     digest = hashlib.sha256(f"woodshed-offline:{current_user.id}".encode()).hexdigest()[:20]
     return {
         "offline_account": digest,
+        "offline_wait_ms": SEND_WAIT_MS,
         "open_conflicts": services.count_open(profile) if profile else 0,
     }
 
@@ -126,6 +158,18 @@ def resolve(conflict_id: uuid.UUID):
     return redirect(url_for("sync.index"))
 
 
+@bp.get("/sync/pages")
+@login_required
+def offline_pages():
+    """The musician's own pages the service worker keeps for offline use (the recent
+    journal, the repertoire with its passages, today's plan), fetched once the shell's
+    fixed pages are kept. Never cached: it changes with every entry."""
+    profile = policy.current_profile()
+    resp = jsonify(services.offline_pages(profile))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 def shell_urls() -> list[str]:
     """Every static file (by its hashed name) and the offline pages."""
     names = current_app.extensions.get("woodshed.static_manifest")
@@ -149,6 +193,9 @@ def service_worker():
         pages=json.dumps(pages),
         static=json.dumps(static),
         offline_page=url_for("sync.offline_fallback"),
+        own_pages=url_for("sync.offline_pages"),
+        journal_list=url_for("journal.index"),
+        network_wait_ms=NETWORK_WAIT_MS,
     )
     resp = Response(body, mimetype="text/javascript")
     # The browser checks for a new worker on each navigation; never from a cache.

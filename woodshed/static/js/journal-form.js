@@ -128,7 +128,83 @@ function followDuration(start, duration) {
   });
 }
 
+// --- the kept copy (offline) ---------------------------------------------------------------
+// Offline, /journal/new is the copy the service worker kept: rendered at another moment and
+// without the query the timer or a practice tool opened it with. Its start is moved to
+// now and the query is filled in here, as the server does online (forms.prefill_from_args).
+
+function localInput(moment, zone) {
+  if (Number.isNaN(moment.getTime())) return null;
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone || undefined,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  for (const part of format.formatToParts(moment)) parts[part.type] = part.value;
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+function setField(name, value) {
+  const input = form.querySelector(`[name="${CSS.escape(name)}"]`);
+  if (!input || value === null || value === undefined) return false;
+  if (input.type === "checkbox") input.checked = value === "true" || value === "on";
+  else input.value = value;
+  return true;
+}
+
+function ensureRow(group, index) {
+  const container = form.querySelector(`[data-rows="${group}"]`);
+  if (!container?.querySelector("[data-row]")) return false;
+  while (container.querySelectorAll("[data-row]").length <= index) addRow(group);
+  return true;
+}
+
+function keptCopy() {
+  if (form.dataset.query === undefined) return false; // an edit: its values are the entry's
+  const query = location.search.replace(/^\?/, "");
+  const stale = Date.now() - Number(form.dataset.renderedAt || Date.now()) > 120000;
+  return query !== form.dataset.query || stale;
+}
+
+function prefillKeptCopy() {
+  const zone = form.dataset.timezone;
+  const start = form.querySelector("#f-started_at");
+  const now = localInput(new Date(), zone);
+  if (start && now) {
+    start.value = now;
+    start.max = now;
+  }
+  const params = new URLSearchParams(location.search);
+  if (params.get("started_at")) {
+    const given = localInput(new Date(params.get("started_at")), zone);
+    if (given && start) {
+      start.value = given;
+      start.removeAttribute("data-start-follows-duration");
+    }
+  }
+  setField("duration_minutes", params.get("duration"));
+  if (params.get("instrument_id")) setField("instrument_id", params.get("instrument_id"));
+  if (params.get("notes")) setField("notes", params.get("notes"));
+  if ((params.get("piece_id") || params.get("section_id")) && ensureRow("items", 0)) {
+    setField("items-0-piece_id", params.get("piece_id") || "");
+    setField("items-0-section_id", params.get("section_id") || "");
+  }
+  if (params.get("skill_id") && ensureRow("skills", 0)) {
+    setField("skills-0-skill_id", params.get("skill_id"));
+  }
+  for (const [name, value] of params) {
+    const row = name.match(/^items-(\d+)-\w+$/);
+    if (row && Number(row[1]) < 20 && ensureRow("items", Number(row[1]))) setField(name, value);
+  }
+}
+
 if (form) {
+  if (keptCopy()) prefillKeptCopy();
   const start = form.querySelector("[data-start-follows-duration]");
   const duration = form.querySelector("#f-duration_minutes");
   if (start?.value && duration) followDuration(start, duration);

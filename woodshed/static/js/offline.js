@@ -13,6 +13,10 @@ const account = accountMeta ? accountMeta.content : "";
 const DB_NAME = `woodshed-offline-${account}`;
 const MARKER = `woodshed-offline-kept-${account}`;
 const SYNC_EVERY_MS = 30000;
+// Lie-fi: "online" but nothing comes back. A form or a queued write without an answer by
+// then is kept on this device and sent again later (a create carries its client id and
+// an edit its base, so one that did reach the server is saved once).
+const WAIT_MS = Number(accountMeta?.dataset.waitMs) || 15000;
 const banner = document.querySelector("[data-offline-banner]");
 
 // --- IndexedDB -----------------------------------------------------------------------------
@@ -83,7 +87,40 @@ function describe(form, fields) {
   return minutes ? `Journal entry, ${minutes} min` : form.dataset.offlineLabel || "A change";
 }
 
+// The log form's client id, once sent or kept, is never sent again as another entry: a
+// kept copy of the form (the service worker's, rendered once) would otherwise carry the
+// id of an entry already saved, and the server would answer "already saved" for a new one.
+const USED_IDS = `woodshed-used-ids-${account}`;
+
+function usedIds() {
+  try {
+    return JSON.parse(localStorage.getItem(USED_IDS) || "[]");
+  } catch (_e) {
+    return [];
+  }
+}
+
+function markUsed(value) {
+  if (!value) return;
+  const ids = usedIds().filter((v) => v !== value);
+  ids.push(value);
+  localStorage.setItem(USED_IDS, JSON.stringify(ids.slice(-200)));
+}
+
+function entryId(form) {
+  return form.querySelector('input[type="hidden"][name="id"]:not([data-client-id])');
+}
+
+function freshIds() {
+  const used = new Set(usedIds());
+  for (const form of document.querySelectorAll("form[data-offline-queue]")) {
+    const id = entryId(form);
+    if (id && used.has(id.value)) id.value = newId();
+  }
+}
+
 function prepare(form) {
+  markUsed(entryId(form)?.value);
   // A quick log needs its own id and the moment it ended (it is sent later).
   const id = form.querySelector("[data-client-id]");
   if (id && !id.value) id.value = newId();
@@ -93,11 +130,15 @@ function prepare(form) {
   if (edited) edited.value = new Date().toISOString();
 }
 
-async function queueForm(form, submitter) {
-  prepare(form);
-  const fields = [...new FormData(form, submitter).entries()].filter(
+function formFields(form, submitter) {
+  return [...new FormData(form, submitter).entries()].filter(
     ([k, v]) => k !== "csrf_token" && typeof v === "string",
   );
+}
+
+async function queueForm(form, submitter, captured = null) {
+  if (!captured) prepare(form);
+  const fields = captured || formFields(form, submitter);
   await enqueue({
     action: new URL(form.action, location.href).pathname,
     fields,
@@ -109,7 +150,7 @@ async function queueForm(form, submitter) {
   // The next entry from this form is another entry.
   const clientId = form.querySelector("[data-client-id]");
   if (clientId) clientId.value = "";
-  const formId = form.querySelector('input[type="hidden"][name="id"]:not([data-client-id])');
+  const formId = entryId(form);
   if (formId) formId.value = newId();
   notice(form, "Kept on this device — it will be sent when you are back online.");
   await render();
@@ -132,7 +173,18 @@ document.addEventListener("submit", (event) => {
   if (!form || !account || event.defaultPrevented) return;
   if (navigator.onLine) {
     prepare(form);
-    return; // sent now, as usual
+    // Sent now, as usual. If no answer has come when WAIT_MS is up (a connection that
+    // hangs), the page is still this one: stop waiting and keep it as it was sent.
+    const fields = formFields(form, event.submitter);
+    setTimeout(() => {
+      if (event.defaultPrevented) return; // another script kept it from being sent
+      window.stop();
+      stalled = true;
+      queueForm(form, event.submitter, fields).catch((err) =>
+        notice(form, `Could not keep this: ${err}`),
+      );
+    }, WAIT_MS);
+    return;
   }
   event.preventDefault();
   queueForm(form, event.submitter).catch((err) => notice(form, `Could not keep this: ${err}`));
@@ -141,7 +193,12 @@ document.addEventListener("submit", (event) => {
 // --- sending -------------------------------------------------------------------------------
 
 async function freshCsrf() {
-  const resp = await fetch("/sync", { credentials: "same-origin", cache: "no-store" });
+  // Marked as a background request: it takes no flash message and writes no cookie.
+  const resp = await send("/sync", {
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { "X-Woodshed-Shell": "1" },
+  });
   if (resp.redirected && new URL(resp.url).pathname.startsWith("/login")) return null;
   const html = await resp.text();
   const match = html.match(/<meta name="csrf-token" content="([^"]+)"/);
@@ -156,19 +213,67 @@ function refusal(html) {
   return messages.filter(Boolean).slice(0, 3).join(" ") || "The server refused it.";
 }
 
+// The error message of the page a write led to, if it said no (flash-error).
+async function declinedWith(resp) {
+  const html = await resp.clone().text();
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const error = doc.querySelector(".flash-error");
+  return error ? error.textContent.trim() || "The server refused it." : null;
+}
+
 let flushing = false;
+// The last attempt to reach the server got no answer in time (lie-fi).
+let stalled = false;
+
+async function send(url, options) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), WAIT_MS);
+  try {
+    const resp = await fetch(url, { ...options, signal: controller.signal });
+    stalled = false;
+    return resp;
+  } catch (err) {
+    if (controller.signal.aborted) stalled = true;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// The page a sent write led to (the entry as saved) is stale where it is kept: dropped, so
+// the worker keeps it anew (without this request's flash message) when told below.
+async function dropKeptCopy(resp) {
+  if (!resp.redirected || !(await caches.has(`woodshed-pages-${account}`))) return;
+  const cache = await caches.open(`woodshed-pages-${account}`);
+  await cache.delete(new URL(resp.url).pathname);
+}
 
 async function flushNow() {
+  const progress = { sent: 0 };
+  try {
+    await sendWaiting(progress);
+  } finally {
+    // New entries are pages too: the worker keeps them (and the journal list) for offline.
+    if (progress.sent) tellWorker(true);
+  }
+}
+
+async function sendWaiting(progress) {
   const ops = (await queued()).filter((op) => op.state === "waiting");
   if (!ops.length || !navigator.onLine) return;
-  const token = await freshCsrf();
+  let token;
+  try {
+    token = await freshCsrf();
+  } catch (_err) {
+    return; // no answer: try again later
+  }
   if (!token) return; // signed out elsewhere: keep everything for the next sign-in
   for (const op of ops) {
     const body = new URLSearchParams(op.fields);
     body.set("csrf_token", token);
     let resp;
     try {
-      resp = await fetch(op.action, {
+      resp = await send(op.action, {
         method: "POST",
         body,
         credentials: "same-origin",
@@ -176,11 +281,20 @@ async function flushNow() {
         redirect: "follow",
       });
     } catch (_err) {
-      return; // the network dropped: the op stays and is sent again (saved once)
+      // The network dropped, or no answer came in time: the op stays and is sent again
+      // (saved once).
+      return;
     }
     if (resp.redirected && new URL(resp.url).pathname.startsWith("/login")) return;
-    if (resp.ok) {
+    const declined = resp.ok ? await declinedWith(resp) : null;
+    if (declined) {
+      // Answered with a page, but one that says no (a plan already checked in elsewhere):
+      // kept and shown, never counted as saved.
+      await update({ ...op, state: "refused", error: declined });
+    } else if (resp.ok) {
       await remove(op.seq);
+      progress.sent += 1;
+      await dropKeptCopy(resp);
     } else if ([400, 409, 422].includes(resp.status)) {
       await update({ ...op, state: "refused", error: refusal(await resp.text()) });
     } else {
@@ -222,11 +336,13 @@ async function render() {
   const refused = ops.filter((op) => op.state === "refused");
   const parts = [];
   if (!navigator.onLine) parts.push("Offline.");
+  const hanging = navigator.onLine && stalled;
+  if (hanging) parts.push("The connection is not answering.");
   if (waiting.length) {
-    parts.push(
-      `${plural(waiting.length, "entry")} waiting to sync, kept on this device` +
-        (navigator.onLine ? " — sending…" : " until you are back online."),
-    );
+    let when = " until you are back online.";
+    if (hanging) when = " — trying again every 30 seconds.";
+    else if (navigator.onLine) when = " — sending…";
+    parts.push(`${plural(waiting.length, "entry")} waiting to sync, kept on this device${when}`);
   } else if (!navigator.onLine) {
     parts.push("What you log is kept on this device and sent when the connection returns.");
   }
@@ -290,6 +406,7 @@ async function forget() {
     request.onsuccess = request.onerror = request.onblocked = () => resolve();
   });
   localStorage.removeItem(MARKER);
+  localStorage.removeItem(USED_IDS);
   await caches.delete(`woodshed-pages-${account}`);
   const worker = navigator.serviceWorker?.controller;
   if (!worker) return;
@@ -298,7 +415,7 @@ async function forget() {
   await new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => resolve();
-    setTimeout(resolve, 2000);
+    setTimeout(resolve, 5000);
     worker.postMessage({ type: "forget", account }, [channel.port2]);
   });
 }
@@ -335,13 +452,17 @@ function offerReload(worker) {
   });
 }
 
+let registration = null;
+
+function tellWorker(refresh) {
+  const target = navigator.serviceWorker?.controller || registration?.active;
+  target?.postMessage({ type: "account", account: account || null, refresh });
+}
+
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
-  const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-  const tell = () => {
-    const target = navigator.serviceWorker.controller || registration.active;
-    target?.postMessage({ type: "account", account: account || null, refresh: refreshDue() });
-  };
+  registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const tell = () => tellWorker(refreshDue());
   if (registration.waiting && navigator.serviceWorker.controller) offerReload(registration.waiting);
   registration.addEventListener("updatefound", () => {
     const worker = registration.installing;
@@ -384,6 +505,7 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") flush();
 });
 if (account) {
+  freshIds();
   setInterval(() => flush(), SYNC_EVERY_MS);
   openDb()
     .then(() => render())
