@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, utcnow
 from woodshed.repertoire.models import _in
+
+if TYPE_CHECKING:
+    from woodshed.accounts.models import User
 
 #: What a guardian consents to, each stored on its own row.
 CONSENT_KINDS = ("child_profile", "teacher_link", "child_email")
@@ -87,7 +91,7 @@ class Signoff(IdMixin, Base):
     answer: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    guardian = relationship("User", lazy="joined")
+    guardian: Mapped[User | None] = relationship("User", lazy="joined")
 
 
 class KidPin(IdMixin, Base):

@@ -247,7 +247,7 @@ def kid_leave():
 
 @guardian_bp.post("/journal/<uuid:session_id>/signoffs")
 def signoff(session_id: uuid.UUID):
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     session = policy.owned_or_404(PracticeSession, session_id, profile, lock=True)
     raw = request.form.get("item_index", "").strip()
     index = small_int(raw) if raw else None

@@ -91,7 +91,7 @@ def upload():
 
 
 def _detail(recording: Recording, errors=None, form=None, status=200):
-    profile = policy.current_profile(for_edit=False)
+    profile = policy.signed_in_profile(for_edit=False)
     # wavesurfer.js styles its waveform with a <style> element: this page alone allows
     # that one element, by a nonce made for this response.
     nonce = secrets.token_urlsafe(16)
@@ -147,7 +147,7 @@ def comment(recording_id: uuid.UUID):
 @login_required
 def listened(recording_id: uuid.UUID):
     """The player's report that a linked teacher has played most of the take."""
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     recording = policy.owned_or_404(Recording, recording_id, profile)
     services.mark_listened(current_user, profile, recording)
     return "", 204
