@@ -20,9 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_access_matrix import (  # noqa: F401  (cast, matrix_world: fixtures)
+from tests.test_access_matrix import (  # noqa: F401 (cast, matrix_world: the matrix's fixtures)
     MATRIX,
-    Cast,
     builder_for,
     cast,
     fill,
@@ -120,9 +119,8 @@ def endpoint_of(app, rule: str) -> str:
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_every_form_answers_hostile_input_without_a_5xx(cast: Cast, route):  # noqa: F811
-    """As the matrix's cell: alice (or nobody, on the signed-out forms) in the matrix's
-    world, every example in the cell's rolled-back transaction."""
+def test_every_form_answers_hostile_input_without_a_5xx(cast, route):  # noqa: F811
+    """In the access matrix's world: its cast, alice's objects from its builders."""
     rule = route.split(" ", 1)[1]
     endpoint = endpoint_of(cast.world.app, rule)
     # The fields its templates send, and those the matrix's request names.
