@@ -448,9 +448,9 @@ def apply_retention(now) -> int:
 
 
 def set_sync_points(user, profile: MusicianProfile, recording: Recording, data: SyncPoints) -> None:
-    """Where bars fall in the take: the musician, or a linked teacher who may comment."""
-    if not (policy.can_edit(user, profile) or policy.can_comment_on_recordings(user, profile)):
-        raise Problem(403, "Only the musician or a teacher who comments marks bars.")
+    """Where bars fall in the take ("bar 30 is here"): the musician's marks."""
+    if not policy.can_edit(user, profile):
+        raise Problem(403, "Only the musician marks where bars fall in a take.")
     points = [p.model_dump() for p in data.points]
     _within(recording, [p["at_seconds"] for p in points], "points")
     recording.sync_points = points
