@@ -111,3 +111,52 @@ def test_the_email_waits_for_the_end_of_the_recipients_quiet_hours(committed_app
     Clock.frozen = datetime(2026, 12, 2, 14, 1, tzinfo=UTC)
     _workers(committed_app, 2)
     assert [m["Subject"] for m in mailbox.messages] == ["Tess commented on your practice"]
+
+
+def _comment_emails(app, profile_id) -> bool | None:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(NotificationSettings.comment_emails).where(
+                NotificationSettings.profile_id == profile_id
+            )
+        )
+
+
+def test_the_one_click_link_in_the_email_stops_comment_emails_but_not_the_notices(
+    committed_app, mailbox
+):
+    tess, _alice, profile_id, session_id = _seed(committed_app)
+    _comment(committed_app, tess, profile_id, session_id, "Lovely tone")
+    _workers(committed_app, 2)
+    (email,) = mailbox.messages
+    link = email["List-Unsubscribe"].strip("<>")
+    assert link in mailbox.text(email)
+    token = link.split("token=", 1)[1]
+    assert _comment_emails(committed_app, profile_id) is None  # never chosen: on
+    web = committed_app.test_client()
+    assert "emails about comments" in web.post(f"/unsubscribe?token={token}").get_data(True)
+    assert _comment_emails(committed_app, profile_id) is False
+
+    _comment(committed_app, tess, profile_id, session_id, "And the left hand?")
+    _workers(committed_app, 2)
+    assert len(mailbox.messages) == 1  # no second email …
+    with committed_app.app_context():
+        notices = db.session.scalars(
+            sa.select(Notification.body).where(Notification.profile_id == profile_id)
+        ).all()
+    assert any("left hand" in n for n in notices)  # … but the notice in the centre
+
+
+def test_comment_emails_are_a_setting_on_the_page_and_in_the_api(alice_web, alice_api, alice):
+    page = alice_web.get("/settings/reminders").get_data(as_text=True)
+    box = page.split('name="comment_emails"')
+    assert len(box) == 2
+    assert "checked" in box[1][:80]  # on until chosen otherwise
+    # An unticked box (not sent) turns them off; ticking it turns them on again.
+    assert alice_web.submit("/settings/notifications", {}).status_code == 302
+    assert alice_api.get("/api/v1/me/notification-settings").get_json()["comment_emails"] is False
+    alice_web.submit("/settings/notifications", {"comment_emails": "true"})
+    assert alice_api.get("/api/v1/me/notification-settings").get_json()["comment_emails"] is True
+    body = alice_api.put("/api/v1/me/notification-settings", json={"comment_emails": False})
+    assert body.status_code == 200
+    assert body.get_json()["comment_emails"] is False

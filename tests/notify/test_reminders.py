@@ -10,6 +10,7 @@ from woodshed.db import db, utcnow
 from woodshed.notify import services, worker
 from woodshed.notify.models import Delivery, Notification
 from woodshed.notify.reminders import Context, due_between, next_due
+from woodshed.notify.schemas import SettingsIn
 from woodshed.notify.services import notify
 
 
@@ -64,7 +65,7 @@ def test_daily_reminders_fall_on_local_time_and_wait_out_quiet_hours(alice, froz
     reminder = make_reminder(alice.profile, kind="daily", time="23:30")
     services.update_settings(
         alice.profile,
-        type("S", (), {"quiet_start": "22:00", "quiet_end": "07:00", "weekly_summary": False})(),
+        SettingsIn(quiet_start="22:00", quiet_end="07:00", weekly_summary=False),
     )
     ctx = Context(alice.profile, services.settings_for(alice.profile))
     dues = due_between(reminder, ctx, utcnow(), utcnow() + timedelta(days=1))
@@ -189,7 +190,7 @@ def test_the_weekly_summary_arrives_once_with_minutes_and_no_streak_in_quiet_mod
     alice.profile.motivation_mode = "quiet"
     services.update_settings(
         alice.profile,
-        type("S", (), {"quiet_start": None, "quiet_end": None, "weekly_summary": True})(),
+        SettingsIn(weekly_summary=True),
     )
     frozen_clock(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))  # Monday 09:30 Berlin
     worker.run_once("inline")

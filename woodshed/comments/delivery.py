@@ -23,7 +23,7 @@ from woodshed.db import db, insert_ignore, new_id, utcnow
 from woodshed.notify import messages
 from woodshed.notify.models import Delivery, NotificationSettings
 from woodshed.notify.reminders import after_quiet_hours
-from woodshed.notify.services import notify
+from woodshed.notify.services import notify, unsubscribe_token
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.models import Section
 from woodshed.teaching.services import teachers_now
@@ -73,6 +73,8 @@ def on_comment_posted(
         settings = db.session.scalar(
             sa.select(NotificationSettings).where(NotificationSettings.profile_id == recipient.id)
         )
+        if settings is not None and not settings.comment_emails:
+            continue  # in-app only, as the recipient chose
         rows.append(
             {
                 "id": new_id(),
@@ -118,6 +120,7 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
         name = author.profile.display_name if author is not None else "Your former teacher"
         title = f"{name} commented on your practice"
     url = f"{messages.base_url()}{_path(comment, for_teacher=for_teacher)}"
+    unsubscribe = f"{messages.base_url()}/unsubscribe?token={unsubscribe_token(delivery)}"
     email = mail.render_mail(
         recipient.user.email,
         title,
@@ -127,8 +130,11 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
         url=url,
         name=recipient.display_name,
         settings_url=f"{messages.base_url()}/settings/reminders",
+        unsubscribe_url=unsubscribe,
     )
     email.headers["Auto-Submitted"] = "auto-generated"
+    email.headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+    email.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return messages.Message(title, "", None, False, email)
 
 

@@ -39,7 +39,7 @@ class Notification(IdMixin, Base):
 
 
 class NotificationSettings(IdMixin, Base):
-    """Per-musician quiet hours and the optional weekly summary email."""
+    """Per-musician quiet hours, the optional weekly summary email and comment emails."""
 
     __tablename__ = "notification_settings"
 
@@ -49,6 +49,8 @@ class NotificationSettings(IdMixin, Base):
     quiet_start: Mapped[time | None] = mapped_column(sa.Time)
     quiet_end: Mapped[time | None] = mapped_column(sa.Time)
     weekly_summary: Mapped[bool] = mapped_column(default=False)
+    # Email when a teacher comments (for a teacher: when a student replies); in-app always.
+    comment_emails: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Next weekly summary due (UTC); set when the summary is switched on.
     summary_due_at: Mapped[datetime | None]
 

@@ -129,6 +129,9 @@ class SettingsIn(Schema):
     quiet_start: LocalTime | None = None
     quiet_end: LocalTime | None = Field(None, validate_default=True)
     weekly_summary: bool = False
+    comment_emails: bool = Field(
+        True, description="Email when a teacher comments (a teacher: when a student replies)."
+    )
 
     @field_validator("quiet_end")
     @classmethod
@@ -144,6 +147,7 @@ class SettingsOut(Schema):
     quiet_start: str | None
     quiet_end: str | None
     weekly_summary: bool
+    comment_emails: bool
 
 
 class NotificationOut(Schema):

@@ -236,11 +236,17 @@ def settings_for(profile: MusicianProfile) -> NotificationSettings | None:
 def settings_values(profile: MusicianProfile) -> dict:
     s = settings_for(profile)
     if s is None:
-        return {"quiet_start": None, "quiet_end": None, "weekly_summary": False}
+        return {
+            "quiet_start": None,
+            "quiet_end": None,
+            "weekly_summary": False,
+            "comment_emails": True,
+        }
     return {
         "quiet_start": s.quiet_start.strftime("%H:%M") if s.quiet_start else None,
         "quiet_end": s.quiet_end.strftime("%H:%M") if s.quiet_end else None,
         "weekly_summary": s.weekly_summary,
+        "comment_emails": s.comment_emails,
     }
 
 
@@ -267,6 +273,7 @@ def update_settings(profile: MusicianProfile, data) -> None:
     if data.weekly_summary and not s.weekly_summary:
         s.summary_due_at = next_summary_due(profile)
     s.weekly_summary = data.weekly_summary
+    s.comment_emails = data.comment_emails
     db.session.flush()
 
 
@@ -278,9 +285,12 @@ def _serializer() -> URLSafeSerializer:
 
 
 def unsubscribe_token(delivery: Delivery) -> str:
-    """A signed token naming what to stop: one reminder's emails, or the weekly summary."""
+    """A signed token naming what to stop: one reminder's emails, comment emails, or the
+    weekly summary."""
     if delivery.reminder_id is not None:
         return _serializer().dumps({"r": str(delivery.reminder_id)})
+    if delivery.kind == "comment":
+        return _serializer().dumps({"c": str(delivery.profile_id)})
     return _serializer().dumps({"s": str(delivery.profile_id)})
 
 
@@ -308,6 +318,16 @@ def unsubscribe(token: str) -> str | None:
                 reminder.channels = ["in_app"]
             db.session.flush()
             return "this reminder"
+        if "c" in data:
+            profile = db.session.get(MusicianProfile, uuid.UUID(data["c"]))
+            if profile is None:
+                return None
+            s, _ = policy.insert_or_existing(
+                NotificationSettings(profile_id=profile.id), profile, key=("profile_id",)
+            )
+            s.comment_emails = False
+            db.session.flush()
+            return "emails about comments"
         if "s" in data:
             s = db.session.scalar(
                 sa.select(NotificationSettings).where(

@@ -203,7 +203,11 @@ def delete_reminder(reminder_id: uuid.UUID):
 @login_required
 def update_settings():
     try:
-        services.update_settings(_profile(), parse_form(SettingsIn, request.form))
+        # An unticked box is not sent: the form says "off" where the API's default is on.
+        ticked = "comment_emails" in request.form
+        services.update_settings(
+            _profile(), parse_form(SettingsIn, request.form, comment_emails=ticked)
+        )
     except FormErrors as exc:
         return _settings_page(
             422, settings_form=request.form.to_dict(), settings_errors=exc.messages
