@@ -20,7 +20,9 @@ class ConsentIn(Schema):
 
 
 class ChildIn(Schema):
-    display_name: Annotated[str, *line_rules(100)] = Field("", description="A nickname is enough.")
+    display_name: Annotated[str, *line_rules(100, required=True)] = Field(
+        description="A nickname is enough."
+    )
     birth_year: int | None = Field(None, ge=1900, le=2200)
     instruments: list[Annotated[str, *line_rules(100)]] = Field(default_factory=list, max_length=10)
     consent: ConsentIn | None = Field(
