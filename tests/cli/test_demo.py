@@ -25,9 +25,17 @@ def _demo(app, *args):
     return result.output, password
 
 
-def test_the_demo_musician_has_a_full_year(app, client):
+def test_the_demo_then_again_then_reset(app, client):
+    """One demo build (a year of simulation is the expensive part) checked for everything it
+    promises, then run again (kept) and with --reset (rebuilt)."""
     output, password = _demo(app)
     assert "Created demo@example.org" in output
+    _has_a_full_year_and_a_full_dashboard(client, password)
+    _has_plans_reminders_notifications_and_badges_dated_by_its_history()
+    _running_it_again_keeps_the_data_and_reset_rebuilds_it(app)
+
+
+def _has_a_full_year_and_a_full_dashboard(client, password: str) -> None:
     user = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAIL))
     profile = user.profile
     assert [i.name for i in profile.instruments] == ["Piano", "Guitar"]
@@ -66,12 +74,11 @@ def test_the_demo_musician_has_a_full_year(app, client):
     assert html.count('<li class="suggestion') >= 3
 
 
-def test_the_demo_has_plans_reminders_notifications_and_badges_dated_by_its_history(app):
+def _has_plans_reminders_notifications_and_badges_dated_by_its_history() -> None:
     from woodshed.notify.models import Notification, Reminder
     from woodshed.plans.models import Plan, PlanOccurrence
     from woodshed.stats.models import EarnedBadge
 
-    _demo(app)
     profile = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAIL)).profile
     assert _count(Plan, Plan.profile_id == profile.id) >= 1
     statuses = set(
@@ -102,8 +109,7 @@ def test_the_demo_has_plans_reminders_notifications_and_badges_dated_by_its_hist
     assert _count(SessionItem, SessionItem.note != "") > 100
 
 
-def test_running_it_again_keeps_the_data_and_reset_rebuilds_it(app):
-    _demo(app)
+def _running_it_again_keeps_the_data_and_reset_rebuilds_it(app) -> None:
     first = db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL))
     sessions = _count(PracticeSession)
     output, _ = _demo(app)
