@@ -219,3 +219,23 @@ def test_sign_off_answers_the_teachers_question_and_the_teacher_sees_it(app, ali
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Signoff)) == 1
     assert uuid.UUID(body["id"])
+
+
+def test_a_refused_sign_off_form_comes_back_with_what_was_typed(alice, alice_web):
+    """Forms keep what was typed: a note too long for the session comes back in the box with
+    the reason, nothing stored; an empty session note says what to write."""
+    mia = make_child(alice, "Mia")
+    session = log_session(mia, duration_minutes=15)
+    db.session.commit()
+    url = f"/children/{mia.id}/journal/{session.id}/signoffs"
+    long_note = "Played it through twice, " + "again " * 400
+    refused = alice_web.submit(url, {"note": long_note})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Use at most 2000 characters." in page
+    assert long_note.strip() in page  # in the textarea, not lost
+    empty = alice_web.submit(url, {"note": ""})
+    assert empty.status_code == 422
+    assert "Write a note, or choose an item to sign off." in empty.get_data(as_text=True)
+    count = sa.select(sa.func.count()).select_from(Signoff)
+    assert db.session.scalar(count) == 0

@@ -443,6 +443,13 @@ def _question_for(profile: MusicianProfile, session_row: PracticeSession, index:
     )
 
 
+def check_may_sign_off(user: User, profile: MusicianProfile) -> None:
+    """Only a guardian of the child signs off (403 for anyone else who may see the session);
+    asked before what was sent is read, so nobody else learns what a sign-off checks."""
+    if policy.guardian_link(user, profile) is None:
+        raise Problem(403, "Only a child's guardian signs off their practice.")
+
+
 def add_signoff(
     user: User,
     profile: MusicianProfile,
@@ -453,8 +460,7 @@ def add_signoff(
 ) -> Signoff:
     """A guardian's note on the child's session, or (with `item_index`) their sign-off of
     one item, answering the teacher's question on the assignment it works on."""
-    if policy.guardian_link(user, profile) is None:
-        raise Problem(403, "Only a child's guardian signs off their practice.")
+    check_may_sign_off(user, profile)
     note, answer = (note or "").strip(), (answer or "").strip()
     errors = {}
     if len(note) > 2000:

@@ -18,6 +18,7 @@ from woodshed.errors import DomainError, Problem, TooManyRequests
 from woodshed.family import services
 from woodshed.family.models import NOTICE_VERSION
 from woodshed.journal.models import PracticeSession
+from woodshed.journal.views import entry_page
 from woodshed.stats import badges
 from woodshed.stats import services as stats
 from woodshed.templating import child_url
@@ -249,6 +250,7 @@ def kid_leave():
 def signoff(session_id: uuid.UUID):
     profile = policy.signed_in_profile()
     session = policy.owned_or_404(PracticeSession, session_id, profile, lock=True)
+    services.check_may_sign_off(_user(), profile)
     raw = request.form.get("item_index", "").strip()
     index = small_int(raw) if raw else None
     try:
@@ -263,7 +265,7 @@ def signoff(session_id: uuid.UUID):
             request.form.get("answer", ""),
         )
     except DomainError as exc:
-        flash(" ".join(exc.messages.values()), "error")
-        return redirect(url_for("journal.show", session_id=session.id)), 303
+        typed = request.form.to_dict()
+        return entry_page(session, signoff_errors=exc.messages, signoff_form=typed, status=422)
     flash("Signed off." if index is not None else "Note added.", "success")
     return redirect(url_for("journal.show", session_id=session.id))

@@ -173,8 +173,17 @@ def show(session_id: uuid.UUID):
     return entry_page(_session(session_id))
 
 
-def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=None, status=200):
-    """The session's page; a comment form that was refused shows what to fix (`comment_*`)."""
+def entry_page(
+    session: PracticeSession,
+    *,
+    comment_errors=None,
+    comment_form=None,
+    signoff_errors=None,
+    signoff_form=None,
+    status=200,
+):
+    """The session's page; a refused comment or guardian's sign-off form comes back with
+    what was typed and what to fix (`comment_*`, `signoff_*`)."""
     from woodshed.recordings import services as recordings
 
     profile = _profile()
@@ -189,6 +198,8 @@ def entry_page(session: PracticeSession, *, comment_errors=None, comment_form=No
         comment_profile=profile,
         comment_errors=comment_errors or {},
         comment_form=comment_form or {},
+        signoff_errors=signoff_errors or {},
+        signoff_form=signoff_form or {},
         **family.signoff_context(current_user, profile, session),
     ), status
 
