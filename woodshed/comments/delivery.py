@@ -43,7 +43,7 @@ def _teachers_in_thread(comment: Comment, profile: MusicianProfile) -> list[User
     )
     authors.discard(comment.author_id)
     ids = teachers_now(profile, authors)
-    return [db.session.get(User, i) for i in sorted(ids)]
+    return [db.session.get_one(User, i) for i in sorted(ids)]  # a linked teacher exists
 
 
 def on_comment_posted(
@@ -100,7 +100,8 @@ def _path(comment: Comment, *, for_teacher: bool) -> str:
     anchor = f"#comment-{comment.id}"
     if comment.session_id is not None:
         return f"{prefix}/journal/{comment.session_id}{anchor}"
-    section = db.session.get(Section, comment.section_id)
+    # Not on a session: on a passage (a check constraint), which takes its comments with it.
+    section = db.session.get_one(Section, comment.section_id)
     return f"{prefix}/repertoire/{section.piece_id}{anchor}"
 
 
@@ -109,7 +110,7 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     recipient = delivery.profile
     if comment is None or recipient.user is None:
         return None
-    student = db.session.get(MusicianProfile, comment.profile_id)
+    student = db.session.get_one(MusicianProfile, comment.profile_id)
     for_teacher = recipient.id != student.id
     if for_teacher:
         if recipient.user_id not in teachers_now(student, {recipient.user_id}):
