@@ -119,9 +119,8 @@ def invite_move(user, child_id: uuid.UUID, body: MoveIn):
 )
 def accept_move(body: MoveAccept):
     attempt = ratelimit.attempt(None)
-    user = services.accept_move(body.token, body.password)
+    user, profile = services.accept_move(body.token, body.password)
     attempt.succeeded()
-    profile = user.profile
     return Reply(
         {
             "id": user.id,

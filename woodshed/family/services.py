@@ -457,10 +457,11 @@ def profile_of_move(move: ProfileMove) -> MusicianProfile:
     return profile
 
 
-def accept_move(raw: str, password: str) -> User:
-    """Create the child's own account from an invitation: the email it was sent to, the
-    password chosen now, and the child's profile — the same row, so everything in it
+def accept_move(raw: str, password: str) -> tuple[User, MusicianProfile]:
+    """Create the child's own account from an invitation — the email it was sent to, the
+    password chosen now, and the child's profile: the same row, so everything in it
     (journal, teacher links, assignments, badges, recordings, plans) is the account's.
+    Answers the account and the profile that is now its own.
 
     The guardians' links end (kept as ended links, like a teacher's, so their notes stay
     attributed), open codes for a second guardian and other move links go, and the
@@ -512,7 +513,7 @@ def accept_move(raw: str, password: str) -> User:
     db.session.expire_all()
     policy.forget_links()
     log.info("child profile moved to its own account profile=%s user=%s", child.id, user.id)
-    return user
+    return user, child
 
 
 # --- email for a child ------------------------------------------------------------------------

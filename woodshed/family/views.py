@@ -325,13 +325,13 @@ def move_accept():
     attempt = ratelimit.attempt(None)
     try:
         data = parse_form(MoveAccept, request.form)
-        user = services.accept_move(data.token, data.password)
+        user, profile = services.accept_move(data.token, data.password)
     except DomainError as exc:
         return _move_page(token, exc.messages, 422)
     attempt.succeeded()
     sign_in(user)
     flash(
-        f"Welcome! {user.profile.display_name}'s practice is your own account now: sign in "
+        f"Welcome! {profile.display_name}'s practice is your own account now: sign in "
         f"with {user.email} from now on.",
         "success",
     )
