@@ -335,3 +335,36 @@ def test_a_childs_export_restored_into_an_empty_account_reproduces_it(app, alice
     ).all()
     assert {c.guardian_id for c in restored} == {None}  # a file makes nobody a guardian
     assert services.email_recipients(carol.profile) == [carol.email]
+
+
+def test_refused_invitations_count_against_the_address_like_failed_sign_ins(
+    app, alice, alice_api, alice_web, bob
+):
+    """Whether an address has an account shows in the refusal, so probing is limited: each
+    refusal keeps one attempt of the address's sign-in counter (10 per 15 minutes)."""
+    mia = make_child(alice, "Mia")
+    for _ in range(5):
+        refused = alice_api.post(f"/api/v1/children/{mia.id}/move", json={"email": bob.email})
+        assert refused.status_code == 422
+        page = alice_web.submit(f"/family/children/{mia.id}/move", {"email": bob.email})
+        assert page.status_code == 422
+    limited = alice_api.post(f"/api/v1/children/{mia.id}/move", json={"email": "mia@example.org"})
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
+    assert (
+        alice_web.submit(
+            f"/family/children/{mia.id}/move", {"email": "mia@example.org"}
+        ).status_code
+        == 429
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileMove)) == 0
+
+
+def test_a_sent_invitation_gives_its_attempt_back(app, alice, alice_api):
+    mia = make_child(alice, "Mia")
+    for n in range(12):
+        sent = alice_api.post(
+            f"/api/v1/children/{mia.id}/move", json={"email": f"mia{n}@example.org"}
+        )
+        assert sent.status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileMove)) == 1

@@ -89,10 +89,15 @@ def delete_child(user, child_id: uuid.UUID):
     "choosing a password creates an account whose own profile is this child's — the same "
     "profile, with its journal, teacher links, assignments, badges, recordings and plans; "
     "the guardians' links end. A new invitation replaces an open one. An address that has "
-    "an account already is a 422 on `email`, and nothing changes.",
+    "an account already is a 422 on `email`, and nothing changes; such refusals count "
+    "against the caller's address like failed sign-ins (429 past the limit).",
+    extra_responses={429: "Too many refused invitations from this address; see Retry-After."},
 )
 def invite_move(user, child_id: uuid.UUID, body: MoveIn):
-    move, _raw = services.invite_move(user, services.child_of(user, child_id), str(body.email))
+    child = services.child_of(user, child_id)
+    attempt = ratelimit.attempt_from_address()  # refusals tell whether an address is known
+    move, _raw = services.invite_move(user, child, str(body.email))
+    attempt.succeeded()
     return Reply(
         {
             "id": move.id,

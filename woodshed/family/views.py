@@ -154,6 +154,7 @@ def allow_email(child_id: uuid.UUID):
 @bp.post("/children/<uuid:child_id>/move")
 def invite_move(child_id: uuid.UUID):
     child = services.child_of(_user(), child_id)
+    attempt = ratelimit.attempt_from_address()  # refusals tell whether an address is known
     try:
         data = parse_form(MoveIn, request.form)
         move, _raw = services.invite_move(_user(), child, str(data.email))
@@ -161,6 +162,7 @@ def invite_move(child_id: uuid.UUID):
         errors = {f"{key}-{child.id}": text for key, text in exc.messages.items()}
         form = {f"email-{child.id}": request.form.get("email", "")}
         return _page(errors=errors, form=form, status=422)
+    attempt.succeeded()
     flash(
         f"A link is on its way to {move.email}: opening it within {services.MOVE_DAYS} days "
         f"makes {child.display_name}'s profile an account of their own.",
