@@ -231,6 +231,8 @@ def test_the_emailed_link_in_a_browser_makes_the_account_and_signs_it_in(
     sent = alice_web.submit(f"/family/children/{mia.id}/move", {"email": "mia@example.org"})
     assert sent.status_code == 302
     token = _mailed_token("mia@example.org")
+    family = page_text(alice_web.get("/family"))
+    assert "A link to move Mia’s profile was sent to mia@example.org" in family
 
     page = client.get(f"/profile-move?token={token}")
     assert page.status_code == 200

@@ -418,6 +418,20 @@ def _account_for(address: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == _address(address)))
 
 
+def open_moves(children: list[MusicianProfile]) -> dict[uuid.UUID, ProfileMove]:
+    """The link waiting to be opened for each of these children (the Family page)."""
+    if not children:
+        return {}
+    rows = db.session.scalars(
+        sa.select(ProfileMove).where(
+            ProfileMove.profile_id.in_([c.id for c in children]),
+            ProfileMove.used_at.is_(None),
+            ProfileMove.expires_at > utcnow(),
+        )
+    )
+    return {row.profile_id: row for row in rows}
+
+
 class InvalidMoveLink(DomainError):
     """The link names no invitation, or one that cannot be used any more (422 on `token`)."""
 

@@ -58,6 +58,7 @@ def _consent(form) -> SimpleNamespace:
 def _page(errors=None, form=None, status=200, code=None, code_child=None):
     user = _user()
     children = services.children_of(user)
+    moves = services.open_moves(children)
     rows = []
     for child in children:
         totals = stats.summary(child)
@@ -67,6 +68,7 @@ def _page(errors=None, form=None, status=200, code=None, code_child=None):
                 "week_minutes": totals["week_minutes"],
                 "streak": totals["current_streak"],
                 "guardians": services.guardians_of(child),
+                "move": moves.get(child.id),
                 "email": any(
                     c.kind == "child_email" and c.guardian_id == user.id
                     for c in services.consents(user, child)
