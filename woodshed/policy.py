@@ -431,7 +431,9 @@ def kid_mode_profile_id() -> uuid.UUID | None:
 def check_kid_mode(user: User | None, profile_id: uuid.UUID | None) -> None:
     """A kid-mode session opens only its child's kid pages: another profile's page is a 404
     (like any profile one may not see), anything else — the guardian's pages, the child's
-    other pages — a 403 that says how to leave kid mode. A bearer token has no kid mode."""
+    other pages — a 403 that says how to leave kid mode. A bearer token has no kid mode.
+    Kid mode for a profile that is no longer this guardian's child (moved to its own
+    account, erased, left) signs the browser out."""
     kid = kid_mode_profile_id()
     if kid is None or user is None or request.endpoint in KID_PUBLIC:
         return

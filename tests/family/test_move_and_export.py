@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 
 from tests.clients import ApiClient, field_errors, page_text
@@ -253,13 +254,19 @@ def test_the_emailed_link_in_a_browser_makes_the_account_and_signs_it_in(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GuardianInvite)) == 0
 
 
-def test_a_browser_in_kid_mode_for_a_moved_profile_is_signed_out(app, alice, alice_web):
+@pytest.mark.parametrize("how", ["moved", "erased"])
+def test_a_browser_in_kid_mode_for_a_profile_that_left_the_family_is_signed_out(
+    app, alice, alice_web, how
+):
     mia = make_child(alice, "Mia")
     services.set_pin(alice.user, "4821")
     assert alice_web.submit(f"/family/children/{mia.id}/kid").status_code == 302
     with app.test_request_context():  # the link in the mail is built from a URL rule
-        _move, token = services.invite_move(alice.user, mia, "mia@example.org")
-        services.accept_move(token, PASSWORD)
+        if how == "moved":
+            _move, token = services.invite_move(alice.user, mia, "mia@example.org")
+            services.accept_move(token, PASSWORD)
+        else:
+            services.erase_child(alice.user, mia)
     db.session.flush()
 
     refused = alice_web.get("/family")
