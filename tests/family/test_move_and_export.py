@@ -287,7 +287,15 @@ def test_a_guardian_exports_one_child_alone_from_the_childs_page(
 
     family = alice_web.get("/family")
     assert f"/children/{mia.id}/settings/data" in family.get_data(as_text=True)
-    assert alice_web.get(f"/children/{mia.id}/settings/data").status_code == 200
+    data_page = alice_web.get(f"/children/{mia.id}/settings/data")
+    assert data_page.status_code == 200
+    # The page's download button (the browser's cookie, the child's prefix kept).
+    href = re.search(r'href="([^"]*/api/v1/export)"', data_page.get_data(as_text=True))
+    assert href is not None
+    assert href.group(1) == f"/children/{mia.id}/api/v1/export"
+    downloaded = alice_web.get(href.group(1))
+    assert downloaded.status_code == 200
+    assert [s["notes"] for s in downloaded.get_json()["sessions"]] == ["Mia's practice"]
 
     response = alice_api.get(f"/api/v1/export?profile_id={mia.id}")
     assert response.status_code == 200
