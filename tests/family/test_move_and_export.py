@@ -70,6 +70,9 @@ def test_a_moved_profile_is_the_new_accounts_own_with_everything_in_it(
     frozen_clock(NOW)
     mia = make_child(alice, "Mia", birth_year=2012)
     _everything_for(mia, alice)
+    leo = make_child(alice, "Leo")
+    log_session(leo, notes="Leo's practice")
+    leo_before, alice_before = _counts(leo.id), _counts(alice.profile.id)
     tess = make_teacher("tess")
     make_link(tess, SimpleNamespace(profile=mia, user=alice.user))
     before, exported, profiles = _counts(mia.id), export_of(mia), _profiles()
@@ -109,8 +112,11 @@ def test_a_moved_profile_is_the_new_accounts_own_with_everything_in_it(
         == before["consents"]
     )
 
-    # Alice no longer acts for Mia; Mia signs in and her journal is hers.
-    assert services.children_of(alice.user) == []
+    # Alice no longer acts for Mia (her brother and her own data are as they were); Mia
+    # signs in and her journal is hers.
+    assert services.children_of(alice.user) == [leo]
+    assert _counts(leo.id) == leo_before
+    assert _counts(alice.profile.id) == alice_before
     assert alice_api.get(f"/api/v1/sessions?profile_id={mia.id}").status_code == 404
     mia_api = ApiClient.for_user(app, user)
     sessions = mia_api.get("/api/v1/sessions").get_json()["items"]
