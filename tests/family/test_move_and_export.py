@@ -391,3 +391,12 @@ def test_a_sent_invitation_gives_its_attempt_back(app, alice, alice_api):
         )
         assert sent.status_code == 201
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileMove)) == 1
+
+
+def test_a_server_closed_to_new_accounts_refuses_the_invitation(app, alice, alice_api, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRATION_MODE", "closed")
+    mia = make_child(alice, "Mia")
+    refused = alice_api.post(f"/api/v1/children/{mia.id}/move", json={"email": "mia@example.org"})
+    assert refused.status_code == 422
+    assert "closed" in field_errors(refused)["email"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileMove)) == 0
