@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import url_for
@@ -35,7 +36,14 @@ class Author:
     role: str  # "musician", "teacher", "former_teacher"
 
 
-def author_of(comment: Comment, profile: MusicianProfile) -> Author:
+class Authored(Protocol):
+    """A comment on a session or passage, or on a recording: it names its author's account."""
+
+    @property
+    def author_id(self) -> uuid.UUID | None: ...
+
+
+def author_of(comment: Authored, profile: MusicianProfile) -> Author:
     """How a comment's author is shown to whoever reads `profile`'s comments.
 
     The musician's own comments carry their name. Anyone else commented as the musician's
