@@ -294,6 +294,7 @@ PIECE_COLUMNS = [
     "target_date",
     "current_tempo_bpm",
     "target_tempo_bpm",
+    "length_bars",
     "notes",
     "section_id",
     "section",
@@ -337,6 +338,7 @@ def pieces_csv(profile: MusicianProfile) -> Iterator[str]:
                     p.target_date,
                     p.current_tempo_bpm,
                     p.target_tempo_bpm,
+                    p.length_bars,
                     p.notes,
                 ]
                 for s in sections.get(p.id, []) or [None]:

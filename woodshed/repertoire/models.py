@@ -36,6 +36,7 @@ class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
     __table_args__ = (
         sa.CheckConstraint(_in("status", PIECE_STATUSES), name="status"),
         sa.CheckConstraint("difficulty BETWEEN 1 AND 10", name="difficulty"),
+        sa.CheckConstraint("length_bars >= 1", name="length_bars"),
         sa.Index("ix_pieces_profile_title", "profile_id", "title"),
     )
 
@@ -55,6 +56,8 @@ class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
     target_date: Mapped[date | None]
     current_tempo_bpm: Mapped[int | None]
     target_tempo_bpm: Mapped[int | None]
+    # How many bars the piece has, if the musician said (the bar strip's length).
+    length_bars: Mapped[int | None]
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
     sections: Mapped[list[Section]] = relationship(
@@ -100,7 +103,8 @@ class Section(IdMixin, TimestampMixin, VersionMixin, Base):
     profile_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("musician_profiles.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(sa.String(200))
+    # Optional (""): an unnamed section is shown by its bars (`label`).
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
     bar_start: Mapped[int]
     bar_end: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(20), default="learning")
@@ -116,6 +120,11 @@ class Section(IdMixin, TimestampMixin, VersionMixin, Base):
             if self.bar_start == self.bar_end
             else (f"{self.bar_start}–{self.bar_end}")
         )
+
+    @property
+    def label(self) -> str:
+        """Its name, or "bars 33–40" for an unnamed section."""
+        return self.name or f"bars {self.bars}"
 
     def contains(self, other: Section) -> bool:
         return self.bar_start <= other.bar_start and other.bar_end <= self.bar_end
