@@ -31,6 +31,13 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def passage_label(name: str, bar_start: int, bar_end: int) -> str:
+    """A section's name, or "bars 33–40" for an unnamed one."""
+    if name:
+        return name
+    return f"bars {bar_start}" if bar_start == bar_end else f"bars {bar_start}–{bar_end}"
+
+
 class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "pieces"
     __table_args__ = (
@@ -124,7 +131,7 @@ class Section(IdMixin, TimestampMixin, VersionMixin, Base):
     @property
     def label(self) -> str:
         """Its name, or "bars 33–40" for an unnamed section."""
-        return self.name or f"bars {self.bars}"
+        return passage_label(self.name, self.bar_start, self.bar_end)
 
     def contains(self, other: Section) -> bool:
         return self.bar_start <= other.bar_start and other.bar_end <= self.bar_end
