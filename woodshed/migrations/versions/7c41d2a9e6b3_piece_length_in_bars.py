@@ -1,7 +1,7 @@
 """pieces: length_bars (how many bars a piece has; the bar strip's length)
 
 Revision ID: 7c41d2a9e6b3
-Revises: 3b8e1f0c7d52
+Revises: a7c2d9e4f1b3
 Create Date: 2026-12-03 18:10:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7c41d2a9e6b3"
-down_revision = "3b8e1f0c7d52"
+down_revision = "a7c2d9e4f1b3"
 branch_labels = None
 depends_on = None
 
