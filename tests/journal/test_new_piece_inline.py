@@ -266,3 +266,21 @@ def test_an_unnamed_section_is_stored_and_listed_by_its_bars(alice, alice_api):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["name"] == ""
     assert db.session.get(Section, uuid.UUID(response.get_json()["id"])).label == "bars 9–16"
+
+
+def test_an_edit_that_names_a_new_piece_creates_it_once_even_sent_twice(alice, alice_web):
+    from tests.factories import log_session
+
+    session = log_session(alice.profile, duration_minutes=30)
+    form = read(alice_web.get(f"/journal/{session.id}/edit"))
+    values = {name: vals[0] for name, vals in form.values.items() if vals}
+    values |= {"items-0-piece_title": "Prelude in C", "items-0-bars": "1-4"}
+    first = alice_web.submit(f"/journal/{session.id}/edit", values)
+    assert first.status_code == 302, page_text(first)[:400]
+    [piece] = _pieces(alice.profile)
+    assert [(i.piece_id, i.section_id) for i in session.items] == [(piece.id, piece.sections[0].id)]
+    # The same edit again (a re-sent form): the piece and passage it named are found.
+    values["version"] = str(session.version)
+    assert alice_web.submit(f"/journal/{session.id}/edit", values).status_code == 302
+    assert _pieces(alice.profile) == [piece]
+    assert len(piece.sections) == 1
