@@ -406,7 +406,7 @@ KID_ENDPOINTS = frozenset(
         "journal.new",
         "journal.create",
         "journal.show",
-        "stats.badges",
+        "stats.badges_page",
     }
 )
 #: Files and documents that are nobody's data, open in kid mode as anywhere.

@@ -162,3 +162,10 @@ def test_a_kid_mode_session_opens_no_other_page_of_anyone(app, alice, alice_web,
     # Still in kid mode, still the child's home.
     assert alice_web.get(f"/children/{mia.id}/kid").status_code == 200
     assert alice_web.get(f"/children/{leo.id}/kid").status_code == 404
+
+
+def test_every_endpoint_kid_mode_opens_is_a_route(app):
+    """A misspelt endpoint in policy.KID_ENDPOINTS would close that page in kid mode
+    without a word (the badges page was `stats.badges`, a name no route has)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert KID - endpoints == set()
