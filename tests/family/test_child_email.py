@@ -171,3 +171,14 @@ def test_a_refused_guardian_address_does_not_hold_back_the_other(
     delivery = db.session.scalars(sa.select(Delivery)).one()
     assert delivery.status == "sent"
     assert "Mailbox unavailable" in delivery.last_error
+
+
+def test_the_childs_reminder_form_says_where_email_goes(app, alice, alice_web):
+    mia = make_child(alice, "Mia")
+    child_page = alice_web.get(f"/children/{mia.id}/settings/reminders")
+    own_page = alice_web.get("/settings/reminders")
+    assert child_page.status_code == 200
+    assert "Email about Mia goes to each guardian who allowed it" in child_page.get_data(
+        as_text=True
+    )
+    assert "goes to each guardian" not in own_page.get_data(as_text=True)

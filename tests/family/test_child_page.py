@@ -49,6 +49,7 @@ def test_the_childs_page_lists_its_teachers_with_scopes_and_since_when(app, alic
     assert "comment on their entries" not in text  # not a scope Tess was given
     assert "Mon, 2 Nov 2026" in text
     assert "Otto" not in text
+    assert "Keeping this profile — by Alice" in unescape(text)  # the consent on record
     assert "Fred" not in text
     # The Family page leads there.
     assert f"/family/children/{mia.id}" in alice_web.get("/family").get_data(as_text=True)

@@ -72,6 +72,10 @@ def test_kid_mode_shows_big_buttons_logs_for_the_child_and_leaves_with_the_pin(
         == 1
     )
     assert alice_web.get(f"/children/{mia.id}/journal/timer").status_code == 200
+    badges = alice_web.get(f"/children/{mia.id}/stats/badges")
+    assert badges.status_code == 200
+    # Its way back is the kid's home (the progress page is closed in kid mode).
+    assert f'href="/children/{mia.id}/kid"' in badges.get_data(as_text=True)
     # The first session earns a sticker (not in quiet mode).
     assert "First session" in alice_web.get(f"/children/{mia.id}/kid").get_data(as_text=True)
     mia.motivation_mode = "quiet"
