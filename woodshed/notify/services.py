@@ -52,13 +52,21 @@ def announce_badge(profile: MusicianProfile, *, badge, url: str) -> None:
 
 
 def announce_comment(
-    profile: MusicianProfile, *, comment_id, author_id, author_name: str, excerpt: str, url: str
+    profile: MusicianProfile,
+    *,
+    comment_id,
+    author_id,
+    author_name: str,
+    excerpt: str,
+    url: str,
+    on: str = "session",
 ) -> None:
     """`events.comment_posted` subscriber: someone else's comment goes into the musician's
     notification centre (their own comments need no news)."""
     if author_id is not None and author_id == profile.user_id:
         return
-    notify(profile, "comment", f"{author_name} commented on your practice", excerpt, url)
+    what = "your recording" if on == "recording" else "your practice"
+    notify(profile, "comment", f"{author_name} commented on {what}", excerpt, url)
 
 
 def unread_count(profile: MusicianProfile) -> int:
