@@ -3,6 +3,8 @@ comment without bars of its own takes them from the sync points, and follows the
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,7 +84,7 @@ def _naive_bar(points: list[tuple[int, float]], seconds: float) -> int | None:
         return None
     if len(points) == 1:
         return points[0][0] if seconds >= points[0][1] else None
-    pairs = list(zip(points, points[1:], strict=False))
+    pairs = list(itertools.pairwise(points))
     for (b0, t0), (b1, t1) in pairs:
         if t0 <= seconds < t1:
             return int(b0 + (seconds - t0) * (b1 - b0) / (t1 - t0))

@@ -227,9 +227,7 @@ def test_the_join_page_says_the_teacher_will_listen_to_recordings(app, tess, tes
     assert only.status_code == 422
 
 
-def test_a_teacher_who_comments_taps_bar_marks_one_who_only_listens_cannot(
-    alice, tess, tess_api
-):
+def test_a_teacher_who_comments_taps_bar_marks_one_who_only_listens_cannot(alice, tess, tess_api):
     link = make_link(tess, alice)
     recording = _ready(alice.profile)
     url = _as_student(alice, f"/api/v1/recordings/{recording.id}/sync-points")
