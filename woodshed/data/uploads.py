@@ -31,10 +31,10 @@ def read_upload(field: str = "file", *, archives: bool = False) -> tuple[str, by
     storage quota) is answered as the file the server spooled it to, not read into memory.
     """
     limit = current_app.config["IMPORT_MAX_BYTES"]
+    app_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    plain_limit = min(n for n in (app_limit, limit + ENVELOPE) if n)
     largest = archive_limit() if archives else limit
-    body_limit = largest + ENVELOPE
-    if not archives:
-        body_limit = min(n for n in (current_app.config.get("MAX_CONTENT_LENGTH"), body_limit) if n)
+    body_limit = largest + ENVELOPE if archives else plain_limit
     if request.content_length is not None and request.content_length > body_limit:
         raise too_large(largest)
     request.max_content_length = body_limit
@@ -48,7 +48,9 @@ def read_upload(field: str = "file", *, archives: bool = False) -> tuple[str, by
             raise too_large(largest)
         stream.seek(0)
         return upload.filename or "upload.zip", stream
-    if archives:
+    if archives:  # not a ZIP: the limits of any other upload
+        if request.content_length is not None and request.content_length > plain_limit:
+            raise too_large(limit)
         stream.seek(0)
     raw = upload.read(limit + 1)
     if len(raw) > limit:
