@@ -279,3 +279,38 @@ def test_a_zip_export_that_fails_midway_is_never_a_readable_zip(alice, takes, mo
     assert len(produced) > 0  # the document and the first take had gone out …
     with pytest.raises(zipfile.BadZipFile):  # … but without the central directory
         zipfile.ZipFile(io.BytesIO(bytes(produced)))
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_a_zip_restores_into_an_s3_store(app, alice, alice_api, takes, s3_endpoint, monkeypatch):
+    raw = _zip(alice_api)  # from the local folder …
+    alices = {t.title: take_bytes(alice, t) for t in takes}
+    bucket = f"woodshed-{uuid.uuid4().hex[:12]}"
+    for key, value in {
+        "STORAGE_S3_BUCKET": bucket,
+        "STORAGE_S3_ENDPOINT_URL": s3_endpoint,
+        "STORAGE_S3_REGION": "us-east-1",
+        "STORAGE_S3_ACCESS_KEY_ID": "test",
+        "STORAGE_S3_SECRET_ACCESS_KEY": "test-secret",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    storage().client.create_bucket(Bucket=bucket)  # … into a bucket
+    carol, carol_api = _carol(app)
+
+    assert _import(carol_api, raw).status_code == 200
+    copies = db.session.scalars(
+        sa.select(Recording).where(Recording.profile_id == carol.profile.id)
+    ).all()
+    assert {c.title: _original(carol.profile.id, c.id) for c in copies} == alices
+    assert {c.status for c in copies} == {"pending"}
+    assert len(storage().names(carol.profile, "recordings/")) == 2
