@@ -157,23 +157,24 @@ def _csv_plan(profile, raw: bytes, mapping, date_order) -> tuple[Preview, csv_im
 
 def _json_preview(profile, raw: bytes) -> tuple[Preview, dict]:
     doc = restore.read_document(raw)  # an unknown format or version is refused outright
-    return _document_preview(profile, doc, Preview("json")), doc
+    return _document_preview(profile, doc, Preview("json"))[0], doc
 
 
 def _archive_preview(profile, stream: IO[bytes]) -> Preview:
     archive = Archive(stream)
     doc = archive.read_document()
-    preview = _document_preview(profile, doc, Preview("zip"))
+    preview, plan = _document_preview(profile, doc, Preview("zip"))
     preview.contents["files_in_zip"] = len(archive.files)
-    if not preview.problems:
+    if plan is not None:
         try:
-            ArchiveFiles(archive).check(restore.expected_files(restore.check_document(doc)))
+            ArchiveFiles(archive).check(restore.expected_files(plan))
         except DomainError as exc:
             preview.problems += [Problem(e.message, field=e.field) for e in exc.errors]
     return preview
 
 
-def _document_preview(profile, doc: dict, preview: Preview) -> Preview:
+def _document_preview(profile, doc: dict, preview: Preview) -> tuple[Preview, restore.Plan | None]:
+    """The preview of a restore, and its checked plan (None when the document is not)."""
     preview.contents = restore.summary(doc)
     preview.exported_at = doc.get("exported_at")
     found = restore.existing_content(profile)
@@ -187,10 +188,11 @@ def _document_preview(profile, doc: dict, preview: Preview) -> Preview:
             )
         )
     try:
-        restore.check_document(doc)
+        plan = restore.check_document(doc)
     except DomainError as exc:
         preview.problems += [Problem(e.message, field=e.field) for e in exc.errors]
-    return preview
+        return preview, None
+    return preview, plan
 
 
 def preview_import(
