@@ -314,3 +314,16 @@ def test_a_zip_restores_into_an_s3_store(app, alice, alice_api, takes, s3_endpoi
     assert {c.title: _original(carol.profile.id, c.id) for c in copies} == alices
     assert {c.status for c in copies} == {"pending"}
     assert len(storage().names(carol.profile, "recordings/")) == 2
+
+
+def test_a_damaged_member_is_refused_not_a_server_error(app, alice_api, takes):
+    raw = bytearray(_zip(alice_api))
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as zipped:
+        member = zipped.getinfo(f"files/recordings/{takes[0].id}/original")
+    # The member is stored as it is: a byte in the middle of its data, changed.
+    at = member.header_offset + 30 + len(member.filename) + member.file_size // 2
+    raw[at] ^= 0xFF
+    _refused(app, bytes(raw), "is damaged in the ZIP")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        twice = _rezip(_zip(alice_api), lambda n, d: [(n, d)] * (2 if n == "export.json" else 1))
+    _refused(app, twice, "holds export.json twice")

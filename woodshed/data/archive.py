@@ -158,6 +158,8 @@ class Archive:
         if member.flag_bits & 0x1:
             raise _refuse(f"“{name[:200]}” is encrypted; export again without a password.")
         if name == DOCUMENT:
+            if self.document is not None:
+                raise _refuse(f"The ZIP holds {DOCUMENT} twice.")
             self.document = member
             return
         stored = name[len(FILES) :] if name.startswith(FILES) else ""
@@ -179,8 +181,11 @@ class Archive:
             raise _refuse(
                 f"{DOCUMENT} unpacks to more than {limit // (1024 * 1024)} MB, the import limit."
             )
-        with self.zip.open(self.document) as stream:
-            raw = stream.read(limit + 1)
+        try:
+            with self.zip.open(self.document) as stream:
+                raw = stream.read(limit + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            raise _refuse(f"{DOCUMENT} is damaged in the ZIP.") from None
         if len(raw) > limit:
             raise _refuse(f"{DOCUMENT} unpacks to more than it says.")
         return restore.read_document(raw)
@@ -229,7 +234,7 @@ class ArchiveFiles(restore.FileSource):
                 with self.archive.zip.open(self.archive.files[name]) as member:
                     stored.append(target)
                     result = files.save(profile, target, member)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
                 raise _refuse(f"“{FILES}{name}” is damaged in the ZIP.") from None
             if result.size != size or result.sha256 != sha256:
                 raise _refuse(
