@@ -560,7 +560,7 @@ def comments_of(recording: Recording) -> list[dict]:
         db.session.scalars(
             sa.select(RecordingComment)
             .where(RecordingComment.recording_id == recording.id)
-            .order_by(RecordingComment.at_ms, RecordingComment.id)
+            .order_by(RecordingComment.at_ms, RecordingComment.created_at, RecordingComment.id)
         )
     )
     profile = db.session.get(MusicianProfile, recording.profile_id)
