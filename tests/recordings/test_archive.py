@@ -20,8 +20,8 @@ from tests.recordings.media import click_track, make_recording, sine, wav_bytes
 from woodshed.data import archive
 from woodshed.data.models import PendingImport
 from woodshed.db import db
-from woodshed.recordings import services
-from woodshed.recordings.models import ORIGINAL, Recording
+from woodshed.recordings import services, worker
+from woodshed.recordings.models import ORIGINAL, PEAKS, PLAYBACK, Recording
 from woodshed.storage import storage
 
 
@@ -107,6 +107,12 @@ def test_a_zip_restores_the_takes_byte_for_byte_into_another_store(
         assert copy.status == "pending"
         assert copy.next_attempt_at is not None
     assert services.used_bytes(carol.profile) == sum(t.size_bytes for t in takes)
+
+    worker.run_once("after-restore")
+    for copy in restored.values():
+        db.session.refresh(copy)
+        assert copy.status == "ready", copy.failure_reason
+        assert {copy.file(PLAYBACK), copy.file(PEAKS)} <= storage().names(carol.profile)
 
 
 def take_bytes(alice, take) -> bytes:
