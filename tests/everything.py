@@ -6,8 +6,10 @@ instruments, tags, skills, pieces with sections and status history, goals with a
 checklist, resources, sessions with items, tags, goals, evidence and revisions, plans
 with items and occurrences (one checked in, one skipped, the rest upcoming), a template,
 reminders of every kind with a time of day, notification settings with quiet hours, days
-off, an earned badge, notifications, an import mapping, and a processed recording with a
-pinned comment and a reply (its original stored in the profile's files).
+off, an earned badge, notifications, an import mapping, a processed recording with a
+pinned comment and a reply (its original stored in the profile's files), and what a
+child's profile holds besides: a guardian's sign-off answering an assignment's question
+and a consent on record (by `guardian`, an account; none: as a restored file leaves them).
 `tests/data/test_export.py` fails when a registry part is left empty, so a new table
 makes this account grow with it. Use it for round trips, erasure, search rebuilds —
 anything that must hold "for everything".
@@ -32,11 +34,13 @@ from woodshed.db import db, utcnow
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
-def fill_account(persona, now: datetime | None = None):
-    """One of everything an account can hold, including an edited session."""
+def fill_account(persona, now: datetime | None = None, guardian=None):
+    """One of everything an account can hold, including an edited session; `guardian` (a
+    User) is who signed off and consented, for a child's profile."""
     from woodshed.assignments.models import Assignment, AssignmentItem
     from woodshed.comments.models import Comment
     from woodshed.data.models import ImportMapping
+    from woodshed.family.models import NOTICE_VERSION, Consent, Signoff
     from woodshed.goals.models import GoalChecklistItem
     from woodshed.journal import services as journal
     from woodshed.journal.models import Evidence
@@ -144,6 +148,33 @@ def fill_account(persona, now: datetime | None = None):
         Comment(profile_id=profile.id, session_id=first.id, author_id=persona.user.id, body="Hm?")
     )
     _recording(persona, first, section, now)
+    question = db.session.scalar(
+        sa.select(AssignmentItem)
+        .join(Assignment)
+        .where(Assignment.profile_id == profile.id, AssignmentItem.kind == "passage")
+    )
+    question.question = "Hands together?"
+    guardian_id = guardian.id if guardian is not None else None
+    db.session.add(
+        Signoff(
+            profile_id=profile.id,
+            session_id=first.id,
+            guardian_id=guardian_id,
+            item_index=0,
+            assignment_item_id=question.id,
+            note="Played it to grandma",
+            answer="Yes,\nfrom bar 5 on",
+        )
+    )
+    db.session.add(
+        Consent(
+            kind="child_email",
+            guardian_id=guardian_id,
+            profile_id=profile.id,
+            notice_version=NOTICE_VERSION,
+            scopes=["email"],
+        )
+    )
     db.session.flush()
     return profile
 

@@ -13,7 +13,13 @@ BIG = json.dumps({"email": "x@example.org", "password": "p" * (SMALL_BODY_BYTES 
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/auth/token", "/api/v1/auth/register", "/api/v1/auth/password-reset"]
+    "url",
+    [
+        "/api/v1/auth/token",
+        "/api/v1/auth/register",
+        "/api/v1/auth/password-reset",
+        "/api/v1/profile-moves/accept",
+    ],
 )
 def test_an_open_api_operation_refuses_a_large_body_with_413(client, url):
     response = client.post(url, data=BIG, content_type="application/json")
@@ -21,7 +27,7 @@ def test_an_open_api_operation_refuses_a_large_body_with_413(client, url):
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("url", ["/login", "/register", "/reset"])
+@pytest.mark.parametrize("url", ["/login", "/register", "/reset", "/profile-move"])
 def test_an_open_form_refuses_a_large_body_with_413(client, url):
     response = client.post(url, data={"email": "x" * (SMALL_BODY_BYTES + 1)})
     assert response.status_code == 413

@@ -154,7 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from woodshed.family.api import guardian_api
     from woodshed.family.services import register as register_family_retention
     from woodshed.family.views import bp as family_bp
-    from woodshed.family.views import guardian_bp
+    from woodshed.family.views import guardian_bp, move_bp
     from woodshed.goals.api import api as goals_api
     from woodshed.goals.views import bp as goals_bp
     from woodshed.journal.api import api as journal_api
@@ -211,6 +211,7 @@ def _register_blueprints(app: Flask) -> None:
         recordings_bp,
         family_bp,
         guardian_bp,
+        move_bp,
     )
     apis = (
         accounts_api,

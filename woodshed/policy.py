@@ -23,7 +23,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from woodshed.accounts.models import User
+from woodshed.accounts.models import AuthSession, User
 from woodshed.db import SAFE_METHODS, db
 from woodshed.errors import DomainError, NotFound, Problem
 from woodshed.goals.models import Goal
@@ -378,7 +378,7 @@ def check_request(user: User | None) -> None:
 #: Pages and operations about the account itself (sign-in, security, the studio, the
 #: family): a guardian acting for a child has none of the child's there (404).
 ACCOUNT_BLUEPRINTS = frozenset(
-    {"accounts", "accounts_api", "admin", "family", "family_api", "teaching_api"}
+    {"accounts", "accounts_api", "admin", "family", "family_api", "family_move", "teaching_api"}
 )
 #: … except these, which act on the child (a teacher's code redeemed for the child).
 CHILD_ACCOUNT_ENDPOINTS = frozenset({"teaching.join_form", "teaching.join", "teaching.accept"})
@@ -434,18 +434,38 @@ def kid_mode_profile_id() -> uuid.UUID | None:
 def check_kid_mode(user: User | None, profile_id: uuid.UUID | None) -> None:
     """A kid-mode session opens only its child's kid pages: another profile's page is a 404
     (like any profile one may not see), anything else — the guardian's pages, the child's
-    other pages — a 403 that says how to leave kid mode. A bearer token has no kid mode."""
+    other pages — a 403 that says how to leave kid mode. A bearer token has no kid mode.
+    Kid mode for a profile that is no longer this guardian's child (moved to its own
+    account, erased, left) signs the browser out."""
     kid = kid_mode_profile_id()
     if kid is None or user is None or request.endpoint in KID_PUBLIC:
         return
     if request.path.startswith("/api/") and g.get("api_auth") == "bearer":
         return
+    child = db.session.get(MusicianProfile, kid)
+    if child is None or not child.is_child or guardian_link(user, child) is None:
+        _end_kid_mode_browser(user, kid)
     if profile_id is not None and profile_id != kid:
         deny(user, "profile in kid mode", profile_id)
     if profile_id == kid and request.endpoint in KID_ENDPOINTS:
         return
     log.info("kid mode refused user=%s %s %s", user.id, request.method, request.path)
     raise Problem(403, "Kid mode is on: ask your grown-up to leave kid mode with their PIN.")
+
+
+def _end_kid_mode_browser(user: User, kid: uuid.UUID) -> NoReturn:
+    """Kid mode for a profile that left the family (moved to the child's own account, or
+    erased) cannot be left with the PIN on that profile's pages any more; the browser is
+    signed out instead — never let into the guardian's own pages without the PIN."""
+    from flask import session
+
+    raw = session.get("sid")
+    if raw:
+        db.session.execute(sa.delete(AuthSession).where(AuthSession.token_hash == hash_token(raw)))
+        db.session.commit()  # the refusal below rolls the request back; this must stay
+    session.clear()
+    log.info("kid mode ended: profile=%s left the family of user=%s", kid, user.id)
+    raise Problem(403, "Kid mode ended: this profile is no longer managed here. Sign in again.")
 
 
 _PathModel = PracticeSession | Piece | Section | Skill | Goal

@@ -60,6 +60,7 @@ PUBLIC_FORMS = frozenset(
         "accounts.register",
         "accounts.reset_request",
         "accounts.reset_confirm",
+        "family_move.move_accept",
         "notify.unsubscribe",
     }
 )

@@ -18,6 +18,7 @@ from woodshed.assignments.models import Assignment, AssignmentItem
 from woodshed.comments.models import Comment
 from woodshed.data.models import ImportMapping
 from woodshed.data.registry import STRICT, Codec, Link, Part, shallow
+from woodshed.family.models import Consent, Signoff
 from woodshed.goals.models import Goal, GoalChecklistItem
 from woodshed.journal.models import (
     Evidence,
@@ -36,7 +37,7 @@ from woodshed.profiles.schemas import ProfileFields
 from woodshed.recordings.models import ORIGINAL, Recording, RecordingComment
 from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
 from woodshed.stats.models import EarnedBadge, SkipPeriod
-from woodshed.validation import JsonSchemaGenerator, Timezone
+from woodshed.validation import JsonSchemaGenerator, Timezone, text
 
 FORMAT = "woodshed-export"
 VERSION = 1
@@ -81,6 +82,17 @@ SET_BY = Codec(
     dump=lambda value, ctx: None if value is None else "teacher",
     load=lambda value, ctx: None,
 )
+#: A guardian who signed off or consented: an account of this server, so no id; "guardian",
+#: or unknown (the account is gone). A restored row names no account (nobody is made a
+#: guardian by a file), and shows as "Former guardian".
+GUARDIAN = Codec(
+    Literal["guardian"] | None,
+    key="guardian",
+    dump=lambda value, ctx: None if value is None else "guardian",
+    load=lambda value, ctx: None,
+)
+#: A guardian's answer to a teacher's question is typed text (it may hold line breaks).
+ANSWER = Codec(text(500))
 #: Revision history mentions ids (instrument, goals); they follow the objects when remapped.
 CHANGES = Codec(
     Annotated[dict[str, list], AfterValidator(shallow)],
@@ -138,6 +150,14 @@ PARTS: tuple[Part, ...] = (
                 order=("changed_at",),
                 codecs={"editor_id": EDITOR, "changes": CHANGES},
             ),
+            # A guardian's notes and sign-offs belong to the child's session they are on.
+            Part(
+                "signoffs",
+                Signoff,
+                parent="session_id",
+                order=("created_at",),
+                codecs={"guardian_id": GUARDIAN, "answer": ANSWER},
+            ),
         ),
         links=(
             Link("tags", session_tags, "session_id", "tag_id", label="name"),
@@ -191,16 +211,25 @@ PARTS: tuple[Part, ...] = (
     Part("badges", EarnedBadge, order=("earned_at",), user_content=False),
     Part("notifications", Notification, codecs={"url": APP_URL}, user_content=False),
     Part("import_mappings", ImportMapping, user_content=False, replace_existing=True),
+    # The consents given for a child: a record about the child, so it travels with the
+    # profile (docs/children.md). Who consented is "guardian" (an account of this server),
+    # the teacher a link consent named is left out; a restored consent grants nothing.
+    Part(
+        "consents",
+        Consent,
+        order=("created_at",),
+        omit=("subject_id",),
+        codecs={"guardian_id": GUARDIAN},
+        user_content=False,
+    ),
 )
 
 #: Tables deliberately left out of the export, each with the reason.
 EXCLUDED: dict[str, str] = {
-    "consents": "A guardian's consents for a child: the record of this server, kept as long "
-    "as the profile (docs/children.md); consent is asked again on another server.",
     "guardian_invites": "Codes for a second guardian: short-lived secrets, stored hashed.",
     "kid_pins": "The guardian's kid-mode PIN: a secret, stored hashed.",
-    "signoffs": "Guardians' notes and sign-offs name guardian accounts of this server; not "
-    "in the export yet (docs/children.md).",
+    "profile_moves": "Invitations to move a child's profile to an account of its own: "
+    "single-use links, stored hashed, that expire in 14 days.",
     "users": "Sign-in credentials: the email is exported under `account`; the password "
     "hash never leaves the server.",
     "musician_profiles": "Exported as `profile` (the settings), not as a table.",

@@ -1,10 +1,11 @@
-"""`children`, `consents` and `sessions/{id}/signoffs` in the JSON API."""
+"""`children` (and moving one to an account of its own), `consents` and
+`sessions/{id}/signoffs` in the JSON API."""
 
 from __future__ import annotations
 
 import uuid
 
-from woodshed import policy
+from woodshed import policy, ratelimit
 from woodshed.api import ApiBlueprint, Reply
 from woodshed.api.pagination import ListQuery, Page
 from woodshed.family import services
@@ -12,6 +13,10 @@ from woodshed.family.schemas import (
     ChildIn,
     ChildOut,
     ConsentList,
+    MoveAccept,
+    MovedOut,
+    MoveIn,
+    MoveOut,
     SignoffIn,
     SignoffList,
     SignoffOut,
@@ -71,6 +76,65 @@ def list_children(user, query: ListQuery):
 def delete_child(user, child_id: uuid.UUID):
     services.erase_child(user, services.child_of(user, child_id))
     return Reply(None, status=204)
+
+
+@api.operation(
+    "POST",
+    "/children/<uuid:child_id>/move",
+    summary="Invite a child to take their profile to an account of their own",
+    body=MoveIn,
+    response=MoveOut,
+    status=201,
+    description="Emails a single-use link (valid 14 days) to `email`. Opening it and "
+    "choosing a password creates an account whose own profile is this child's — the same "
+    "profile, with its journal, teacher links, assignments, badges, recordings and plans; "
+    "the guardians' links end. A new invitation replaces an open one. An address that has "
+    "an account already is a 422 on `email`, and nothing changes; such refusals count "
+    "against the caller's address like failed sign-ins (429 past the limit).",
+    extra_responses={429: "Too many refused invitations from this address; see Retry-After."},
+)
+def invite_move(user, child_id: uuid.UUID, body: MoveIn):
+    child = services.child_of(user, child_id)
+    attempt = ratelimit.attempt_from_address()  # refusals tell whether an address is known
+    move, _raw = services.invite_move(user, child, str(body.email))
+    attempt.succeeded()
+    return Reply(
+        {
+            "id": move.id,
+            "profile_id": move.profile_id,
+            "email": move.email,
+            "created_at": move.created_at,
+            "expires_at": move.expires_at,
+        },
+        status=201,
+    )
+
+
+@api.operation(
+    "POST",
+    "/profile-moves/accept",
+    summary="Create the child's own account from a guardian's invitation",
+    body=MoveAccept,
+    response=MovedOut,
+    status=201,
+    auth=False,
+    description="`token` is the one in the emailed link; `password` the new account's. The "
+    "account's address is the one the invitation was sent to. A link that is unknown, used "
+    "or expired is a 422 on `token` saying which. Sign in afterwards (`POST /auth/token`).",
+)
+def accept_move(body: MoveAccept):
+    attempt = ratelimit.attempt(None)
+    user, profile = services.accept_move(body.token, body.password)
+    attempt.succeeded()
+    return Reply(
+        {
+            "id": user.id,
+            "email": user.email,
+            "profile_id": profile.id,
+            "display_name": profile.display_name,
+        },
+        status=201,
+    )
 
 
 @guardian_api.operation(

@@ -107,3 +107,27 @@ class KidPin(IdMixin, Base):
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProfileMove(IdMixin, Base):
+    """A guardian's invitation for a child to take their profile to an account of their
+    own: an emailed single-use link (stored as its SHA-256) to one address. Accepting it
+    creates the account with this profile as its own (docs/children.md)."""
+
+    __tablename__ = "profile_moves"
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("musician_profiles.id", ondelete="CASCADE"), index=True
+    )
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    #: The account the profile moved to (set when the link is used).
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )

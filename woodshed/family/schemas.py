@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
+from woodshed.accounts.schemas import Email, NewPassword
 from woodshed.family.models import NOTICE_VERSION
 from woodshed.validation import Schema, line_rules, text_rules
 
@@ -86,3 +87,35 @@ class SignoffOut(Schema):
 
 class SignoffList(Schema):
     items: list[SignoffOut]
+
+
+class MoveIn(Schema):
+    """A guardian's invitation to move a child's profile to the child's own account."""
+
+    email: Email = Field(
+        description="The child's own address; it must not have an account on this server."
+    )
+
+
+class MoveOut(Schema):
+    id: uuid.UUID
+    profile_id: uuid.UUID
+    email: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class MoveAccept(Schema):
+    """The emailed link's token and the password of the new account."""
+
+    token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: NewPassword
+
+
+class MovedOut(Schema):
+    """The new account and the profile that is now its own."""
+
+    id: uuid.UUID
+    email: str
+    profile_id: uuid.UUID
+    display_name: str

@@ -16,18 +16,26 @@ import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import current_app, session, url_for
 
-from woodshed import policy
+from woodshed import mail, outbox, policy
 from woodshed.accounts.models import User
 from woodshed.accounts.passwords import hash_password, verify_password
+from woodshed.config import base_url
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError, NotFound, Problem, TooManyRequests
-from woodshed.family.models import NOTICE_VERSION, Consent, GuardianInvite, KidPin, Signoff
+from woodshed.family.models import (
+    NOTICE_VERSION,
+    Consent,
+    GuardianInvite,
+    KidPin,
+    ProfileMove,
+    Signoff,
+)
 from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.teaching.models import Link
-from woodshed.tokens import hash_token
+from woodshed.tokens import generate_token, hash_token
 
 log = logging.getLogger("woodshed.family")
 
@@ -35,6 +43,8 @@ log = logging.getLogger("woodshed.family")
 REQUEST_DAYS = 14
 #: … and a child profile left without any guardian is erased after this long.
 ORPHAN_DAYS = 30
+#: A link to move a child's profile to the child's own account works this long.
+MOVE_DAYS = 14
 PIN_TRIES = 3
 PIN_LOCK = timedelta(minutes=5)
 _PIN = re.compile(r"^[0-9]{4,8}$")
@@ -344,6 +354,180 @@ def leave_child(user: User, child: MusicianProfile) -> None:
     link.ended_by = user.id
     db.session.flush()
     policy.forget_links()
+
+
+# --- moving a child's profile to the child's own account ---------------------------------------
+
+
+def invite_move(user: User, child: MusicianProfile, email: str) -> tuple[ProfileMove, str]:
+    """Email `email` a single-use link that creates the child's own account with this
+    profile as its profile (docs/children.md). An address with an account already is a
+    field error: a profile moves only to a new account, never beside another profile."""
+    if not child.is_child or policy.guardian_link(user, child) is None:
+        raise NotFound()
+    address = _address(email)
+    if _account_for(address) is not None:
+        raise DomainError(
+            {
+                "email": "This address has an account already. A profile moves only to a "
+                "new account: give the child's own address that has no Woodshed account."
+            }
+        )
+    if current_app.config["REGISTRATION_MODE"] == "closed":
+        raise DomainError(
+            {"email": "New accounts are closed on this server; ask its administrator."}
+        )
+    now = utcnow()
+    # One open link per child: a new invitation replaces the ones before it.
+    db.session.execute(
+        sa.delete(ProfileMove).where(
+            ProfileMove.profile_id == child.id, ProfileMove.used_at.is_(None)
+        )
+    )
+    raw = generate_token()
+    move = ProfileMove(
+        profile_id=child.id,
+        invited_by=user.id,
+        email=address,
+        token_hash=hash_token(raw),
+        expires_at=now + timedelta(days=MOVE_DAYS),
+    )
+    db.session.add(move)
+    db.session.flush()
+    message = mail.render_mail(
+        address,
+        f"Your Woodshed practice profile, {child.display_name}, can become your own account",
+        "profile_move",
+        guardian=user.profile.display_name,
+        name=child.display_name,
+        accept_url=base_url() + url_for("family_move.move_form", token=raw),
+        days=MOVE_DAYS,
+    )
+    outbox.queue(message, "profile_move")
+    log.info("profile move invited profile=%s by=%s", child.id, user.id)
+    return move, raw
+
+
+def _address(email: str | None) -> str:
+    """An address as accounts store it (`accounts.services.normalise_email`, which this
+    module cannot import: the accounts' registration imports teaching, which imports us)."""
+    return (email or "").strip().lower()
+
+
+def _account_for(address: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == _address(address)))
+
+
+def open_moves(children: list[MusicianProfile]) -> dict[uuid.UUID, ProfileMove]:
+    """The link waiting to be opened for each of these children (the Family page)."""
+    if not children:
+        return {}
+    rows = db.session.scalars(
+        sa.select(ProfileMove).where(
+            ProfileMove.profile_id.in_([c.id for c in children]),
+            ProfileMove.used_at.is_(None),
+            ProfileMove.expires_at > utcnow(),
+        )
+    )
+    return {row.profile_id: row for row in rows}
+
+
+class InvalidMoveLink(DomainError):
+    """The link names no invitation, or one that cannot be used any more (422 on `token`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"token": message})
+
+
+def move_for_token(raw: str) -> ProfileMove:
+    """The invitation of an emailed link, or InvalidMoveLink saying what is wrong with it."""
+    move = None
+    if raw and len(raw) <= 100:
+        move = db.session.scalar(
+            sa.select(ProfileMove).where(ProfileMove.token_hash == hash_token(raw))
+        )
+    if move is None:
+        raise InvalidMoveLink(
+            "This link is not valid: there is no such invitation. Open the link from the "
+            "email exactly, or ask your guardian to send a new one."
+        )
+    if move.used_at is not None:
+        raise InvalidMoveLink(
+            "This link has been used already: the profile is an account now. Sign in with "
+            "the address the email was sent to."
+        )
+    if move.expires_at <= utcnow():
+        raise InvalidMoveLink(
+            f"This link has expired (it works for {MOVE_DAYS} days). Ask your guardian to "
+            "send a new one."
+        )
+    return move
+
+
+def profile_of_move(move: ProfileMove) -> MusicianProfile:
+    profile = db.session.get(MusicianProfile, move.profile_id)
+    if profile is None or not profile.is_child:  # pragma: no cover - guarded by used_at
+        raise InvalidMoveLink("This profile has moved already. Sign in instead.")
+    return profile
+
+
+def accept_move(raw: str, password: str) -> tuple[User, MusicianProfile]:
+    """Create the child's own account from an invitation — the email it was sent to, the
+    password chosen now, and the child's profile: the same row, so everything in it
+    (journal, teacher links, assignments, badges, recordings, plans) is the account's.
+    Answers the account and the profile that is now its own.
+
+    The guardians' links end (kept as ended links, like a teacher's, so their notes stay
+    attributed), open codes for a second guardian and other move links go, and the
+    consents stay on record. Nothing changes unless every step succeeds."""
+    from woodshed.accounts import passwords
+
+    move = move_for_token(raw)
+    problem = passwords.policy_problem(password or "")
+    if problem:
+        raise DomainError({"password": problem})
+    if _account_for(move.email) is not None:
+        raise InvalidMoveLink(
+            "This address has an account already (made after the invitation). A profile "
+            "moves only to a new account; ask your guardian to invite another address."
+        )
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(ProfileMove)
+        .where(ProfileMove.id == move.id, ProfileMove.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 0:
+        raise InvalidMoveLink("This link has been used already. Sign in instead.")
+    child = profile_of_move(move)
+    user = User(email=move.email, password_hash=passwords.hash_password(password))
+    user.profile = child  # the child's profile is the account's own: no second profile
+    db.session.add(user)
+    db.session.flush()
+    db.session.execute(
+        sa.update(Link)
+        .where(Link.kind == "guardian", Link.profile_id == child.id, Link.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(sa.delete(GuardianInvite).where(GuardianInvite.profile_id == child.id))
+    db.session.execute(
+        sa.delete(ProfileMove).where(
+            ProfileMove.profile_id == child.id, ProfileMove.used_at.is_(None)
+        )
+    )
+    db.session.execute(
+        sa.update(ProfileMove)
+        .where(ProfileMove.id == move.id)
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    db.session.expire_all()
+    policy.forget_links()
+    log.info("child profile moved to its own account profile=%s user=%s", child.id, user.id)
+    return user, child
 
 
 # --- email for a child ------------------------------------------------------------------------

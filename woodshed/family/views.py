@@ -2,7 +2,8 @@
 
 `family` pages are the guardian's own (never under a child's `/children/<id>/` prefix);
 `guardian` pages act on the child the prefix names, through the gate: kid mode's home,
-leaving it, and a guardian's note or sign-off on a session.
+leaving it, and a guardian's note or sign-off on a session; `family_move` is the emailed
+link that turns a child's profile into the child's own account (no one signed in needed).
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ from types import SimpleNamespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from woodshed import policy
+from woodshed import policy, ratelimit
+from woodshed.accounts.views import sign_in
 from woodshed.errors import DomainError, Problem, TooManyRequests
 from woodshed.family import services
 from woodshed.family.models import NOTICE_VERSION
+from woodshed.family.schemas import MoveAccept, MoveIn
 from woodshed.journal.models import PracticeSession
 from woodshed.journal.views import entry_page
 from woodshed.stats import badges
 from woodshed.stats import services as stats
 from woodshed.templating import child_url
-from woodshed.validation import small_int
+from woodshed.validation import parse_form, small_int
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 guardian_bp = Blueprint("guardian", __name__)
+move_bp = Blueprint("family_move", __name__)
 
 
 @bp.before_request
@@ -54,6 +58,7 @@ def _consent(form) -> SimpleNamespace:
 def _page(errors=None, form=None, status=200, code=None, code_child=None):
     user = _user()
     children = services.children_of(user)
+    moves = services.open_moves(children)
     rows = []
     for child in children:
         totals = stats.summary(child)
@@ -63,6 +68,7 @@ def _page(errors=None, form=None, status=200, code=None, code_child=None):
                 "week_minutes": totals["week_minutes"],
                 "streak": totals["current_streak"],
                 "guardians": services.guardians_of(child),
+                "move": moves.get(child.id),
                 "email": any(
                     c.kind == "child_email" and c.guardian_id == user.id
                     for c in services.consents(user, child)
@@ -144,6 +150,26 @@ def allow_email(child_id: uuid.UUID):
     except services.ConsentRequired as exc:
         return _page(errors={f"consent-{child.id}": exc.detail}, status=403)
     flash(f"Email about {child.display_name} now comes to you.", "success")
+    return redirect(url_for("family.index"))
+
+
+@bp.post("/children/<uuid:child_id>/move")
+def invite_move(child_id: uuid.UUID):
+    child = services.child_of(_user(), child_id)
+    attempt = ratelimit.attempt_from_address()  # refusals tell whether an address is known
+    try:
+        data = parse_form(MoveIn, request.form)
+        move, _raw = services.invite_move(_user(), child, str(data.email))
+    except DomainError as exc:
+        errors = {f"{key}-{child.id}": text for key, text in exc.messages.items()}
+        form = {f"email-{child.id}": request.form.get("email", "")}
+        return _page(errors=errors, form=form, status=422)
+    attempt.succeeded()
+    flash(
+        f"A link is on its way to {move.email}: opening it within {services.MOVE_DAYS} days "
+        f"makes {child.display_name}'s profile an account of their own.",
+        "success",
+    )
     return redirect(url_for("family.index"))
 
 
@@ -269,3 +295,48 @@ def signoff(session_id: uuid.UUID):
         return entry_page(session, signoff_errors=exc.messages, signoff_form=typed, status=422)
     flash("Signed off." if index is not None else "Note added.", "success")
     return redirect(url_for("journal.show", session_id=session.id))
+
+
+# --- the emailed link: a child's profile becomes the child's own account -------------------
+
+
+def _move_page(token: str, errors: dict | None = None, status: int = 200):
+    problem, move, child = None, None, None
+    try:
+        move = services.move_for_token(token)
+        child = services.profile_of_move(move)
+    except DomainError as exc:
+        problem = exc.messages.get("token")
+    return render_template(
+        "family/move.html",
+        token=token,
+        move=move,
+        child=child,
+        problem=problem,
+        errors=errors or {},
+        signed_in=current_user.is_authenticated,
+    ), status
+
+
+@move_bp.get("/profile-move")
+def move_form():
+    return _move_page(request.args.get("token", "")[:200])
+
+
+@move_bp.post("/profile-move")
+def move_accept():
+    token = request.form.get("token", "")[:200]
+    attempt = ratelimit.attempt(None)
+    try:
+        data = parse_form(MoveAccept, request.form)
+        user, profile = services.accept_move(data.token, data.password)
+    except DomainError as exc:
+        return _move_page(token, exc.messages, 422)
+    attempt.succeeded()
+    sign_in(user)
+    flash(
+        f"Welcome! {profile.display_name}'s practice is your own account now: sign in "
+        f"with {user.email} from now on.",
+        "success",
+    )
+    return redirect(url_for("core.home"))
