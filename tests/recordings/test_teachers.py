@@ -243,3 +243,20 @@ def test_a_teacher_who_comments_taps_bar_marks_one_who_only_listens_cannot(alice
     assert refused.status_code == 403
     db.session.refresh(recording)
     assert len(recording.sync_points) == 2
+
+
+def test_the_teachers_player_taps_bar_marks_on_the_students_take(alice, tess, tess_web):
+    import html as markup
+
+    make_link(tess, alice)
+    recording = _ready(alice.profile)
+    page = tess_web.get(f"/students/{alice.profile.id}/recordings/{recording.id}")
+    sync_url = markup.unescape(
+        page.get_data(as_text=True).split('data-sync-url="')[1].split('"')[0]
+    )
+    assert sync_url.startswith(f"/students/{alice.profile.id}/api/v1/recordings/")
+    body = {"points": [{"bar": 9, "at_seconds": 0.5}]}
+    tapped = tess_web.put(sync_url, json=body, headers={"X-CSRFToken": tess_web.csrf_token()})
+    assert tapped.status_code == 200
+    db.session.refresh(recording)
+    assert recording.sync_points == [{"bar": 9, "at_seconds": 0.5}]
