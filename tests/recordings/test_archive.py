@@ -253,6 +253,20 @@ def test_the_page_previews_and_restores_a_zip(app, alice_api, takes, frozen_cloc
         sa.select(PendingImport).where(PendingImport.profile_id == carol.profile.id)
     )
     assert (pending.kind, pending.size) == ("zip", len(raw))
+    first = pending.id
+    again = web.submit(
+        "/settings/data/import",
+        {"file": (io.BytesIO(raw), "woodshed-export.zip")},
+        content_type="multipart/form-data",
+    )
+    waiting = db.session.scalars(
+        sa.select(PendingImport).where(PendingImport.profile_id == carol.profile.id)
+    ).all()
+    assert [p.id for p in waiting] != [first]  # a second ZIP replaces the first
+    assert len(waiting) == 1
+    assert storage().names(carol.profile) == {waiting[0].stored_name}
+    pending = waiting[0]
+    response = again
     page = web.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 files in zip" in page
     assert "The original recordings in the ZIP are stored again" in page

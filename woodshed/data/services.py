@@ -246,9 +246,14 @@ def commit_import(
 
 
 def start_import(profile: MusicianProfile, filename: str, raw: Upload) -> PendingImport:
-    """Keep an upload until it is previewed and committed (or cancelled)."""
+    """Keep an upload until it is previewed and committed (or cancelled). A ZIP export
+    (as large as a storage quota) replaces one still waiting, so uploads cannot pile up."""
     discard_stale(profile)
     kind = detect_kind(raw, filename) if isinstance(raw, bytes) else "zip"
+    if kind == "zip":
+        for waiting in pending_imports(profile):
+            if waiting.kind == "zip":
+                discard(profile, waiting)
     pending = PendingImport(id=new_id(), profile_id=profile.id, kind=kind, filename=filename[:255])
     pending.stored_name = f"imports/{pending.id}.{kind}"
     pending.size = storage().save(profile, pending.stored_name, raw).size
