@@ -228,6 +228,12 @@ def test_a_teachers_comment_on_a_take_reaches_the_student_in_app_and_by_email_on
     _workers(committed_app)
     assert len(mailbox.messages) == 2
 
+    # The one-click link in alice's email turns comment emails off (not the weekly summary).
+    token = email["List-Unsubscribe"].strip("<>").split("token=", 1)[1]
+    web = committed_app.test_client()
+    assert "emails about comments" in web.post(f"/unsubscribe?token={token}").get_data(True)
+    assert _comment_emails(committed_app, profile_id) is False
+
 
 def test_a_student_who_turned_comment_emails_off_hears_of_a_take_comment_in_app_only(
     committed_app, mailbox
