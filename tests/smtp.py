@@ -18,6 +18,14 @@ class Mailbox:
         self.url = ""
         # Called before each read (the `mailbox` fixture runs the worker's outbox step).
         self.before_read = None
+        # Addresses the server refuses at RCPT TO (550), as a mail host refuses a mailbox.
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return f"550 5.1.1 Mailbox unavailable: {address}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=default)
@@ -28,6 +36,7 @@ class Mailbox:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+        self.refused.clear()
 
     def to(self, address: str) -> list[EmailMessage]:
         if self.before_read is not None:

@@ -66,9 +66,11 @@ ROLES = ("anonymous", "owner", "other", "admin")
 # Teachers ask for alice's data: pages under /students/<alice's profile id>/, the API with
 # ?profile_id=<alice's profile id> (unless the entry says `names_profile = false`: the
 # studio's own routes). A teacher without a link to alice, one whose link ended and one
-# linked to bob only see nothing: 404 unless the entry says otherwise. alice's linked
+# linked to bob only see nothing: 404 unless the entry says otherwise; nor does the teacher
+# of her guardian's other child (a sibling's), who also asks for the guardian's own pages
+# (what `other-teacher` gets, unless the entry names `sibling-teacher`). alice's linked
 # teacher reads what the entry says (404 unless given) and is refused every change: 403.
-TEACHER_ROLES = ("teacher", "linked-teacher", "former-teacher", "other-teacher")
+TEACHER_ROLES = ("teacher", "linked-teacher", "former-teacher", "other-teacher", "sibling-teacher")
 # Guardians act for a child: gwen is the guardian of alice's profile (as of a child's)
 # and asks under /children/<alice's profile id>/ (the API with ?profile_id=); she gets what
 # the owner gets unless the entry says `guardian = …` (the account's own pages: 404).
@@ -94,6 +96,8 @@ MEMBERS: dict[str, Callable[[dict[str, Persona]], Persona]] = {
     # Guardians: gwen of alice's profile (as of a child's), olga of bob's.
     "gwen": lambda cast: guardian(make_persona("gwen"), cast["alice"]),
     "olga": lambda cast: guardian(make_persona("olga"), cast["bob"]),
+    # The teacher of gwen's other child, a real child profile: alice's sibling, as it were.
+    "sian": lambda cast: teaches_a_child_of(make_teacher("sian"), cast["gwen"]),
 }
 #: The member who asks as each role (anonymous: nobody).
 ROLE_MEMBER = {
@@ -104,6 +108,7 @@ ROLE_MEMBER = {
     "linked-teacher": "lena",
     "former-teacher": "fred",
     "other-teacher": "otto",
+    "sibling-teacher": "sian",
     "guardian": "gwen",
     "other-guardian": "olga",
 }
@@ -131,6 +136,27 @@ def guardian(persona: Persona, ward: Persona) -> Persona:
     )
     db.session.flush()
     return persona
+
+
+def teaches_a_child_of(teacher: Persona, parent: Persona) -> Persona:
+    """`teacher` linked (every scope) to a child `parent` makes, with consent."""
+    from tests.family.helpers import make_child
+    from woodshed.teaching.models import SCOPES, Link
+
+    child = make_child(parent, "Sibling")
+    now = utcnow()
+    db.session.add(
+        Link(
+            kind="teacher",
+            user_id=teacher.user.id,
+            profile_id=child.id,
+            scopes=list(SCOPES),
+            accepted_by=parent.user.id,
+            accepted_at=now,
+        )
+    )
+    db.session.flush()
+    return teacher
 
 
 @dataclass
@@ -286,8 +312,8 @@ def expected(entry: dict, role: str, method: str) -> int:
         return entry[role]
     if role == "guardian":
         return entry["owner"]
-    if role == "other-guardian":  # like a teacher of bob's (public pages answer anyone)
-        return entry.get("other-teacher", 404)
+    if role in ("other-guardian", "sibling-teacher"):  # like a teacher of bob's (public
+        return entry.get("other-teacher", 404)  # pages answer anyone)
     if role == "linked-teacher" and method != "GET":
         return 403
     return 404
@@ -421,13 +447,14 @@ def alice_state(cast: Cast, built: dict[str, Built]) -> dict:
     return state
 
 
-def as_teacher(url: str, entry: dict, cast: Cast) -> str:
-    """`url` naming alice's profile, as a teacher asks for a student's data."""
+def as_teacher(url: str, entry: dict, cast: Cast, profile_id=None) -> str:
+    """`url` naming alice's profile (or `profile_id`), as a teacher asks for a student's data."""
     if not entry.get("names_profile", True):
         return url
+    profile_id = profile_id or cast.alice.profile.id
     if url.startswith("/api/"):
-        return f"{url}{'&' if '?' in url else '?'}profile_id={cast.alice.profile.id}"
-    return f"/students/{cast.alice.profile.id}{url}"
+        return f"{url}{'&' if '?' in url else '?'}profile_id={profile_id}"
+    return f"/students/{profile_id}{url}"
 
 
 def as_guardian(url: str, entry: dict, cast: Cast) -> str:
@@ -436,10 +463,11 @@ def as_guardian(url: str, entry: dict, cast: Cast) -> str:
     return url.replace("/students/", "/children/", 1) if url.startswith("/students/") else url
 
 
-def send(role: str, method: str, url: str, entry: dict, cast: Cast, web=None):
-    """The role's request: with its bearer token for /api/, else from its browser (`web`)."""
+def send(role: str, method: str, url: str, entry: dict, cast: Cast, web=None, profile_id=None):
+    """The role's request: with its bearer token for /api/, else from its browser (`web`);
+    a teacher's names alice's profile, or `profile_id`."""
     if role in TEACHER_ROLES:
-        url = as_teacher(url, entry, cast)
+        url = as_teacher(url, entry, cast, profile_id)
     elif role in GUARDIAN_ROLES:
         url = as_guardian(url, entry, cast)
     if url.startswith("/api/"):
@@ -511,7 +539,7 @@ def assert_no_inline_code(response) -> None:
 #: The teachers who see nothing of alice's share one cell per route (built once, asked in
 #: turn). The teachers' cells run on one database: what they test is the gate's decision,
 #: which no SQL dialect changes (tests/teaching runs the teachers' reads on both).
-OUTSIDERS = ("teacher", "former-teacher", "other-teacher", "other-guardian")
+OUTSIDERS = ("teacher", "former-teacher", "other-teacher", "other-guardian", "sibling-teacher")
 #: alice's linked teacher and her guardian share one cell too (the guardian asks last: a
 #: guardian may change or delete what the teacher was refused).
 LINKED = ("linked-teacher", "guardian")
@@ -550,6 +578,16 @@ def test_each_role_gets_the_status_the_matrix_promises(cast, route, role):
             f"{route} as {asker}: expected {want}, got {response.status_code}\n"
             + response.get_data(as_text=True)[:400]
         )
+        if asker == "sibling-teacher" and entry.get("names_profile", True) and not built:
+            # … and the guardian's own profile is no more theirs than the sibling's (the
+            # profile's own pages and lists: a path naming alice's object proves nothing
+            # more under gwen's profile).
+            gwen = cast.member("gwen").profile.id
+            own = send(asker, method, url, entry, cast, profile_id=gwen)
+            assert own.status_code == want, (
+                f"{route} as {asker} for the guardian's own profile: expected {want}, "
+                f"got {own.status_code}"
+            )
         strangers = ("other", "anonymous", "other-guardian", *TEACHER_ROLES)
         if (asker in strangers and entry.get("names_profile", True)) or method == "GET":
             assert alice_state(cast, built) == before, f"{route} as {asker} changed alice's data"
@@ -606,3 +644,16 @@ def test_every_builder_makes_an_object_of_alices(cast):
             or row.get("profile_id") in _children_of(alice)
         )
         assert mine, f"the {name} builder made an object that is not alice's"
+
+
+def test_the_sibling_teacher_reads_the_sibling_so_their_404s_are_the_gates(cast):
+    """The sibling-teacher column proves something only if sian does see the child she
+    teaches: her 404s for alice's and the guardian's own profile are then the gate's."""
+    from woodshed.family import services as family
+
+    gwen = cast.member("gwen")
+    (sibling,) = [c for c in family.children_of(gwen.user) if c.display_name == "Sibling"]
+    api = cast.api("sibling-teacher")
+    assert api.get(f"/api/v1/sessions?profile_id={sibling.id}").status_code == 200
+    assert api.get(f"/api/v1/sessions?profile_id={cast.alice.profile.id}").status_code == 404
+    assert api.get(f"/api/v1/sessions?profile_id={gwen.profile.id}").status_code == 404

@@ -92,19 +92,23 @@ class Isolated:
 
 @dataclass
 class World:
-    """alice and her objects, committed to the test's outer transaction."""
+    """alice, her bearer token and her objects, committed to the test's outer transaction."""
 
     alice: object
+    token: str
     instrument_id: uuid.UUID
 
 
 @pytest.fixture
 def world(app, alice) -> World:
     instrument = make_instrument(alice.profile, "Cello", level="advanced")
+    # One token for every case: a case that revokes it (signing out, deleting the account)
+    # runs in a savepoint that is rolled back, so the next case finds it valid again.
+    raw, _token = issue_api_token(alice.user, "schemathesis")
     # Release the factory savepoint: the rows stay in the test's outer transaction, and each
     # case's savepoint (rolled back after it) sits on top of them.
     db.session.commit()
-    return World(alice, instrument.id)
+    return World(alice, raw, instrument.id)
 
 
 @pytest.fixture
@@ -172,11 +176,10 @@ def _send_unknown_query_keys(case) -> None:
 
 def check_case(case, world: World) -> None:
     """Call one generated case as alice and run the default checks on the answer."""
-    raw, _token = issue_api_token(world.alice.user, "schemathesis")
     _real_ids(case, world)
     db.session.flush()
     throttle().reset()
-    headers = {} if _negative_headers(case) else {"Authorization": f"Bearer {raw}"}
+    headers = {} if _negative_headers(case) else {"Authorization": f"Bearer {world.token}"}
     _send_unknown_query_keys(case)
     try:
         response = case.call(headers=headers)

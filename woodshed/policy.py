@@ -409,7 +409,7 @@ KID_ENDPOINTS = frozenset(
         "journal.new",
         "journal.create",
         "journal.show",
-        "stats.badges",
+        "stats.badges_page",
     }
 )
 #: Files and documents that are nobody's data, open in kid mode as anywhere.
@@ -725,6 +725,25 @@ def insert_or_existing(
             raise DomainError(ID_IN_USE) from None
         return found, False
     return obj, True
+
+
+def links_of(user: User) -> sa.Select:
+    """The links `user` is a side of (as `link_party_or_404` decides one by one): theirs as
+    a teacher or a guardian, the links that open their own profile, and the teacher links
+    of the children they are an accepted guardian of."""
+    children = sa.select(Link.profile_id).where(
+        Link.kind == "guardian",
+        Link.user_id == user.id,
+        Link.ended_at.is_(None),
+        Link.accepted_at.is_not(None),
+    )
+    return sa.select(Link).where(
+        sa.or_(
+            Link.user_id == user.id,
+            Link.profile_id == user.profile.id,
+            sa.and_(Link.kind == "teacher", Link.profile_id.in_(children)),
+        )
+    )
 
 
 def link_party_or_404(link_id, user: User) -> Link:

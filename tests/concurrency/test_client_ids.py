@@ -20,7 +20,7 @@ from woodshed.db import db
 from woodshed.journal.models import PracticeSession, Tag, session_tags
 from woodshed.notify.models import Notification, NotificationSettings
 from woodshed.plans.models import CalendarFeed, PlanOccurrence
-from woodshed.repertoire.models import PieceStatusChange, Skill
+from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
 from woodshed.search import SearchDocument
 from woodshed.stats.models import DailyTotal, EarnedBadge
 
@@ -30,7 +30,17 @@ def _soon() -> str:
     return (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
 
 
-#: Each resource that takes a client-chosen id: its collection and a valid body.
+def _check_in(caller) -> tuple[str, str]:
+    """A plan check-in: posted to its occurrence, the entry it made read as a session."""
+    plan = caller.post("/plans", json=RESOURCES["plan"][1]())
+    assert plan.status_code == 201, plan.text
+    occurrences = caller.get(f"/plans/{plan.json()['id']}/occurrences").json()["items"]
+    return f"/occurrences/{occurrences[0]['id']}/check-in", "/sessions"
+
+
+#: Each resource that takes a client-chosen id: its collection (or a function of the caller
+#: that makes what it needs and answers where to post and where the object is read) and a
+#: valid body.
 RESOURCES = {
     "session": (
         "/sessions",
@@ -61,6 +71,7 @@ RESOURCES = {
         lambda: {"start_date": "2026-03-01", "end_date": "2026-03-07", "reason": "Holiday"},
     ),
     "instrument": ("/instruments", lambda: {"name": "Piano"}),
+    "plan check-in": (_check_in, lambda: {"notes": "Done", "duration_minutes": 30}),
 }
 
 
@@ -103,10 +114,11 @@ def _one_created_the_rest_found(answers, client_id: str) -> None:
 @pytest.mark.parametrize("name", list(RESOURCES))
 def test_a_create_resent_at_once_with_one_client_id_answers_the_same_object(served, caller, name):
     path, body = RESOURCES[name]
+    path, read = path(caller) if callable(path) else (path, path)
     client_id = str(uuid.uuid4())
     answers = race(AT_ONCE, lambda _i: caller.post(path, json=body() | {"id": client_id}))
     _one_created_the_rest_found(answers, client_id)
-    stored = caller.get(f"{path}/{client_id}")
+    stored = caller.get(f"{read}/{client_id}")
     assert stored.status_code == 200
     assert _differences(answers, stored.json()) == []
 
@@ -126,6 +138,24 @@ def test_a_session_resent_at_once_is_stored_once_with_its_tags_and_search_text(s
         DailyTotal.profile_id == uuid.UUID(caller.profile_id), DailyTotal.audience == "all"
     )
     assert _read(served, lambda: list(db.session.scalars(totals))) == [1]
+
+
+def test_a_session_naming_a_new_piece_resent_at_once_creates_the_piece_once(served, caller):
+    client_id = str(uuid.uuid4())
+    body = {
+        "id": client_id,
+        "started_at": "2026-03-04T18:00:00Z",
+        "duration_minutes": 30,
+        "items": [{"piece_title": "Ballade no. 4", "bars": "33-40", "minutes": 20}],
+    }
+    answers = race(AT_ONCE, lambda _i: caller.post("/sessions", json=body))
+    _one_created_the_rest_found(answers, client_id)
+    mine = uuid.UUID(caller.profile_id)
+    pieces = _scalars(served, sa.select(Piece.id).where(Piece.profile_id == mine))
+    sections = _scalars(served, sa.select(Section.piece_id).where(Section.profile_id == mine))
+    assert len(pieces) == 1
+    assert sections == pieces
+    assert {a.json()["items"][0]["piece_id"] for a in answers} == {str(pieces[0])}
 
 
 def test_a_piece_resent_at_once_has_one_first_status_in_its_history(served, caller):

@@ -1,15 +1,26 @@
 """In a browser: a guardian creates two children, switches to one from the menu and logs
-for her, sets a PIN, hands the device over in kid mode, leaves it with the PIN, and
-links the other child to a teacher with consent."""
+for her, sets a PIN, hands the device over in kid mode, leaves it with the PIN (a wrong
+one first), links the other child to a teacher with consent, sees the teacher on the
+child's page, and signs off the item the teacher assigned, answering her question; the
+teacher sees "signed off by guardian"."""
+
+from datetime import timedelta
 
 import pytest
+from flask import current_app
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.factories import make_persona
+from tests.factories import log_session, make_persona, make_piece
 from tests.teaching.helpers import make_teacher
-from woodshed.db import db
+from woodshed.accounts.models import User
+from woodshed.assignments.schemas import AssignmentIn
+from woodshed.assignments.services import create_assignment
+from woodshed.db import db, utcnow
+from woodshed.family import services as family
 from woodshed.teaching import services as teaching
+
+QUESTION = "Did Leo play bars 9-16 hands together?"
 
 pytestmark = pytest.mark.e2e
 
@@ -30,13 +41,35 @@ def _add_child(page, url, name, instruments):
     expect(page.get_by_text(f"{name}'s profile is ready.")).to_be_visible()
 
 
-def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(live_server, page):
+def _assign_and_practise(gina_id, tamsin_id):
+    """Tamsin sets Leo a passage with a question; Leo practised it (his guardian logged it)."""
+    gina, tamsin = db.session.get(User, gina_id), db.session.get(User, tamsin_id)
+    (leo,) = [c for c in family.children_of(gina) if c.display_name == "Leo"]
+    piece = make_piece(leo, "Minuet in G", sections=[("A", 9, 16)])
+    section = piece.sections[0]
+    item = {"kind": "passage", "piece_id": piece.id, "section_id": section.id}
+    body = {"title": "Minuet", "due_on": utcnow().date() + timedelta(days=7)}
+    with current_app.test_request_context():  # it links the student's notice to the page
+        create_assignment(
+            tamsin,
+            leo,
+            AssignmentIn.model_validate(body | {"items": [item | {"question": QUESTION}]}),
+        )
+    session = log_session(leo, items=[{"piece_id": piece.id, "section_id": section.id}])
+    return leo.id, session.id
+
+
+def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
+    live_server, page, chromium_browser
+):
     with live_server.app.app_context():
         gina = make_persona("gina", timezone="Europe/Berlin")
         tamsin = make_teacher("tamsin")
         _invite, code = teaching.create_invite(tamsin.user)
         db.session.commit()
         guardian = (gina.email, gina.password)
+        teacher = (tamsin.email, tamsin.password)
+        ids = (gina.user.id, tamsin.user.id)
     url = live_server.url
     _sign_in(page, url, *guardian)
 
@@ -99,3 +132,26 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(live_server
     page.get_by_label("I agree that this teacher sees").check()
     page.get_by_role("button", name="Accept and share").click()
     expect(page.get_by_text("Tamsin is now Leo's teacher.")).to_be_visible()
+
+    # Leo's page says who sees him and what she may do.
+    page.goto(f"{url}/family")
+    page.get_by_role("row", name="Leo").get_by_role("link", name="Leo", exact=True).click()
+    expect(page.locator("[data-child-teachers]")).to_contain_text("Tamsin")
+    expect(page.locator("[data-child-teachers]")).to_contain_text("set them assignments")
+
+    # Tamsin's assignment asks a question; the guardian answers it, signing the item off.
+    leo_id, session_id = live_server.seed(lambda: _assign_and_practise(*ids))
+    page.goto(f"{url}/children/{leo_id}/journal/{session_id}")
+    page.get_by_label(QUESTION).fill("Yes, twice")
+    page.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_text("Signed off.", exact=True)).to_be_visible()
+
+    # The teacher sees who signed off the item, and the answer.
+    context = chromium_browser.new_context(viewport={"width": 1200, "height": 900})
+    tab = context.new_page()
+    _sign_in(tab, url, *teacher)
+    tab.goto(f"{url}/students/{leo_id}/journal/{session_id}")
+    signed = tab.locator("[data-signoff]")
+    expect(signed).to_contain_text("Signed off by guardian")
+    expect(signed).to_contain_text("Yes, twice")
+    context.close()

@@ -10,11 +10,13 @@ import contextlib
 import itertools
 import re
 import struct
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -22,6 +24,7 @@ from tests.factories import log_session, make_persona, make_piece, make_plan
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
 from woodshed.plans.models import PlanOccurrence
+from woodshed.repertoire.models import Piece
 from woodshed.sync import views as sync_views
 
 pytestmark = pytest.mark.e2e
@@ -420,15 +423,28 @@ def test_the_recent_journal_repertoire_plan_timer_and_tools_work_offline(live_se
     assert abs((logged - expected).total_seconds()) < 120, started
     page.locator("form[data-session-form] button[type=submit]").last.click()
     expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
-    # The kept form again (the same copy): another entry, not the same one twice.
+    # The kept form again (the same copy): another entry, not the same one twice — naming
+    # a new piece and the bars worked, created with the entry when it is sent.
     page.goto(f"{live_server.url}/journal/new")
     page.fill("#f-duration_minutes", "20")
+    page.fill("#f-items-0-piece_title", "Mazurka op. 17/4")
+    page.fill("#f-items-0-bars", "33-40")
     page.locator("form[data-session-form] button[type=submit]").last.click()
     expect(page.locator("[data-offline-banner]")).to_contain_text("2 entries waiting")
     _go_online(page)
     minutes = sorted(r[1] for r in _sessions(live_server, musician))
     assert minutes.count(13) == 1
     assert minutes.count(20) == 2  # one seeded, one logged offline
+
+    def new_piece():
+        piece = db.session.scalars(
+            sa.select(Piece).where(
+                Piece.profile_id == musician["profile_id"], Piece.title == "Mazurka op. 17/4"
+            )
+        ).one()
+        return [(s.label, s.bar_start, s.bar_end) for s in piece.sections]
+
+    assert live_server.seed(new_piece) == [("bars 33–40", 33, 40)]
 
 
 def test_a_connection_that_hangs_keeps_the_write_and_says_so(live_server, page, monkeypatch):
@@ -478,7 +494,8 @@ def test_a_connection_that_hangs_keeps_the_write_and_says_so(live_server, page, 
             route.abort()
 
 
-def test_a_check_in_refused_when_sent_is_kept_and_shown(live_server, page):
+def _planned_musician(live_server) -> dict:
+    """A musician with a plan due today, and its occurrence."""
     name = f"offline{next(_names)}"
 
     def build():
@@ -509,14 +526,69 @@ def test_a_check_in_refused_when_sent_is_kept_and_shown(live_server, page):
             "occurrence": occ.id,
         }
 
-    musician = live_server.seed(build)
+    return live_server.seed(build)
+
+
+def _check_in_offline(page, live_server, musician) -> None:
     _sign_in(page, live_server, musician)
     _poll(page, "() => keys().then((k) => k.some((u) => u.endsWith('/check-in')))")
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/plans/occurrences/{musician['occurrence']}/check-in")
     page.locator("main form[data-offline-queue] button[type=submit]").first.click()
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
+
+
+def test_a_page_the_network_does_not_answer_in_time_comes_from_the_kept_copy(
+    live_server, page, monkeypatch
+):
+    # Lie-fi for pages: the service worker answers with the kept copy after NETWORK_WAIT_MS
+    # (8 s when served; shortened here, the worker reads it from the server's setting).
+    monkeypatch.setattr(sync_views, "NETWORK_WAIT_MS", 1500)
+    musician = _musician(live_server)
+    _sign_in(page, live_server, musician)
+    path = f"/journal/{musician['session_id']}"
+    _poll(page, f"() => keys().then((k) => k.includes('{path}'))")
+
+    def changed_on_the_server():
+        db.session.get(PracticeSession, musician["session_id"]).notes = "changed on the server"
+
+    live_server.seed(changed_on_the_server)
+    release = threading.Event()
+    held = []
+
+    def hold():  # the server has the request and does not answer until released
+        if request.path == path:
+            held.append(request.path)
+            release.wait(30)
+
+    waiting = live_server.app.before_request_funcs.setdefault(None, [])
+    waiting.insert(0, hold)
+    try:
+        started = time.monotonic()
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_text("first notes")).to_be_visible()
+        assert held == [path]
+        assert not release.is_set()  # shown while the server still holds its answer
+        assert time.monotonic() - started >= 1.4
+    finally:
+        release.set()
+        waiting.remove(hold)
+    # The network's answer, when it came, replaced the kept copy.
+    _poll(
+        page,
+        f"""async () => {{
+          const account = document.querySelector('meta[name="woodshed-offline"]').content;
+          const cache = await caches.open('woodshed-pages-' + account);
+          const kept = await cache.match('{path}');
+          return Boolean(kept) && (await kept.text()).includes('changed on the server');
+        }}""",
+    )
+
+
+def test_a_check_in_refused_when_sent_is_kept_and_shown(live_server, page):
+    musician = _planned_musician(live_server)
+    _check_in_offline(page, live_server, musician)
     banner = page.locator("[data-offline-banner]")
-    expect(banner).to_contain_text("1 entry waiting")
 
     def skipped_elsewhere():
         from woodshed.plans import services as plans
@@ -533,3 +605,38 @@ def test_a_check_in_refused_when_sent_is_kept_and_shown(live_server, page):
     assert len(_sessions(live_server, musician)) == 1  # nothing saved, nothing pretended
     page.goto(f"{live_server.url}/sync")
     expect(page.locator("[data-sync-queue]")).to_contain_text("not saved")
+
+
+def test_a_check_in_sent_again_after_its_answer_was_lost_is_saved_once(live_server, page):
+    musician = _planned_musician(live_server)
+    _check_in_offline(page, live_server, musician)
+    cut = []
+
+    def commit_then_drop(route):
+        if route.request.method == "POST" and not cut:
+            route.fetch()  # the server checks it in …
+            cut.append(1)
+            route.abort("connectionreset")  # … and the answer never arrives
+        else:
+            route.continue_()
+
+    page.route("**/check-in", commit_then_drop)
+    page.context.set_offline(False)
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/check-in")):
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+    banner = page.locator("[data-offline-banner]")
+    expect(banner).to_have_attribute("data-waiting", "1")
+    assert cut == [1]
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # sent again: already saved
+    _synced(page)
+    expect(banner).not_to_contain_text("could not be saved")
+    sessions = _sessions(live_server, musician)
+    assert len(sessions) == 2  # the seeded entry and the check-in, once
+
+    def occurrence():
+        occ = db.session.get(PlanOccurrence, musician["occurrence"])
+        return occ.status, occ.session_id
+
+    assert live_server.seed(occurrence) == ("completed", sessions[-1][0])
+    page.goto(f"{live_server.url}/sync")
+    expect(page.locator("[data-sync-status]")).to_have_text("Nothing is waiting to be sent.")

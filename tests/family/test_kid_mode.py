@@ -72,6 +72,10 @@ def test_kid_mode_shows_big_buttons_logs_for_the_child_and_leaves_with_the_pin(
         == 1
     )
     assert alice_web.get(f"/children/{mia.id}/journal/timer").status_code == 200
+    badges = alice_web.get(f"/children/{mia.id}/stats/badges")
+    assert badges.status_code == 200
+    # Its way back is the kid's home (the progress page is closed in kid mode).
+    assert f'href="/children/{mia.id}/kid"' in badges.get_data(as_text=True)
     # The first session earns a sticker (not in quiet mode).
     assert "First session" in alice_web.get(f"/children/{mia.id}/kid").get_data(as_text=True)
     mia.motivation_mode = "quiet"
@@ -162,3 +166,10 @@ def test_a_kid_mode_session_opens_no_other_page_of_anyone(app, alice, alice_web,
     # Still in kid mode, still the child's home.
     assert alice_web.get(f"/children/{mia.id}/kid").status_code == 200
     assert alice_web.get(f"/children/{leo.id}/kid").status_code == 404
+
+
+def test_every_endpoint_kid_mode_opens_is_a_route(app):
+    """A misspelt endpoint in policy.KID_ENDPOINTS would close that page in kid mode
+    without a word (the badges page was `stats.badges`, a name no route has)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert KID - endpoints == set()

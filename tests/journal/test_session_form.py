@@ -446,6 +446,7 @@ FIELDS = [
     "mode",
     "goal_ids",
     "items-0-piece_id",
+    "items-0-piece_title",
     "items-0-section_id",
     "items-0-bars",
     "items-0-minutes",

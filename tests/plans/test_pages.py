@@ -1,4 +1,5 @@
 import re
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 from tests.clients import page_text
 from tests.factories import make_piece, make_plan, make_section, make_skill
 from woodshed.db import db
+from woodshed.journal.models import PracticeSession
 from woodshed.plans.models import Plan, PlanOccurrence
 
 
@@ -231,6 +233,51 @@ def test_the_planning_view_orders_overdue_today_upcoming_and_checks_in(app, alic
         72,
     )
     assert "Checked in: 45 min" in page_text(alice_web.get("/plans"))
+
+
+DAILY = {
+    "kind": "recurring",
+    "rrule": "FREQ=DAILY",
+    "start_date": "2026-12-01",
+    "time_of_day": "18:00",
+    "duration_minutes": 30,
+}
+
+
+def test_a_check_in_form_sent_twice_logs_one_entry_and_says_saved_both_times(
+    app, alice, frozen_clock
+):
+    # The offline queue sends a check-in again when its first answer never arrived.
+    frozen_clock(datetime(2026, 12, 2, 19, 0, tzinfo=UTC))
+    alice_web = _web(app, alice)
+    occ = _occurrence(make_plan(alice.profile, DAILY), "2026-12-02")
+    html = alice_web.get(f"/plans/occurrences/{occ.id}/check-in").get_data(as_text=True)
+    entry_id = re.search(r'<input type="hidden" name="id" value="([0-9a-f-]{36})">', html)[1]
+    form = {"id": entry_id, "started_at": "2026-12-02T18:00", "duration_minutes": "30"}
+    first = alice_web.submit(f"/plans/occurrences/{occ.id}/check-in", form)
+    again = alice_web.submit(f"/plans/occurrences/{occ.id}/check-in", form, follow_redirects=True)
+    assert first.status_code == 302
+    assert again.status_code == 200
+    text = page_text(again)
+    assert "Checked in: 30 min" in text
+    assert "already checked in" not in text
+    db.session.refresh(occ)
+    assert str(occ.session_id) == entry_id
+    count = sa.select(sa.func.count()).select_from(PracticeSession)
+    assert db.session.scalar(count.where(PracticeSession.profile_id == alice.profile.id)) == 1
+
+
+def test_a_second_check_in_with_another_entry_id_is_refused(app, alice, frozen_clock):
+    frozen_clock(datetime(2026, 12, 2, 19, 0, tzinfo=UTC))
+    alice_web = _web(app, alice)
+    occ = _occurrence(make_plan(alice.profile, DAILY), "2026-12-02")
+    path = f"/plans/occurrences/{occ.id}/check-in"
+    form = {"started_at": "2026-12-02T18:00", "duration_minutes": "30"}
+    alice_web.submit(path, form | {"id": str(uuid.uuid4())})
+    again = alice_web.submit(path, form | {"id": str(uuid.uuid4())}, follow_redirects=True)
+    assert "already checked in" in page_text(again)
+    count = sa.select(sa.func.count()).select_from(PracticeSession)
+    assert db.session.scalar(count.where(PracticeSession.profile_id == alice.profile.id)) == 1
 
 
 def test_the_dashboard_shows_todays_plan_and_what_next(app, alice, frozen_clock):

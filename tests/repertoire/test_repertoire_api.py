@@ -23,10 +23,12 @@ def test_it_adds_a_piece_and_reports_its_status_history(alice_api, alice, frozen
             "status": "learning",
             "started_on": "2026-03-01",
             "target_tempo_bpm": 66,
+            "length_bars": 81,
         },
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
+    assert body["length_bars"] == 81
     assert response.headers["ETag"] == '"v1"'
     assert body["status_history"] == [
         {"from_status": None, "to_status": "learning", "changed_at": "2026-03-10T12:00:00Z"}
@@ -60,6 +62,7 @@ def test_it_adds_a_piece_and_reports_its_status_history(alice_api, alice, frozen
         ),
         ({"title": "x", "started_on": "2026-13-01"}, "started_on", None),
         ({"title": "x", "difficulty": "7"}, "difficulty", "Enter a whole number."),
+        ({"title": "x", "length_bars": 0}, "length_bars", "Enter a number of at least 1."),
     ],
 )
 def test_it_refuses_bad_pieces_with_a_message_per_field(alice_api, body, field, message):

@@ -89,6 +89,34 @@ def test_the_status_button_moves_a_piece_on(alice_web, alice):
     assert [c.to_status for c in piece.status_changes] == ["learning", "polishing"]
 
 
+def test_a_pieces_length_in_bars_is_kept_and_draws_the_strip(alice_web, alice):
+    piece = make_piece(alice.profile)
+    make_section(piece, "A", (1, 12))
+    form = {"title": piece.title, "status": "learning", "version": str(piece.version)}
+    bad = alice_web.submit(f"/repertoire/{piece.id}/edit", form | {"length_bars": "0"})
+    assert bad.status_code == 422
+    assert re.search(
+        r'id="f-length_bars-error"[^>]*>Enter a number of at least 1', bad.get_data(as_text=True)
+    )
+    assert 'value="0"' in bad.get_data(as_text=True)
+    saved = alice_web.submit(f"/repertoire/{piece.id}/edit", form | {"length_bars": "48"})
+    assert saved.status_code == 302
+    db.session.refresh(piece)
+    assert piece.length_bars == 48
+    html = alice_web.get(f"/repertoire/{piece.id}").get_data(as_text=True)
+    strip = html[html.index('<svg class="bar-strip"') : html.index("</figure>")]
+    assert re.search(r'<svg x="0(\.0)?%" y="0" width="25(\.0)?%"', strip)  # 12 of 48 bars
+
+
+def test_a_section_needs_no_name(alice_web, alice):
+    piece = make_piece(alice.profile)
+    response = alice_web.submit(
+        f"/repertoire/{piece.id}/sections/new", {"bar_start": "33", "bar_end": "40"}
+    )
+    assert response.status_code == 302
+    assert "Section bars 33–40 added." in page_text(alice_web.get(response.headers["Location"]))
+
+
 def test_a_section_form_with_bars_40_to_33_says_what_is_wrong(alice_web, alice):
     piece = make_piece(alice.profile)
     response = alice_web.submit(

@@ -52,3 +52,12 @@ def test_positions_are_fractions_of_the_longest_bar_range():
     assert by_start[(13, 16)].x == 75
     assert strip.ticks[0] == (1, 0)
     assert layout([]) is None
+
+
+def test_a_piece_of_known_length_draws_its_sections_along_all_its_bars():
+    sections = [SimpleNamespace(bar_start=1, bar_end=8), SimpleNamespace(bar_start=9, bar_end=16)]
+    strip = layout(sections, length_bars=64)
+    assert strip.bars == 64
+    assert [(s.x, s.width) for s in strip.segments] == [(0, 12.5), (12.5, 12.5)]
+    # A section past the length it was given still fits: the strip goes to its last bar.
+    assert layout([SimpleNamespace(bar_start=60, bar_end=72)], length_bars=64).bars == 72

@@ -117,7 +117,7 @@ def item_label(item: AssignmentItem) -> str:
         label = item.piece.title
         if item.kind == "passage":
             bars = assigned_bars(item)
-            if item.section is not None and item.bar_start is None:
+            if item.section is not None and item.bar_start is None and item.section.name:
                 label += f", {item.section.name}"
             if bars is not None:
                 label += f", bars {bars[0]}–{bars[1]}" if bars[0] != bars[1] else f", bar {bars[0]}"

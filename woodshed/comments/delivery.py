@@ -164,7 +164,7 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     email.headers["Auto-Submitted"] = "auto-generated"
     email.headers["List-Unsubscribe"] = f"<{unsubscribe}>"
     email.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return messages.Message(title, "", None, False, email)
+    return messages.Message(title, "", None, False, [email])
 
 
 def register(app: Flask) -> None:

@@ -23,7 +23,7 @@ from woodshed.goals.models import Goal, GoalChecklistItem
 from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_goals, session_tags
 from woodshed.journal.services import item_label
 from woodshed.profiles.models import Instrument, MusicianProfile
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.repertoire.models import Piece, Section, Skill, passage_label
 
 BATCH = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,6 +65,10 @@ def _names(model, column, profile: MusicianProfile) -> dict:
     return dict(rows.all())
 
 
+def _label(section) -> str:
+    return passage_label(section.name, section.bar_start, section.bar_end)
+
+
 class _Lookup:
     """Names of the profile's things by id, read once per export."""
 
@@ -77,9 +81,9 @@ class _Lookup:
         self.sections = {
             row.id: row
             for row in db.session.execute(
-                sa.select(Section.id, Section.name, Section.piece_id).where(
-                    Section.profile_id == profile.id
-                )
+                sa.select(
+                    Section.id, Section.name, Section.piece_id, Section.bar_start, Section.bar_end
+                ).where(Section.profile_id == profile.id)
             )
         }
 
@@ -95,7 +99,7 @@ class _Lookup:
             )
         return SimpleNamespace(
             piece=SimpleNamespace(title=self.pieces[row.piece_id]) if row.piece_id else None,
-            section=SimpleNamespace(name=section.name) if section else None,
+            section=SimpleNamespace(name=section.name, label=_label(section)) if section else None,
             skill=SimpleNamespace(name=self.skills[row.skill_id]) if row.skill_id else None,
             bars=bars,
             minutes=row.minutes,
@@ -202,7 +206,7 @@ def sessions_csv(profile: MusicianProfile) -> Iterator[str]:
                         names.instruments.get(r.instrument_id),
                         "; ".join(item_label(names.item(i)) for i in its),
                         distinct(names.pieces.get(i.piece_id) for i in its),
-                        distinct(names.sections[i.section_id].name for i in its if i.section_id),
+                        distinct(_label(names.sections[i.section_id]) for i in its if i.section_id),
                         distinct(names.skills.get(i.skill_id) for i in its),
                         ", ".join(
                             sorted(
@@ -294,6 +298,7 @@ PIECE_COLUMNS = [
     "target_date",
     "current_tempo_bpm",
     "target_tempo_bpm",
+    "length_bars",
     "notes",
     "section_id",
     "section",
@@ -337,6 +342,7 @@ def pieces_csv(profile: MusicianProfile) -> Iterator[str]:
                     p.target_date,
                     p.current_tempo_bpm,
                     p.target_tempo_bpm,
+                    p.length_bars,
                     p.notes,
                 ]
                 for s in sections.get(p.id, []) or [None]:
@@ -394,7 +400,7 @@ def goals_csv(profile: MusicianProfile) -> Iterator[str]:
                     g.target_type,
                     g.target_value,
                     names.pieces.get(g.piece_id),
-                    names.sections[g.section_id].name if g.section_id else None,
+                    _label(names.sections[g.section_id]) if g.section_id else None,
                     names.skills.get(g.skill_id),
                     g.description,
                     "; ".join(

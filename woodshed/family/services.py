@@ -226,6 +226,25 @@ def _erase(child: MusicianProfile) -> None:
     db.after_commit(lambda: files.delete_all(profile_id))
 
 
+def teacher_links(user: User, child: MusicianProfile) -> list[Link]:
+    """The teachers who see `child` now (its active teacher links), the longest-linked
+    first; only the child's guardians ask (anyone else: 404)."""
+    if policy.guardian_link(user, child) is None:
+        raise NotFound()
+    return list(
+        db.session.scalars(
+            policy.links_of(user)
+            .where(
+                Link.kind == "teacher",
+                Link.profile_id == child.id,
+                Link.ended_at.is_(None),
+                Link.accepted_at.is_not(None),
+            )
+            .order_by(Link.accepted_at, Link.id)
+        )
+    )
+
+
 # --- a second guardian ------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from woodshed.journal.models import PracticeSession
 from woodshed.journal.views import entry_page
 from woodshed.stats import badges
 from woodshed.stats import services as stats
+from woodshed.teaching.services import TEACHER_LABELS
 from woodshed.templating import child_url
 from woodshed.validation import parse_form, small_int
 
@@ -119,6 +120,22 @@ def new_child():
         ), exc.status
     flash(f"{child.display_name}'s profile is ready. Switch to it from the menu.", "success")
     return redirect(url_for("family.index"))
+
+
+@bp.get("/children/<uuid:child_id>")
+def child(child_id: uuid.UUID):
+    """One child for their guardian: who else is a guardian, which teachers see the child
+    (what they may do, since when; ending a link here), and the consents on record."""
+    user = _user()
+    child = services.child_of(user, child_id)
+    return render_template(
+        "family/child.html",
+        child=child,
+        guardians=services.guardians_of(child),
+        teachers=services.teacher_links(user, child),
+        consents=services.consents(user, child),
+        labels=TEACHER_LABELS,
+    )
 
 
 @bp.post("/children/<uuid:child_id>/delete")

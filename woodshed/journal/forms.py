@@ -27,6 +27,7 @@ from woodshed.validation import S, form_rows, form_version, parse_form
 
 ITEM_FIELDS = (
     "piece_id",
+    "piece_title",
     "section_id",
     "bars",
     "minutes",
@@ -52,6 +53,7 @@ LABELS = {
     "mode": "Mode",
     "goal_ids": "Linked goals",
     "piece_id": "piece",
+    "piece_title": "new piece",
     "section_id": "section",
     "skill_id": "skill",
     "bars": "bars",

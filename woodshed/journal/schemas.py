@@ -44,6 +44,7 @@ TagName = Annotated[str, *line_rules(50, required=True)]
 TagFilter = Annotated[str, *line_rules(50)]
 Body = Annotated[str, *text_rules(20000)]
 BarsText = Annotated[str, *line_rules(20)]
+PieceTitle = Annotated[str, *line_rules(200)]
 UrlText = Annotated[str, *line_rules(2000)]
 NoteText = Annotated[str, *text_rules(2000)]
 ItemNote = Annotated[str, *text_rules(1000)]
@@ -103,6 +104,12 @@ class ItemIn(Schema):
     piece_id: uuid.UUID | None = None
     section_id: uuid.UUID | None = None
     skill_id: uuid.UUID | None = None
+    piece_title: PieceTitle | None = Field(
+        None,
+        description="A piece named here instead of `piece_id`: one of yours with this title "
+        "(ignoring case), or a new piece created with the session. With `bars`, the passage "
+        "is one of its sections with those bars, or a new unnamed one.",
+    )
     bars: BarsText | None = Field(None, description="Bars worked, e.g. `33-40`.")
     minutes: Annotated[int, Field(ge=0, le=600)] | None = None
     tempo_bpm: Tempo | None = None
@@ -124,9 +131,20 @@ class ItemIn(Schema):
             raise PydanticCustomError("bars", str(exc)) from None
         return f"{start}-{end}" if start != end else str(start)
 
+    @field_validator("piece_title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        return value or None
+
     @model_validator(mode="after")
     def _one_subject(self) -> ItemIn:
-        has_music = self.piece_id is not None or self.section_id is not None
+        if self.piece_title and (self.piece_id is not None or self.section_id is not None):
+            raise PydanticCustomError(
+                "item_new_piece", "Choose one of your pieces or name a new one, not both."
+            )
+        has_music = (
+            self.piece_id is not None or self.section_id is not None or bool(self.piece_title)
+        )
         if has_music and self.skill_id is not None:
             raise PydanticCustomError(
                 "item_subject", "An item is either a piece/section or a skill, not both."

@@ -39,6 +39,7 @@ from woodshed.journal.schemas import (
     SessionQuery,
 )
 from woodshed.profiles.models import Instrument, MusicianProfile
+from woodshed.repertoire import services as repertoire
 from woodshed.repertoire import subjects
 from woodshed.timeutil import practice_date
 
@@ -59,14 +60,34 @@ def load_options():
 
 
 def _resolve_items(
-    profile: MusicianProfile, items: list[ItemIn], errors: dict[str, str]
+    profile: MusicianProfile,
+    items: list[ItemIn],
+    errors: dict[str, str],
+    entry_id: uuid.UUID | None = None,
+    instrument_id: uuid.UUID | None = None,
 ) -> list[SessionItem]:
+    """The items as rows; a piece named by title (and its bars) is found or created here,
+    in the entry's transaction — with ids derived from `entry_id` when there is one, so
+    the same entry sent twice at once creates them once."""
     rows = []
     for i, item in enumerate(items):
-        subject = subjects.resolve(
-            profile, item.piece_id, item.section_id, item.skill_id, errors, f"items.{i}"
-        )
         bar_start, bar_end = item.bar_range
+        if item.piece_title:
+            if errors:  # something else is wrong: nothing is created for an entry refused
+                continue
+            ids = (
+                (uuid.uuid5(entry_id, f"items.{i}.piece"), uuid.uuid5(entry_id, f"items.{i}.bars"))
+                if entry_id is not None
+                else (new_id(), new_id())
+            )
+            piece, section = repertoire.piece_named(
+                profile, item.piece_title, item.bar_range, ids, instrument_id
+            )
+            subject = subjects.Subject(piece, section, None)
+        else:
+            subject = subjects.resolve(
+                profile, item.piece_id, item.section_id, item.skill_id, errors, f"items.{i}"
+            )
         rows.append(
             SessionItem(
                 position=i,
@@ -176,13 +197,14 @@ def create_session(
     if existing is not None:
         return existing, False
     errors: dict[str, str] = {}
+    session_id = data.id or new_id()
     _check_instrument(profile, data.instrument_id, errors)
-    items = _resolve_items(profile, data.items, errors)
     goals = _resolve_goals(profile, data.goal_ids, errors)
+    items = _resolve_items(profile, data.items, errors, session_id, data.instrument_id)
     if errors:
         raise DomainError(errors)
     session = PracticeSession(
-        id=data.id or new_id(),
+        id=session_id,
         profile_id=profile.id,
         timezone=profile.timezone,
         practice_date=practice_date(data.started_at, profile.timezone, profile.day_rollover_hour),
@@ -218,7 +240,7 @@ def item_label(item: SessionItem) -> str:
     else:
         name = item.piece.title if item.piece else "(deleted piece)"
         if item.section is not None:
-            name += f" › {item.section.name}"
+            name += f" › {item.section.label}"
     parts = [name]
     if item.bars:
         parts.append(f"bars {item.bars}")
@@ -251,12 +273,15 @@ def update_session(
     if "instrument_id" in changes:
         _check_instrument(profile, changes["instrument_id"], errors)
     items = goals = None
-    if "items" in changes:
-        items = _resolve_items(
-            profile, [ItemIn.model_validate(i) for i in changes["items"]], errors
-        )
     if "goal_ids" in changes:
         goals = _resolve_goals(profile, changes["goal_ids"], errors)
+    if "items" in changes:
+        items = _resolve_items(
+            profile,
+            [ItemIn.model_validate(i) for i in changes["items"]],
+            errors,
+            instrument_id=changes.get("instrument_id", session.instrument_id),
+        )
     if errors:
         raise DomainError(errors)
     tags = tags_for(profile, changes["tags"]) if "tags" in changes else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -11,6 +11,7 @@ from woodshed import config, mail
 from woodshed.core.dashboard import what_next
 from woodshed.dates import format_date
 from woodshed.db import db
+from woodshed.family.services import email_recipients
 from woodshed.goals.models import Goal
 from woodshed.notify.models import Delivery
 from woodshed.notify.services import notify, unsubscribe_token
@@ -25,7 +26,8 @@ class Message:
     body: str
     url: str | None
     in_app: bool
-    email: mail.Mail | None = None
+    #: One email per recipient (a child's guardians each get their own).
+    emails: list[mail.Mail] = field(default_factory=list)
 
 
 def base_url() -> str:
@@ -46,10 +48,17 @@ def build(delivery: Delivery, now: datetime) -> Message | None:
         return None
     if reminder.message:
         body = f"{reminder.message}\n\n{body}".strip()
-    email = None
-    if "email" in reminder.channels and profile.user is not None:
-        email = _email(delivery, title, body, url, "reminder")
-    return Message(title, body, url, "in_app" in reminder.channels, email)
+    emails = []
+    if "email" in reminder.channels:
+        # A musician's own address; for a child, each guardian who allowed email about
+        # the child (docs/children.md) — nobody else, and without consent nobody.
+        emails = [
+            _email(delivery, title, body, url, "reminder", to=address)
+            for address in email_recipients(profile)
+        ]
+    # An email-only reminder nobody may receive by email still reaches the centre.
+    in_app = "in_app" in reminder.channels or not emails
+    return Message(title, body, url, in_app, emails)
 
 
 def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | None]:
@@ -87,26 +96,44 @@ def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | Non
     return "Time to practise", "", f"{root}/plans"
 
 
-def _email(delivery: Delivery, title: str, body: str, url: str | None, template: str, **extra):
+def _email(
+    delivery: Delivery, title: str, body: str, url: str | None, template: str, to: str, **extra
+):
+    """The email to `to`. About a child (to a guardian) the subject names the child and
+    the links open the child's pages under `/children/<id>/`."""
     profile = delivery.profile
     token = unsubscribe_token(delivery)
     unsubscribe = f"{base_url()}/unsubscribe?token={token}"
+    subject = title
+    if profile.is_child:
+        subject = f"{profile.display_name}: {title}"
+        url = child_link(profile, url)
     message = mail.render_mail(
-        profile.user.email,
-        title,
+        to,
+        subject,
         template,
         title=title,
         body=body,
         url=url,
         name=profile.display_name,
+        child=profile.display_name if profile.is_child else None,
         unsubscribe_url=unsubscribe,
-        settings_url=f"{base_url()}/settings/reminders",
+        settings_url=child_link(profile, f"{base_url()}/settings/reminders"),
         **extra,
     )
     message.headers["List-Unsubscribe"] = f"<{unsubscribe}>"
     message.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.headers["Auto-Submitted"] = "auto-generated"
     return message
+
+
+def child_link(profile, url: str | None) -> str | None:
+    """`url` on this server, for a child's profile the same page under the child's prefix
+    (where the guardian acts for the child)."""
+    root = base_url()
+    if url is None or not profile.is_child or not url.startswith(root):
+        return url
+    return f"{root}/children/{profile.id}{url[len(root) :] or '/'}"
 
 
 def _summary(delivery: Delivery, now: datetime) -> Message | None:
@@ -128,13 +155,14 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
         "",
         f"{base_url()}/",
         "weekly_summary",
+        profile.user.email,
         minutes=minutes,
         days=days,
         streak=streak,
         week_start=start,
         suggestions=suggestions,
     )
-    return Message(title, "", None, False, email)
+    return Message(title, "", None, False, [email])
 
 
 def _streak(profile, today) -> int:

@@ -7,8 +7,11 @@ Several workers may run at once, on PostgreSQL or SQLite:
 2. **Claim.** A worker takes a pending row with a conditional UPDATE that sets
    `claimed_by` and a lease, and checks the row count: only one worker wins a row.
 3. **Deliver.** In-app notification and status change commit together (exactly once);
-   an email is sent, then the row is marked sent. A worker that dies in between leaves a
-   lease that runs out, and the row is tried again (at least once for email).
+   an email is sent (one per recipient: a child's guardians each get their own), then the
+   row is marked sent. A worker that dies in between leaves a lease that runs out, and
+   the row is tried again (at least once for email). A row that reached some of its
+   recipients is sent, naming the refused ones in `last_error`; one that reached none is
+   a failed attempt.
 4. Rows more than an hour past due when first tried are marked `missed`, not sent, so a
    worker that was down does not flood anyone. Each row is delivered on its own: any
    failure (SMTP, or a message that cannot be built) is that row's attempt, retried with
@@ -230,54 +233,61 @@ def deliver(name: str, ids: list[uuid.UUID], now: datetime, counts: Counter) -> 
         try:
             # A savepoint: a row that fails half-way leaves nothing of itself behind.
             with db.session.begin_nested():
-                email = _prepare(delivery, now, counts)
+                emails = _prepare(delivery, now, counts)
         except OperationalError:
             raise  # the database is busy, not this row: the whole step is tried again
         except Exception as exc:
             _failed_attempt(delivery, utcnow(), _reason(exc), counts)
             continue
-        if email is None:
+        if not emails:
             continue
         # The in-app part is durable before SMTP talks, and no lock is held meanwhile.
         _commit()
-        try:
-            mail.send(email)
-        except Exception as exc:
-            _failed_attempt(delivery, utcnow(), _reason(exc), counts)
+        refused = []
+        for email in emails:
+            try:
+                mail.send(email)
+            except Exception as exc:
+                refused.append(_reason(exc))
+        if len(refused) == len(emails):
+            _failed_attempt(delivery, utcnow(), "; ".join(refused), counts)
             _commit()
             continue
-        _finish(delivery, "sent", "", now)
+        # Some recipients got it (a child's other guardian): sending again would repeat it
+        # to them, so the row ends as sent and says whom it missed.
+        _finish(delivery, "sent", "; ".join(refused), now)
         counts["sent"] += 1
         _commit()  # right after the mail is out: keeps the resend window small
     _commit()
 
 
-def _prepare(delivery: Delivery, now: datetime, counts: Counter) -> mail.Mail | None:
+def _prepare(delivery: Delivery, now: datetime, counts: Counter) -> list[mail.Mail]:
     """Settle a row that needs no email; otherwise post its in-app part and return the
-    email, checked to be sendable (its headers built) before anything is committed."""
+    emails (one per recipient), checked to be sendable (their headers built) before
+    anything is committed."""
     if delivery.attempts == 0 and now - delivery.due_at > STALE_AFTER:
         _finish(delivery, "missed", "More than an hour late (worker was down).")
         counts["missed"] += 1
-        return None
+        return []
     reminder = delivery.reminder
     if delivery.reminder_id is not None and (reminder is None or not reminder.active):
         _finish(delivery, "missed", "The reminder was switched off.")
         counts["missed"] += 1
-        return None
+        return []
     message = messages.build(delivery, now)
     if message is None:
         _finish(delivery, "missed", "Nothing to remind about any more.")
         counts["missed"] += 1
-        return None
-    if message.email is not None:
-        mail.check(message.email)
+        return []
+    for email in message.emails:
+        mail.check(email)
     if message.in_app and not delivery.in_app_done:
         messages.post_in_app(delivery, message)
         delivery.in_app_done = True
-    if message.email is None:
+    if not message.emails:
         _finish(delivery, "sent", "", now)
         counts["sent"] += 1
-    return message.email
+    return message.emails
 
 
 def _reason(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from woodshed.db import new_id
 from woodshed.errors import DomainError, FieldError
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
@@ -264,11 +265,13 @@ def _words(rule: str) -> str:
 
 
 def check_in_values(prefill: dict, tz: str) -> dict:
-    """The prefilled entry as form values (local start time)."""
+    """The prefilled entry as form values (local start time), with the entry's own id: a
+    check-in sent twice (the offline queue sends again what got no answer) is saved once."""
     from zoneinfo import ZoneInfo
 
     local = prefill["started_at"].astimezone(ZoneInfo(tz))
     values = {
+        "id": str(new_id()),
         "started_at": local.strftime("%Y-%m-%dT%H:%M"),
         "duration_minutes": prefill["duration_minutes"],
         "instrument_id": str(prefill.get("instrument_id") or ""),
@@ -278,6 +281,14 @@ def check_in_values(prefill: dict, tz: str) -> dict:
         values[f"item-{i}-minutes"] = item.get("minutes") or ""
         values[f"item-{i}-target_tempo_bpm"] = item.get("target_tempo_bpm") or ""
     return values
+
+
+def _client_id(value: str | None) -> str | None:
+    """The form's entry id; anything but a UUID is left out (the entry gets a new one)."""
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError:
+        return None
 
 
 def parse_check_in(form: MultiDict, tz: str) -> SessionIn:
@@ -300,6 +311,7 @@ def parse_check_in(form: MultiDict, tz: str) -> SessionIn:
             item.pop("target_tempo_bpm")
         items.append({k: v for k, v in item.items() if v is not None})
     data = {
+        "id": _client_id(form.get("id")),
         "started_at": _blank(form.get("started_at")),
         "duration_minutes": _blank(form.get("duration_minutes")),
         "instrument_id": _blank(form.get("instrument_id")),

@@ -85,7 +85,7 @@ class PlanItem(IdMixin, Base):
         if self.skill is not None:
             return self.skill.name
         if self.section is not None:
-            return f"{self.section.piece.title} › {self.section.name}"
+            return f"{self.section.piece.title} › {self.section.label}"
         if self.piece is not None:
             return self.piece.title
         return "(deleted item)"

@@ -31,11 +31,19 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def passage_label(name: str, bar_start: int, bar_end: int) -> str:
+    """A section's name, or "bars 33–40" for an unnamed one."""
+    if name:
+        return name
+    return f"bars {bar_start}" if bar_start == bar_end else f"bars {bar_start}–{bar_end}"
+
+
 class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "pieces"
     __table_args__ = (
         sa.CheckConstraint(_in("status", PIECE_STATUSES), name="status"),
         sa.CheckConstraint("difficulty BETWEEN 1 AND 10", name="difficulty"),
+        sa.CheckConstraint("length_bars >= 1", name="length_bars"),
         sa.Index("ix_pieces_profile_title", "profile_id", "title"),
     )
 
@@ -55,6 +63,8 @@ class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
     target_date: Mapped[date | None]
     current_tempo_bpm: Mapped[int | None]
     target_tempo_bpm: Mapped[int | None]
+    # How many bars the piece has, if the musician said (the bar strip's length).
+    length_bars: Mapped[int | None]
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
     sections: Mapped[list[Section]] = relationship(
@@ -100,7 +110,8 @@ class Section(IdMixin, TimestampMixin, VersionMixin, Base):
     profile_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("musician_profiles.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(sa.String(200))
+    # Optional (""): an unnamed section is shown by its bars (`label`).
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
     bar_start: Mapped[int]
     bar_end: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(20), default="learning")
@@ -116,6 +127,11 @@ class Section(IdMixin, TimestampMixin, VersionMixin, Base):
             if self.bar_start == self.bar_end
             else (f"{self.bar_start}–{self.bar_end}")
         )
+
+    @property
+    def label(self) -> str:
+        """Its name, or "bars 33–40" for an unnamed section."""
+        return passage_label(self.name, self.bar_start, self.bar_end)
 
     def contains(self, other: Section) -> bool:
         return self.bar_start <= other.bar_start and other.bar_end <= self.bar_end

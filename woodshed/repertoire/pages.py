@@ -118,7 +118,7 @@ def piece_overview(profile: MusicianProfile, piece: Piece) -> PieceOverview:
             SectionView(s, per_section.get(s.id, history.History()), _within(s, sections))
             for s in sections
         ],
-        strip=layout(sections),
+        strip=layout(sections, piece.length_bars),
         whole_piece=per_section.get(None, history.History()),
         resources=[r for r in resources if r.section_id is None],
         goals=[g for g in views if g.goal.section_id is None],

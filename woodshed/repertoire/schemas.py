@@ -49,6 +49,9 @@ SearchText = Annotated[str, *line_rules(200)]
 Tempo = Annotated[int, Field(ge=1, le=400, description="Beats per minute.")]
 Bar = Annotated[int, Field(ge=1, le=9999, description="Bar number, from 1.")]
 Difficulty = Annotated[int, Field(ge=1, le=10, description="1 (easy) to 10 (hardest).")]
+BarCount = Annotated[
+    int, Field(ge=1, le=9999, description="How many bars the piece has (the bar strip's length).")
+]
 
 
 #: A calendar date, YYYY-MM-DD (any year the calendar has: the API takes what its schema
@@ -67,6 +70,7 @@ class PieceFields(Schema):
     target_date: SaneDate | None = None
     current_tempo_bpm: Tempo | None = None
     target_tempo_bpm: Tempo | None = None
+    length_bars: BarCount | None = None
     notes: Notes = Field("", description="Markdown; rendered sanitised.")
 
     @field_validator("target_date")
@@ -112,6 +116,7 @@ class PieceOut(Schema):
     target_date: date | None
     current_tempo_bpm: int | None
     target_tempo_bpm: int | None
+    length_bars: int | None
     notes: str
     version: int
     created_at: datetime
@@ -127,7 +132,7 @@ class PieceQuery(ListQuery):
 
 
 class SectionFields(Schema):
-    name: Title
+    name: ShortText = Field("", description="Optional; an unnamed section is shown by its bars.")
     bar_start: Bar
     bar_end: Bar
     status: SectionStatus = "learning"

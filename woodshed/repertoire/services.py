@@ -50,7 +50,7 @@ def piece_document(piece: Piece) -> search.Doc:
 
 
 def section_label(section: Section) -> str:
-    return section.name or f"bars {section.bars}"
+    return section.label
 
 
 def section_document(section: Section, piece_title: str) -> search.Doc:
@@ -185,6 +185,53 @@ def list_pieces(profile: MusicianProfile, query: PieceQuery) -> tuple[list[Piece
         query,
         options=(selectinload(Piece.status_changes),),
     )
+
+
+def piece_named(
+    profile: MusicianProfile,
+    title: str,
+    bars: tuple[int, int] | tuple[None, None],
+    new_ids: tuple[uuid.UUID, uuid.UUID],
+    instrument_id: uuid.UUID | None = None,
+) -> tuple[Piece, Section | None]:
+    """A piece named by its title where it is logged (issue 12): the musician's piece with
+    that title, ignoring case, or a new one; with bars, its section with exactly those bars,
+    or a new unnamed one ("bars 33–40").
+
+    New rows take the ids given, which the caller derives from the entry's own id: the same
+    entry sent twice at once then creates them once (`policy.insert_or_existing`)."""
+    folded = title.casefold()
+    titles = db.session.execute(
+        sa.select(Piece.id, Piece.title)
+        .where(Piece.profile_id == profile.id)
+        .order_by(Piece.created_at, Piece.id)
+    )
+    found = next((pid for pid, t in titles if t.casefold() == folded), None)
+    if found is not None:
+        piece = db.session.get_one(Piece, found)
+    else:
+        piece, _ = create_piece(
+            profile, PieceIn(id=new_ids[0], title=title, instrument_id=instrument_id)
+        )
+    start, end = bars
+    if start is None or end is None:
+        return piece, None
+    section = db.session.scalars(
+        sa.select(Section)
+        .where(
+            Section.profile_id == profile.id,
+            Section.piece_id == piece.id,
+            Section.bar_start == start,
+            Section.bar_end == end,
+        )
+        .order_by(Section.name, Section.id)
+        .limit(1)
+    ).first()
+    if section is None:
+        section, _ = create_section(
+            profile, piece, SectionIn(id=new_ids[1], bar_start=start, bar_end=end)
+        )
+    return piece, section
 
 
 # --- sections -------------------------------------------------------------------------------

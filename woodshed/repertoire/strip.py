@@ -108,11 +108,13 @@ class Strip:
         return any(seg.wide != seg.full_label for seg in self.segments)
 
 
-def layout(sections: Sequence[Any]) -> Strip | None:
-    """Where each section (anything with bar_start/bar_end) goes in the strip."""
+def layout(sections: Sequence[Any], length_bars: int | None = None) -> Strip | None:
+    """Where each section (anything with bar_start/bar_end) goes in the strip: as long as
+    the piece when its length in bars is known (and no section goes past it), else up to
+    the last section's last bar."""
     if not sections:
         return None
-    bars = max(s.bar_end for s in sections)
+    bars = max(length_bars or 0, *(s.bar_end for s in sections))
     lanes = assign_lanes([(s.bar_start, s.bar_end) for s in sections])
     segments = [
         Segment(

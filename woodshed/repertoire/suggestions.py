@@ -79,6 +79,8 @@ class Passage:
     def title(self) -> str:
         if self.section is None:
             return self.piece.title
+        if not self.section.name:
+            return f"{self.piece.title} › bars {self.section.bars}"
         return f"{self.piece.title} › {self.section.name} (bars {self.section.bars})"
 
     @property

@@ -211,7 +211,8 @@ def create_section(piece_id: uuid.UUID):
         section, _ = services.create_section(profile, found, parse_form(SectionIn, request.form))
     except FormErrors as exc:
         return _section_form(found, request.form, exc.messages, status=422)
-    flash(f"Section “{section.name}” (bars {section.bars}) added.", "success")
+    added = f"“{section.name}” (bars {section.bars})" if section.name else f"bars {section.bars}"
+    flash(f"Section {added} added.", "success")
     return redirect(url_for("repertoire.piece", piece_id=found.id) + f"#section-{section.id}")
 
 

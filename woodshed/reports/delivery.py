@@ -92,7 +92,7 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
         studio_url=f"{messages.base_url()}/{'family' if guardian else 'studio'}",
     )
     email.headers["Auto-Submitted"] = "auto-generated"
-    return messages.Message(title, "", None, False, email)
+    return messages.Message(title, "", None, False, [email])
 
 
 def date_of_key(key: str) -> date:

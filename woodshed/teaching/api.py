@@ -102,7 +102,7 @@ def join(user, body: JoinIn):
 @api.operation(
     "GET",
     "/links",
-    summary="Your links: your teachers, and as a teacher your students",
+    summary="Your links: your teachers, your children's teachers, and as a teacher your students",
     query=ListQuery,
     response=Page[LinkOut],
 )

@@ -146,9 +146,8 @@ def _struggles(ids: list[uuid.UUID], since: date) -> dict[uuid.UUID, list[tuple]
     for profile_id, section_id, title, name, start, end, session_id, day in db.session.execute(
         stmt
     ):
-        entry = found.setdefault(
-            (profile_id, section_id), {"label": f"{title}, {name} (bars {start}–{end})", "s": []}
-        )
+        label = f"{title}, {name} (bars {start}–{end})" if name else f"{title}, bars {start}–{end}"
+        entry = found.setdefault((profile_id, section_id), {"label": label, "s": []})
         if session_id not in [s for s, _ in entry["s"]]:
             entry["s"].append((session_id, day))
     result: dict[uuid.UUID, list[tuple]] = defaultdict(list)

@@ -275,10 +275,9 @@ LINK_ORDER = ((Link.created_at, True), (Link.id, True))
 
 
 def links_query(user: User) -> sa.Select:
-    """Links where `user` is the teacher or the musician (either side)."""
-    return sa.select(Link).where(
-        sa.or_(Link.user_id == user.id, Link.profile_id == user.profile.id)
-    )
+    """Links where `user` is the teacher or the musician (either side), or the guardian of
+    the child a teacher's link opens."""
+    return policy.links_of(user)
 
 
 def list_links(user: User, query: ListQuery) -> tuple[list[Link], str | None]:

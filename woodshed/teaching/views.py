@@ -63,6 +63,10 @@ def end_link(link_id: uuid.UUID):
     if link.user_id == _user().id:
         flash(f"You no longer teach {link.profile.display_name} here.", "success")
         return redirect(url_for("teaching.studio"))
+    if link.profile.is_child:  # a guardian, from the child's page
+        teacher, child = link.user.profile.display_name, link.profile.display_name
+        flash(f"{teacher} no longer sees {child}'s journal.", "success")
+        return redirect(url_for("family.child", child_id=link.profile_id))
     flash(f"{link.user.profile.display_name} no longer sees your journal.", "success")
     return redirect(url_for("teaching.settings"))
 
