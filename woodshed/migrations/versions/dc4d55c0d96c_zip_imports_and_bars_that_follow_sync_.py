@@ -5,7 +5,7 @@ be larger than 2 GB; a comment pinned to a take remembers whether its bars came 
 take's sync points, so that they move when the sync points do (existing comments: no).
 
 Revision ID: dc4d55c0d96c
-Revises: a7c2d9e4f1b3
+Revises: 7c41d2a9e6b3
 Create Date: 2026-12-03 18:03:48
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "dc4d55c0d96c"
-down_revision = "a7c2d9e4f1b3"
+down_revision = "7c41d2a9e6b3"
 branch_labels = None
 depends_on = None
 
