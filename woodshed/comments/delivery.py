@@ -1,9 +1,11 @@
 """A comment by email to the other party, through the worker's deliveries.
 
-When a linked teacher comments, the musician hears of it (in the notification centre, by
-`notify.services.announce_comment`, and here by email); when the musician writes in a
-thread a teacher wrote in, those teachers — while still linked — hear of it in their own
-notification centre and by email. Each (comment, recipient) is one delivery row keyed by
+A comment on a session or passage (`Comment`), or pinned to a take (`RecordingComment`,
+`on="recording"`): when a linked teacher comments, the musician hears of it (in the
+notification centre, by `notify.services.announce_comment`, and here by email); when the
+musician writes in a thread a teacher wrote in, those teachers — while still linked, and
+for a take while their link lets them listen — hear of it in their own notification
+centre and by email. Each (comment, recipient) is one delivery row keyed by
 both, so a comment is mailed once whatever the number of workers (REL-JOB). The email
 waits for the end of the recipient's quiet hours (their notification settings); a
 recipient without an account or whose link has ended by then gets nothing.
@@ -16,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Flask
 
-from woodshed import mail
+from woodshed import mail, policy
 from woodshed.accounts.models import User
 from woodshed.comments.models import Comment
 from woodshed.db import db, insert_ignore, new_id, utcnow
@@ -25,33 +27,52 @@ from woodshed.notify.models import Delivery, NotificationSettings
 from woodshed.notify.reminders import after_quiet_hours
 from woodshed.notify.services import notify, unsubscribe_token
 from woodshed.profiles.models import MusicianProfile
+from woodshed.recordings.models import RecordingComment
 from woodshed.repertoire.models import Section
 from woodshed.teaching.services import teachers_now
 
 KIND = "comment"
+#: The delivery kind of a comment pinned to a take.
+RECORDING_KIND = "recording_comment"
+MODELS: dict[str, type[Comment] | type[RecordingComment]] = {
+    KIND: Comment,
+    RECORDING_KIND: RecordingComment,
+}
+AnyComment = Comment | RecordingComment
 
 
-def _teachers_in_thread(comment: Comment, profile: MusicianProfile) -> list[User]:
-    """The musician's teachers now who wrote in this comment's thread."""
+def _teachers_in_thread(comment: AnyComment, profile: MusicianProfile) -> list[User]:
+    """The musician's teachers now who wrote in this comment's thread (and, on a take,
+    may still listen to it)."""
+    model = type(comment)
     root = comment.parent_id or comment.id
     authors = set(
         db.session.scalars(
-            sa.select(Comment.author_id).where(
-                sa.or_(Comment.id == root, Comment.parent_id == root)
-            )
+            sa.select(model.author_id).where(sa.or_(model.id == root, model.parent_id == root))
         )
     )
     authors.discard(comment.author_id)
-    ids = teachers_now(profile, authors)
-    return [db.session.get_one(User, i) for i in sorted(ids)]  # a linked teacher exists
+    # a linked teacher exists for every id teachers_now returns
+    teachers = [db.session.get_one(User, i) for i in sorted(teachers_now(profile, authors))]
+    if isinstance(comment, RecordingComment):
+        teachers = [t for t in teachers if policy.can_view_recordings(t, profile)]
+    return teachers
 
 
 def on_comment_posted(
-    profile: MusicianProfile, *, comment_id, author_id, author_name: str, excerpt: str, url: str
+    profile: MusicianProfile,
+    *,
+    comment_id,
+    author_id,
+    author_name: str,
+    excerpt: str,
+    url: str,
+    on: str = "session",
 ) -> None:
     """`events.comment_posted` subscriber: a delivery row for each other party's email (and
     the teachers' in-app notification; the musician's is `announce_comment`'s)."""
-    comment = db.session.get(Comment, comment_id)
+    kind = RECORDING_KIND if on == "recording" else KIND
+    comment = db.session.get(MODELS[kind], comment_id)
     if comment is None:
         return
     recipients: list[MusicianProfile] = []
@@ -59,6 +80,7 @@ def on_comment_posted(
         recipients.append(profile)
     else:
         for teacher in _teachers_in_thread(comment, profile):
+            assert teacher.profile is not None  # a teacher signs in: an account's profile
             recipients.append(teacher.profile)
             notify(
                 teacher.profile,
@@ -78,10 +100,10 @@ def on_comment_posted(
         rows.append(
             {
                 "id": new_id(),
-                "key": f"cm:{comment.id}:{recipient.id}",
+                "key": f"{'rc' if kind == RECORDING_KIND else 'cm'}:{comment.id}:{recipient.id}",
                 "reminder_id": None,
                 "profile_id": recipient.id,
-                "kind": KIND,
+                "kind": kind,
                 "due_at": after_quiet_hours(now, recipient.timezone, settings),
                 "subject_id": comment.id,
                 "status": "pending",
@@ -93,11 +115,13 @@ def on_comment_posted(
     insert_ignore(Delivery, rows, ["key"])
 
 
-def _path(comment: Comment, *, for_teacher: bool) -> str:
-    """Where the comment is shown: its session, or its passage's piece (a teacher's under
-    the student's prefix)."""
+def _path(comment: AnyComment, *, for_teacher: bool) -> str:
+    """Where the comment is shown: its take, its session, or its passage's piece (a
+    teacher's under the student's prefix)."""
     prefix = f"/students/{comment.profile_id}" if for_teacher else ""
     anchor = f"#comment-{comment.id}"
+    if isinstance(comment, RecordingComment):
+        return f"{prefix}/recordings/{comment.recording_id}{anchor}"
     if comment.session_id is not None:
         return f"{prefix}/journal/{comment.session_id}{anchor}"
     # Not on a session: on a passage (a check constraint), which takes its comments with it.
@@ -106,7 +130,8 @@ def _path(comment: Comment, *, for_teacher: bool) -> str:
 
 
 def build(delivery: Delivery, now: datetime) -> messages.Message | None:
-    comment = db.session.get(Comment, delivery.subject_id) if delivery.subject_id else None
+    model = MODELS.get(delivery.kind, Comment)
+    comment = db.session.get(model, delivery.subject_id) if delivery.subject_id else None
     recipient = delivery.profile
     if comment is None or recipient.user is None:
         return None
@@ -115,11 +140,16 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     if for_teacher:
         if recipient.user_id not in teachers_now(student, {recipient.user_id}):
             return None  # no longer their teacher: nothing of the student's to send
+        if isinstance(comment, RecordingComment) and not policy.can_view_recordings(
+            recipient.user, student
+        ):
+            return None  # no longer listening to the student's takes
         title = f"{student.display_name} replied to your comment"
     else:
         author = db.session.get(User, comment.author_id) if comment.author_id else None
         name = author.profile.display_name if author is not None else "Your former teacher"
-        title = f"{name} commented on your practice"
+        what = "your recording" if isinstance(comment, RecordingComment) else "your practice"
+        title = f"{name} commented on {what}"
     url = f"{messages.base_url()}{_path(comment, for_teacher=for_teacher)}"
     unsubscribe = f"{messages.base_url()}/unsubscribe?token={unsubscribe_token(delivery)}"
     email = mail.render_mail(
@@ -140,4 +170,6 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
 
 
 def register(app: Flask) -> None:
-    app.extensions.setdefault("woodshed.delivery_messages", {})[KIND] = build
+    builders = app.extensions.setdefault("woodshed.delivery_messages", {})
+    builders[KIND] = build
+    builders[RECORDING_KIND] = build

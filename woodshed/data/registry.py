@@ -104,6 +104,10 @@ class Part:
     codecs: dict[str, Codec] = field(default_factory=dict)
     #: Called as after_import(profile, ids) once the rows exist (rebuild derived data).
     after_import: Callable[[Any, list[uuid.UUID]], None] | None = None
+    #: The stored files that travel with each row in the ZIP export, from the row's
+    #: exported values: {storage name: (size in bytes, SHA-256)}. A restore from a ZIP
+    #: accepts exactly these files, checked against both.
+    files: Callable[[dict[str, Any]], dict[str, tuple[int, str]]] | None = None
     #: An account counts as empty for a restore only if it has none of these rows.
     user_content: bool = True
     #: On restore, the account's existing rows of this part are replaced (one-per-profile).
