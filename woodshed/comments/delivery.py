@@ -13,6 +13,7 @@ recipient without an account or whose link has ended by then gets nothing.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -34,11 +35,14 @@ from woodshed.teaching.services import teachers_now
 KIND = "comment"
 #: The delivery kind of a comment pinned to a take.
 RECORDING_KIND = "recording_comment"
-MODELS: dict[str, type[Comment] | type[RecordingComment]] = {
-    KIND: Comment,
-    RECORDING_KIND: RecordingComment,
-}
 AnyComment = Comment | RecordingComment
+
+
+def _comment(kind: str, comment_id: uuid.UUID) -> AnyComment | None:
+    """The comment a delivery of this kind is about (a take's, or a session's or passage's)."""
+    if kind == RECORDING_KIND:
+        return db.session.get(RecordingComment, comment_id)
+    return db.session.get(Comment, comment_id)
 
 
 def _teachers_in_thread(comment: AnyComment, profile: MusicianProfile) -> list[User]:
@@ -72,7 +76,7 @@ def on_comment_posted(
     """`events.comment_posted` subscriber: a delivery row for each other party's email (and
     the teachers' in-app notification; the musician's is `announce_comment`'s)."""
     kind = RECORDING_KIND if on == "recording" else KIND
-    comment = db.session.get(MODELS[kind], comment_id)
+    comment = _comment(kind, comment_id)
     if comment is None:
         return
     recipients: list[MusicianProfile] = []
@@ -130,8 +134,7 @@ def _path(comment: AnyComment, *, for_teacher: bool) -> str:
 
 
 def build(delivery: Delivery, now: datetime) -> messages.Message | None:
-    model = MODELS.get(delivery.kind, Comment)
-    comment = db.session.get(model, delivery.subject_id) if delivery.subject_id else None
+    comment = _comment(delivery.kind, delivery.subject_id) if delivery.subject_id else None
     recipient = delivery.profile
     if comment is None or recipient.user is None:
         return None
