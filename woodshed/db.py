@@ -286,7 +286,7 @@ def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
     db.session.execute(statement, rows)
 
 
-def after_commit(action: Callable[[], None]) -> None:
+def after_commit(action: Callable[[], object]) -> None:
     """Run `action` once the request's transaction commits, never if it rolls back
     (files go only with their rows). A failing action is logged, not raised: the rows
     are committed already, and a stray file is swept later."""
@@ -309,7 +309,7 @@ def after_commit(action: Callable[[], None]) -> None:
     event.listen(session, "after_soft_rollback", rolled_back)
 
 
-def on_rollback(action: Callable[[], None]) -> None:
+def on_rollback(action: Callable[[], object]) -> None:
     """Run `action` if the request's transaction rolls back as a whole (a savepoint's
     rollback does not count), never once it has committed: a file stored for rows that
     were not kept is deleted again."""

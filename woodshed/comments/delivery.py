@@ -13,6 +13,7 @@ recipient without an account or whose link has ended by then gets nothing.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -37,8 +38,8 @@ RECORDING_KIND = "recording_comment"
 AnyComment = Comment | RecordingComment
 
 
-def _comment(kind: str, comment_id) -> AnyComment | None:
-    """The comment a delivery of `kind` is about (on a session or passage, or on a take)."""
+def _comment(kind: str, comment_id: uuid.UUID) -> AnyComment | None:
+    """The comment a delivery of this kind is about (a take's, or a session's or passage's)."""
     if kind == RECORDING_KIND:
         return db.session.get(RecordingComment, comment_id)
     return db.session.get(Comment, comment_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -36,13 +36,14 @@ class ExportContext:
     owner_user_id: uuid.UUID | None
     _labels: dict[tuple[str, str], dict] = field(default_factory=dict)
 
-    def labels(self, link: Link) -> dict:
-        """{id: label} of the link's target rows of this profile (tag names), read once."""
+    def labels(self, link: Link, label: str) -> dict:
+        """{id: label} of the link's target rows of this profile (tag names), read once;
+        `label` is the link's label column."""
         target = link.target_table
-        key = (target.name, link.label)
+        key = (target.name, label)
         if key not in self._labels:
             rows = db.session.execute(
-                sa.select(_uuid_text(target.c.id), target.c[link.label]).where(
+                sa.select(_uuid_text(target.c.id), target.c[label]).where(
                     target.c.profile_id == self.profile.id
                 )
             )
@@ -136,7 +137,7 @@ def _uuid_text(column: sa.Column) -> sa.ColumnElement:
         return sa.cast(column, sa.Text).label(column.name)
     hex_ = sa.type_coerce(column, sa.String)
     parts = [sa.func.substr(hex_, start, length) for start, length in UUID_PARTS]
-    text = parts[0]
+    text: sa.ColumnElement[str] = parts[0]
     for part in parts[1:]:
         text = text.concat("-").concat(part)
     return sa.type_coerce(text, sa.String).label(column.name)
@@ -187,6 +188,7 @@ def top_level_batches(part: Part, ctx: ExportContext) -> Iterator[list[dict]]:
         if not rows:
             return
         last = tuple(rows[-1][-len(keys) :])
+        scope: sa.Select | list
         if db.session.get_bind().dialect.name == "postgresql":
             # PostgreSQL plans a key range far better than a thousand bound ids …
             scope = sa.select(table.c.id).where(owned, sa.not_(_after(keys, last)))
@@ -201,11 +203,11 @@ def top_level_batches(part: Part, ctx: ExportContext) -> Iterator[list[dict]]:
         before = last
 
 
-def _rows(stmt) -> list:
+def _rows(stmt) -> Sequence[sa.Row]:
     return db.session.connection().execute(stmt).all()
 
 
-def documents(part: Part, rows: list, scope, ctx: ExportContext) -> list[dict]:
+def documents(part: Part, rows: Sequence[sa.Row], scope, ctx: ExportContext) -> list[dict]:
     """Rows (id first) of one part as export objects, with their nested parts and links.
 
     `scope` (a select of ids, or a list of them) names these rows; nested rows and links
@@ -228,6 +230,8 @@ def documents(part: Part, rows: list, scope, ctx: ExportContext) -> list[dict]:
 
 def _children(child: Part, parents, ctx: ExportContext) -> dict:
     table = child.table
+    if child.parent is None:
+        raise TypeError(f"The nested part {child.key} names no parent column")
     parent = table.c[child.parent]
     order = [table.c[name] for name in child.order] + [table.c.id]
     rows = _rows(_select(child).where(parent.in_(parents)).order_by(parent, *order))
@@ -245,6 +249,6 @@ def _links(link: Link, owners, ctx: ExportContext) -> dict:
     for owner, target in _rows(query):
         grouped[owner].append(target)
     if link.label:
-        names = ctx.labels(link)
+        names = ctx.labels(link, link.label)
         return {k: sorted((names[v] for v in vs), key=str.casefold) for k, vs in grouped.items()}
     return {k: sorted(vs) for k, vs in grouped.items()}

@@ -152,10 +152,12 @@ def _qualified(part: Part, parents: tuple[str, ...]) -> str:
     return ".".join((*parents, part.key))
 
 
-def _stage(part, model, path, parent_id, plan: Plan, parents: tuple[str, ...]) -> None:
+def _stage(
+    part, model, path, parent_id, staged: dict[str, list[Staged]], parents: tuple[str, ...]
+) -> None:
     values = {c.name: getattr(model, part.doc_key(c)) for c in part.columns}
     links = {link.key: getattr(model, link.key) for link in part.links}
-    plan.staged.setdefault(_qualified(part, parents), []).append(
+    staged.setdefault(_qualified(part, parents), []).append(
         Staged(part, path, values, parent_id, links)
     )
     for child in part.children:
@@ -165,7 +167,7 @@ def _stage(part, model, path, parent_id, plan: Plan, parents: tuple[str, ...]) -
                 child_model,
                 f"{path}.{child.key}.{i}",
                 values["id"],
-                plan,
+                staged,
                 (*parents, part.key),
             )
 
@@ -185,7 +187,7 @@ def check_document(doc: dict) -> Plan:
     except ValidationError as exc:
         errors.extend(field_errors(exc, prefix="profile."))
         profile_data = None
-    plan = Plan(profile_data, {})
+    staged: dict[str, list[Staged]] = {}
     for part in PARTS:
         objects = doc.get(part.key, [])
         if not isinstance(objects, list):
@@ -199,26 +201,26 @@ def check_document(doc: dict) -> Plan:
             except ValidationError as exc:
                 errors.extend(field_errors(exc, prefix=f"{part.key}.{i}."))
                 continue
-            _stage(part, model, f"{part.key}.{i}", None, plan, ())
+            _stage(part, model, f"{part.key}.{i}", None, staged, ())
     if not errors:
-        errors.extend(_check_references(plan))
-    if errors:
+        errors.extend(_check_references(staged))
+    if errors or profile_data is None:  # no profile data: its errors are listed
         raise DomainError(
             errors[:MAX_ERRORS], "The export file has problems; nothing was imported."
         )
-    return plan
+    return Plan(profile_data, staged)
 
 
-def _check_references(plan: Plan) -> list[FieldError]:
+def _check_references(staged: dict[str, list[Staged]]) -> list[FieldError]:
     errors = []
     ids: dict[str, set] = defaultdict(set)
-    for objects in plan.staged.values():
+    for objects in staged.values():
         for s in objects:
             table = s.part.table.name
             if s.values["id"] in ids[table]:
                 errors.append(FieldError(f"{s.path}.id", "This id appears twice in the file."))
             ids[table].add(s.values["id"])
-    for objects in plan.staged.values():
+    for objects in staged.values():
         for s in objects:
             for name, target in s.part.references.items():
                 value = s.values[name]
@@ -228,33 +230,33 @@ def _check_references(plan: Plan) -> list[FieldError]:
                             f"{s.path}.{name}", f"No {target.name} with this id in the file."
                         )
                     )
-    label_index = _label_index(plan)
-    for objects in plan.staged.values():
+    label_index = _label_index(staged)
+    for objects in staged.values():
         for s in objects:
             for link in s.part.links:
-                target = link.target_table.name
+                target_name = link.target_table.name
                 for j, value in enumerate(s.links[link.key]):
                     if link.label:
-                        ok = str(value).casefold() in label_index[(target, link.label)]
+                        ok = str(value).casefold() in label_index[(target_name, link.label)]
                     else:
-                        ok = value in ids[target]
+                        ok = value in ids[target_name]
                     if not ok:
                         errors.append(
                             FieldError(
                                 f"{s.path}.{link.key}.{j}",
-                                f"No {target} “{value}” in the file.",
+                                f"No {target_name} “{value}” in the file.",
                             )
                         )
     return errors
 
 
-def _label_index(plan: Plan) -> dict[tuple[str, str], dict[str, uuid.UUID]]:
+def _label_index(staged: dict[str, list[Staged]]) -> dict[tuple[str, str], dict[str, uuid.UUID]]:
     """{(table, column): {casefolded label: id}} for every labelled link target."""
     wanted = {
         (link.target_table.name, link.label) for p in all_parts() for link in p.links if link.label
     }
     index: dict[tuple[str, str], dict[str, uuid.UUID]] = defaultdict(dict)
-    for objects in plan.staged.values():
+    for objects in staged.values():
         for s in objects:
             for table, column in wanted:
                 if s.part.table.name == table:
@@ -364,10 +366,10 @@ def _link_rows(s: Staged, ctx: ImportContext, labels) -> dict:
 
 
 def _write(plan: Plan, ctx: ImportContext) -> dict[str, int]:
-    labels = _label_index(plan)
+    labels = _label_index(plan.staged)
     counts: dict[str, int] = {}
     written: dict[str, list[uuid.UUID]] = defaultdict(list)
-    hooks: list[tuple[Part, str]] = []
+    hooks: list[tuple[Callable[[Any, list[uuid.UUID]], None], str]] = []
 
     def visit(part: Part, parents: tuple[str, ...]):
         qualified = _qualified(part, parents)
@@ -393,15 +395,15 @@ def _write(plan: Plan, ctx: ImportContext) -> dict[str, int]:
                 bulk_insert(link.table, link_rows[link.key])
         counts[part.key] = counts.get(part.key, 0) + len(plan.staged.get(qualified, []))
         if part.after_import is not None:
-            hooks.append((part, qualified))
+            hooks.append((part.after_import, qualified))
         for child in part.children:
             visit(child, (*parents, part.key))
 
     for part in PARTS:
         visit(part, ())
-    for part, qualified in hooks:
+    for after_import, qualified in hooks:
         if written[qualified]:
-            part.after_import(ctx.profile, written[qualified])
+            after_import(ctx.profile, written[qualified])
     return counts
 
 

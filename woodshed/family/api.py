@@ -202,5 +202,8 @@ def list_signoffs(user, profile, session_id: uuid.UUID):
 def create_signoff(user, profile, session_id: uuid.UUID, body: SignoffIn):
     session = policy.owned_or_404(PracticeSession, session_id, profile, lock=True)
     row = services.add_signoff(user, profile, session, body.item_index, body.note, body.answer)
-    question = services.question_of(profile, session, row.item_index) if row.answer else ""
+    # An answer is to the question on a signed-off item (add_signoff refuses it otherwise).
+    question = ""
+    if row.answer and row.item_index is not None:
+        question = services.question_of(profile, session, row.item_index)
     return Reply(signoff_out(row, question), status=201)

@@ -22,7 +22,7 @@ from woodshed import mail, outbox, policy
 from woodshed.accounts.models import User
 from woodshed.accounts.passwords import hash_password, verify_password
 from woodshed.config import base_url
-from woodshed.db import db, utcnow
+from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem, TooManyRequests
 from woodshed.family.models import (
     NOTICE_VERSION,
@@ -163,7 +163,7 @@ def create_child(
     this_year = utcnow().year
     if birth_year is not None and not (this_year - 25 <= birth_year <= this_year):
         errors["birth_year"] = f"Give a year between {this_year - 25} and {this_year}, or none."
-    names = []
+    names: list[str] = []
     for raw in instruments or []:
         each = " ".join(raw.split())
         if len(each) > 100:
@@ -301,7 +301,7 @@ def redeem_guardian_code(user: User, raw_code: str) -> Link:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if rowcount(claimed) == 0:
         raise DomainError({"code": "This code has been used already. Ask for a new one."})
     link = Link(kind="guardian", user_id=user.id, profile_id=invite.profile_id, scopes=[])
     db.session.add(link)
@@ -517,7 +517,7 @@ def accept_move(raw: str, password: str) -> tuple[User, MusicianProfile]:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if rowcount(claimed) == 0:
         raise InvalidMoveLink("This link has been used already. Sign in instead.")
     child = profile_of_move(move)
     user = User(email=move.email, password_hash=passwords.hash_password(password))
@@ -768,17 +768,19 @@ def apply_retention(now: datetime | None = None) -> dict[str, int]:
     """What docs/children.md promises: lapsed second-guardian requests end, and a child
     profile with no guardian for ORPHAN_DAYS is erased. Run by the worker on each pass."""
     now = now or utcnow()
-    lapsed = db.session.execute(
-        sa.update(Link)
-        .where(
-            Link.kind == "guardian",
-            Link.accepted_at.is_(None),
-            Link.ended_at.is_(None),
-            Link.created_at <= now - timedelta(days=REQUEST_DAYS),
+    lapsed = rowcount(
+        db.session.execute(
+            sa.update(Link)
+            .where(
+                Link.kind == "guardian",
+                Link.accepted_at.is_(None),
+                Link.ended_at.is_(None),
+                Link.created_at <= now - timedelta(days=REQUEST_DAYS),
+            )
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(ended_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     guarded = (
         sa.select(Link.id)
         .where(

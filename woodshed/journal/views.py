@@ -58,9 +58,11 @@ def _session(session_id: uuid.UUID) -> PracticeSession:
 @bp.get("")
 def index():
     profile = _profile()
-    defaults = {} if request.args.get("limit") else {"limit": PAGE_SIZE}
     try:
-        query = parse_form(SessionQuery, request.args, **defaults)
+        if request.args.get("limit"):
+            query = parse_form(SessionQuery, request.args)
+        else:
+            query = parse_form(SessionQuery, request.args, limit=PAGE_SIZE)
         page = queries.journal_page(profile, query)
     except DomainError as exc:
         # A stale or tampered cursor has no input of its own: say it above the form.

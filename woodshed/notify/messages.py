@@ -13,7 +13,7 @@ from woodshed.dates import format_date
 from woodshed.db import db
 from woodshed.family.services import email_recipients
 from woodshed.goals.models import Goal
-from woodshed.notify.models import Delivery
+from woodshed.notify.models import Delivery, Reminder
 from woodshed.notify.services import notify, unsubscribe_token
 from woodshed.plans.models import PlanOccurrence
 from woodshed.stats.services import period_sums, streaks
@@ -37,13 +37,15 @@ def base_url() -> str:
 def build(delivery: Delivery, now: datetime) -> Message | None:
     """The message for a due delivery, or None when there is nothing left to say."""
     profile = delivery.profile
-    reminder = delivery.reminder
     if delivery.kind == "weekly_summary":
         return _summary(delivery, now)
     feature = current_app.extensions.get("woodshed.delivery_messages", {}).get(delivery.kind)
     if feature is not None:
         return feature(delivery, now)
-    title, body, url = _text(delivery, now)
+    reminder = delivery.reminder
+    if reminder is None:  # every other kind is a reminder's, deleted with it
+        return None
+    title, body, url = _text(delivery, reminder, now)
     if title is None:
         return None
     if reminder.message:
@@ -61,8 +63,9 @@ def build(delivery: Delivery, now: datetime) -> Message | None:
     return Message(title, body, url, in_app, emails)
 
 
-def _text(delivery: Delivery, now: datetime) -> tuple[str | None, str, str | None]:
-    reminder = delivery.reminder
+def _text(
+    delivery: Delivery, reminder: Reminder, now: datetime
+) -> tuple[str | None, str, str | None]:
     root = base_url()
     if delivery.kind == "before_occurrence":
         occ = db.session.get(PlanOccurrence, delivery.subject_id) if delivery.subject_id else None

@@ -70,11 +70,11 @@ def announce_comment(
 
 
 def unread_count(profile: MusicianProfile) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Notification)
         .where(Notification.profile_id == profile.id, Notification.read_at.is_(None))
-    )
+    ).scalar_one()
 
 
 def mark_all_read(profile: MusicianProfile) -> int:
@@ -152,7 +152,9 @@ def create_reminder(profile: MusicianProfile, data) -> tuple:
     existing = policy.existing_for_client_id(Reminder, data.id, profile)
     if existing is not None:
         return existing, False
-    count = db.session.scalar(sa.select(sa.func.count()).where(Reminder.profile_id == profile.id))
+    count = db.session.execute(
+        sa.select(sa.func.count()).where(Reminder.profile_id == profile.id)
+    ).scalar_one()
     if count >= MAX_REMINDERS:
         raise DomainError({"_form": f"You have {MAX_REMINDERS} reminders; delete one first."})
     values = data.model_dump(exclude={"id"})
@@ -273,9 +275,9 @@ def update_settings(profile: MusicianProfile, data) -> None:
     s = settings_for(profile)
     if s is None:
         # One row per profile: two first saves at once share the row one of them stored.
-        s, _ = policy.insert_or_existing(
+        s = policy.insert_or_existing(
             NotificationSettings(profile_id=profile.id), profile, key=("profile_id",)
-        )
+        )[0]
     s.quiet_start = time.fromisoformat(data.quiet_start) if data.quiet_start else None
     s.quiet_end = time.fromisoformat(data.quiet_end) if data.quiet_end else None
     if data.weekly_summary and not s.weekly_summary:
@@ -335,10 +337,10 @@ def unsubscribe(token: str) -> str | None:
             profile = db.session.get(MusicianProfile, uuid.UUID(data["c"]))
             if profile is None:
                 return None
-            s, _ = policy.insert_or_existing(
+            comment_settings, _ = policy.insert_or_existing(
                 NotificationSettings(profile_id=profile.id), profile, key=("profile_id",)
             )
-            s.comment_emails = False
+            comment_settings.comment_emails = False
             db.session.flush()
             return "emails about comments"
         if "s" in data:

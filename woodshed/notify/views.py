@@ -89,14 +89,14 @@ def read_all():
 def _new_reminder_values(kind: str | None) -> dict:
     """A new reminder of the chosen kind (every day unless one is chosen), with defaults."""
     kind = kind if kind in KIND_LABELS else "daily"
-    defaults = {
+    defaults: dict[str, dict[str, str | int]] = {
         "daily": {"time": "18:00"},
         "weekly": {"time": "18:00"},
         "before_occurrence": {"minutes_before": 30},
         "inactivity": {"after_days": 3},
         "goal_deadline": {"days_before": 7},
-    }[kind]
-    return {"kind": kind, "channels": ["in_app"], **defaults}
+    }
+    return {"kind": kind, "channels": ["in_app"], **defaults[kind]}
 
 
 def _settings_page(status=200, **extra):

@@ -8,7 +8,7 @@ import logging
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -164,7 +164,7 @@ def read_media_token(token: str) -> tuple[uuid.UUID, str]:
 def recording_out(recording: Recording) -> dict:
     """The API's and the page's view of a recording, with fresh signed links — made only
     for someone the policy lets listen (`policy.sees_recordings`), else a 404."""
-    profile = db.session.get(MusicianProfile, recording.profile_id)
+    profile = db.session.get_one(MusicianProfile, recording.profile_id)
     if not policy.sees_recordings(profile):
         raise Problem(404, "Not found.")
     ready = recording.status == "ready"
@@ -195,10 +195,10 @@ def _check_links(profile: MusicianProfile, data: dict) -> None:
 
 def store_recording(
     profile: MusicianProfile,
-    stream: BinaryIO,
+    stream: IO[bytes],
     fields: RecordingFields,
     *,
-    filename: str = "",
+    filename: str | None = "",
     reserved: bool = False,
     recording_id: uuid.UUID | None = None,
 ) -> Recording:
@@ -295,11 +295,11 @@ def restored(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
     with_original = [i for i in ids if ORIGINAL.format(id=i) in held]
     total = 0
     for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
-        total += db.session.scalar(
+        total += db.session.execute(
             sa.select(sa.func.coalesce(sa.func.sum(table.c.size_bytes), 0)).where(
                 table.c.id.in_(chunk)
             )
-        )
+        ).scalar_one()
         db.session.execute(
             sa.update(table)
             .where(table.c.id.in_(chunk), table.c.status.in_(("pending", "processing")))
@@ -348,7 +348,7 @@ def save_tempo_reached(user, profile: MusicianProfile, recording: Recording):
     from woodshed.journal import services as journal
 
     item = tempo_item(recording)
-    if item is None:
+    if item is None or recording.tempo is None:  # tempo_item asks for a steady tempo
         raise DomainError(
             {"tempo": "This take has no steady tempo, or no item of its session to save it to."}
         )
@@ -503,7 +503,7 @@ def add_comment(user, profile: MusicianProfile, recording: Recording, data: Comm
     end_ms = None if data.end_seconds is None else round(data.end_seconds * 1000)
     bar_start, bar_end = data.bar_start, data.bar_end
     from_sync = bar_start is None
-    if from_sync:
+    if bar_start is None:
         bar_start, bar_end = synced_bars(recording, at_ms, end_ms)
     elif bar_end is None or bar_end < bar_start:
         bar_end = bar_start
@@ -563,7 +563,7 @@ def comments_of(recording: Recording) -> list[dict]:
             .order_by(RecordingComment.at_ms, RecordingComment.created_at, RecordingComment.id)
         )
     )
-    profile = db.session.get(MusicianProfile, recording.profile_id)
+    profile = db.session.get_one(MusicianProfile, recording.profile_id)
     authors = {}
     for comment in rows:
         if comment.author_id not in authors:
@@ -584,9 +584,9 @@ def mark_listened(user, profile: MusicianProfile, recording: Recording) -> bool:
         .where(table.c.id == recording.id, table.c.listened_by_teacher_at.is_(None))
         # The teacher's mark, not an edit of the take: its updated_at stays.
         .values(listened_by_teacher_at=utcnow(), updated_at=table.c.updated_at)
-    ).rowcount
+    )
     db.session.refresh(recording)
-    return bool(won)
+    return bool(rowcount(won))
 
 
 def comments_on_bars(profile: MusicianProfile, section: Section) -> list[tuple]:
@@ -632,7 +632,12 @@ def bar_comments_by_section(
     grouped: dict[uuid.UUID, list[tuple]] = {}
     for section in sections:
         for comment in rows:
-            if comment.bar_start <= section.bar_end and comment.bar_end >= section.bar_start:
+            # Pinned comments only (the query); a bar_end is written with every bar_start.
+            start = comment.bar_start
+            end = comment.bar_end if comment.bar_end is not None else start
+            if start is None or end is None:
+                continue
+            if start <= section.bar_end and end >= section.bar_start:
                 grouped.setdefault(section.id, []).append((comment, by_id[comment.recording_id]))
     return grouped
 

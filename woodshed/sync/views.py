@@ -164,7 +164,7 @@ def offline_pages():
     """The musician's own pages the service worker keeps for offline use (the recent
     journal, the repertoire with its passages, today's plan), fetched once the shell's
     fixed pages are kept. Never cached: it changes with every entry."""
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     resp = jsonify(services.offline_pages(profile))
     resp.headers["Cache-Control"] = "no-store"
     return resp
