@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 # every pytest process compiles the app, the tests and schemathesis again (~10 s each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run install install-test assets test lint typecheck test-sqlite test-postgres test-e2e-setup bench bench-studio demo clean
+.PHONY: run install install-test assets test lint typecheck test-sqlite test-postgres test-e2e test-e2e-setup bench bench-studio demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Woodshed needs Python 3.11 or newer")'
@@ -68,21 +68,32 @@ test-e2e-setup:
 		fi; \
 	fi
 
-test-sqlite: install-test test-e2e-setup
-	WOODSHED_TEST_DATABASE=sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+# The SQLite pass runs every test but the browser tests, which have a pass of their own.
+# `--dist worksteal`: an idle worker takes tests queued for the other, so the long tests at
+# the end (schemathesis, the oracles) do not leave one core waiting.
+test-sqlite: install-test
+	WOODSHED_TEST_DATABASE=sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -q -m "not e2e"
+
+# The browser tests: the app served on its own SQLite file, driven by Chromium.
+test-e2e: install-test test-e2e-setup
+	WOODSHED_TEST_DATABASE=sqlite $(BIN)/pytest -q -m e2e tests/e2e
 
 # PostgreSQL runs when the server answers; with CI=true it must.
 test-postgres: install-test
 	@if $(BIN)/python -c "import sqlalchemy as sa; sa.create_engine('$(PG_URL)').connect().close()" 2>/dev/null; then \
 		WOODSHED_TEST_DATABASE=postgresql WOODSHED_TEST_POSTGRES_URL='$(PG_URL)' \
-			$(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not e2e"; \
+			$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -q -m "not e2e"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is not reachable, and CI requires it." >&2; exit 1; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run."; \
 	fi
 
-test: lint typecheck test-sqlite test-postgres
+# The three passes run side by side. Alone, each leaves the cores idle part of the time
+# (waiting on Chromium, on the PostgreSQL server, on racing threads); together they keep
+# both busy. `--output-sync=line` keeps each output line whole; a failing pass fails `make test`.
+test: lint typecheck
+	@$(MAKE) --no-print-directory --output-sync=line -j3 test-sqlite test-postgres test-e2e
 
 bench: install-test
 	$(BIN)/python -m bench

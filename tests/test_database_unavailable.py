@@ -9,6 +9,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask import Response
 
 from tests import conftest
 from tests.clients import WebClient
@@ -16,6 +17,7 @@ from tests.conftest import database_kind
 from tests.notify.conftest import committed_app  # noqa: F401 (a fixture)
 from tests.smtp import free_port
 from woodshed import create_app
+from woodshed.db import db
 
 
 @pytest.fixture
@@ -91,3 +93,18 @@ def test_a_write_waiting_on_a_held_lock_answers_503_not_500(locked):
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="a server connection to cut")
+def test_an_error_answer_stands_when_the_connection_died_under_the_request(committed_app):  # noqa: F811
+    """The rollback of a failed request finds its connection gone: the connection is
+    dropped and the answer is sent as it was (was an AttributeError, a 500, because the
+    scoped session has no invalidate())."""
+    engine = committed_app.extensions["woodshed.engine"]
+    with committed_app.test_request_context("/pieces"):
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        response = committed_app.process_response(Response("Not found", status=404))
+        assert response.status_code == 404
+        assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1  # a new connection

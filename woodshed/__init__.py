@@ -115,7 +115,7 @@ def _init_extensions(app: Flask) -> None:
             try:
                 db.session.rollback()
             except DATABASE_UNAVAILABLE:  # the connection is gone: drop it, keep the answer
-                db.session.invalidate()
+                db.session().invalidate()
         elif request.method in SAFE_METHODS:
             # Reads only write bookkeeping (session last-seen); losing it beats failing.
             try:

@@ -8,9 +8,11 @@ connection inside an outer transaction so each test is rolled back.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -30,6 +32,8 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator
 
 from woodshed.errors import PreconditionFailed
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -280,6 +284,48 @@ def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
 
         statement = sqlite_insert(model).on_conflict_do_nothing(index_elements=conflict)
     db.session.execute(statement, rows)
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the request's transaction commits, never if it rolls back
+    (files go only with their rows). A failing action is logged, not raised: the rows
+    are committed already, and a stray file is swept later."""
+    session = db.session()
+    armed = [True]
+
+    def run(_session) -> None:
+        if armed[0]:
+            armed[0] = False
+            try:
+                action()
+            except Exception:
+                log.exception("an action after commit failed")
+
+    def rolled_back(_session, previous) -> None:
+        if previous.parent is None:  # a savepoint's rollback leaves the action armed
+            armed[0] = False
+
+    event.listen(session, "after_commit", run, once=True)
+    event.listen(session, "after_soft_rollback", rolled_back)
+
+
+def on_rollback(action: Callable[[], None]) -> None:
+    """Run `action` if the request's transaction rolls back as a whole (a savepoint's
+    rollback does not count), never once it has committed: a file stored for rows that
+    were not kept is deleted again."""
+    session = db.session()
+    armed = [True]
+
+    def run(_session, previous) -> None:
+        if armed[0] and previous.parent is None:
+            armed[0] = False
+            action()
+
+    def committed(_session) -> None:
+        armed[0] = False
+
+    event.listen(session, "after_soft_rollback", run)
+    event.listen(session, "after_commit", committed, once=True)
 
 
 def json_rows(

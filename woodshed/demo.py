@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import random
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -63,8 +65,28 @@ class DemoResult:
 # --- the musician's repertoire ---------------------------------------------------------------
 # Sections: (name, first bar, last bar, start tempo, target tempo, day it reaches the target).
 # Status plan: [(day, status)], the first entry is when the piece is added.
+SectionSpec = tuple[str, int, int, int, int, int]
 
-PIECES = [
+
+class PieceSpec(TypedDict):
+    """One piece of the demo repertoire and how its year goes."""
+
+    instrument: str
+    title: str
+    composer: str
+    arranger: NotRequired[str]
+    difficulty: int
+    target_tempo_bpm: NotRequired[int]
+    plan: list[tuple[int, str]]
+    notes: NotRequired[str]
+    sections: list[SectionSpec]
+    rests_from: NotRequired[int]  # not played from this day on
+
+
+#: The fields of a PieceSpec that are the piece's own.
+PIECE_FIELDS = ("title", "composer", "arranger", "difficulty", "target_tempo_bpm")
+
+PIECES: list[PieceSpec] = [
     {
         "instrument": "Piano",
         "title": "Nocturne in E-flat major, Op. 9 No. 2",
@@ -285,15 +307,15 @@ class Sim:
     profile: MusicianProfile
     start: datetime
     rng: random.Random
+    now: datetime
     instruments: dict[str, Instrument] = field(default_factory=dict)
     pieces: dict[str, Piece] = field(default_factory=dict)
-    sections: dict[str, tuple[Section, tuple]] = field(default_factory=dict)
+    sections: dict[str, tuple[Section, SectionSpec]] = field(default_factory=dict)
     skills: dict[str, tuple[Skill, str | None]] = field(default_factory=dict)
-    section_added: dict[tuple, int] = field(default_factory=dict)
+    section_added: dict[SectionSpec, int] = field(default_factory=dict)
     played: dict = field(default_factory=dict)  # piece or section id → last day practised
     goals: dict = field(default_factory=dict)  # title → goal
     sections_by_id: dict = field(default_factory=dict)
-    now: datetime | None = None
     sessions: int = 0
 
     def at(self, day: int, hour: float = 12.0) -> datetime:
@@ -339,11 +361,7 @@ def _add_repertoire(sim: Sim, day: int) -> None:
             piece = sim.pieces.get(spec["title"])
             if piece is None:
                 instrument = sim.instruments[spec["instrument"]]
-                data = {
-                    k: spec[k]
-                    for k in ("title", "composer", "arranger", "difficulty", "target_tempo_bpm")
-                    if k in spec
-                }
+                data = {k: v for k, v in spec.items() if k in PIECE_FIELDS}
                 data |= {"instrument_id": instrument.id, "status": status}
                 data["notes"] = spec.get("notes", "")
                 if status != "wishlist":
@@ -455,7 +473,7 @@ def _session(sim: Sim, day: int, instrument: str | None, hour: float) -> None:
     skills = [s for s, inst in sim.skills.values() if inst in (instrument, None)]
     if skills and rng.random() < 0.6:
         items.append({"skill_id": rng.choice(skills).id, "minutes": rng.choice([5, 10, 15])})
-    if main is not None:
+    if main is not None and instrument is not None:  # a passage is played on an instrument
         section, spec, tempo = main
         words = {
             "name": section.name,
@@ -648,7 +666,12 @@ def _goal_ids(sim: Sim, items: list[dict]) -> list:
 def _resources(sim: Sim) -> None:
     Clock.frozen = sim.at(DAYS - 20, 21)
     for kind, title, url, text, attach in RESOURCES:
-        data = {"kind": kind, "title": title, "url": url, "text": text}
+        data: dict[str, str | uuid.UUID | None] = {
+            "kind": kind,
+            "title": title,
+            "url": url,
+            "text": text,
+        }
         if attach:
             what, name = attach
             if what == "piece":
@@ -676,11 +699,11 @@ def build(user: User, now: datetime, seed: int = 7) -> int:
         db.session.add(instrument)
         sim.instruments[name] = instrument
     db.session.flush()
-    for name, category, instrument, description in SKILLS:
+    for name, category, played_on, description in SKILLS:
         skill, _ = create_skill(
             profile, SkillIn(name=name, category=category, description=description)
         )
-        sim.skills[name] = (skill, instrument)
+        sim.skills[name] = (skill, played_on)
     _simulate_year(sim)
     _resources(sim)
     _plans_and_reminders(sim)

@@ -45,9 +45,10 @@ plans_changed = _events.signal(
 comment_posted = _events.signal(
     "comment-posted",
     doc="""A comment was written on a musician's session or passage (sent by
-    `comments.services`). Sender: the MusicianProfile the comment is about. `comment_id`,
-    `author_id` (the writing account), `author_name` (as the musician sees it), `excerpt`
-    and `url` (the page that shows it).""",
+    `comments.services`), or pinned to one of their takes (sent by `recordings.services`,
+    with `on="recording"`; otherwise `on` is "session"). Sender: the MusicianProfile the
+    comment is about. `comment_id`, `author_id` (the writing account), `author_name` (as
+    the musician sees it), `excerpt` and `url` (the page that shows it).""",
 )
 session_deleting = _events.signal(
     "session-deleting",

@@ -274,7 +274,10 @@ READABLE_BY_SCOPE["recordings:read"] = frozenset(
 WRITABLE_BY_SCOPE = {
     # "Teacher listened": the teacher's own mark on the take, set by playing most of it.
     "recordings:read": frozenset({"recordings.listened", "recordings_api.mark_listened"}),
-    "recordings:comment": frozenset({"recordings.comment", "recordings_api.create_comment"}),
+    # Comments on takes, and "bar 30 is here" marks (the sync points comments' bars follow).
+    "recordings:comment": frozenset(
+        {"recordings.comment", "recordings_api.create_comment", "recordings_api.put_sync_points"}
+    ),
     "sessions:comment": frozenset(
         {
             "comments_api.list_session_comments",

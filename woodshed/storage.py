@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from flask import current_app
 
@@ -69,7 +69,7 @@ class LocalStorage:
     def _path(self, profile, name: str) -> Path:
         return self._folder(profile) / check_name(name)
 
-    def save(self, profile, name: str, data: bytes | BinaryIO) -> StoredFile:
+    def save(self, profile, name: str, data: bytes | IO[bytes]) -> StoredFile:
         """Write a file atomically (a reader never sees half of it); replaces one of that name."""
         path = self._path(profile, name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +144,14 @@ class LocalStorage:
                     files.append(StoredFile(name, path.stat().st_size, sha256_of(stream)))
         return files
 
+    def names(self, profile, prefix: str = "") -> set[str]:
+        """The names of the profile's files under `prefix`, without reading them."""
+        folder = self._folder(profile)
+        if not folder.is_dir():
+            return set()
+        found = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        return {n for n in found if n.startswith(prefix) and not n.split("/")[-1].startswith(".")}
+
     def delete_all(self, profile) -> int:
         """Remove every file of the profile (account erasure); answers how many there were."""
         folder = self._folder(profile)
@@ -190,7 +198,7 @@ class S3Storage:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         return code in {"404", "NoSuchKey", "NotFound"}
 
-    def save(self, profile, name: str, data: bytes | BinaryIO) -> StoredFile:
+    def save(self, profile, name: str, data: bytes | IO[bytes]) -> StoredFile:
         """Upload a file (objects appear whole or not at all); replaces one of that name."""
         key = self._key(profile, name)
         with tempfile.TemporaryFile() as spool:
@@ -270,6 +278,10 @@ class S3Storage:
                 )
             )
         return sorted(files, key=lambda f: f.name)
+
+    def names(self, profile, prefix: str = "") -> set[str]:
+        base = self._prefix(profile)
+        return {obj["Key"][len(base) :] for obj in self._objects(base + prefix)}
 
     def delete_all(self, profile) -> int:
         keys = [obj["Key"] for obj in self._objects(self._prefix(profile))]

@@ -77,3 +77,35 @@ def test_a_failure_after_the_first_bytes_breaks_the_download(exporter, monkeypat
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         # … so the body ends without its last chunk: a failed download
         b"".join(response.iter_content(4096))
+
+
+def _download_zip(caller) -> requests.Response:
+    return requests.get(
+        f"{caller.served.url}/api/v1/export.zip",
+        headers={"Authorization": f"Bearer {caller.token}"},
+        stream=True,
+        timeout=60,
+    )
+
+
+def test_the_zip_export_downloads_completely(exporter):
+    import io
+    import zipfile
+
+    response = _download_zip(exporter)
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as zipped:
+        doc = json.loads(zipped.read("export.json"))
+    assert len(doc["sessions"]) == 1
+
+
+def test_a_zip_export_failing_after_the_first_bytes_breaks_the_download(exporter, monkeypatch):
+    from woodshed.data import archive
+
+    monkeypatch.setattr(services, "FIRST_BYTES", 1)
+    monkeypatch.setattr(archive, "SEND_AT", 1)  # every piece of the ZIP goes out at once
+    _break_reminders(monkeypatch)
+    response = _download_zip(exporter)
+    assert response.status_code == 200
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        b"".join(response.iter_content(4096))

@@ -1,5 +1,6 @@
 """In a real browser: record a take from Chromium's fake microphone (a WebM without a
-duration), upload it resumably, let the worker process it, play it and pin a comment."""
+duration), upload it resumably, let the worker process it, play it, pin a comment and tap
+bar marks from the keyboard."""
 
 from __future__ import annotations
 
@@ -72,6 +73,24 @@ def test_a_take_is_recorded_uploaded_processed_and_commented(fake_microphone_bro
         page.click("text=Pin comment")
         page.wait_for_selector("text=The second note came in early")
         assert "0:01.500" in page.locator(".comment .time").first.inner_text()
+
+        # Bar marks tapped from the keyboard while it plays: B at 1 s, B at 2 s — the
+        # comment at 1.5 s falls in bar 1 (it had no bars before).
+        assert page.locator(".comment .bars").count() == 0
+        for at, said in ((1.0, "Bar 1 marked at 0:01.0."), (2.0, "Bar 2 marked at 0:02.0.")):
+            page.evaluate(
+                """at => new Promise((done) => {
+                    const media = document.querySelector("[data-media]");
+                    media.addEventListener("seeked", done, { once: true });
+                    media.currentTime = at;
+                })""",
+                at,
+            )
+            page.keyboard.press("b")
+            page.wait_for_selector(f"[data-sync-status]:text-is('{said}')")
+        page.reload()
+        assert page.locator(".comment .bars").first.inner_text() == "bars 1"
+        assert page.locator("[data-sync-list] li").count() == 2
         screenshot(page, "recordings-take-1280")
         page.set_viewport_size({"width": 360, "height": 800})
         screenshot(page, "recordings-take-360")

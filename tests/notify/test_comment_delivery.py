@@ -160,3 +160,96 @@ def test_comment_emails_are_a_setting_on_the_page_and_in_the_api(alice_web, alic
     body = alice_api.put("/api/v1/me/notification-settings", json={"comment_emails": False})
     assert body.status_code == 200
     assert body.get_json()["comment_emails"] is False
+
+
+# --- comments pinned to a take ---------------------------------------------------------------
+
+
+def _take(app, profile_id):
+    from tests.recordings.media import make_recording
+
+    with app.app_context():
+        take = make_recording(db.session.get(MusicianProfile, profile_id), title="Etude")
+        db.session.commit()
+        return take.id
+
+
+def _pin(app, user_id, profile_id, take_id, body: str, parent_id=None):
+    from woodshed.accounts.models import User
+    from woodshed.recordings import services as recordings
+    from woodshed.recordings.models import Recording
+    from woodshed.recordings.schemas import CommentIn as PinIn
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        profile = db.session.get(MusicianProfile, profile_id)
+        take = db.session.get(Recording, take_id)
+        comment = recordings.add_comment(
+            user, profile, take, PinIn(at_seconds=0.5, body=body, parent_id=parent_id)
+        )
+        db.session.commit()
+        return comment.id
+
+
+def test_a_teachers_comment_on_a_take_reaches_the_student_in_app_and_by_email_once(
+    committed_app, mailbox
+):
+    tess, alice, profile_id, _session_id = _seed(committed_app)
+    take = _take(committed_app, profile_id)
+    said = _pin(committed_app, tess, profile_id, take, "Hold the **fermata** longer")
+    _workers(committed_app)
+    _workers(committed_app, 2)  # nothing more to send
+    (email,) = mailbox.messages
+    assert email["To"] == "alice@example.org"
+    assert email["Subject"] == "Tess commented on your recording"
+    text = mailbox.text(email)
+    assert "Hold the **fermata** longer" in text
+    assert f"/recordings/{take}#comment-{said}" in text
+    assert "/students/" not in text
+    with committed_app.app_context():
+        (note,) = db.session.scalars(
+            sa.select(Notification).where(
+                Notification.profile_id == profile_id, Notification.kind == "comment"
+            )
+        ).all()
+        assert note.title == "Tess commented on your recording"
+        assert note.url == f"/recordings/{take}#comment-{said}"
+        assert "fermata" in note.body
+
+    # alice answers in the thread: tess hears of it, under the student's prefix.
+    reply = _pin(committed_app, alice, profile_id, take, "Like this?", parent_id=said)
+    _workers(committed_app)
+    assert [m["To"] for m in mailbox.messages] == ["alice@example.org", "tess@example.org"]
+    assert f"/students/{profile_id}/recordings/{take}#comment-{reply}" in mailbox.text(
+        mailbox.messages[1]
+    )
+    # A note of alice's own on her take tells nobody.
+    _pin(committed_app, alice, profile_id, take, "note to self")
+    _workers(committed_app)
+    assert len(mailbox.messages) == 2
+
+    # The one-click link in alice's email turns comment emails off (not the weekly summary).
+    token = email["List-Unsubscribe"].strip("<>").split("token=", 1)[1]
+    web = committed_app.test_client()
+    assert "emails about comments" in web.post(f"/unsubscribe?token={token}").get_data(True)
+    assert _comment_emails(committed_app, profile_id) is False
+
+
+def test_a_student_who_turned_comment_emails_off_hears_of_a_take_comment_in_app_only(
+    committed_app, mailbox
+):
+    tess, _alice, profile_id, _session_id = _seed(committed_app)
+    with committed_app.app_context():
+        db.session.add(NotificationSettings(profile_id=profile_id, comment_emails=False))
+        db.session.commit()
+    take = _take(committed_app, profile_id)
+    _pin(committed_app, tess, profile_id, take, "Lovely vibrato")
+    _workers(committed_app, 2)
+    assert mailbox.messages == []
+    with committed_app.app_context():
+        assert db.session.scalars(
+            sa.select(Notification.title).where(
+                Notification.profile_id == profile_id, Notification.kind == "comment"
+            )
+        ).all() == ["Tess commented on your recording"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0

@@ -65,7 +65,7 @@ def test_a_linked_teacher_lists_and_plays_the_students_takes(alice, tess, tess_a
     assert f"/students/{alice.profile.id}/media/recordings/" in html
     assert tess_web.get(html.split('src="')[1].split('"')[0]).status_code == 200
     assert ">Delete<" not in html  # the student's own buttons are not the teacher's
-    assert "data-sync-form" not in html  # bar marks are the musician's
+    assert "data-sync-form" in html  # a teacher who comments taps bar marks too
     assert "data-listened-url" in html
     index = tess_web.get(f"/students/{alice.profile.id}/recordings").get_data(as_text=True)
     assert "Scherzo" in index
@@ -227,11 +227,36 @@ def test_the_join_page_says_the_teacher_will_listen_to_recordings(app, tess, tes
     assert only.status_code == 422
 
 
-def test_bar_marks_are_the_musicians_a_teacher_comments_without_them(alice, tess, tess_api):
-    make_link(tess, alice)
+def test_a_teacher_who_comments_taps_bar_marks_one_who_only_listens_cannot(alice, tess, tess_api):
+    link = make_link(tess, alice)
     recording = _ready(alice.profile)
     url = _as_student(alice, f"/api/v1/recordings/{recording.id}/sync-points")
-    refused = tess_api.put(url, json={"points": [{"bar": 30, "at_seconds": 1.0}]})
+    body = {"points": [{"bar": 30, "at_seconds": 1.0}, {"bar": 31, "at_seconds": 3.0}]}
+
+    assert tess_api.put(url, json=body).status_code == 200
+    db.session.refresh(recording)
+    assert [p["bar"] for p in recording.sync_points] == [30, 31]
+
+    link.scopes = list(READ_ONLY)
+    db.session.flush()
+    refused = tess_api.put(url, json={"points": []})
     assert refused.status_code == 403
     db.session.refresh(recording)
-    assert recording.sync_points == []
+    assert len(recording.sync_points) == 2
+
+
+def test_the_teachers_player_taps_bar_marks_on_the_students_take(alice, tess, tess_web):
+    import html as markup
+
+    make_link(tess, alice)
+    recording = _ready(alice.profile)
+    page = tess_web.get(f"/students/{alice.profile.id}/recordings/{recording.id}")
+    sync_url = markup.unescape(
+        page.get_data(as_text=True).split('data-sync-url="')[1].split('"')[0]
+    )
+    assert sync_url.startswith(f"/students/{alice.profile.id}/api/v1/recordings/")
+    body = {"points": [{"bar": 9, "at_seconds": 0.5}]}
+    tapped = tess_web.put(sync_url, json=body, headers={"X-CSRFToken": tess_web.csrf_token()})
+    assert tapped.status_code == 200
+    db.session.refresh(recording)
+    assert recording.sync_points == [{"bar": 9, "at_seconds": 0.5}]

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, wraps
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, json, request
 from flask_login import current_user
@@ -331,6 +331,8 @@ class ApiBlueprint(Blueprint):
         def decorator(fn: Callable) -> Callable:
             wanted = set(inspect.signature(fn).parameters)
             op.profile_param = "profile" in wanted
+            if op.profile_param and not auth:
+                raise TypeError(f"{fn.__name__} acts on a profile: it needs auth")
 
             @wraps(fn)
             def view(**path):
@@ -341,6 +343,7 @@ class ApiBlueprint(Blueprint):
                 if "user" in wanted:
                     kwargs["user"] = user
                 if "profile" in wanted:
+                    assert user is not None  # an operation on a profile has auth (above)
                     kwargs["profile"] = policy.request_profile(user)
                 if op.body is not None and op.body_content_type == "application/json":
                     kwargs["body"] = _parse_body(op.body)
@@ -349,7 +352,9 @@ class ApiBlueprint(Blueprint):
                 elif request.args:
                     _parse_query(_NoQuery)
                 if op.idempotent_create and user is not None:
-                    return run_once(user, request.endpoint, lambda: _serialise(op, fn(**kwargs)))
+                    # A matched route always has an endpoint (typed Optional for 404s).
+                    endpoint = cast(str, request.endpoint)
+                    return run_once(user, endpoint, lambda: _serialise(op, fn(**kwargs)))
                 try:
                     return _serialise(op, fn(**kwargs))
                 except PreconditionFailed as exc:

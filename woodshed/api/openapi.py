@@ -255,10 +255,10 @@ def spec(app: Flask) -> dict[str, Any]:
 
 @bp.get(f"{API_PREFIX}/openapi.json")
 def openapi_json():
-    return jsonify(spec(current_app._get_current_object()))
+    return jsonify(spec(current_app))
 
 
 @bp.get("/api/docs")
 def docs():
-    document = spec(current_app._get_current_object())
+    document = spec(current_app)
     return render_template("api/docs.html", spec=document)

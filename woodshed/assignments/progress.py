@@ -116,7 +116,18 @@ def logged_select(*extra) -> sa.Select:
 
 def as_logged(row) -> Logged:
     """A `Logged` from the first columns of a `logged_select` row."""
-    return Logged(*row[:6], row[6] or 0, row[7], row[8])
+    piece_id, section_id, skill_id, bar_start, bar_end, practice_date = row[:6]
+    return Logged(
+        piece_id,
+        section_id,
+        skill_id,
+        bar_start,
+        bar_end,
+        practice_date,
+        row[6] or 0,
+        row[7],
+        row[8],
+    )
 
 
 def _logged(profile: MusicianProfile, since: date, pieces: set, skills: set) -> list[Logged]:

@@ -1,9 +1,11 @@
 """A comment by email to the other party, through the worker's deliveries.
 
-When a linked teacher comments, the musician hears of it (in the notification centre, by
-`notify.services.announce_comment`, and here by email); when the musician writes in a
-thread a teacher wrote in, those teachers — while still linked — hear of it in their own
-notification centre and by email. Each (comment, recipient) is one delivery row keyed by
+A comment on a session or passage (`Comment`), or pinned to a take (`RecordingComment`,
+`on="recording"`): when a linked teacher comments, the musician hears of it (in the
+notification centre, by `notify.services.announce_comment`, and here by email); when the
+musician writes in a thread a teacher wrote in, those teachers — while still linked, and
+for a take while their link lets them listen — hear of it in their own notification
+centre and by email. Each (comment, recipient) is one delivery row keyed by
 both, so a comment is mailed once whatever the number of workers (REL-JOB). The email
 waits for the end of the recipient's quiet hours (their notification settings); a
 teacher whose link has ended by then gets nothing.
@@ -32,33 +34,55 @@ from woodshed.notify.models import Delivery, NotificationSettings
 from woodshed.notify.reminders import after_quiet_hours
 from woodshed.notify.services import notify, unsubscribe_token
 from woodshed.profiles.models import MusicianProfile
+from woodshed.recordings.models import RecordingComment
 from woodshed.repertoire.models import Section
 from woodshed.teaching.services import teachers_now
 
 KIND = "comment"
+#: The delivery kind of a comment pinned to a take.
+RECORDING_KIND = "recording_comment"
+AnyComment = Comment | RecordingComment
 
 
-def _teachers_in_thread(comment: Comment, profile: MusicianProfile) -> list[User]:
-    """The musician's teachers now who wrote in this comment's thread."""
+def _comment_of(kind: str, comment_id) -> AnyComment | None:
+    """The comment a delivery of `kind` is about (a take's, or a session's or passage's)."""
+    if kind == RECORDING_KIND:
+        return db.session.get(RecordingComment, comment_id)
+    return db.session.get(Comment, comment_id)
+
+
+def _teachers_in_thread(comment: AnyComment, profile: MusicianProfile) -> list[User]:
+    """The musician's teachers now who wrote in this comment's thread (and, on a take,
+    may still listen to it)."""
+    model = type(comment)
     root = comment.parent_id or comment.id
     authors = set(
         db.session.scalars(
-            sa.select(Comment.author_id).where(
-                sa.or_(Comment.id == root, Comment.parent_id == root)
-            )
+            sa.select(model.author_id).where(sa.or_(model.id == root, model.parent_id == root))
         )
     )
     authors.discard(comment.author_id)
-    ids = teachers_now(profile, authors)
-    return [db.session.get(User, i) for i in sorted(ids)]
+    # a linked teacher exists for every id teachers_now returns
+    teachers = [db.session.get_one(User, i) for i in sorted(teachers_now(profile, authors))]
+    if isinstance(comment, RecordingComment):
+        teachers = [t for t in teachers if policy.can_view_recordings(t, profile)]
+    return teachers
 
 
 def on_comment_posted(
-    profile: MusicianProfile, *, comment_id, author_id, author_name: str, excerpt: str, url: str
+    profile: MusicianProfile,
+    *,
+    comment_id,
+    author_id,
+    author_name: str,
+    excerpt: str,
+    url: str,
+    on: str = "session",
 ) -> None:
     """`events.comment_posted` subscriber: a delivery row for each other party's email (and
     the teachers' in-app notification; the musician's is `announce_comment`'s)."""
-    comment = db.session.get(Comment, comment_id)
+    kind = RECORDING_KIND if on == "recording" else KIND
+    comment = _comment_of(kind, comment_id)
     if comment is None:
         return
     recipients: list[MusicianProfile] = []
@@ -66,6 +90,7 @@ def on_comment_posted(
         recipients.append(profile)
     else:
         for teacher in _teachers_in_thread(comment, profile):
+            assert teacher.profile is not None  # a teacher signs in: an account's profile
             recipients.append(teacher.profile)
             notify(
                 teacher.profile,
@@ -85,10 +110,10 @@ def on_comment_posted(
         rows.append(
             {
                 "id": new_id(),
-                "key": f"cm:{comment.id}:{recipient.id}",
+                "key": f"{'rc' if kind == RECORDING_KIND else 'cm'}:{comment.id}:{recipient.id}",
                 "reminder_id": None,
                 "profile_id": recipient.id,
-                "kind": KIND,
+                "kind": kind,
                 "due_at": after_quiet_hours(now, recipient.timezone, settings),
                 "subject_id": comment.id,
                 "status": "pending",
@@ -110,19 +135,22 @@ def _musicians_side(author_id, profile: MusicianProfile) -> bool:
     )
 
 
-def _path(comment: Comment, *, for_teacher: bool) -> str:
-    """Where the comment is shown: its session, or its passage's piece (a teacher's under
-    the student's prefix)."""
+def _path(comment: AnyComment, *, for_teacher: bool) -> str:
+    """Where the comment is shown: its take, its session, or its passage's piece (a
+    teacher's under the student's prefix)."""
     prefix = f"/students/{comment.profile_id}" if for_teacher else ""
     anchor = f"#comment-{comment.id}"
+    if isinstance(comment, RecordingComment):
+        return f"{prefix}/recordings/{comment.recording_id}{anchor}"
     if comment.session_id is not None:
         return f"{prefix}/journal/{comment.session_id}{anchor}"
-    section = db.session.get(Section, comment.section_id)
+    # Not on a session: on a passage (a check constraint), which takes its comments with it.
+    section = db.session.get_one(Section, comment.section_id)
     return f"{prefix}/repertoire/{section.piece_id}{anchor}"
 
 
 def build(delivery: Delivery, now: datetime) -> messages.Message | None:
-    comment = db.session.get(Comment, delivery.subject_id) if delivery.subject_id else None
+    comment = _comment_of(delivery.kind, delivery.subject_id) if delivery.subject_id else None
     recipient = delivery.profile
     if comment is None:
         return None
@@ -130,18 +158,25 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     addresses = email_recipients(recipient)
     if not addresses:
         return None
-    student = db.session.get(MusicianProfile, comment.profile_id)
+    student = db.session.get_one(MusicianProfile, comment.profile_id)
     for_teacher = recipient.id != student.id
     child = recipient.display_name if recipient.is_child else None
     if for_teacher:
         if recipient.user_id not in teachers_now(student, {recipient.user_id}):
             return None  # no longer their teacher: nothing of the student's to send
+        if isinstance(comment, RecordingComment) and not policy.can_view_recordings(
+            recipient.user, student
+        ):
+            return None  # no longer listening to the student's takes
         title = f"{student.display_name} replied to your comment"
     else:
         author = db.session.get(User, comment.author_id) if comment.author_id else None
         name = author.profile.display_name if author is not None else "Your former teacher"
         whose = f"{child}'s" if child else "your"
-        title = f"{name} commented on {whose} practice"
+        what = (
+            f"{whose} recording" if isinstance(comment, RecordingComment) else f"{whose} practice"
+        )
+        title = f"{name} commented on {what}"
     root = messages.base_url()
     url = f"{root}{_path(comment, for_teacher=for_teacher)}"
     settings_url = f"{root}/settings/reminders"
@@ -173,4 +208,6 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
 
 
 def register(app: Flask) -> None:
-    app.extensions.setdefault("woodshed.delivery_messages", {})[KIND] = build
+    builders = app.extensions.setdefault("woodshed.delivery_messages", {})
+    builders[KIND] = build
+    builders[RECORDING_KIND] = build

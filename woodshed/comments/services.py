@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import url_for
@@ -35,18 +36,26 @@ class Author:
     role: str  # "musician", "teacher", "former_teacher"
 
 
-def author_of(comment: Comment, profile: MusicianProfile) -> Author:
+class Authored(Protocol):
+    """A comment on a session or passage, or on a recording: it names its author's account."""
+
+    @property
+    def author_id(self) -> uuid.UUID | None: ...
+
+
+def author_of(comment: Authored, profile: MusicianProfile) -> Author:
     """How a comment's author is shown to whoever reads `profile`'s comments.
 
     The musician's own comments carry their name. Anyone else commented as the musician's
     teacher; the teaching feature names a teacher who is still linked here, and everyone
     else — an ended link, an erased account — is "Former teacher".
     """
-    if comment.author_id is not None and comment.author_id == profile.user_id:
-        return Author(comment.author_id, profile.display_name, "musician")
-    if comment.author_id in teachers_now(profile, {comment.author_id}):
-        teacher = db.session.get(User, comment.author_id)
-        return Author(comment.author_id, teacher.profile.display_name, "teacher")
+    author_id = comment.author_id
+    if author_id is not None and author_id == profile.user_id:
+        return Author(author_id, profile.display_name, "musician")
+    if author_id is not None and author_id in teachers_now(profile, {author_id}):
+        teacher = db.session.get_one(User, author_id)  # a linked teacher's account exists
+        return Author(author_id, teacher.profile.display_name, "teacher")
     return Author(None, "Former teacher", "former_teacher")
 
 

@@ -20,7 +20,7 @@ bp = Blueprint("core", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("core/landing.html")
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     return render_template("core/home.html", profile=profile, panels=dashboard.panels_for(profile))
 
 

@@ -34,6 +34,21 @@ def export(profile):
     return services.export_response(profile)
 
 
+@api.operation(
+    "GET",
+    "/export.zip",
+    summary="Everything you logged with your recordings' original files, as one ZIP",
+    response=bytes,
+    response_content_type="application/zip",
+    endpoint="export_archive",
+    description="Streamed. `export.json` (the JSON export) and `files/recordings/<id>/original` "
+    "for each take whose file this server holds; docs/export-format.md. `POST /import` "
+    "restores it, files included, into an empty account.",
+)
+def export_archive(profile):
+    return services.archive_response(profile)
+
+
 def _csv_operation(name: str, summary: str) -> None:
     def view(profile):
         return services.csv_response(profile, name)
@@ -57,13 +72,14 @@ for _name, _summary in CSV_FILES.items():
 @api.operation(
     "POST",
     "/import",
-    summary="Import a JSON export or a CSV of practice sessions",
+    summary="Import a JSON or ZIP export, or a CSV of practice sessions",
     body=ImportUpload,
     body_content_type="multipart/form-data",
     response=ImportResult,
     extra_responses={
         409: "The account is not empty (a JSON export restores into an empty account).",
-        413: "The file is larger than the import limit.",
+        413: "The file is larger than the import limit (a ZIP export: the limit plus "
+        "the storage quota).",
     },
     description="With `dry_run=true` (the default) nothing is stored: the answer lists "
     "the mapping used, the first rows as they would be stored and every problem by row "
@@ -71,7 +87,7 @@ for _name, _summary in CSV_FILES.items():
     "problem, nothing (422). Rows imported before are skipped.",
 )
 def import_file(profile):
-    filename, raw = read_upload()
+    filename, raw = read_upload(archives=True)
     try:
         options = ImportOptions.model_validate(request.form.to_dict())
     except ValidationError as exc:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from types import SimpleNamespace
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -87,8 +88,9 @@ class _Lookup:
             )
         }
 
-    def item(self, row) -> SimpleNamespace:
-        """An item with the attributes `item_label` reads, without loading ORM objects."""
+    def item(self, row) -> SessionItem:
+        """An item with the attributes `item_label` reads, without loading ORM objects
+        (a stand-in, hence the cast: item_label is typed for the model it usually gets)."""
         section = self.sections.get(row.section_id)
         bars = None
         if row.bar_start is not None:
@@ -97,7 +99,7 @@ class _Lookup:
                 if row.bar_start == row.bar_end
                 else (f"{row.bar_start}-{row.bar_end}")
             )
-        return SimpleNamespace(
+        stand_in = SimpleNamespace(
             piece=SimpleNamespace(title=self.pieces[row.piece_id]) if row.piece_id else None,
             section=SimpleNamespace(name=section.name, label=_label(section)) if section else None,
             skill=SimpleNamespace(name=self.skills[row.skill_id]) if row.skill_id else None,
@@ -108,6 +110,7 @@ class _Lookup:
             run_through=row.run_through,
             note=row.note,
         )
+        return cast(SessionItem, stand_in)
 
 
 def _session_batches(profile: MusicianProfile) -> Iterator[list]:

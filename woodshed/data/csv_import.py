@@ -9,10 +9,12 @@ session has them — and either everything is stored or nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
+from typing import TypeAlias, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -39,6 +41,20 @@ def _key(name: str | None) -> str | None:
     return name.casefold() if name else None
 
 
+#: What an import creates by name.
+Named: TypeAlias = Instrument | Piece | Section | Skill | Tag
+_Named = TypeVar("_Named", Instrument, Piece, Skill, Tag)
+
+
+def _by_name(model: type[_Named], profile: MusicianProfile, column: str) -> dict[str, _Named]:
+    """The musician's objects by casefolded name (of two with one name, the lower id)."""
+    found: dict[str, _Named] = {}
+    rows = db.session.scalars(sa.select(model).where(model.profile_id == profile.id))
+    for obj in sorted(rows, key=lambda o: o.id):
+        found.setdefault(getattr(obj, column).casefold(), obj)
+    return found
+
+
 @dataclass
 class Names:
     """The musician's things by casefolded name, plus the ones this import will create."""
@@ -48,21 +64,16 @@ class Names:
     skills: dict[str, Skill] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     sections: dict[tuple[str, str], Section] = field(default_factory=dict)
-    new: list = field(default_factory=list)
+    new: list[Named] = field(default_factory=list)
 
     @classmethod
     def load(cls, profile: MusicianProfile) -> Names:
-        names = cls()
-        for attr, model, column in (
-            ("instruments", Instrument, "name"),
-            ("pieces", Piece, "title"),
-            ("skills", Skill, "name"),
-            ("tags", Tag, "name"),
-        ):
-            rows = db.session.scalars(sa.select(model).where(model.profile_id == profile.id))
-            target = getattr(names, attr)
-            for obj in sorted(rows, key=lambda o: o.id):
-                target.setdefault(getattr(obj, column).casefold(), obj)
+        names = cls(
+            instruments=_by_name(Instrument, profile, "name"),
+            pieces=_by_name(Piece, profile, "title"),
+            skills=_by_name(Skill, profile, "name"),
+            tags=_by_name(Tag, profile, "name"),
+        )
         pieces_by_id = {p.id: key for key, p in names.pieces.items()}
         for section in db.session.scalars(
             sa.select(Section).where(Section.profile_id == profile.id)
@@ -101,9 +112,11 @@ class Plan:
             if isinstance(obj, Section):
                 piece = next(p for p in self.names.pieces.values() if p.id == obj.piece_id)
                 out["sections"].append(f"{piece.title} › {obj.name} (bars {obj.bars})")
+            elif isinstance(obj, Piece):
+                out["pieces"].append(obj.title)
             else:
-                kind = {Instrument: "instruments", Piece: "pieces", Skill: "skills", Tag: "tags"}
-                out[kind[type(obj)]].append(getattr(obj, "title", None) or obj.name)
+                kind = {Instrument: "instruments", Skill: "skills", Tag: "tags"}
+                out[kind[type(obj)]].append(obj.name)
         return dict(out)
 
 
@@ -115,9 +128,9 @@ def save_mapping(profile: MusicianProfile, mapping: dict[str, str], date_order: 
     """Remember the mapping for the next file (headers not in this file are kept)."""
     row = saved_mapping(profile)
     if row is None:
-        row, _ = policy.insert_or_existing(
+        row = policy.insert_or_existing(
             ImportMapping(profile_id=profile.id, mapping={}), profile, key=("profile_id",)
-        )
+        )[0]
     chosen = {h: f for h, f in mapping.items() if f and len(h) <= MAX_SAVED_HEADER}
     # Newest choices win; a mapping that grows over many files keeps its latest entries.
     row.mapping = dict(list({**row.mapping, **chosen}.items())[-MAX_SAVED_COLUMNS:])
@@ -297,7 +310,7 @@ def _new_documents(objects: list) -> list[search.Doc]:
         if isinstance(obj, Piece):
             docs.append(repertoire.piece_document(obj))
         elif isinstance(obj, Section):
-            title = titles.get(obj.piece_id) or db.session.get(Piece, obj.piece_id).title
+            title = titles.get(obj.piece_id) or db.session.get_one(Piece, obj.piece_id).title
             docs.append(repertoire.section_document(obj, title))
         elif isinstance(obj, Skill):
             docs.append(repertoire.skill_document(obj))
@@ -328,20 +341,26 @@ def commit(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
             found = plan.resolved[row.number]
             items += _items(session.id, row, found)
             links += [{"session_id": session.id, "tag_id": t.id} for t in found["tags"]]
+            # A stand-in with what search_document reads: the session's tags, items and
+            # evidence are known here and go in around the ORM, so they are not loaded
+            # (nor lazily queried) from the flushed session one at a time.
             docs.append(
                 session_document(
-                    SimpleNamespace(
-                        id=session.id,
-                        profile_id=profile.id,
-                        practice_date=session.practice_date,
-                        private=session.private,
-                        notes=row.notes,
-                        next_time=row.next_time,
-                        struggles=row.struggles,
-                        achievements=row.achievements,
-                        tags=found["tags"],
-                        evidence=[],
-                        items=[],
+                    cast(
+                        PracticeSession,
+                        SimpleNamespace(
+                            id=session.id,
+                            profile_id=profile.id,
+                            practice_date=session.practice_date,
+                            private=session.private,
+                            notes=row.notes,
+                            next_time=row.next_time,
+                            struggles=row.struggles,
+                            achievements=row.achievements,
+                            tags=found["tags"],
+                            evidence=[],
+                            items=[],
+                        ),
                     )
                 )
             )
@@ -385,13 +404,13 @@ def _store_names(profile: MusicianProfile, plan: Plan) -> dict[str, int]:
     """Store the things the plan creates; one stored meanwhile under the same name (by
     another request) is used instead. Returns how many of each kind were created."""
     created: dict[str, int] = defaultdict(int)
-    position = db.session.scalar(
+    position = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.max(Instrument.position), -1) + 1).where(
             Instrument.profile_id == profile.id
         )
-    )
-    stored = {}  # id of a planned object → the row used instead
-    made_rows = []
+    ).scalar_one()
+    stored: dict[uuid.UUID, Named] = {}  # id of a planned object → the row used instead
+    made_rows: list[Named] = []
     for obj in plan.names.new:
         if isinstance(obj, Instrument):
             obj.position = position

@@ -18,7 +18,7 @@ class PendingImport(IdMixin, Base):
     """An uploaded file kept in storage between the preview and the commit."""
 
     __tablename__ = "pending_imports"
-    __table_args__ = (sa.CheckConstraint("kind IN ('csv', 'json')", name="kind"),)
+    __table_args__ = (sa.CheckConstraint("kind IN ('csv', 'json', 'zip')", name="kind"),)
 
     profile_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("musician_profiles.id", ondelete="CASCADE"), index=True
@@ -26,7 +26,7 @@ class PendingImport(IdMixin, Base):
     kind: Mapped[str] = mapped_column(sa.String(4))
     filename: Mapped[str] = mapped_column(sa.String(255), default="")
     stored_name: Mapped[str] = mapped_column(sa.String(100))
-    size: Mapped[int]
+    size: Mapped[int] = mapped_column(sa.BigInteger)  # a ZIP export may pass 2 GB
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
+from types import GenericAlias
 from typing import Annotated, Any, Literal, TypeVar
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from woodshed.db import UTCDateTime
+from woodshed.db import Base, UTCDateTime
 from woodshed.validation import line
 
 #: A time of day on the musician's clock (a reminder's 18:00): no UTC offset, so not JSON
@@ -91,7 +92,7 @@ class Part:
     """One table in the export: a top-level list, or nested under its parent part."""
 
     key: str
-    model: type
+    model: type[Base]
     parent: str | None = None
     children: tuple[Part, ...] = ()
     links: tuple[Link, ...] = ()
@@ -103,6 +104,10 @@ class Part:
     codecs: dict[str, Codec] = field(default_factory=dict)
     #: Called as after_import(profile, ids) once the rows exist (rebuild derived data).
     after_import: Callable[[Any, list[uuid.UUID]], None] | None = None
+    #: The stored files that travel with each row in the ZIP export, from the row's
+    #: exported values: {storage name: (size in bytes, SHA-256)}. A restore from a ZIP
+    #: accepts exactly these files, checked against both.
+    files: Callable[[dict[str, Any]], dict[str, tuple[int, str]]] | None = None
     #: An account counts as empty for a restore only if it has none of these rows.
     user_content: bool = True
     #: On restore, the account's existing rows of this part are replaced (one-per-profile).
@@ -155,11 +160,13 @@ class Part:
                 fields[self.doc_key(column)] = (codec.annotation, ...)
             else:
                 fields[column.name] = column_field(column)
+        # The item types are built at run time, so the lists are spelled GenericAlias(list, …)
+        # (the same object as list[…]), which the checker does not take for an annotation.
         for child in self.children:
-            fields[child.key] = (list[child.schema], Field(default_factory=list))
+            fields[child.key] = (GenericAlias(list, child.schema), Field(default_factory=list))
         for link in self.links:
             item = str if link.label else uuid.UUID
-            fields[link.key] = (list[item], Field(default_factory=list))
+            fields[link.key] = (GenericAlias(list, item), Field(default_factory=list))
         return create_model(_model_name(self), __config__=STRICT, **fields)
 
 
@@ -245,7 +252,7 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
         return annotation | None, None
     if column.primary_key or (column.default is None and column.server_default is None):
         return annotation, ...
-    default = column.default.arg if column.default is not None else None
+    default = column.default.arg if isinstance(column.default, sa.ColumnDefault) else None
     if callable(default) or default is None:
         # A computed default (a timestamp, an empty list): absent means "compute it".
         return annotation, None

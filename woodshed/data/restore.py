@@ -14,8 +14,9 @@ import json
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -280,6 +281,10 @@ class ImportContext:
             return None
         return self.ids[table].get(value, value)
 
+    def file_name(self, name: str) -> str:
+        """A stored file's name with the ids in it remapped (`recordings/<id>/original`)."""
+        return "/".join(self.text_ids.get(part, part) for part in name.split("/"))
+
     def remap_strings(self, value: Any) -> Any:
         """Replace ids written as text (in revision history) by their new ids."""
         if isinstance(value, str):
@@ -400,13 +405,43 @@ def _write(plan: Plan, ctx: ImportContext) -> dict[str, int]:
     return counts
 
 
-def restore_document(profile: MusicianProfile, doc: dict) -> dict[str, int]:
-    """Restore a checked export into `profile`, which must be empty; answers counts."""
+class FileSource(Protocol):
+    """The files that came with the document (a ZIP export's originals)."""
+
+    def check(self, expected: dict[str, tuple[int, str]]) -> None:
+        """Refuse (DomainError) anything but the files the document's rows name."""
+
+    def store(self, profile: MusicianProfile, rename: Callable[[str], str]) -> int:
+        """Store every file under its (remapped) name, checked; answers how many."""
+        ...
+
+
+def expected_files(plan: Plan) -> dict[str, tuple[int, str]]:
+    """{name: (size, sha256)} of the files the document's rows name (`Part.files`)."""
+    expected: dict[str, tuple[int, str]] = {}
+    for objects in plan.staged.values():
+        for s in objects:
+            if s.part.files is not None:
+                expected.update(s.part.files(s.values))
+    return expected
+
+
+def restore_document(
+    profile: MusicianProfile, doc: dict, files: FileSource | None = None
+) -> dict[str, int]:
+    """Restore a checked export into `profile`, which must be empty; answers counts.
+
+    With `files` (a ZIP export's originals) they are checked against the rows before
+    anything is written, and stored before the rows, so the rows' `after_import` hooks
+    find them.
+    """
     db.session.execute(
         sa.select(MusicianProfile.id).where(MusicianProfile.id == profile.id).with_for_update()
     )
     check_empty(profile)
     plan = check_document(doc)
+    if files is not None:
+        files.check(expected_files(plan))
     ctx = ImportContext(profile, profile.user_id)
     _plan_ids(plan, ctx)
     # Most rows go in around the ORM: the statistics are rebuilt once, at commit (and the
@@ -415,7 +450,10 @@ def restore_document(profile: MusicianProfile, doc: dict) -> dict[str, int]:
     try:
         with db.session.begin_nested():
             profiles.update_profile(profile, plan.profile_data.model_dump())
+            stored = files.store(profile, ctx.file_name) if files is not None else 0
             counts = _write(plan, ctx)
+            if files is not None:
+                counts["files"] = stored
             # Derived data: the search index is made from what was just written.
             search_rebuild.rebuild([profile.id])
     except IntegrityError as exc:

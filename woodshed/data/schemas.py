@@ -84,8 +84,9 @@ class ImportUpload(Schema):
     form fields are text, so optional ones are simply left out rather than null)."""
 
     file: bytes = Field(
-        description="A Woodshed JSON export, or a CSV (comma, semicolon or tab separated; "
-        "UTF-8 with or without BOM) with a header row."
+        description="A Woodshed JSON export, a ZIP export (the JSON with the original "
+        "recordings), or a CSV (comma, semicolon or tab separated; UTF-8 with or without "
+        "BOM) with a header row."
     )
     # A JSON part (multipart serialises an object property as application/json).
     # None: left out (a null is refused).
@@ -129,7 +130,7 @@ class PreviewRowOut(Schema):
 
 
 class ImportResult(Schema):
-    kind: Literal["csv", "json"]
+    kind: Literal["csv", "json", "zip"]
     committed: bool
     columns: list[str] = Field(default_factory=list, description="CSV column headers.")
     mapping: dict[str, str] = Field(
@@ -144,7 +145,9 @@ class ImportResult(Schema):
         default_factory=dict, description="Names of what will be (or was) created, by kind."
     )
     contents: dict[str, int] = Field(
-        default_factory=dict, description="JSON: how many objects of each kind the file holds."
+        default_factory=dict,
+        description="JSON or ZIP: how many objects of each kind the file holds (a ZIP: "
+        "`files_in_zip`, the original files it carries).",
     )
     created: dict[str, int] = Field(
         default_factory=dict, description="After a commit: how many of each kind were added."

@@ -34,7 +34,7 @@ from woodshed.notify.models import Notification, NotificationSettings, Reminder
 from woodshed.plans.models import Plan, PlanItem, PlanOccurrence, PlanTemplate
 from woodshed.profiles.models import Instrument
 from woodshed.profiles.schemas import ProfileFields
-from woodshed.recordings.models import Recording, RecordingComment
+from woodshed.recordings.models import ORIGINAL, Recording, RecordingComment
 from woodshed.repertoire.models import Piece, PieceStatusChange, Section, Skill
 from woodshed.stats.models import EarnedBadge, SkipPeriod
 from woodshed.validation import JsonSchemaGenerator, Timezone, text
@@ -167,9 +167,9 @@ PARTS: tuple[Part, ...] = (
     ),
     # Comments stay with the musician; their author is "self" or "other" (a teacher).
     Part("comments", Comment, order=("created_at", "id"), codecs={"author_id": EDITOR}),
-    # Takes and their pinned comments; the files are listed under `files` (the ZIP export
-    # holds them). The worker's bookkeeping is this server's; a restored take waiting for
-    # it is queued again.
+    # Takes and their pinned comments; the files are listed under `files`, and the ZIP
+    # export holds each take's original. The worker's bookkeeping is this server's; a
+    # restored take waiting for it, or whose original came with it, is queued again.
     Part(
         "recordings",
         Recording,
@@ -185,6 +185,7 @@ PARTS: tuple[Part, ...] = (
             ),
         ),
         after_import=lambda profile, ids: _recordings_restored(profile, ids),
+        files=lambda take: {ORIGINAL.format(id=take["id"]): (take["size_bytes"], take["sha256"])},
     ),
     Part(
         "plans",

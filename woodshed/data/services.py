@@ -8,13 +8,17 @@ is removed after the commit, when cancelled, or a day later.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import IO
 
 import sqlalchemy as sa
 from flask import Response, stream_with_context
 
 from woodshed.data import csv_import, restore
+from woodshed.data.archive import Archive, ArchiveFiles, export_archive, is_archive
 from woodshed.data.csv_export import CSV_EXPORTS
 from woodshed.data.export import export_document
 from woodshed.data.models import PendingImport
@@ -22,7 +26,7 @@ from woodshed.data.spreadsheet import Problem, TableError, read_table
 from woodshed.db import db, new_id, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles.models import MusicianProfile
-from woodshed.storage import storage
+from woodshed.storage import CHUNK, storage
 
 STALE_AFTER = timedelta(days=1)
 log = logging.getLogger(__name__)
@@ -50,14 +54,14 @@ def _download(write, profile: MusicianProfile, mimetype: str, filename: str) -> 
 
     def chunks():
         parts = write(db.session.get(MusicianProfile, profile_id))
-        head: list[str] = []
+        head: list = []
         size = 0
         for chunk in parts:
             head.append(chunk)
             size += len(chunk)
             if size >= FIRST_BYTES:
                 break
-        yield "".join(head)
+        yield head[0][:0].join(head) if head else b""
         try:
             yield from parts
         except Exception:
@@ -73,6 +77,12 @@ def export_response(profile: MusicianProfile) -> Response:
     """The whole account as one JSON document, streamed."""
     day = utcnow().date().isoformat()
     return _download(export_document, profile, "application/json", f"woodshed-export-{day}.json")
+
+
+def archive_response(profile: MusicianProfile) -> Response:
+    """The JSON document and the original recordings as one ZIP, streamed."""
+    day = utcnow().date().isoformat()
+    return _download(export_archive, profile, "application/zip", f"woodshed-export-{day}.zip")
 
 
 def csv_response(profile: MusicianProfile, name: str) -> Response:
@@ -105,7 +115,14 @@ class Preview:
     exported_at: str | None = None
 
 
+#: What an upload to import is: the content read (JSON, CSV), or a ZIP export spooled to
+#: a file by the server (it holds recordings: far more than an import's limit in memory).
+Upload = bytes | IO[bytes]
+
+
 def detect_kind(raw: bytes, filename: str = "") -> str:
+    if is_archive(raw):
+        return "zip"
     head = raw[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     return "json" if head.startswith(b"{") or filename.lower().endswith(".json") else "csv"
 
@@ -140,7 +157,26 @@ def _csv_plan(profile, raw: bytes, mapping, date_order) -> tuple[Preview, csv_im
 
 def _json_preview(profile, raw: bytes) -> tuple[Preview, dict]:
     doc = restore.read_document(raw)  # an unknown format or version is refused outright
-    preview = Preview("json", contents=restore.summary(doc), exported_at=doc.get("exported_at"))
+    return _document_preview(profile, doc, Preview("json"))[0], doc
+
+
+def _archive_preview(profile, stream: IO[bytes]) -> Preview:
+    archive = Archive(stream)
+    doc = archive.read_document()
+    preview, plan = _document_preview(profile, doc, Preview("zip"))
+    preview.contents["files_in_zip"] = len(archive.files)
+    if plan is not None:
+        try:
+            ArchiveFiles(archive).check(restore.expected_files(plan))
+        except DomainError as exc:
+            preview.problems += [Problem(e.message, field=e.field) for e in exc.errors]
+    return preview
+
+
+def _document_preview(profile, doc: dict, preview: Preview) -> tuple[Preview, restore.Plan | None]:
+    """The preview of a restore, and its checked plan (None when the document is not)."""
+    preview.contents = restore.summary(doc)
+    preview.exported_at = doc.get("exported_at")
     found = restore.existing_content(profile)
     if found:
         held = ", ".join(f"{n} {key}" for key, n in found.items())
@@ -152,20 +188,23 @@ def _json_preview(profile, raw: bytes) -> tuple[Preview, dict]:
             )
         )
     try:
-        restore.check_document(doc)
+        plan = restore.check_document(doc)
     except DomainError as exc:
         preview.problems += [Problem(e.message, field=e.field) for e in exc.errors]
-    return preview, doc
+        return preview, None
+    return preview, plan
 
 
 def preview_import(
     profile: MusicianProfile,
-    raw: bytes,
+    raw: Upload,
     filename: str = "",
     mapping: dict[str, str] | None = None,
     date_order: str | None = None,
 ) -> Preview:
     """What importing this file would do; nothing is written."""
+    if not isinstance(raw, bytes):
+        return _archive_preview(profile, raw)
     if detect_kind(raw, filename) == "json":
         return _json_preview(profile, raw)[0]
     return _csv_plan(profile, raw, mapping, date_order)[0]
@@ -173,13 +212,19 @@ def preview_import(
 
 def commit_import(
     profile: MusicianProfile,
-    raw: bytes,
+    raw: Upload,
     filename: str = "",
     mapping: dict[str, str] | None = None,
     date_order: str | None = None,
     save_mapping: bool = True,
 ) -> Preview:
     """Import the file, all or nothing; DomainError (422) / Conflict (409) on problems."""
+    if not isinstance(raw, bytes):
+        archive = Archive(raw)
+        doc = archive.read_document()
+        created = restore.restore_document(profile, doc, ArchiveFiles(archive))
+        contents = {**restore.summary(doc), "files_in_zip": len(archive.files)}
+        return Preview("zip", committed=True, contents=contents, created=created)
     if detect_kind(raw, filename) == "json":
         doc = restore.read_document(raw)
         created = restore.restore_document(profile, doc)
@@ -200,26 +245,41 @@ def commit_import(
 # --- uploads waiting for confirmation -------------------------------------------------------------
 
 
-def start_import(profile: MusicianProfile, filename: str, raw: bytes) -> PendingImport:
-    """Keep an upload until it is previewed and committed (or cancelled)."""
+def start_import(profile: MusicianProfile, filename: str, raw: Upload) -> PendingImport:
+    """Keep an upload until it is previewed and committed (or cancelled). A ZIP export
+    (as large as a storage quota) replaces one still waiting, so uploads cannot pile up."""
     discard_stale(profile)
-    kind = detect_kind(raw, filename)
-    pending = PendingImport(
-        id=new_id(), profile_id=profile.id, kind=kind, filename=filename[:255], size=len(raw)
-    )
+    kind = detect_kind(raw, filename) if isinstance(raw, bytes) else "zip"
+    if kind == "zip":
+        for waiting in pending_imports(profile):
+            if waiting.kind == "zip":
+                discard(profile, waiting)
+    pending = PendingImport(id=new_id(), profile_id=profile.id, kind=kind, filename=filename[:255])
     pending.stored_name = f"imports/{pending.id}.{kind}"
-    storage().save(profile, pending.stored_name, raw)
+    pending.size = storage().save(profile, pending.stored_name, raw).size
     db.session.add(pending)
     db.session.flush()
     return pending
 
 
-def pending_content(profile: MusicianProfile, pending: PendingImport) -> bytes:
+def pending_content(profile: MusicianProfile, pending: PendingImport) -> Upload:
+    """The upload waiting for confirmation: its content, or a ZIP as a file to seek in."""
     try:
-        with storage().open(profile, pending.stored_name) as stream:
-            return stream.read()
+        stream = storage().open(profile, pending.stored_name)
     except FileNotFoundError:
         raise DomainError({"file": "The uploaded file is gone; upload it again."}) from None
+    if pending.kind != "zip":
+        with stream:
+            return stream.read()
+    if stream.seekable():
+        return stream
+    # ZIP members are found from the end of the file: an object store's stream is
+    # copied to a file that can seek.
+    with stream:
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller reads it, then it goes
+        shutil.copyfileobj(stream, spool, CHUNK)
+    spool.seek(0)
+    return spool
 
 
 def discard(profile: MusicianProfile, pending: PendingImport) -> None:

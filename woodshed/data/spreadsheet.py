@@ -565,8 +565,8 @@ def _parse_row(number, cell, header_of, order, tz, rollover, now, today):
         problem("duration_minutes", message)
     for name, limit in NAME_LIMITS.items():
         if cell.get(name):
-            if message := single_line_error(cell[name]):
-                problem(name, message)
+            if line_error := single_line_error(cell[name]):
+                problem(name, line_error)
             elif len(cell[name]) > limit:
                 problem(name, f"Keep this to {limit} characters or fewer.")
             elif name == "section":

@@ -46,7 +46,7 @@ def index():
 def upload():
     profile = policy.signed_in_profile()
     try:
-        filename, raw = read_upload()
+        filename, raw = read_upload(archives=True)
         pending = services.start_import(profile, filename, raw)
     except DomainError as exc:
         return _index(exc.messages, 422)
@@ -115,6 +115,12 @@ def commit(import_id: uuid.UUID):
         flash(
             f"Imported {created['sessions']} sessions"
             + (f"; {skipped} rows were imported before and skipped." if skipped else "."),
+            "success",
+        )
+    elif result.kind == "zip":
+        flash(
+            f"Restored {created.get('sessions', 0)} sessions and everything else, with "
+            f"{created.get('files', 0)} recordings' files (being prepared to play).",
             "success",
         )
     else:

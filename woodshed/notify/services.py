@@ -52,13 +52,21 @@ def announce_badge(profile: MusicianProfile, *, badge, url: str) -> None:
 
 
 def announce_comment(
-    profile: MusicianProfile, *, comment_id, author_id, author_name: str, excerpt: str, url: str
+    profile: MusicianProfile,
+    *,
+    comment_id,
+    author_id,
+    author_name: str,
+    excerpt: str,
+    url: str,
+    on: str = "session",
 ) -> None:
     """`events.comment_posted` subscriber: someone else's comment goes into the musician's
     notification centre (their own comments need no news)."""
     if author_id is not None and author_id == profile.user_id:
         return
-    notify(profile, "comment", f"{author_name} commented on your practice", excerpt, url)
+    what = "your recording" if on == "recording" else "your practice"
+    notify(profile, "comment", f"{author_name} commented on {what}", excerpt, url)
 
 
 def unread_count(profile: MusicianProfile) -> int:
@@ -284,12 +292,17 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
 
 
+#: The deliveries of comments (`comments.delivery`: on a session or passage, on a take),
+#: whose one-click link turns comment emails off.
+COMMENT_DELIVERY_KINDS = ("comment", "recording_comment")
+
+
 def unsubscribe_token(delivery: Delivery) -> str:
     """A signed token naming what to stop: one reminder's emails, comment emails, or the
     weekly summary."""
     if delivery.reminder_id is not None:
         return _serializer().dumps({"r": str(delivery.reminder_id)})
-    if delivery.kind == "comment":
+    if delivery.kind in COMMENT_DELIVERY_KINDS:
         return _serializer().dumps({"c": str(delivery.profile_id)})
     return _serializer().dumps({"s": str(delivery.profile_id)})
 

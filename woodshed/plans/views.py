@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from pydantic import ValidationError
 from sqlalchemy.orm import selectinload
 
 from woodshed import policy
@@ -409,12 +410,12 @@ def _adopt_data(form, token=None, template_id=None) -> dict:
 def _adopt(template, token, template_id):
     profile = _profile()
     try:
-        data = _adopt_data(request.form, token, template_id)
-        data = AdoptIn.model_validate({k: v for k, v in data.items() if v is not None})
+        fields = _adopt_data(request.form, token, template_id)
+        data = AdoptIn.model_validate({k: v for k, v in fields.items() if v is not None})
         plan = sharing.adopt(profile, template, data)
     except FormErrors as exc:
         return _adopt_page(template, token, forms.sticky(request.form), exc.messages, 422)
-    except ValueError as exc:  # pydantic ValidationError
+    except ValidationError as exc:
         problem = validation_problem(exc)
         return _adopt_page(template, token, forms.sticky(request.form), problem.messages, 422)
     flash(f"“{plan.title}” is now one of your plans.", "success")

@@ -121,6 +121,9 @@ class RecordingComment(IdMixin, Base):
     end_ms: Mapped[int | None] = mapped_column(sa.BigInteger)
     bar_start: Mapped[int | None] = mapped_column()
     bar_end: Mapped[int | None] = mapped_column()
+    #: The bars were worked out from the take's sync points (not given by the author), so
+    #: they move when the sync points do.
+    bars_from_sync: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

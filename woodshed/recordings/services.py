@@ -6,7 +6,6 @@ import base64
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -14,11 +13,11 @@ from typing import IO, BinaryIO
 import sqlalchemy as sa
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import event
 
-from woodshed import policy
+from woodshed import events, policy
 from woodshed.api.keyset import keyset_page
-from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
+from woodshed.comments.services import author_of
+from woodshed.db import after_commit, db, insert_ignore, new_id, on_rollback, rowcount, utcnow
 from woodshed.errors import DomainError, Problem
 from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import MusicianProfile
@@ -194,27 +193,6 @@ def _check_links(profile: MusicianProfile, data: dict) -> None:
         raise DomainError(errors)
 
 
-def _after_commit(action: Callable[[], None]) -> None:
-    """Run `action` once the transaction commits (files go only with their rows)."""
-    session = db.session()
-    armed = [True]
-
-    def run(_session) -> None:
-        if armed[0]:
-            armed[0] = False
-            try:
-                action()
-            except Exception:  # the rows are gone; a stray file is swept later, not a 500
-                log.exception("could not delete a recording's files")
-
-    def disarm(_session, previous) -> None:
-        if previous.parent is None:
-            armed[0] = False
-
-    event.listen(session, "after_commit", run, once=True)
-    event.listen(session, "after_soft_rollback", disarm, once=True)
-
-
 def store_recording(
     profile: MusicianProfile,
     stream: BinaryIO,
@@ -253,22 +231,8 @@ def store_recording(
     db.session.add(recording)
     db.session.flush()
     # A rolled-back request must not leave the original behind.
-    _on_rollback(lambda: files.delete(profile, recording.file(ORIGINAL)))
+    on_rollback(lambda: files.delete(profile, recording.file(ORIGINAL)))
     return recording
-
-
-def _on_rollback(action: Callable[[], None]) -> None:
-    session = db.session()
-
-    def run(_session, previous) -> None:
-        if previous.parent is None:
-            action()
-
-    def forget(_session) -> None:
-        event.remove(session, "after_soft_rollback", run)
-
-    event.listen(session, "after_soft_rollback", run, once=True)
-    event.listen(session, "after_commit", forget, once=True)
 
 
 def list_recordings(profile: MusicianProfile, query: RecordingQuery):
@@ -322,9 +286,13 @@ def has_original(recording: Recording) -> bool:
 
 
 def restored(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
-    """After a restore wrote these takes: their bytes count against the quota, and a take
-    that was waiting for (or in) processing is queued again on this server."""
+    """After a restore wrote these takes: their bytes count against the quota; a take that
+    was waiting for (or in) processing is queued again on this server, and so is a
+    processed take whose original came with it (a ZIP export): the worker makes its
+    playback copy, peaks and poster here again."""
     table = Recording.__table__
+    held = storage().names(profile, "recordings/")
+    with_original = [i for i in ids if ORIGINAL.format(id=i) in held]
     total = 0
     for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
         total += db.session.scalar(
@@ -335,6 +303,12 @@ def restored(profile: MusicianProfile, ids: list[uuid.UUID]) -> None:
         db.session.execute(
             sa.update(table)
             .where(table.c.id.in_(chunk), table.c.status.in_(("pending", "processing")))
+            .values(status="pending", next_attempt_at=utcnow())
+        )
+    for chunk in [with_original[i : i + 500] for i in range(0, len(with_original), 500)]:
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(chunk), table.c.status == "ready")
             .values(status="pending", next_attempt_at=utcnow())
         )
     insert_ignore(StorageUsage, [{"profile_id": profile.id, "used_bytes": 0}], ["profile_id"])
@@ -402,7 +376,7 @@ def delete_recording(profile: MusicianProfile, recording: Recording) -> None:
     profile_id = profile.id
     db.session.delete(recording)
     db.session.flush()
-    _after_commit(lambda: [files.delete(profile_id, n) for n in names])
+    after_commit(lambda: [files.delete(profile_id, n) for n in names])
 
 
 def forget_session_recordings(session, **_extra) -> None:
@@ -448,12 +422,24 @@ def apply_retention(now) -> int:
 
 
 def set_sync_points(user, profile: MusicianProfile, recording: Recording, data: SyncPoints) -> None:
-    """Where bars fall in the take ("bar 30 is here"): the musician's marks."""
-    if not policy.can_edit(user, profile):
-        raise Problem(403, "Only the musician marks where bars fall in a take.")
+    """Where bars fall in the take ("bar 30 is here"), tapped by the musician or by a
+    linked teacher who comments on takes; the comments whose bars were not given by their
+    author move to the bars the new points give them."""
+    if not policy.can_comment_on_recordings(user, profile):
+        raise Problem(403, "Only the musician or a teacher who comments marks bars.")
     points = [p.model_dump() for p in data.points]
     _within(recording, [p["at_seconds"] for p in points], "points")
     recording.sync_points = points
+    following = db.session.scalars(
+        sa.select(RecordingComment).where(
+            RecordingComment.recording_id == recording.id,
+            sa.or_(RecordingComment.bars_from_sync, RecordingComment.bar_start.is_(None)),
+        )
+    )
+    for comment in following:
+        start, end = synced_bars(recording, comment.at_ms, comment.end_ms)
+        comment.bar_start, comment.bar_end = start, end
+        comment.bars_from_sync = start is not None
     db.session.flush()
 
 
@@ -489,6 +475,17 @@ def bars_at(recording: Recording, seconds: float) -> int | None:
     return points[0]["bar"] if before else None
 
 
+def synced_bars(
+    recording: Recording, at_ms: int, end_ms: int | None
+) -> tuple[int | None, int | None]:
+    """The bars a moment or span covers by the take's sync points; (None, None) unknown."""
+    start = bars_at(recording, at_ms / 1000)
+    if start is None:
+        return None, None
+    end = bars_at(recording, (end_ms if end_ms is not None else at_ms) / 1000)
+    return start, max(start, end or start)
+
+
 def add_comment(user, profile: MusicianProfile, recording: Recording, data: CommentIn):
     """Pin a comment to a moment or span of the take, and to bars when they are known."""
     if not policy.can_comment_on_recordings(user, profile):
@@ -502,28 +499,39 @@ def add_comment(user, profile: MusicianProfile, recording: Recording, data: Comm
         parent = db.session.get(RecordingComment, data.parent_id)
         if parent is None or parent.recording_id != recording.id:
             raise DomainError({"parent_id": "There is no such comment on this recording."})
+    at_ms = round(data.at_seconds * 1000)
+    end_ms = None if data.end_seconds is None else round(data.end_seconds * 1000)
     bar_start, bar_end = data.bar_start, data.bar_end
-    if bar_start is None:
-        bar_start = bars_at(recording, data.at_seconds)
-        end = data.end_seconds if data.end_seconds is not None else data.at_seconds
-        bar_end = bars_at(recording, end) if bar_start is not None else None
-    elif bar_end is None:
-        bar_end = bar_start
-    if bar_start is not None and (bar_end is None or bar_end < bar_start):
+    from_sync = bar_start is None
+    if from_sync:
+        bar_start, bar_end = synced_bars(recording, at_ms, end_ms)
+    elif bar_end is None or bar_end < bar_start:
         bar_end = bar_start
     comment = RecordingComment(
         profile_id=profile.id,
         recording_id=recording.id,
         author_id=user.id,
         parent_id=data.parent_id,
-        at_ms=round(data.at_seconds * 1000),
-        end_ms=None if data.end_seconds is None else round(data.end_seconds * 1000),
+        at_ms=at_ms,
+        end_ms=end_ms,
         bar_start=bar_start,
         bar_end=bar_end,
+        bars_from_sync=from_sync and bar_start is not None,
         body=data.body,
     )
     db.session.add(comment)
     db.session.flush()
+    author = author_of(comment, profile)
+    events.comment_posted.send(
+        profile,
+        comment_id=comment.id,
+        author_id=comment.author_id,
+        author_name=author.display_name,
+        excerpt=comment.body[:200],
+        # The musician's own page of the take (a teacher's request has the student prefix).
+        url=f"/recordings/{recording.id}#comment-{comment.id}",
+        on="recording",
+    )
     return comment
 
 
@@ -548,13 +556,11 @@ def comment_out(comment: RecordingComment, recording: Recording, authors: dict) 
 
 
 def comments_of(recording: Recording) -> list[dict]:
-    from woodshed.comments.services import author_of
-
     rows = list(
         db.session.scalars(
             sa.select(RecordingComment)
             .where(RecordingComment.recording_id == recording.id)
-            .order_by(RecordingComment.at_ms, RecordingComment.id)
+            .order_by(RecordingComment.at_ms, RecordingComment.created_at, RecordingComment.id)
         )
     )
     profile = db.session.get(MusicianProfile, recording.profile_id)
@@ -739,7 +745,7 @@ def finish_upload(profile: MusicianProfile, upload: RecordingUpload) -> Recordin
         )
     upload.recording_id = recording.id
     db.session.flush()
-    _after_commit(lambda: path.unlink(missing_ok=True))
+    after_commit(lambda: path.unlink(missing_ok=True))
     return recording
 
 
@@ -750,7 +756,7 @@ def cancel_upload(upload: RecordingUpload) -> None:
     path = _upload_path(upload)
     db.session.delete(upload)
     db.session.flush()
-    _after_commit(lambda: path.unlink(missing_ok=True))
+    after_commit(lambda: path.unlink(missing_ok=True))
 
 
 def expire_uploads(now) -> int:

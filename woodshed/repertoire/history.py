@@ -92,14 +92,15 @@ class History:
 
     def sparkline(self, target: int | None = None) -> dict | None:
         """Tempo over time (oldest left) as SVG polyline points in a 100×40 box."""
-        points = [r for r in reversed(self.records) if r.tempo_bpm]
-        if len(points) < 2:
+        timed = [(r, r.tempo_bpm) for r in reversed(self.records) if r.tempo_bpm]
+        if len(timed) < 2:
             return None
+        points = [r for r, _ in timed]
         targets = [r.target_tempo_bpm for r in points if r.target_tempo_bpm] + (
             [target] if target else []
         )
-        top = max([r.tempo_bpm for r in points] + targets) * 1.05
-        low = min(r.tempo_bpm for r in points) * 0.9
+        top = max([bpm for _, bpm in timed] + targets) * 1.05
+        low = min(bpm for _, bpm in timed) * 0.9
         span = (top - low) or 1
 
         def y(bpm: float) -> float:
@@ -109,7 +110,7 @@ class History:
         goal = target or (targets[-1] if targets else None)
         return {
             "points": " ".join(
-                f"{round(i * step, 2)},{y(r.tempo_bpm)}" for i, r in enumerate(points)
+                f"{round(i * step, 2)},{y(bpm)}" for i, (_, bpm) in enumerate(timed)
             ),
             "target_y": y(goal) if goal else None,
             "first": points[0],
@@ -150,7 +151,7 @@ def _records(condition, partition, profile_id: uuid.UUID, per_group: int):
         .where(
             condition,
             PracticeSession.profile_id == profile_id,
-            policy.shown_sessions(db.session.get(MusicianProfile, profile_id)),
+            policy.shown_sessions(db.session.get_one(MusicianProfile, profile_id)),
         )
         .subquery()
     )

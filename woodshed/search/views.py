@@ -17,13 +17,15 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 @login_required
 def index():
-    profile = policy.current_profile()
+    profile = policy.signed_in_profile()
     include_private = policy.can_view_private(current_user, profile)
     try:
         query, errors = parse_form(SearchQuery, request.args), {}
     except FormErrors as exc:
         query, errors = SearchQuery(), exc.messages
-    groups, hits, cursor = [], [], None
+    groups: list[services.Group] = []
+    hits: list = []
+    cursor = None
     if query.kind is None:
         groups = services.grouped(profile, query.q, include_private)
     else:

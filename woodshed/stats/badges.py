@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from flask import has_app_context
@@ -187,13 +188,11 @@ class Facts:
 
     @cached_property
     def goals_completed(self) -> int:
-        return int(
-            db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Goal)
-                .where(Goal.profile_id == self.profile.id, Goal.status == "completed")
-            )
-        )
+        return db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Goal)
+            .where(Goal.profile_id == self.profile.id, Goal.status == "completed")
+        ).scalar_one()
 
     def value(self, badge: Badge) -> int:
         return getattr(self, badge.fact)
@@ -228,10 +227,9 @@ def evaluate(profile: MusicianProfile, *, full: bool = True) -> list[Badge]:
             )
             if created:
                 newly.append(badge)
-        elif deserved and not held:
-            row.revoked_at = None
-        elif held and not deserved:
-            row.revoked_at = utcnow()
+        elif row is not None and deserved != held:
+            # Earned again (revived), or no longer deserved (withdrawn).
+            row.revoked_at = None if deserved else utcnow()
     if newly:
         db.session.flush()
         for badge in newly:
@@ -254,7 +252,7 @@ def overview(profile: MusicianProfile) -> list[dict]:
     """Every badge with the musician's progress towards it, earned ones first."""
     rows = earned(profile)
     facts = Facts(profile)
-    items = []
+    items: list[dict[str, Any]] = []
     for badge in BADGES:
         row = rows.get(badge.code)
         current = min(facts.value(badge), badge.target)
@@ -266,7 +264,7 @@ def overview(profile: MusicianProfile) -> list[dict]:
                 "description": badge.description,
                 "icon": badge.icon,
                 "earned": held,
-                "earned_at": row.earned_at if held else None,
+                "earned_at": row.earned_at if row is not None and held else None,
                 "current": current,
                 "target": badge.target,
                 "percent": round(100 * current / badge.target),

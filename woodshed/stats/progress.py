@@ -24,7 +24,7 @@ from woodshed.db import db, json_rows
 from woodshed.profiles.models import MusicianProfile
 from woodshed.stats.models import DailyBreakdown, LifetimeBreakdown, MonthlyBreakdown
 from woodshed.stats.rollup import audience_for
-from woodshed.stats.services import as_date
+from woodshed.stats.services import as_date, as_date_or_none
 from woodshed.stats.services import labels as read_labels
 
 MIN_SESSIONS = 3
@@ -165,7 +165,7 @@ def _point(minutes: int, sessions: int, window, limit: str) -> Point:
     return Point(
         minutes=minutes - value("later_minutes"),
         sessions=sessions - value("later_sessions"),
-        last=as_date(window[f"{limit}_last"]),
+        last=as_date_or_none(window[f"{limit}_last"]),
         days_recent=value("days"),
         rating_sum=value("rating_sum"),
         rating_n=value("rating_n"),
@@ -179,8 +179,9 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
     """The two grouped reads of `_points`, built once (their dates are bound parameters)."""
     life, m, b = LifetimeBreakdown, MonthlyBreakdown, DailyBreakdown
     p = functools.partial(sa.bindparam, type_=sa.Date())
-    profile_id, kinds = sa.bindparam("profile_id"), sa.bindparam("kinds", expanding=True)
-    audience = sa.bindparam("audience")
+    profile_id: sa.BindParameter[uuid.UUID] = sa.bindparam("profile_id")
+    kinds: sa.BindParameter[list[str]] = sa.bindparam("kinds", expanding=True)
+    audience: sa.BindParameter[str] = sa.bindparam("audience")
 
     def when(condition, column):
         return sa.func.sum(sa.case((condition, column), else_=0))
@@ -221,7 +222,7 @@ def _point_statements(with_keys: bool) -> tuple[sa.Select, sa.Select]:
         d < p("next_month"),
     )
     if with_keys:
-        keys = sa.bindparam("keys", expanding=True)
+        keys: sa.BindParameter[list[str]] = sa.bindparam("keys", expanding=True)
         lifetime = lifetime.where(life.key.in_(keys))
         later_months = later_months.where(m.key.in_(keys))
         daily = daily.where(b.key.in_(keys))
@@ -278,8 +279,8 @@ def _info(kind: str, subject: uuid.UUID, points, as_of: date, before: date) -> d
         "trend": None,
         "message": NOT_ENOUGH,
     }
-    if now.sessions >= MIN_SESSIONS:
-        pct = score(kind, now, as_of, now.ratings, now.tempo)
+    pct = score(kind, now, as_of, now.ratings, now.tempo) if now.sessions >= MIN_SESSIONS else None
+    if pct is not None:
         earlier = score(kind, then, before, then.ratings, then.tempo)
         info.update(stage=stage_of(pct), percentage=pct, trend=trend_of(pct, earlier), message=None)
     return info

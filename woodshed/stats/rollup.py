@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, fields
 from datetime import date
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 from zoneinfo import ZoneInfo
@@ -40,9 +40,13 @@ class Sums:
     __slots__ = ()
     #: The field names, in the order they are declared (set by `_sums`).
     FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Declared for the checker: every subclass is made a dataclass by `_sums`, and every
+    # rollup row counts its sessions (a row left with none is deleted).
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+    sessions: int
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> Self:
+    def of(cls, row: Mapping[str, Any] | sa.RowMapping) -> Self:
         """Sums from a mapping that has each field by name (a result row's `_mapping`);
         a sum over no rows (NULL) is 0."""
         return cls(**{name: int(row[name] or 0) for name in cls.FIELDS})
@@ -281,7 +285,7 @@ class Contributions:
                             tempo.ratio_n += 1
         month = s.practice_date.replace(day=1)
         for (dimension, key), minutes in per_key.items():
-            tempo = tempos.get((dimension, key))
+            tempo_sums = tempos.get((dimension, key))
             for row in (
                 self.breakdowns[(s.profile_id, audience, s.practice_date, dimension, key)],
                 self.monthly[(s.profile_id, audience, dimension, month, key)],
@@ -298,11 +302,11 @@ class Contributions:
                 if s.confidence is not None:
                     row.confidence_sum += s.confidence
                     row.confidence_n += 1
-                if tempo is not None:
-                    row.tempo_sum += tempo.tempo_sum
-                    row.tempo_n += tempo.tempo_n
-                    row.ratio_sum += tempo.ratio_sum
-                    row.ratio_n += tempo.ratio_n
+                if tempo_sums is not None:
+                    row.tempo_sum += tempo_sums.tempo_sum
+                    row.tempo_n += tempo_sums.tempo_n
+                    row.ratio_sum += tempo_sums.ratio_sum
+                    row.ratio_n += tempo_sums.ratio_n
 
 
 _S = PracticeSession.__table__
@@ -407,33 +411,40 @@ def _insert_fresh(conn, table: sa.Table, key_cols: tuple, rows: dict[tuple, Sums
     bulk_insert(table, params, conn)  # COPY on PostgreSQL
 
 
-def _insert_for(conn: sa.Connection):
+def _upsert_statement(
+    conn: sa.Connection, table: sa.Table, key_cols: tuple, fields: tuple
+) -> sa.Insert:
+    """INSERT … ON CONFLICT (the key) DO UPDATE adding each field, in the dialect's words."""
+    index = [table.c[c] for c in key_cols]
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=index, set_={f: table.c[f] + pg.excluded[f] for f in fields}
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    lite = sqlite_insert(table)
+    return lite.on_conflict_do_update(
+        index_elements=index, set_={f: table.c[f] + lite.excluded[f] for f in fields}
+    )
 
 
 def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict[tuple, Sums]) -> None:
     if not rows:
         return
-    insert = _insert_for(conn)
     params = [dict(zip(key_cols, key, strict=True)) | sums.values() for key, sums in rows.items()]
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[c] for c in key_cols],
-        set_={f: table.c[f] + stmt.excluded[f] for f in fields},
-    )
+    stmt = _upsert_statement(conn, table, key_cols, fields)
     for start in range(0, len(params), CHUNK):
         conn.execute(stmt.values(params[start : start + CHUNK]))
     if any(sums.sessions < 0 for sums in rows.values()):
         profiles = {key[0] for key in rows}
-        stmt = sa.delete(table).where(table.c.profile_id.in_(profiles), table.c.sessions <= 0)
+        empty = sa.delete(table).where(table.c.profile_id.in_(profiles), table.c.sessions <= 0)
         for date_column in {"month", "practice_date"} & set(key_cols):
             dates = {key[key_cols.index(date_column)] for key in rows}
-            stmt = stmt.where(table.c[date_column].in_(dates))
-        conn.execute(stmt)
+            empty = empty.where(table.c[date_column].in_(dates))
+        conn.execute(empty)
 
 
 def rebuild(conn: sa.Connection, profile_ids: Iterable[uuid.UUID]) -> int:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from woodshed import policy
 from woodshed.api.keyset import keyset_page
@@ -140,7 +141,7 @@ def period_sums(profile: MusicianProfile, periods: list[Period]) -> list[dict]:
                 "sessions": sessions,
                 "practice_days": int(practice_days or 0),
                 "average_minutes": round(minutes / sessions, 1) if sessions else None,
-                "first_date": as_date(first_date),
+                "first_date": as_date_or_none(first_date),
             }
         )
     return result
@@ -167,11 +168,16 @@ def _period_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.CompoundSelect
     return sa.union_all(*selects) if len(selects) > 1 else selects[0]
 
 
-def as_date(value) -> date | None:
+def as_date(value: date | str) -> date:
     """A date from the database (SQLite answers a computed date as text)."""
-    if value is None or isinstance(value, date):
+    if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def as_date_or_none(value: date | str | None) -> date | None:
+    """`as_date` of a value that may be NULL (a MIN or MAX over no rows)."""
+    return None if value is None else as_date(value)
 
 
 def _month_end(day: date) -> date:
@@ -331,7 +337,7 @@ def consistency(runs: list[tuple[int, int]], off: Excused, today: int) -> int:
         return 0
     m = CONSISTENCY_MULTIPLIER
     score = 0.0
-    previous_end = None
+    previous_end: int | None = None
     for a, b in runs:
         if previous_end is not None:
             gap = (a - 1) - previous_end
@@ -340,7 +346,8 @@ def consistency(runs: list[tuple[int, int]], off: Excused, today: int) -> int:
         score = score * m**practised + 1 - m**practised
         previous_end = b
     # The days since the last practice, today excepted (it counts only once practised).
-    missed = (today - 1 - previous_end) - off.count(previous_end + 1, today - 1)
+    last_end = runs[-1][1]
+    missed = (today - 1 - last_end) - off.count(last_end + 1, today - 1)
     score *= m ** max(missed, 0)
     return round(score * 100)
 
@@ -484,6 +491,8 @@ def _grouped_statement(
 
 def _month_number(column, dialect: str):
     """year × 12 + month, computed by the database."""
+    year: sa.ColumnElement[Any]
+    month: sa.ColumnElement[Any]
     if dialect == "postgresql":
         year, month = sa.extract("year", column), sa.extract("month", column)
     else:
@@ -551,7 +560,8 @@ def series(buckets: list[Bucket], bucket: str) -> list[dict]:
     """The time series of every bucket in order: minutes, sessions and practice days,
     with a trailing moving average of the minutes."""
     window = MOVING_AVERAGE[bucket]
-    items, recent = [], []
+    items: list[dict] = []
+    recent: list[int] = []
     for b in buckets:
         minutes = b.sums.minutes
         recent = [*recent[-(window - 1) :], minutes]
@@ -606,6 +616,7 @@ def breakdown(
     if labels is None:
         labels = labels_for(profile, by, list(rows))
     merged: dict[str | None, BreakdownSums] = {}
+    target: str | None
     for key, values in rows.items():
         if key in labels:
             target = key
@@ -614,12 +625,12 @@ def breakdown(
         else:
             continue
         merged.setdefault(target, BreakdownSums()).add(values)
-    items = []
-    for key, values in merged.items():
+    items: list[dict[str, Any]] = []
+    for merged_key, values in merged.items():
         items.append(
             {
-                "id": uuid.UUID(key) if key else None,
-                "label": labels.get(key, "No instrument") if key else "No instrument",
+                "id": uuid.UUID(merged_key) if merged_key else None,
+                "label": labels.get(merged_key, "No instrument") if merged_key else "No instrument",
                 "minutes": values.minutes,
                 "sessions": values.sessions,
                 "average_quality": values.average("quality"),
@@ -757,9 +768,9 @@ def labels(profile: MusicianProfile, wanted: dict[str, list[str]]) -> dict[str, 
 
 @functools.cache
 def _label_statement(kinds: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
-    selects = []
+    selects: list[sa.Select] = []
     for kind in kinds:
-        ids = sa.bindparam(kind, expanding=True)
+        ids: sa.BindParameter[list[uuid.UUID]] = sa.bindparam(kind, expanding=True)
         if kind == "section":
             selects.append(
                 sa.select(sa.literal(kind), Section.id, Section.name, Piece.title)
@@ -767,21 +778,29 @@ def _label_statement(kinds: tuple[str, ...]) -> sa.Select | sa.CompoundSelect:
                 .where(Section.profile_id == sa.bindparam("profile_id"), Section.id.in_(ids))
             )
             continue
-        model, column = LABELS[kind]
+        id_column, owner_column, label_column = LABELS[kind]
         selects.append(
-            sa.select(sa.literal(kind), model.id, column, sa.null()).where(
-                model.profile_id == sa.bindparam("profile_id"), model.id.in_(ids)
+            sa.select(sa.literal(kind), id_column, label_column, sa.null()).where(
+                owner_column == sa.bindparam("profile_id"), id_column.in_(ids)
             )
         )
     return sa.union_all(*selects) if len(selects) > 1 else selects[0]
 
 
-LABELS = {
-    "instrument": (Instrument, Instrument.name),
-    "piece": (Piece, Piece.title),
-    "skill": (Skill, Skill.name),
-    "tag": (Tag, Tag.name),
-    "goal": (Goal, Goal.title),
+#: Per kind of object (sections aside): its id, owner and label columns.
+LABELS: dict[
+    str,
+    tuple[
+        InstrumentedAttribute[uuid.UUID],
+        InstrumentedAttribute[uuid.UUID],
+        InstrumentedAttribute[str],
+    ],
+] = {
+    "instrument": (Instrument.id, Instrument.profile_id, Instrument.name),
+    "piece": (Piece.id, Piece.profile_id, Piece.title),
+    "skill": (Skill.id, Skill.profile_id, Skill.name),
+    "tag": (Tag.id, Tag.profile_id, Tag.name),
+    "goal": (Goal.id, Goal.profile_id, Goal.title),
 }
 
 

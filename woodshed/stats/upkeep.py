@@ -21,10 +21,10 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import InstanceState, Session, scoped_session
 
 from woodshed import events
-from woodshed.db import new_id
+from woodshed.db import Base, new_id
 from woodshed.goals.models import Goal
 from woodshed.journal.models import (
     PracticeSession,
@@ -57,6 +57,11 @@ COUNTED_FIELDS = (
     "performance_prep",
     "quality",
 )
+
+
+def _state(obj: Base) -> InstanceState[Base]:
+    """`inspect(obj)` for a model of several classes (mypy types it `object` for a union)."""
+    return inspect(obj)
 
 
 def _scan(session: Session) -> tuple[set, set, dict]:
@@ -116,13 +121,13 @@ def _scan(session: Session) -> tuple[set, set, dict]:
             if obj.session is not None:
                 check(obj.session.profile_id, True)
         elif isinstance(obj, (Piece, Goal)) and (
-            deleted or inspect(obj).attrs.status.history.has_changes()
+            deleted or _state(obj).attrs.status.history.has_changes()
         ):
             check(obj.profile_id, True)
         retargeted = isinstance(obj, (Piece, Section)) and (
-            inspect(obj).attrs.target_tempo_bpm.history.has_changes()
+            _state(obj).attrs.target_tempo_bpm.history.has_changes()
         )
-        if (deleted or retargeted) and isinstance(obj, REFERENCED) and inspect(obj).has_identity:
+        if (deleted or retargeted) and isinstance(obj, REFERENCED) and _state(obj).has_identity:
             # The database sets the references to NULL (or drops tag and goal links) by itself;
             # re-read the sessions that pointed here so their rollup rows move too.
             ids = set(session.connection().execute(_referring(obj)).scalars())
@@ -176,9 +181,9 @@ def _bulk_statement(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    name = getattr(table, "name", None)
-    if name not in JOURNAL_TABLES:
+    if not isinstance(table, sa.Table) or table.name not in JOURNAL_TABLES:
         return
+    name = table.name
     conn = state.session.connection()
     profiles = state.session.info.setdefault(PENDING_REBUILD, set())
     if state.is_insert:

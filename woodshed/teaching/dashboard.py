@@ -171,11 +171,14 @@ def _open_assignments(ids: list[uuid.UUID], oldest_today: date) -> dict[uuid.UUI
     return found
 
 
-def _assignment_flags(row: StudentRow, assignments: list, logged: list, today: date) -> list:
+def _assignment_flags(
+    row: StudentRow, assignments: list, logged: list, today: date
+) -> list[FlagRow]:
     """Behind on assigned minutes with the week half gone; due soon with an item not met
     (and the row's count of items met, for the comparison)."""
     link = row.link
-    profile, flags = link.profile, []
+    profile = link.profile
+    flags: list[FlagRow] = []
     current = [a for a in assignments if a.starts_on <= today <= a.due_on]
     if not current:
         return flags

@@ -45,7 +45,7 @@ SCOPE_LABELS = {
     "assignments:write": "set you assignments",
     "reports:read": "receive your weekly practice report",
     "recordings:read": "listen to your recordings (never those of private entries)",
-    "recordings:comment": "comment on your recordings",
+    "recordings:comment": "comment on your recordings and mark where their bars fall",
 }
 #: The same, as the teacher reads them when inviting.
 TEACHER_LABELS = {
@@ -54,7 +54,7 @@ TEACHER_LABELS = {
     "assignments:write": "set them assignments",
     "reports:read": "receive their weekly practice report",
     "recordings:read": "listen to their recordings (never those of private entries)",
-    "recordings:comment": "comment on their recordings",
+    "recordings:comment": "comment on their recordings and mark where their bars fall",
 }
 
 

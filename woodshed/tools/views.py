@@ -15,4 +15,6 @@ bp = Blueprint("tools", __name__)
 @login_required
 def index():
     """Metronome, ramps, tuner, drone and tap-along; runs during the timer feed the log."""
-    return render_template("tools/index.html", context=quick_log_context(policy.current_profile()))
+    return render_template(
+        "tools/index.html", context=quick_log_context(policy.signed_in_profile())
+    )

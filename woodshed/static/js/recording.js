@@ -71,6 +71,8 @@ async function setUpPlayer(panel) {
     speed.value = String(next);
     media.playbackRate = next;
   }
+  const syncForm = panel.querySelector("[data-sync-form]");
+  const tapBar = syncForm ? setUpSyncPoints(panel, media, syncForm) : null;
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea, select, button") || event.ctrlKey || event.metaKey || event.altKey) return;
     const keys = {
@@ -82,6 +84,7 @@ async function setUpPlayer(panel) {
       "[": setStart,
       "]": setEnd,
       l: () => { loopBox.checked = !loopBox.checked; },
+      ...(tapBar ? { b: tapBar, B: tapBar } : {}),
     };
     const action = keys[event.key];
     if (action) { event.preventDefault(); action(); }
@@ -102,30 +105,46 @@ async function setUpPlayer(panel) {
   }
 
   if (panel.dataset.listenedUrl) reportListening(panel, media);
-  const syncForm = panel.querySelector("[data-sync-form]");
-  if (!syncForm) return wave;
+  return wave;
+}
+
+// Bar marks ("bar 30 is here"): typed with the form, or tapped with B while the take
+// plays — each tap marks the bar in the box at the current moment and counts on by one.
+// The server answers with the marks in time order; comments' bars follow them there.
+function setUpSyncPoints(panel, media, form) {
+  const barInput = form.querySelector("[data-sync-bar]");
+  const status = form.querySelector("[data-sync-status]");
+  const clear = form.querySelector("[data-sync-clear]");
   let points = JSON.parse(panel.dataset.syncPoints || "[]");
-  syncForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const bar = Number(panel.querySelector("[data-sync-bar]").value);
-    const status = panel.querySelector("[data-sync-status]");
-    if (!bar) return;
-    const next = points.filter((p) => p.bar !== bar).concat([{ bar, at_seconds: Number(media.currentTime.toFixed(3)) }]);
+
+  async function save(next, said) {
     const response = await fetch(panel.dataset.syncUrl, {
       method: "PUT",
       headers: { "Content-Type": "application/json", ...csrfHeaders() },
       credentials: "same-origin",
       body: JSON.stringify({ points: next }),
-    });
-    if (response.ok) {
+    }).catch(() => null);
+    if (response && response.ok) {
       points = (await response.json()).sync_points;
-      status.textContent = `Bar ${bar} marked at ${fmt(media.currentTime)}.`;
-    } else {
-      const problem = await response.json().catch(() => ({}));
-      status.textContent = (problem.errors && problem.errors[0] && problem.errors[0].message) || problem.detail || "Not saved.";
+      status.textContent = said;
+      if (clear) clear.hidden = points.length === 0;
+      return true;
     }
-  });
-  return wave;
+    const problem = response ? await response.json().catch(() => ({})) : {};
+    status.textContent = (problem.errors && problem.errors[0] && problem.errors[0].message) || problem.detail || "Not saved: check the connection and try again.";
+    return false;
+  }
+
+  async function mark() {
+    const bar = Number(barInput.value) || (points.length ? Math.max(...points.map((p) => p.bar)) + 1 : 1);
+    const at = Number(media.currentTime.toFixed(3));
+    const next = points.filter((p) => p.bar !== bar && Math.abs(p.at_seconds - at) > 0.05).concat([{ bar, at_seconds: at }]);
+    if (await save(next, `Bar ${bar} marked at ${fmt(at)}.`)) barInput.value = String(bar + 1);
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); mark(); });
+  if (clear) clear.addEventListener("click", () => save([], "Bar marks cleared."));
+  return mark;
 }
 
 // "Teacher listened": once a teacher has played most of the take (80 % of its length,
