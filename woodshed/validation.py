@@ -29,6 +29,15 @@ from werkzeug.datastructures import MultiDict
 from woodshed.errors import DomainError, FieldError
 from woodshed.timeutil import is_valid_timezone, timezone_names
 
+
+def normalise_email(email: str | None) -> str:
+    """An email address as accounts store and look it up: trimmed and lower-cased.
+
+    Here, below every feature, so that accounts and the family (a profile moving to a new
+    account) compare addresses the same way without importing each other."""
+    return (email or "").strip().lower()
+
+
 S = TypeVar("S", bound=BaseModel)
 
 

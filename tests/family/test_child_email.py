@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.factories import make_persona, make_plan, make_reminder
+from tests.factories import log_session, make_persona, make_plan, make_reminder
 from tests.family.helpers import CONSENT, add_guardian, make_child
 from tests.teaching.helpers import make_teacher
 from woodshed.db import db
 from woodshed.family import services as family
 from woodshed.notify import worker
 from woodshed.notify.models import Delivery, Notification
+from woodshed.notify.schemas import SettingsIn
+from woodshed.notify.services import update_settings
 from woodshed.plans.models import PlanOccurrence
 from woodshed.teaching.models import SCOPES, Link
 
@@ -182,3 +184,49 @@ def test_the_childs_reminder_form_says_where_email_goes(app, alice, alice_web):
         as_text=True
     )
     assert "goes to each guardian" not in own_page.get_data(as_text=True)
+
+
+def test_a_childs_weekly_summary_reaches_only_the_guardians_who_allowed_email(
+    app, alice, bob, mailbox, frozen_clock
+):
+    frozen_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))  # Tuesday
+    mia = make_child(alice, "Mia")
+    add_guardian(mia, alice, bob)  # bob looks after Mia too, but has not allowed email
+    family.allow_email(alice.user, mia, CONSENT)
+    gwen = make_persona("gwen")
+    leo = make_child(gwen, "Leo")
+    family.allow_email(gwen.user, leo, CONSENT)  # another family
+    log_session(mia, datetime(2026, 12, 1, 8, 0, tzinfo=UTC), 40)
+    log_session(alice.profile, datetime(2026, 12, 1, 9, 0, tzinfo=UTC), 15)  # alice's own
+    update_settings(mia, SettingsIn(weekly_summary=True))
+    frozen_clock(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))  # Monday 09:30 in Berlin
+
+    worker.run_once("inline")
+    worker.run_once("inline")  # once only
+
+    # (The consenting guardians' weekly report, reports/delivery.py, is another email.)
+    summaries = [m for m in mailbox.messages if "Practice week" in m["Subject"]]
+    assert [(m["To"], m["Subject"]) for m in summaries] == [
+        (alice.email, "Mia: Practice week: 40 minutes on 1 day")
+    ]
+    (message,) = summaries
+    text = mailbox.text(message)
+    assert "Mia's practice (you look after it)" in text
+    assert "40 minutes on 1 day" in text  # Mia's week, not alice's 15 minutes
+    assert "you allowed email about Mia" in text
+    assert f"http://woodshed.test/children/{mia.id}/" in text
+    assert message.get_body(("html",)) is not None
+
+
+def test_without_consent_a_childs_weekly_summary_is_mailed_to_nobody(
+    app, alice, mailbox, frozen_clock
+):
+    frozen_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    mia = make_child(alice, "Mia")
+    log_session(mia, datetime(2026, 12, 1, 8, 0, tzinfo=UTC), 40)
+    update_settings(mia, SettingsIn(weekly_summary=True))
+    frozen_clock(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
+
+    worker.run_once("inline")
+
+    assert mailbox.messages == []

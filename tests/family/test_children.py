@@ -202,3 +202,27 @@ def test_erasing_a_child_leaves_the_guardians_own_data(app, alice, alice_api):
         )
         == 0
     )
+
+
+def test_a_childs_data_page_offers_erasing_the_child_never_deleting_an_account(
+    app, alice, alice_web
+):
+    child = make_child(alice, "Mia")
+    child_id = child.id
+    mine = log_session(alice.profile).id
+    page = alice_web.get(f"/children/{child_id}/settings/data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Delete my account" not in html
+    assert "/settings/delete" not in html
+    action = f'action="/family/children/{child_id}/delete"'
+    assert action in html  # the guardian's own URL, not under the child's prefix
+    assert "Erase Mia’s profile" in page_text(page)
+    # The guardian's own page still offers deleting the account.
+    assert "Delete my account" in alice_web.get("/settings/data").get_data(as_text=True)
+
+    erased = alice_web.submit(f"/family/children/{child_id}/delete", {"confirm_name": "Mia"})
+    assert erased.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MusicianProfile, child_id) is None
+    assert db.session.get(PracticeSession, mine) is not None

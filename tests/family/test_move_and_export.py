@@ -400,3 +400,18 @@ def test_a_server_closed_to_new_accounts_refuses_the_invitation(app, alice, alic
     assert refused.status_code == 422
     assert "closed" in field_errors(refused)["email"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileMove)) == 0
+
+
+def test_a_move_and_an_account_compare_addresses_the_same_way(app, alice, bob):
+    """One normaliser (woodshed.validation) for accounts and the family: an address typed
+    with other capitals and spaces is the same address."""
+    from woodshed.accounts.services import find_user_by_email
+
+    mia = make_child(alice, "Mia")
+    with app.test_request_context("/"):
+        move, _raw = services.invite_move(alice.user, mia, "  Mia.Own@Example.ORG ")
+        assert move.email == "mia.own@example.org"
+        with pytest.raises(services.DomainError) as refused:
+            services.invite_move(alice.user, mia, f" {bob.email.upper()}  ")
+    assert "has an account already" in refused.value.messages["email"]
+    assert find_user_by_email(f" {bob.email.upper()} ") == bob.user

@@ -27,6 +27,7 @@ from woodshed.db import db, new_id, rowcount, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles import services as profiles
 from woodshed.tokens import generate_token, hash_token
+from woodshed.validation import normalise_email
 
 log = logging.getLogger("woodshed.security")
 
@@ -44,10 +45,6 @@ class AuthFailed(DomainError):
         )
         self.status = 401
         self.title = "Unauthorized"
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:

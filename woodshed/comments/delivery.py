@@ -8,7 +8,13 @@ for a take while their link lets them listen — hear of it in their own notific
 centre and by email. Each (comment, recipient) is one delivery row keyed by
 both, so a comment is mailed once whatever the number of workers (REL-JOB). The email
 waits for the end of the recipient's quiet hours (their notification settings); a
-recipient without an account or whose link has ended by then gets nothing.
+teacher whose link has ended by then gets nothing.
+
+A child's profile has no account: a comment on a child's practice is mailed to each
+guardian who allowed email about the child (`family.services.email_recipients`, the rule
+reminders follow), one message each, and to nobody without that consent. A guardian's own
+comment counts as the musician's side: it goes to the teachers in the thread, never back to
+the family.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from woodshed import mail, policy
 from woodshed.accounts.models import User
 from woodshed.comments.models import Comment
 from woodshed.db import db, insert_ignore, new_id, utcnow
+from woodshed.family.services import email_recipients
 from woodshed.notify import messages
 from woodshed.notify.models import Delivery, NotificationSettings
 from woodshed.notify.reminders import after_quiet_hours
@@ -80,7 +87,7 @@ def on_comment_posted(
     if comment is None:
         return
     recipients: list[MusicianProfile] = []
-    if author_id is not None and author_id != profile.user_id:
+    if author_id is not None and not _musicians_side(author_id, profile):
         recipients.append(profile)
     else:
         for teacher in _teachers_in_thread(comment, profile):
@@ -119,6 +126,16 @@ def on_comment_posted(
     insert_ignore(Delivery, rows, ["key"])
 
 
+def _musicians_side(author_id, profile: MusicianProfile) -> bool:
+    """Whether the author writes as the musician: the musician, or a child's guardian."""
+    if author_id == profile.user_id:
+        return True
+    return (
+        profile.is_child
+        and policy.guardian_link(db.session.get(User, author_id), profile) is not None
+    )
+
+
 def _path(comment: AnyComment, *, for_teacher: bool) -> str:
     """Where the comment is shown: its take, its session, or its passage's piece (a
     teacher's under the student's prefix)."""
@@ -136,10 +153,15 @@ def _path(comment: AnyComment, *, for_teacher: bool) -> str:
 def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     comment = _comment(delivery.kind, delivery.subject_id) if delivery.subject_id else None
     recipient = delivery.profile
-    if comment is None or recipient.user is None:
+    if comment is None:
+        return None
+    # The musician's address; for a child, each guardian who allowed email about the child.
+    addresses = email_recipients(recipient)
+    if not addresses:
         return None
     student = db.session.get_one(MusicianProfile, comment.profile_id)
     for_teacher = recipient.id != student.id
+    child = recipient.display_name if recipient.is_child else None
     if for_teacher:
         if recipient.user_id not in teachers_now(student, {recipient.user_id}):
             return None  # no longer their teacher: nothing of the student's to send
@@ -151,25 +173,39 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     else:
         author = db.session.get(User, comment.author_id) if comment.author_id else None
         name = author.profile.display_name if author is not None else "Your former teacher"
-        what = "your recording" if isinstance(comment, RecordingComment) else "your practice"
+        whose = f"{child}'s" if child else "your"
+        what = (
+            f"{whose} recording" if isinstance(comment, RecordingComment) else f"{whose} practice"
+        )
         title = f"{name} commented on {what}"
-    url = f"{messages.base_url()}{_path(comment, for_teacher=for_teacher)}"
-    unsubscribe = f"{messages.base_url()}/unsubscribe?token={unsubscribe_token(delivery)}"
-    email = mail.render_mail(
-        recipient.user.email,
-        title,
-        "comment",
-        title=title,
-        body=comment.body,
-        url=url,
-        name=recipient.display_name,
-        settings_url=f"{messages.base_url()}/settings/reminders",
-        unsubscribe_url=unsubscribe,
-    )
-    email.headers["Auto-Submitted"] = "auto-generated"
-    email.headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-    email.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return messages.Message(title, "", None, False, [email])
+    root = messages.base_url()
+    url = f"{root}{_path(comment, for_teacher=for_teacher)}"
+    settings_url = f"{root}/settings/reminders"
+    subject = title
+    if child is not None:  # to a guardian: the child's pages, under the child's prefix
+        subject = f"{child}: {title}"
+        url = messages.child_link(recipient, url) or url
+        settings_url = messages.child_link(recipient, settings_url) or settings_url
+    unsubscribe = f"{root}/unsubscribe?token={unsubscribe_token(delivery)}"
+    emails = []
+    for address in addresses:
+        email = mail.render_mail(
+            address,
+            subject,
+            "comment",
+            title=title,
+            body=comment.body,
+            url=url,
+            name=None if child else recipient.display_name,
+            child=child,
+            settings_url=settings_url,
+            unsubscribe_url=unsubscribe,
+        )
+        email.headers["Auto-Submitted"] = "auto-generated"
+        email.headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        email.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        emails.append(email)
+    return messages.Message(title, "", None, False, emails)
 
 
 def register(app: Flask) -> None:

@@ -36,6 +36,7 @@ from woodshed.journal.models import PracticeSession
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.teaching.models import Link
 from woodshed.tokens import generate_token, hash_token
+from woodshed.validation import normalise_email
 
 log = logging.getLogger("woodshed.family")
 
@@ -384,7 +385,7 @@ def invite_move(user: User, child: MusicianProfile, email: str) -> tuple[Profile
     field error: a profile moves only to a new account, never beside another profile."""
     if not child.is_child or policy.guardian_link(user, child) is None:
         raise NotFound()
-    address = _address(email)
+    address = normalise_email(email)
     if _account_for(address) is not None:
         raise DomainError(
             {
@@ -427,14 +428,8 @@ def invite_move(user: User, child: MusicianProfile, email: str) -> tuple[Profile
     return move, raw
 
 
-def _address(email: str | None) -> str:
-    """An address as accounts store it (`accounts.services.normalise_email`, which this
-    module cannot import: the accounts' registration imports teaching, which imports us)."""
-    return (email or "").strip().lower()
-
-
 def _account_for(address: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == _address(address)))
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(address)))
 
 
 def open_moves(children: list[MusicianProfile]) -> dict[uuid.UUID, ProfileMove]:

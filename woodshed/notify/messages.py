@@ -141,7 +141,10 @@ def child_link(profile, url: str | None) -> str | None:
 
 def _summary(delivery: Delivery, now: datetime) -> Message | None:
     profile = delivery.profile
-    if profile.user is None:
+    # The musician's address; for a child, each guardian who allowed email about the child
+    # (docs/children.md) — nobody else, and without consent no summary at all.
+    addresses = email_recipients(profile)
+    if not addresses:
         return None
     today = profile.today(now)
     this_week = week_start_of(today, profile.week_start_index)
@@ -151,21 +154,26 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
     minutes, days = week["minutes"], week["practice_days"]
     streak = None if profile.quiet else _streak(profile, today)
     suggestions = what_next(profile, today, limit=5)
-    title = f"Your practice week: {minutes} minutes on {days} day{'s' if days != 1 else ''}"
-    email = _email(
-        delivery,
-        title,
-        "",
-        f"{base_url()}/",
-        "weekly_summary",
-        profile.user.email,
-        minutes=minutes,
-        days=days,
-        streak=streak,
-        week_start=start,
-        suggestions=suggestions,
-    )
-    return Message(title, "", None, False, [email])
+    # About a child, `_email` puts the child's name first in the subject.
+    title = "Practice week" if profile.is_child else "Your practice week"
+    title += f": {minutes} minutes on {days} day{'s' if days != 1 else ''}"
+    emails = [
+        _email(
+            delivery,
+            title,
+            "",
+            f"{base_url()}/",
+            "weekly_summary",
+            address,
+            minutes=minutes,
+            days=days,
+            streak=streak,
+            week_start=start,
+            suggestions=suggestions,
+        )
+        for address in addresses
+    ]
+    return Message(title, "", None, False, emails)
 
 
 def _streak(profile, today) -> int:
