@@ -125,3 +125,17 @@ def test_a_guardians_reply_reaches_the_teacher_and_never_the_family(
 
     assert [m["To"] for m in mailbox.messages] == [tess.email]
     assert mailbox.messages[0]["Subject"] == "Mia replied to your comment"
+
+
+def test_a_guardians_comment_is_shown_with_the_guardians_name_not_as_a_former_teacher(
+    app, alice, bob, frozen_clock
+):
+    frozen_clock(NOON)
+    mia = make_child(alice, "Mia")
+    entry = log_session(mia, NOON - timedelta(hours=2), 20)
+    said = _comment(app, alice.user, mia, entry, "Played it for grandma")
+    mine = comments.author_of(said, mia)
+    assert (mine.id, mine.display_name, mine.role) == (alice.user.id, "Alice", "guardian")
+    # Someone who is not the child's guardian is not named.
+    stranger = comments.author_of(type(said)(body="x", author_id=bob.user.id), mia)
+    assert (stranger.id, stranger.role) == (None, "former_teacher")

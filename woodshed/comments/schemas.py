@@ -34,7 +34,7 @@ class SectionCommentIn(Schema):
 class AuthorOut(Schema):
     id: uuid.UUID | None
     display_name: str
-    role: Literal["musician", "teacher", "former_teacher"]
+    role: Literal["musician", "guardian", "teacher", "former_teacher"]
 
 
 class CommentOut(Schema):

@@ -33,7 +33,7 @@ ORDER = ((Comment.created_at, False), (Comment.id, False))
 class Author:
     id: uuid.UUID | None
     display_name: str
-    role: str  # "musician", "teacher", "former_teacher"
+    role: str  # "musician", "guardian", "teacher", "former_teacher"
 
 
 class Authored(Protocol):
@@ -46,9 +46,10 @@ class Authored(Protocol):
 def author_of(comment: Authored, profile: MusicianProfile) -> Author:
     """How a comment's author is shown to whoever reads `profile`'s comments.
 
-    The musician's own comments carry their name. Anyone else commented as the musician's
-    teacher; the teaching feature names a teacher who is still linked here, and everyone
-    else — an ended link, an erased account — is "Former teacher".
+    The musician's own comments carry their name, and so do a child's guardian's (a
+    guardian comments for the family). Anyone else commented as the musician's teacher; the
+    teaching feature names a teacher who is still linked here, and everyone else — an ended
+    link, an erased account — is "Former teacher".
     """
     author_id = comment.author_id
     if author_id is not None and author_id == profile.user_id:
@@ -56,6 +57,10 @@ def author_of(comment: Authored, profile: MusicianProfile) -> Author:
     if author_id is not None and author_id in teachers_now(profile, {author_id}):
         teacher = db.session.get_one(User, author_id)  # a linked teacher's account exists
         return Author(author_id, teacher.profile.display_name, "teacher")
+    if author_id is not None and profile.is_child:
+        author = db.session.get(User, author_id)
+        if author is not None and policy.guardian_link(author, profile) is not None:
+            return Author(author_id, author.profile.display_name, "guardian")
     return Author(None, "Former teacher", "former_teacher")
 
 

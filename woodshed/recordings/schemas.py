@@ -159,7 +159,7 @@ class CommentIn(Schema):
 class Author(Schema):
     id: uuid.UUID | None
     display_name: str
-    role: Literal["musician", "teacher", "former_teacher"] = Field(
+    role: Literal["musician", "guardian", "teacher", "former_teacher"] = Field(
         description='The musician, their linked teacher, or a "Former teacher" once the '
         "link ended (or the account is gone)."
     )
