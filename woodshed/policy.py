@@ -60,11 +60,9 @@ def guardian_link(user: User | None, profile: MusicianProfile | None) -> Link | 
     if key not in cache:
         cache[key] = db.session.scalar(
             sa.select(Link).where(
-                Link.kind == "guardian",
+                Link.guarding(),
                 Link.user_id == user.id,
                 Link.profile_id == profile.id,
-                Link.ended_at.is_(None),
-                Link.accepted_at.is_not(None),
             )
         )
     return cache[key]
@@ -732,10 +730,8 @@ def links_of(user: User) -> sa.Select:
     a teacher or a guardian, the links that open their own profile, and the teacher links
     of the children they are an accepted guardian of."""
     children = sa.select(Link.profile_id).where(
-        Link.kind == "guardian",
+        Link.guarding(),
         Link.user_id == user.id,
-        Link.ended_at.is_(None),
-        Link.accepted_at.is_not(None),
     )
     return sa.select(Link).where(
         sa.or_(

@@ -114,10 +114,8 @@ def children_of(user: User) -> list[MusicianProfile]:
             sa.select(MusicianProfile)
             .join(Link, Link.profile_id == MusicianProfile.id)
             .where(
-                Link.kind == "guardian",
+                Link.guarding(),
                 Link.user_id == user.id,
-                Link.ended_at.is_(None),
-                Link.accepted_at.is_not(None),
             )
             .order_by(sa.func.lower(MusicianProfile.display_name), MusicianProfile.id)
         )
@@ -572,10 +570,8 @@ def email_recipients(profile: MusicianProfile) -> list[str]:
             ),
         )
         .where(
-            Link.kind == "guardian",
+            Link.guarding(),
             Link.profile_id == profile.id,
-            Link.ended_at.is_(None),
-            Link.accepted_at.is_not(None),
         )
         .distinct()
     )

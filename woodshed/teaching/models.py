@@ -67,6 +67,12 @@ class Link(IdMixin, Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     profile: Mapped[MusicianProfile] = relationship(foreign_keys=[profile_id], lazy="joined")
 
+    @classmethod
+    def guarding(cls) -> sa.ColumnElement[bool]:
+        """A guardian's link that counts: accepted (a second guardian's, once the first
+        accepted it) and not ended. The one criterion of "a child's guardian now"."""
+        return sa.and_(cls.kind == "guardian", cls.ended_at.is_(None), cls.accepted_at.is_not(None))
+
     @property
     def active(self) -> bool:
         return self.ended_at is None
