@@ -115,7 +115,7 @@ def _last_practice(ids: list[uuid.UUID]) -> dict[uuid.UUID, date]:
         .where(PracticeSession.profile_id.in_(ids), _visible_sessions())
         .group_by(PracticeSession.profile_id)
     )
-    return dict(db.session.execute(stmt).tuples().all())
+    return dict(db.session.execute(stmt).all())  # rows of (profile id, day)
 
 
 def _struggles(ids: list[uuid.UUID], since: date) -> dict[uuid.UUID, list[tuple]]:
