@@ -9,7 +9,14 @@ from tests.e2e.conftest import screenshot
 
 PASSWORD = "a quiet hour with the metronome"
 PUBLIC_PAGES = ["/", "/login", "/register", "/reset", "/api/docs", "/no-such-page"]
-PRIVATE_PAGES = ["/", "/settings/profile", "/settings/security", "/settings/delete"]
+PRIVATE_PAGES = [
+    "/",
+    "/settings/profile",
+    "/settings/security",
+    "/settings/data",
+    "/settings/delete",
+    "/family",
+]
 
 
 @pytest.fixture
