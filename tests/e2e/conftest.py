@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from werkzeug.serving import make_server
 
 from tests.conftest import CHEAP_HASH, STATIC_BUILD_CACHE
@@ -49,8 +49,13 @@ class LiveServer:
     mailbox: Mailbox
 
     def seed(self, build):
-        """Run `build()` against the live database and commit; returns what it returns."""
+        """Run `build()` against the live database and commit; returns what it returns.
+
+        It writes as a job does (`g.write_intent`: SQLite's write lock taken up front): a
+        deferred transaction that read first fails at once with "database is locked" if the
+        served app committed in between (seen when the machine was busy)."""
         with self.app.app_context():
+            g.write_intent = True
             result = build()
             db.session.commit()
             return result
