@@ -1,9 +1,10 @@
 """REL-VAL: schemathesis runs every operation of the OpenAPI document with its default checks.
 
-The app runs in-process (WSGI). Each generated case gets a fresh bearer token for alice and
-runs inside a savepoint that is rolled back afterwards, so one case never sees another's
-writes. Departures from the default checks live in tests/schemathesis_settings.toml, each
-with its reason.
+The app runs in-process (WSGI). Every case of one operation's test calls as alice with one
+bearer token (issued with the world). What the app's requests commit stays until the test
+ends — an Idempotency-Key used by an earlier case is still known to a later one — and the
+test's outer transaction is rolled back then. Departures from the default checks live in
+tests/schemathesis_settings.toml, each with its reason.
 """
 
 from __future__ import annotations
