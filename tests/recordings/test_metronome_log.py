@@ -203,10 +203,11 @@ def test_a_bad_log_is_a_field_error_in_the_uploads(alice, alice_api, log, field)
     assert services.used_bytes(alice.profile) == 0
 
 
-def test_log_text_that_is_not_json_is_a_field_error(alice_api):
+@pytest.mark.parametrize("text", ["[{at_ms: 1", "[" * 100_000])
+def test_log_text_that_is_not_json_is_a_field_error(alice_api, text):
     made = alice_api.post(
         "/api/v1/recordings",
-        data={"file": (io.BytesIO(b"RIFF...."), "t.wav"), "metronome_log": "[{at_ms: 1"},
+        data={"file": (io.BytesIO(b"RIFF...."), "t.wav"), "metronome_log": text},
         content_type="multipart/form-data",
     )
     assert made.status_code == 422

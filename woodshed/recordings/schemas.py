@@ -38,7 +38,7 @@ def _json_text(value: object) -> object:
             return None
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past any log's depth
             raise PydanticCustomError(
                 "metronome_json", "Send the metronome's log as a JSON list of segments."
             ) from None
