@@ -197,6 +197,13 @@ def test_a_take_recorded_with_the_metronome_gets_bars_from_its_log(
         assert said.startswith("Recorded with the metronome: 120 BPM, 4 a bar from bar 1 at 0:0")
         assert ", then 60 BPM, 4 a bar from bar 2 at 0:02." in said
         screenshot(page, "recordings-metronome-take-1280")
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.goto(f"{base}/recordings")
+        screenshot(page, "recordings-metronome-360")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow == 0
     finally:
         with contextlib.suppress(Exception):
             context.close()
