@@ -5,7 +5,8 @@ BENCH_SIZES (sessions per musician, default 1000,20000,100000), BENCH_REQUESTS (
 requests per scenario and musician, default 40). After the page and API latencies it
 measures the bulk jobs: export and imports of 20,000 sessions (bench.data) and 10,000
 due reminders through the worker (bench.worker), recordings processed per minute of audio
-(bench.recordings); BENCH_BULK=0 skips them. With the page weights: the offline app shell's
+(bench.recordings) and the ZIP export of 20 takes, ~100 MB (bench.archive); BENCH_BULK=0
+skips them. With the page weights: the offline app shell's
 size and the dashboard's first render offline (bench.offline). A dedicated
 schema is created and dropped (kept with BENCH_KEEP=1, for profiling); results are also
 written to bench-results/latest.json.
@@ -181,9 +182,10 @@ def measure_bulk(base_url: str) -> list[dict]:
             "target": f"≤ {worker.TARGET_SECONDS:.0f} s",
         }
     )
-    from bench import recordings
+    from bench import archive, recordings
 
     figures.extend(recordings.run())
+    figures.extend(archive.run(base_url))
     print()
     data.print_figures(figures)
     return figures

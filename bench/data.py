@@ -137,7 +137,8 @@ def seed_sessions(app: Flask, profile_id, n: int = SESSIONS) -> None:
             for p in pieces
         ]
         skills = [
-            {"id": new_id(), "profile_id": profile_id, "name": f"Skill {i}"} for i in range(10)
+            {"id": new_id(), "profile_id": profile_id, "name": f"Skill {i}", "key": f"skill {i}"}
+            for i in range(10)
         ]
         tags = [
             {"id": new_id(), "profile_id": profile_id, "name": f"tag{i}", "key": f"tag{i}"}

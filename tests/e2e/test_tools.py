@@ -125,6 +125,58 @@ def test_a_ramp_from_60_to_92_lands_within_a_sample_of_the_grid(page, live_serve
     assert_on_the_grid(result, ideal_onsets(300, lambda bar: min(92, 60 + 4 * (bar // 2))))
 
 
+HAND_OVER = """async ({url, rate, origin, base}) => {
+  const { Metronome } = await import(url);
+  const seconds = 8;
+  const ctx = new OfflineAudioContext(1, rate * seconds, rate);
+  const first = new Metronome(ctx, { ahead: 0.2, sound: "wood" });
+  first.start({ ...base, bpm: 120, ramp: null }, { when: origin, autoTick: false });
+  let second = null;
+  let line = null;
+  for (let k = 1; k * 0.1 < seconds; k += 1)
+    ctx.suspend(k * 0.1).then(() => {
+      if (k === 25) {  // 2.5 s in, mid-bar: 90 bpm in 3/4 from the next bar line on
+        line = first.nextBarLine();
+        first.finishAt(line.when);
+        second = new Metronome(ctx, { ahead: 0.2, sound: "wood" });
+        second.start({ ...base, bpm: 90, beats: 3, grouping: [3], ramp: null },
+                     { when: line.when, autoTick: false });
+      }
+      first.tick();
+      if (second) second.tick();
+      ctx.resume();
+    });
+  const data = (await ctx.startRendering()).getChannelData(0);
+  const onsets = [];
+  for (let i = 0; i < data.length; i += 1) {
+    if (Math.abs(data[i]) > 0.05) { onsets.push(i); i += Math.round(rate * 0.02); }
+  }
+  return { onsets, line, late: first.late + second.late, running: first.running };
+}"""
+
+
+def test_a_change_of_tempo_hands_over_at_the_next_bar_line(page, live_server, musician):
+    # What the recorder does when the tempo or meter changes while it records: the run
+    # in progress finishes its bar, the new one starts on the bar line — no gap, no
+    # doubled click — and the bar line is the new segment of the metronome's log.
+    result = page.evaluate(
+        HAND_OVER,
+        {
+            "url": module(live_server, "metronome.js"),
+            "rate": RATE,
+            "origin": float(ORIGIN),
+            "base": BASE,
+        },
+    )
+    line = ORIGIN + 4  # 120 bpm in 4/4: bars of 2 s; 2.5 s in, the next bar line is bar 2
+    assert result["line"]["bar"] == 2
+    assert abs(result["line"]["when"] - float(line)) < 1e-9
+    first = [ORIGIN + Fraction(k, 2) for k in range(8)]
+    second = [line + Fraction(2 * k, 3) for k in range(6)]  # 90 bpm: 2/3 s a beat, to 8 s
+    assert_on_the_grid(result, first + second)
+    assert result["running"] is False
+
+
 def test_the_grid_counts_in_mutes_gap_bars_and_ramps_down(page, live_server, musician):
     clicks = page.evaluate(
         """async (url) => {

@@ -107,3 +107,26 @@ def test_the_bar_at_a_moment_is_what_the_marks_around_it_say(points, at_ms):
     marks = [(bar, ms / 1000) for bar, ms in ordered]
     take = Recording(sync_points=[{"bar": b, "at_seconds": t} for b, t in marks])
     assert services.bars_at(take, at_ms / 1000) == _naive_bar(marks, at_ms / 1000)
+
+
+def test_one_mark_left_out_of_the_put_is_removed_and_the_bars_follow(alice, alice_api):
+    take = make_recording(alice.profile)
+    url = f"/api/v1/recordings/{take.id}"
+    # Bar 1 at 0 s, bar 2 at 1 s, bar 9 at 2 s (a slip: bar 3 was meant).
+    marks = [
+        {"bar": 1, "at_seconds": 0.0},
+        {"bar": 2, "at_seconds": 1.0},
+        {"bar": 9, "at_seconds": 2.0},
+    ]
+    assert alice_api.put(f"{url}/sync-points", json={"points": marks}).status_code == 200
+    said = alice_api.post(f"{url}/comments", json={"at_seconds": 1.5, "body": "Here"})
+    assert said.get_json()["bar_start"] == 5  # halfway from bar 2 to bar 9
+    given = alice_api.post(f"{url}/comments", json={"at_seconds": 1.5, "bar_start": 7, "body": "7"})
+
+    kept = [marks[0], marks[1]]
+    response = alice_api.put(f"{url}/sync-points", json={"points": kept})
+    assert response.status_code == 200
+    assert response.get_json()["sync_points"] == kept
+    bars = {c["body"]: c["bar_start"] for c in alice_api.get(f"{url}/comments").get_json()}
+    assert bars == {"Here": 2, "7": 7}  # counted on at a bar a second; the author's stays
+    assert given.get_json()["bar_start"] == 7

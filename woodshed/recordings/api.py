@@ -37,7 +37,8 @@ ENVELOPE = 64 * 1024
 TUS_DOC = (
     "Resumable uploads follow tus 1.0 (core and creation, termination): `POST` with "
     "`Tus-Resumable: 1.0.0`, `Upload-Length` and optional `Upload-Metadata` (base64 "
-    "`filename`, `title`, `session_id`, `section_id`, `metronome_bpm`) reserves the quota "
+    "`filename`, `title`, `session_id`, `section_id`, `metronome_bpm`, `metronome_log` as "
+    "JSON text) reserves the quota "
     "and answers `201` with `Location`; `PATCH` with `Content-Type: "
     "application/offset+octet-stream` and `Upload-Offset` (which must equal the stored "
     "offset, else `409`) appends; `HEAD` answers the stored `Upload-Offset`, so a client "
@@ -132,7 +133,7 @@ def get_recording(profile, recording_id: uuid.UUID):
 @api.operation(
     "PATCH",
     "/recordings/<uuid:recording_id>",
-    summary="Change a recording's title, session or passage",
+    summary="Change a recording's title, session, passage or metronome log",
     body=RecordingUpdate,
     response=RecordingOut,
     etag=True,
@@ -220,7 +221,8 @@ def list_comments(profile, recording_id: uuid.UUID):
     response=CommentOut,
     status=201,
     description="Times are seconds of the original take. Without bars, the bars come "
-    "from the recording's sync points when it has some.",
+    "from the recording's sync points when it has some, else from its metronome log; "
+    "such bars follow when the marks or the log change.",
 )
 def create_comment(user, profile, recording_id: uuid.UUID, body: CommentIn):
     recording = policy.owned_or_404(Recording, recording_id, profile)

@@ -60,6 +60,10 @@ class Recording(IdMixin, TimestampMixin, VersionMixin, Base):
     sync_points: Mapped[list] = mapped_column(sa.JSON, default=list)
     #: The metronome's tempo while recording (a prior for the tempo estimate), if it ran.
     metronome_bpm: Mapped[float | None] = mapped_column(sa.Float)
+    #: The metronome's log while recording (Woodshed's metronome in the browser), for bars
+    #: without tapped marks: [{"at_ms": int, "bpm": float, "beats_per_bar": int, "bar": int}]
+    #: in time order, one segment per change of tempo or meter (`services.bars_at`).
+    metronome_log: Mapped[list | None] = mapped_column(sa.JSON)
     listened_by_teacher_at: Mapped[datetime | None] = mapped_column()
     # Processing in the worker: claimed with a lease, retried with back-off.
     attempts: Mapped[int] = mapped_column(default=0)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
@@ -19,6 +20,55 @@ CommentBody = Annotated[str, *text_rules(5000, required=True)]
 MAX_SECONDS = 24 * 3600
 
 
+class MetronomeSegment(Schema):
+    """From `at_ms` on (ms of the original's timeline: a downbeat, the first click of a
+    run), the metronome clicked `bpm` beats a minute, `beats_per_bar` to a bar, and that
+    click was the first beat of bar `bar`; until the next segment, or the end of the take."""
+
+    at_ms: int = Field(ge=0, le=MAX_SECONDS * 1000, description="A downbeat, in ms of the take.")
+    bpm: float = Field(ge=20, le=400, description="Beats a minute from this downbeat on.")
+    beats_per_bar: int = Field(ge=1, le=16, description="The meter: beats in a bar.")
+    bar: int = Field(1, ge=1, le=100000, description="The bar that downbeat begins.")
+
+
+def _json_text(value: object) -> object:
+    """A form field or tus metadata carries the log as JSON text; the API as JSON."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):  # not JSON, or nested past any log's depth
+            raise PydanticCustomError(
+                "metronome_json", "Send the metronome's log as a JSON list of segments."
+            ) from None
+    return value
+
+
+#: The metronome's log while recording: one segment, or one per change of tempo or meter.
+MetronomeLog = Annotated[list[MetronomeSegment], BeforeValidator(_json_text)]
+
+
+def _segments_in_order(log: list[MetronomeSegment] | None) -> list[MetronomeSegment] | None:
+    if log is None:
+        return None
+    if not log:
+        return None  # an empty log is no log
+    for a, b in itertools.pairwise(log):
+        if b.at_ms <= a.at_ms:
+            raise PydanticCustomError(
+                "metronome_order", "Each segment of the metronome's log must start later."
+            )
+    return log
+
+
+LOG_DOC = (
+    "The metronome's log while recording, for bars without tapped marks: "
+    "`[{at_ms, bpm, beats_per_bar, bar}]`, one segment per change of tempo or meter, "
+    "in time order; `at_ms` is a downbeat in ms of the original's timeline."
+)
+
+
 class RecordingFields(Schema):
     title: Title = Field("", description="What was played, in a few words.")
     session_id: uuid.UUID | None = Field(None, description="The practice session it belongs to.")
@@ -26,6 +76,12 @@ class RecordingFields(Schema):
     metronome_bpm: float | None = Field(
         None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
     )
+    metronome_log: MetronomeLog | None = Field(None, max_length=500, description=LOG_DOC)
+
+    @field_validator("metronome_log")
+    @classmethod
+    def _log_in_order(cls, log: list[MetronomeSegment] | None) -> list[MetronomeSegment] | None:
+        return _segments_in_order(log)
 
 
 if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
@@ -48,6 +104,9 @@ class RecordingUploadForm(Schema):
     section_id: uuid.UUID = Field(None, description="The passage (bars) it is of.")  # type: ignore[assignment]
     metronome_bpm: float = Field(  # type: ignore[assignment]
         None, ge=20, le=400, description="The metronome's tempo while recording, if it ran."
+    )
+    metronome_log: str = Field(  # type: ignore[assignment]
+        None, description=LOG_DOC + " As JSON text in this form field."
     )
 
 
@@ -81,6 +140,7 @@ class RecordingOut(Schema):
     poster_url: str | None
     tempo: Tempo | None
     metronome_bpm: float | None
+    metronome_log: list[MetronomeSegment] | None = Field(description=LOG_DOC)
     sync_points: list[SyncPoint]
     listened_by_teacher_at: datetime | None
     created_at: datetime

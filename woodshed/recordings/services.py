@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import logging
+import math
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +36,7 @@ from woodshed.recordings.models import (
 )
 from woodshed.recordings.schemas import (
     CommentIn,
+    MetronomeSegment,
     RecordingFields,
     RecordingQuery,
     SyncPoints,
@@ -171,6 +174,7 @@ def recording_out(recording: Recording) -> dict:
     return {
         **{c.key: getattr(recording, c.key) for c in Recording.__table__.columns},
         "sync_points": recording.sync_points or [],
+        "metronome_log": metronome_log(recording) or None,
         "media_url": media_url(recording, "playback") if ready else None,
         "original_url": media_url(recording, "original"),
         "peaks_url": media_url(recording, "peaks") if ready else None,
@@ -205,6 +209,7 @@ def store_recording(
     """Keep the original byte for byte and queue it for processing (`pending`)."""
     data = fields.model_dump()
     _check_links(profile, data)
+    _bpm_from_log(data)
     recording = Recording(
         id=recording_id or new_id(),
         profile_id=profile.id,
@@ -361,10 +366,21 @@ def save_tempo_reached(user, profile: MusicianProfile, recording: Recording):
     return bpm
 
 
+def _bpm_from_log(data: dict) -> None:
+    """A log without `metronome_bpm`: its first tempo is the tempo estimate's prior."""
+    if data.get("metronome_log") and data.get("metronome_bpm") is None:
+        data["metronome_bpm"] = data["metronome_log"][0]["bpm"]
+
+
 def update_recording(profile: MusicianProfile, recording: Recording, changes: dict) -> None:
     _check_links(profile, changes)
+    if "metronome_log" in changes:
+        changes = {**changes, "metronome_log": changes["metronome_log"] or None}
+        _bpm_from_log(changes)
     for name, value in changes.items():
         setattr(recording, name, value)
+    if "metronome_log" in changes:
+        rebar_comments(recording)
     db.session.flush()
 
 
@@ -430,6 +446,13 @@ def set_sync_points(user, profile: MusicianProfile, recording: Recording, data: 
     points = [p.model_dump() for p in data.points]
     _within(recording, [p["at_seconds"] for p in points], "points")
     recording.sync_points = points
+    rebar_comments(recording)
+    db.session.flush()
+
+
+def rebar_comments(recording: Recording) -> None:
+    """The comments whose bars were not given by their author take the bars the take's
+    marks, or else its metronome log, give them now (or none)."""
     following = db.session.scalars(
         sa.select(RecordingComment).where(
             RecordingComment.recording_id == recording.id,
@@ -440,7 +463,6 @@ def set_sync_points(user, profile: MusicianProfile, recording: Recording, data: 
         start, end = synced_bars(recording, comment.at_ms, comment.end_ms)
         comment.bar_start, comment.bar_end = start, end
         comment.bars_from_sync = start is not None
-    db.session.flush()
 
 
 def _within(recording: Recording, seconds: list[float], field: str) -> None:
@@ -456,11 +478,41 @@ def _within(recording: Recording, seconds: list[float], field: str) -> None:
 # --- comments -----------------------------------------------------------------------------------
 
 
+def metronome_log(recording: Recording) -> list[dict]:
+    """The take's metronome log as checked segments; [] without one (or with one a restore
+    brought that is not a log: it gives no bars rather than an error)."""
+    raw = recording.metronome_log
+    if not raw:
+        return []
+    try:
+        segments = [MetronomeSegment.model_validate(s).model_dump() for s in raw]
+    except (ValueError, TypeError):
+        return []
+    if any(b["at_ms"] <= a["at_ms"] for a, b in itertools.pairwise(segments)):
+        return []
+    return segments
+
+
+def bar_from_log(segments: list[dict], seconds: float) -> int | None:
+    """The bar at `seconds` by the metronome's log: the segment begun last, counted on in
+    whole bars of its tempo and meter; None before its first downbeat."""
+    ms = seconds * 1000
+    begun = [s for s in segments if s["at_ms"] <= ms]
+    if not begun:
+        return None
+    s = begun[-1]
+    # Bars begun since the downbeat; the tiny allowance keeps a moment exactly on a bar
+    # line in the new bar despite the float arithmetic.
+    bars = math.floor((ms - s["at_ms"]) * s["bpm"] / (60000 * s["beats_per_bar"]) + 1e-9)
+    return int(s["bar"] + bars)
+
+
 def bars_at(recording: Recording, seconds: float) -> int | None:
-    """The bar playing at `seconds`, from the sync points ("bar 30 is here"), if known."""
+    """The bar playing at `seconds`, if known: from the sync points ("bar 30 is here"),
+    which are the musician's ground truth, else from the metronome's log."""
     points = recording.sync_points or []
     if not points:
-        return None
+        return bar_from_log(metronome_log(recording), seconds)
     before = [p for p in points if p["at_seconds"] <= seconds]
     after = [p for p in points if p["at_seconds"] > seconds]
     if before and after:
@@ -667,7 +719,8 @@ def parse_metadata(header: str | None) -> dict[str, str]:
 
 def start_upload(profile: MusicianProfile, length: int, meta: dict[str, str]) -> RecordingUpload:
     """Begin a resumable upload: the fields are checked and the quota reserved now."""
-    raw = {k: meta.get(k) for k in ("title", "session_id", "section_id", "metronome_bpm")}
+    names = ("title", "session_id", "section_id", "metronome_bpm", "metronome_log")
+    raw = {k: meta.get(k) for k in names}
     from pydantic import ValidationError
 
     from woodshed.validation import validation_problem

@@ -203,6 +203,7 @@ export class Metronome {
     this.lateBy = []; // seconds, for each click queued after its time
     this.scheduled = 0;
     this.stoppedAt = null;
+    this.until = null;
     this.out = this.ctx.createGain();
     this.out.connect(this.ctx.destination);
     this._buffers();
@@ -217,6 +218,13 @@ export class Metronome {
     const now = this.ctx.currentTime;
     const horizon = now + this.ahead;
     while (this.origin + this.next.time < horizon) {
+      if (this.until != null && this.origin + this.next.time >= this.until - 1e-6) {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = null;
+        this.running = false;
+        this.stoppedAt = this.until;
+        return;
+      }
       const click = this.next;
       const when = this.origin + click.time;
       if (when < now) {
@@ -252,6 +260,25 @@ export class Metronome {
     this.running = false;
     this.stoppedAt = at;
     this.out.disconnect();
+  }
+
+  /** The first bar line not queued yet: {when} on the context's clock and {bar} of the
+   * grid (0 = the first bar after the count-in). `finishAt(when)` there and a new run
+   * started there follow each other without a gap or a doubled click. */
+  nextBarLine() {
+    if (this.next.beat === 0 && this.next.sub === 0) {
+      return { when: this.origin + this.next.time, bar: this.next.bar };
+    }
+    const last = this.bars[this.bars.length - 1];
+    const start = last.start + (this.settings.beats * 60) / last.bpm;
+    return { when: this.origin + start, bar: last.bar + 1 };
+  }
+
+  /** Queue no click at or after `when` (a bar line), then stop ticking; the clicks queued
+   * before it still sound (a change of tempo or meter hands over to a new run there). */
+  finishAt(when) {
+    this.until = when;
+    this.tick();
   }
 
   /** The tempo at the current (or a given) moment of the run. */

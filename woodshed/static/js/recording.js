@@ -113,9 +113,27 @@ async function setUpPlayer(panel) {
 // The server answers with the marks in time order; comments' bars follow them there.
 function setUpSyncPoints(panel, media, form) {
   const barInput = form.querySelector("[data-sync-bar]");
-  const status = form.querySelector("[data-sync-status]");
+  const status = form.querySelector("[data-marks-status]");
   const clear = form.querySelector("[data-sync-clear]");
+  const list = panel.querySelector("[data-sync-list]");
   let points = JSON.parse(panel.dataset.syncPoints || "[]");
+
+  // The marks, each with its own Remove button (keyboard reachable, named by its bar).
+  function drawList() {
+    if (!list) return;
+    list.replaceChildren(...points.map((p, i) => {
+      const item = document.createElement("li");
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button secondary small";
+      remove.dataset.syncRemove = String(i);
+      remove.setAttribute("aria-label", `Remove the mark of bar ${p.bar}`);
+      remove.textContent = "Remove";
+      item.append(`bar ${p.bar} at ${fmt(p.at_seconds)} `, remove);
+      return item;
+    }));
+    list.hidden = points.length === 0;
+  }
 
   async function save(next, said) {
     const response = await fetch(panel.dataset.syncUrl, {
@@ -128,6 +146,7 @@ function setUpSyncPoints(panel, media, form) {
       points = (await response.json()).sync_points;
       status.textContent = said;
       if (clear) clear.hidden = points.length === 0;
+      drawList();
       return true;
     }
     const problem = response ? await response.json().catch(() => ({})) : {};
@@ -142,8 +161,25 @@ function setUpSyncPoints(panel, media, form) {
     if (await save(next, `Bar ${bar} marked at ${fmt(at)}.`)) barInput.value = String(bar + 1);
   }
 
+  async function removeMark(index) {
+    const gone = points[index];
+    if (!gone) return;
+    const next = points.filter((_, i) => i !== index);
+    if (await save(next, `The mark of bar ${gone.bar} removed.`)) {
+      // Focus stays in the list (the mark now in its place), or goes back to the bar box.
+      const buttons = list ? list.querySelectorAll("[data-sync-remove]") : [];
+      (buttons[Math.min(index, buttons.length - 1)] || barInput).focus();
+    }
+  }
+
   form.addEventListener("submit", (event) => { event.preventDefault(); mark(); });
   if (clear) clear.addEventListener("click", () => save([], "Bar marks cleared."));
+  if (list) {
+    list.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-sync-remove]");
+      if (button) removeMark(Number(button.dataset.syncRemove));
+    });
+  }
   return mark;
 }
 
