@@ -9,6 +9,7 @@ difference each flush makes) and `woodshed stats rebuild` can never disagree.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -411,12 +412,14 @@ def _insert_fresh(conn, table: sa.Table, key_cols: tuple, rows: dict[tuple, Sums
     bulk_insert(table, params, conn)  # COPY on PostgreSQL
 
 
-def _upsert_statement(
-    conn: sa.Connection, table: sa.Table, key_cols: tuple, fields: tuple
-) -> sa.Insert:
-    """INSERT … ON CONFLICT (the key) DO UPDATE adding each field, in the dialect's words."""
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, key_cols: tuple, fields: tuple) -> sa.Insert:
+    """INSERT … ON CONFLICT (the key) DO UPDATE adding each field, in the dialect's words.
+
+    Built once per table and dialect: a statement is immutable, and building its dozens of
+    `field + excluded.field` expressions cost more than running it."""
     index = [table.c[c] for c in key_cols]
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         pg = pg_insert(table)
@@ -435,9 +438,10 @@ def _upsert(conn, table: sa.Table, key_cols: tuple, fields: tuple, rows: dict[tu
     if not rows:
         return
     params = [dict(zip(key_cols, key, strict=True)) | sums.values() for key, sums in rows.items()]
-    stmt = _upsert_statement(conn, table, key_cols, fields)
-    for start in range(0, len(params), CHUNK):
-        conn.execute(stmt.values(params[start : start + CHUNK]))
+    # One statement for every row (executemany): its compiled form is cached per table.
+    # Rows written into the statement itself (`.values([...])`) compiled anew each time,
+    # and that compiling was most of the cost of logging a session.
+    conn.execute(_upsert_statement(conn.dialect.name, table, key_cols, fields), params)
     if any(sums.sessions < 0 for sums in rows.values()):
         profiles = {key[0] for key in rows}
         empty = sa.delete(table).where(table.c.profile_id.in_(profiles), table.c.sessions <= 0)
