@@ -15,7 +15,14 @@ from tests.notify.conftest import committed_app  # noqa: F401 (a fixture)
 from tests.teaching.helpers import make_teacher
 from woodshed.db import Clock, db
 from woodshed.family import services as family
-from woodshed.family.models import NOTICE_VERSION, Consent, Signoff
+from woodshed.family.models import (
+    NOTICE_VERSION,
+    SIGNOFF_ANSWER_MAX_CHARS,
+    SIGNOFF_NOTE_MAX_CHARS,
+    Consent,
+    Signoff,
+)
+from woodshed.family.schemas import SignoffIn
 from woodshed.notify import worker
 from woodshed.teaching.models import Link
 
@@ -232,10 +239,39 @@ def test_a_refused_sign_off_form_comes_back_with_what_was_typed(alice, alice_web
     refused = alice_web.submit(url, {"note": long_note})
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
-    assert "Use at most 2000 characters." in page
+    assert f"Keep this to {SIGNOFF_NOTE_MAX_CHARS} characters or fewer." in page
     assert long_note.strip() in page  # in the textarea, not lost
     empty = alice_web.submit(url, {"note": ""})
     assert empty.status_code == 422
     assert "Write a note, or choose an item to sign off." in empty.get_data(as_text=True)
     count = sa.select(sa.func.count()).select_from(Signoff)
     assert db.session.scalar(count) == 0
+
+
+def test_the_sign_off_limits_are_one_rule_for_the_page_and_the_api(alice, alice_web):
+    """The domain owns the lengths of a note and an answer (`family.models`); the service
+    checks them, on the trimmed text, for the page and the API alike, and the API's schema
+    only documents the same numbers. (They were two literals each, checked twice: the API
+    counted padding and answered in other words than the page.)"""
+    mia = make_child(alice, "Mia")
+    session = log_session(mia, duration_minutes=15)
+    db.session.commit()
+    api = ApiClient.for_user(alice_web.application, alice.user)
+    url = f"/api/v1/sessions/{session.id}/signoffs?profile_id={mia.id}"
+    schema = SignoffIn.model_json_schema()["properties"]
+    assert schema["note"]["maxLength"] == SIGNOFF_NOTE_MAX_CHARS
+    assert schema["answer"]["maxLength"] == SIGNOFF_ANSWER_MAX_CHARS
+
+    at_most = "n" * SIGNOFF_NOTE_MAX_CHARS
+    assert api.post(url, json={"note": at_most}).status_code == 201
+    too_long = at_most + "n"
+    by_api = api.post(url, json={"note": too_long})
+    by_page = alice_web.submit(
+        f"/children/{mia.id}/journal/{session.id}/signoffs", {"note": too_long}
+    )
+    assert (by_api.status_code, by_page.status_code) == (422, 422)
+    message = f"Keep this to {SIGNOFF_NOTE_MAX_CHARS} characters or fewer."
+    assert field_errors(by_api)["note"] == message
+    assert message in by_page.get_data(as_text=True)
+    padded = f"  {at_most}  "  # what counts is the note, as the page counts it
+    assert api.post(url, json={"note": padded}).status_code == 201
