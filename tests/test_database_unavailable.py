@@ -4,8 +4,10 @@ touches the database."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,10 +16,13 @@ from flask import Response
 from tests import conftest
 from tests.clients import WebClient
 from tests.conftest import database_kind
+from tests.factories import make_persona
 from tests.notify.conftest import committed_app  # noqa: F401 (a fixture)
 from tests.smtp import free_port
 from woodshed import create_app
-from woodshed.db import db
+from woodshed.accounts.models import AuthSession, User
+from woodshed.accounts.services import issue_api_token
+from woodshed.db import Clock, db
 
 
 @pytest.fixture
@@ -108,3 +113,64 @@ def test_an_error_answer_stands_when_the_connection_died_under_the_request(commi
         response = committed_app.process_response(Response("Not found", status=404))
         assert response.status_code == 404
         assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1  # a new connection
+
+
+@contextlib.contextmanager
+def _writer_holding(app, user_id):
+    """Another connection in the middle of a write: SQLite's write lock, or PostgreSQL's
+    lock on the user's sign-in sessions (a second tab of the same browser, say)."""
+    engine = app.extensions["woodshed.engine"]
+    if database_kind() == "sqlite":
+        holder = sqlite3.connect(engine.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+        holder.execute("ROLLBACK")
+        holder.close()
+        return
+    with engine.connect() as conn:
+        conn.execute(
+            sa.text("SELECT id FROM auth_sessions WHERE user_id = :u FOR UPDATE"), {"u": user_id}
+        )
+        yield
+        conn.rollback()
+
+
+def test_a_page_is_read_while_another_request_writes(committed_app):  # noqa: F811
+    """Reading a page touches the sign-in session once a minute (its last use). That write
+    waited for the lock and, when another request held it, turned the page into a 503
+    (seen on a family's SQLite server: the teacher's studio failed while a student's
+    browser was saving). The touch is bookkeeping: busy, it waits for the next page."""
+    committed_app.config["DB_LOCK_TIMEOUT_SECONDS"] = 0.5
+    committed_app.extensions["woodshed.engine"].dispose()  # the shorter lock timeout
+    committed_app.test_client_class = WebClient
+    Clock.frozen = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    with committed_app.app_context():
+        dora = make_persona("dora")
+        user_id, email, password = dora.user.id, dora.user.email, dora.password
+        db.session.commit()
+    web = committed_app.test_client()
+    assert web.submit("/login", {"email": email, "password": password}).status_code == 302
+
+    Clock.frozen += timedelta(minutes=5)  # the session's last use is due to be written
+    bearer = _bearer(committed_app, user_id)  # and the token's
+    with _writer_holding(committed_app, user_id):
+        page = web.get("/journal")
+        assert page.status_code == 200, page.get_data(as_text=True)[:300]
+        api = committed_app.test_client().get("/api/v1/me", headers=bearer)
+    assert api.status_code == 200, api.get_data(as_text=True)[:300]
+
+    # Once the lock is free, the next page writes the last use as before.
+    assert web.get("/journal").status_code == 200
+    with committed_app.app_context():
+        seen = db.session.scalar(sa.select(AuthSession.last_seen_at))
+    assert seen == Clock.frozen
+
+
+def _bearer(app, user_id) -> dict[str, str]:
+    """An API token made before the lock is taken (and last used long enough ago)."""
+    with app.app_context():
+        user = db.session.get_one(User, user_id)
+        raw, token = issue_api_token(user, "test")
+        token.last_used_at = Clock.frozen - timedelta(minutes=5)
+        db.session.commit()
+    return {"Authorization": f"Bearer {raw}"}

@@ -7,12 +7,13 @@ connection inside an outer transaction so each test is rolled back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -284,6 +285,20 @@ def insert_ignore(model, rows: list[dict], conflict: list[str]) -> None:
 
         statement = sqlite_insert(model).on_conflict_do_nothing(index_elements=conflict)
     db.session.execute(statement, rows)
+
+
+@contextlib.contextmanager
+def bookkeeping(what: str) -> Iterator[None]:
+    """A write a reading request makes on the side (when a sign-in session or a token was
+    last used), flushed at once in a savepoint. If the database is busy — another writer
+    holds SQLite's write lock past busy_timeout (or committed since this request began
+    reading), or a PostgreSQL lock wait passes lock_timeout — it is left for a later
+    request and the page is served, instead of answering 503 for a detail."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except sa.exc.OperationalError:
+        log.info("%s skipped: database busy", what)
 
 
 def after_commit(action: Callable[[], object]) -> None:

@@ -588,6 +588,19 @@ def student_shown() -> MusicianProfile | None:
     return shown
 
 
+def page_opens(endpoint: str) -> bool:
+    """Whether a page shown now may link to `endpoint` (or post a form to it) and have it
+    open: always on one's own pages; on a student's pages what the teacher's link reads or
+    writes; on a child's pages everything but the account's own pages. `check_request`
+    decides the same way, so a link left out here is a 404 there."""
+    shown, viewer = shown_profile(), _viewer()
+    if shown is None or viewer is None or _is_own(viewer, shown):
+        return True
+    if guardian_link(viewer, shown) is not None:
+        return not _account_only(endpoint)
+    return readable(viewer, shown, endpoint) or writable(viewer, shown, endpoint)
+
+
 def child_shown() -> MusicianProfile | None:
     """The child this page acts for (a guardian on a child's pages), if any."""
     shown, viewer = shown_profile(), _viewer()

@@ -34,6 +34,7 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from woodshed.errors import TooManyRequests
+from woodshed.validation import normalise_email
 
 log = logging.getLogger("woodshed.security")
 
@@ -116,7 +117,7 @@ def client_address() -> str:
 def auth_keys(email: str | None) -> list[str]:
     keys = [f"auth-ip:{client_address()}"]
     if email:
-        keys.append(f"auth-account:{email.strip().lower()}")
+        keys.append(f"auth-account:{normalise_email(email)}")
     return keys
 
 
@@ -173,7 +174,7 @@ def may_send_reset_mail(email: str) -> bool:
     and 3 per day by default). Over the limit the request is answered the same and nothing
     is sent, so the requester learns nothing."""
     t = throttle()
-    key = "reset-mail:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    key = "reset-mail:" + hashlib.sha256(normalise_email(email).encode()).hexdigest()
     return all(t.limiter.hit(limit, key) for limit in t.reset_mail_limits)
 
 
@@ -189,7 +190,7 @@ def _device_serializer() -> URLSafeTimedSerializer:
 
 def _account_digest(email: str) -> str:
     # The cookie names the account by a digest: a signed cookie is readable by its holder.
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
 
 
 def _device_nonce(email: str) -> str | None:

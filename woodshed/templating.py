@@ -36,6 +36,8 @@ STUDENT_NAV_ITEMS = [
     ("recordings.index", "Recordings"),
 ]
 SETTINGS_NAV_ITEMS = [
+    ("profiles.profile", "Profile & instruments"),
+    ("accounts.security", "Password, sessions & API"),
     ("data.index", "Your data"),
     ("notify.settings", "Reminders"),
     ("teaching.settings", "Teaching"),
@@ -133,6 +135,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["minutes"] = minutes
     # render_markdown escapes raw HTML and sanitises the result with nh3.
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704
+    # `may(endpoint)`: a link or form the shown profile's page does not open for this viewer
+    # (a teacher's read-only view, a child's account pages) is left out. A global, so
+    # macros imported without the context see it too.
+    app.jinja_env.globals["may"] = policy.page_opens
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -143,12 +149,7 @@ def init_app(app: Flask) -> None:
         views = app.view_functions
         nav = [(e, label) for e, label in NAV_ITEMS if e in views]
         if student is not None:  # a teacher on a student's pages: the pages they may read
-            viewer = current_user._get_current_object()
-            nav = [
-                (e, label)
-                for e, label in STUDENT_NAV_ITEMS
-                if policy.readable(viewer, student, e) or policy.writable(viewer, student, e)
-            ]
+            nav = [(e, label) for e, label in STUDENT_NAV_ITEMS if policy.page_opens(e)]
         return {
             "current_profile": profile,
             "student": student,
@@ -161,5 +162,7 @@ def init_app(app: Flask) -> None:
             "student_url": student_url,
             "quiet": bool(profile and profile.quiet),
             "nav_items": nav,
-            "settings_nav_items": [(e, label) for e, label in SETTINGS_NAV_ITEMS if e in views],
+            "settings_nav_items": [
+                (e, label) for e, label in SETTINGS_NAV_ITEMS if e in views and policy.page_opens(e)
+            ],
         }

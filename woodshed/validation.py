@@ -88,10 +88,20 @@ def _raw_length(max_length: int):
     return BeforeValidator(check)
 
 
-def text_rules(max_length: int, *, required: bool = False) -> tuple[Any, ...]:
+def text_rules(
+    max_length: int, *, required: bool = False, length_by_service: bool = False
+) -> tuple[Any, ...]:
     """The rules of a string with a length limit (and a minimum of one character if
     required), for `Annotated[str, *text_rules(n)]` — a type that a type checker reads as
-    `str` and pydantic validates with these rules."""
+    `str` and pydantic validates with these rules.
+
+    `length_by_service`: the domain's service checks the length (on the trimmed text, in
+    its own words, for the page and the API alike); the schema only documents it."""
+    if length_by_service:
+        return (
+            AfterValidator(_no_control_chars),
+            Field(json_schema_extra={"pattern": NO_CONTROL_CHARS, "maxLength": max_length}),
+        )
     return (
         _raw_length(max_length),
         StringConstraints(min_length=1 if required else 0, max_length=max_length),

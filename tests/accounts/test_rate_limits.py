@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
+
+import woodshed
 
 LIMIT = 3
 WRONG = "definitely not it"
@@ -377,3 +382,23 @@ def test_with_redis_a_success_gives_its_attempt_back(make_app, alice, bob, redis
     refused = token_api(client, bob.email, "192.0.2.21")
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+
+
+def test_email_addresses_are_normalised_in_one_place():
+    """Counters, device cookies and accounts compare an address the same way because they
+    all call `validation.normalise_email`: nowhere else trims and lower-cases an email
+    (ratelimit did it itself three times)."""
+    root = Path(woodshed.__file__).parent
+    found = []
+    for path in root.rglob("*.py"):
+        if path.name == "validation.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"lower", "casefold", "strip"}
+                and "email" in ast.unparse(node.func.value).lower()
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []

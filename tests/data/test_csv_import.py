@@ -485,7 +485,7 @@ def test_a_json_export_is_restored_from_the_page(alice, bob, frozen_clock, app):
         content_type="multipart/form-data",
     )
     page = bob_web.get(response.headers["Location"])
-    assert "2 sessions" in page_text(page)
+    assert "Sessions: 2" in page_text(page)
     assert "Restore into my account" in page_text(page)
     pending = db.session.scalar(sa.select(PendingImport))
     done = bob_web.submit(f"/settings/data/imports/{pending.id}/commit")

@@ -100,7 +100,7 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
     page.get_by_label("PIN (4 to 8 digits)").fill("4821")
     page.get_by_role("button", name="Set the PIN").click()
     expect(page.get_by_text("Your kid-mode PIN is set.")).to_be_visible()
-    page.get_by_role("row", name="Mia").get_by_role("button", name="Kid mode").click()
+    page.get_by_role("article", name="Mia").get_by_role("button", name="Kid mode").click()
     expect(page.get_by_role("heading", name="Hi Mia!")).to_be_visible()
     page.get_by_role("button", name="I played 15 minutes").click()
     expect(page.get_by_role("heading", name="Hi Mia!")).to_be_visible()
@@ -123,7 +123,7 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
 
     # Leo joins a teacher: the consent box is required.
     page.goto(f"{url}/family")
-    page.get_by_role("row", name="Leo").get_by_role("link", name="Link a teacher").click()
+    page.get_by_role("article", name="Leo").get_by_role("link", name="Link a teacher").click()
     page.get_by_label("Invitation code").fill(code)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("This links")).to_contain_text("Leo")
@@ -135,7 +135,7 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
 
     # Leo's page says who sees him and what she may do.
     page.goto(f"{url}/family")
-    page.get_by_role("row", name="Leo").get_by_role("link", name="Leo", exact=True).click()
+    page.get_by_role("article", name="Leo").get_by_role("link", name="Leo", exact=True).click()
     expect(page.locator("[data-child-teachers]")).to_contain_text("Tamsin")
     expect(page.locator("[data-child-teachers]")).to_contain_text("set them assignments")
 

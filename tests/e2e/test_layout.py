@@ -72,6 +72,12 @@ def test_signed_in_pages_fit_a_360px_screen(phone):
         "Kora with a rather long name for a small screen"
     )
     phone.get_by_role("button", name="Add").click()
+    # A child with its actions and forms (without one the Family page had nothing to wrap).
+    phone.goto("/family/children/new")
+    phone.locator("[name=display_name]").fill("Anastasia-Wilhelmina")
+    phone.locator("[name=consent]").check()
+    phone.locator("form[action='/family/children/new'] button[type=submit]").click()
+    expect(phone.get_by_role("link", name="Anastasia-Wilhelmina", exact=True)).to_be_visible()
     for path in PRIVATE_PAGES:
         phone.goto(path)
         screenshot(phone, f"360-private-{slug(path)}")

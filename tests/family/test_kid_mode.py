@@ -173,3 +173,16 @@ def test_every_endpoint_kid_mode_opens_is_a_route(app):
     without a word (the badges page was `stats.badges`, a name no route has)."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert KID - endpoints == set()
+
+
+def test_every_link_on_the_kid_pages_opens_in_kid_mode(app, alice, alice_web, family):
+    """The logo and the offline banner linked to the guardian's own pages (`/`, `/sync`):
+    a 403 for a child who taps them. In kid mode they lead to the child's home."""
+    mia, _leo = family
+    _enter(alice_web, mia)
+    for page in (f"/children/{mia.id}/kid", f"/children/{mia.id}/journal/timer"):
+        html = alice_web.get(page).get_data(as_text=True)
+        hrefs = {h for h in re.findall(r'<a\b[^>]*\bhref="([^"#]+)', html) if h.startswith("/")}
+        assert f"/children/{mia.id}/kid" in hrefs
+        refused = {h: alice_web.get(h).status_code for h in hrefs}
+        assert {h: s for h, s in refused.items() if s != 200} == {}, page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -15,7 +16,15 @@ from tests.notify.conftest import committed_app  # noqa: F401 (a fixture)
 from tests.teaching.helpers import make_teacher
 from woodshed.db import Clock, db
 from woodshed.family import services as family
-from woodshed.family.models import NOTICE_VERSION, Consent, Signoff
+from woodshed.family.models import (
+    NOTICE_VERSION,
+    SIGNOFF_ANSWER_MAX_CHARS,
+    SIGNOFF_NOTE_MAX_CHARS,
+    Consent,
+    Signoff,
+)
+from woodshed.family.schemas import SignoffIn
+from woodshed.notify import services as notify
 from woodshed.notify import worker
 from woodshed.teaching.models import Link
 
@@ -232,10 +241,111 @@ def test_a_refused_sign_off_form_comes_back_with_what_was_typed(alice, alice_web
     refused = alice_web.submit(url, {"note": long_note})
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
-    assert "Use at most 2000 characters." in page
+    assert f"Keep this to {SIGNOFF_NOTE_MAX_CHARS} characters or fewer." in page
     assert long_note.strip() in page  # in the textarea, not lost
     empty = alice_web.submit(url, {"note": ""})
     assert empty.status_code == 422
     assert "Write a note, or choose an item to sign off." in empty.get_data(as_text=True)
     count = sa.select(sa.func.count()).select_from(Signoff)
     assert db.session.scalar(count) == 0
+
+
+def test_the_sign_off_limits_are_one_rule_for_the_page_and_the_api(alice, alice_web):
+    """The domain owns the lengths of a note and an answer (`family.models`); the service
+    checks them, on the trimmed text, for the page and the API alike, and the API's schema
+    only documents the same numbers. (They were two literals each, checked twice: the API
+    counted padding and answered in other words than the page.)"""
+    mia = make_child(alice, "Mia")
+    session = log_session(mia, duration_minutes=15)
+    db.session.commit()
+    api = ApiClient.for_user(alice_web.application, alice.user)
+    url = f"/api/v1/sessions/{session.id}/signoffs?profile_id={mia.id}"
+    schema = SignoffIn.model_json_schema()["properties"]
+    assert schema["note"]["maxLength"] == SIGNOFF_NOTE_MAX_CHARS
+    assert schema["answer"]["maxLength"] == SIGNOFF_ANSWER_MAX_CHARS
+
+    at_most = "n" * SIGNOFF_NOTE_MAX_CHARS
+    assert api.post(url, json={"note": at_most}).status_code == 201
+    too_long = at_most + "n"
+    by_api = api.post(url, json={"note": too_long})
+    by_page = alice_web.submit(
+        f"/children/{mia.id}/journal/{session.id}/signoffs", {"note": too_long}
+    )
+    assert (by_api.status_code, by_page.status_code) == (422, 422)
+    message = f"Keep this to {SIGNOFF_NOTE_MAX_CHARS} characters or fewer."
+    assert field_errors(by_api)["note"] == message
+    assert message in by_page.get_data(as_text=True)
+    padded = f"  {at_most}  "  # what counts is the note, as the page counts it
+    assert api.post(url, json={"note": padded}).status_code == 201
+
+
+def test_a_guardian_gets_one_email_about_the_child_each_week(
+    committed_app,  # noqa: F811
+    mailbox,
+):
+    """The guardian's weekly report and the child's weekly summary (turned on in the
+    child's reminder settings) were two emails about the same week with the same numbers
+    in the subject. Now the report is the one email, with the summary's streak and what
+    next; a guardian who gets no report that week still gets the summary."""
+    monday = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)  # the summary is due at 09:00
+    Clock.frozen = monday - timedelta(days=2)
+    with committed_app.app_context():
+        gina = make_persona("gina")
+        mia = make_child(gina, "Mia")
+        db.session.execute(
+            sa.update(Link)
+            .where(Link.profile_id == mia.id)
+            .values(accepted_at=monday - timedelta(days=30))
+        )
+        consent = SimpleNamespace(accepted=True, notice_version=NOTICE_VERSION)
+        family.allow_email(gina.user, mia, consent)
+        notify.update_settings(
+            mia,
+            SimpleNamespace(
+                quiet_start=None, quiet_end=None, weekly_summary=True, comment_emails=False
+            ),
+        )
+        db.session.commit()
+        Clock.frozen = monday - timedelta(hours=2)
+        log_session(mia, datetime(2026, 11, 24, 17, tzinfo=UTC), 25)
+        db.session.commit()
+        Clock.frozen = monday
+        worker.run_once("solo")
+        worker.run_once("solo")
+
+    assert [m["To"] for m in mailbox.messages] == ["gina@example.org"]
+    text = mailbox.text(mailbox.messages[0])
+    assert "25 minutes" in text
+    assert "/reports/2026-11-23" in text  # the report …
+    assert "Current streak: 0 days." in text  # … with what the summary adds
+
+
+def test_a_guardian_linked_after_the_week_still_gets_the_childs_summary(
+    committed_app,  # noqa: F811
+    mailbox,
+):
+    monday = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    Clock.frozen = monday - timedelta(hours=2)  # the profile (and its link) made today
+    with committed_app.app_context():
+        gina = make_persona("gina")
+        mia = make_child(gina, "Mia")
+        family.allow_email(
+            gina.user, mia, SimpleNamespace(accepted=True, notice_version=NOTICE_VERSION)
+        )
+        notify.update_settings(
+            mia,
+            SimpleNamespace(
+                quiet_start=None, quiet_end=None, weekly_summary=True, comment_emails=False
+            ),
+        )
+        settings = notify.settings_for(mia)
+        assert settings is not None
+        settings.summary_due_at = monday - timedelta(minutes=30)  # last week's, due now
+        db.session.commit()
+        Clock.frozen = monday
+        worker.run_once("solo")
+
+    assert [m["Subject"] for m in mailbox.messages] == ["Mia: Practice week: 0 minutes on 0 days"]
+    text = mailbox.text(mailbox.messages[0])
+    assert "Mia's practice (you look after it)" in text
+    assert "you allowed email about Mia" in text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import uuid
 import zipfile
 
@@ -268,11 +269,16 @@ def test_the_page_previews_and_restores_a_zip(app, alice_api, takes, frozen_cloc
     pending = waiting[0]
     response = again
     page = web.get(response.headers["Location"]).get_data(as_text=True)
-    assert "2 files in zip" in page
+    assert "Files in the ZIP: 2" in page  # was "2 files in zip", "1 instruments"
+    assert "Recordings: 2" in page
+    # The export's time in the one date style (it was the raw ISO string).
+    assert re.search(r"Exported \w{3}, \d{1,2} \w{3} \d{4}, \d{2}:\d{2}\. It holds", page)
     assert "The original recordings in the ZIP are stored again" in page
     done = web.submit(f"/settings/data/imports/{pending.id}/commit", {})
     assert done.status_code == 302
-    assert "2 recordings" in web.get(done.headers["Location"]).get_data(as_text=True)
+    assert "with the files of 2 recordings" in web.get(done.headers["Location"]).get_data(
+        as_text=True
+    )
     assert {n.rsplit("/", 1)[-1] for n in storage().names(carol.profile)} == {"original"}
     assert services.used_bytes(carol.profile) == sum(t.size_bytes for t in takes)
 

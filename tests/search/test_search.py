@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.clients import field_errors, page_text
+from tests.clients import ApiClient, field_errors, page_text
 from tests.factories import (
     log_session,
     make_goal,
@@ -20,6 +20,7 @@ from tests.factories import (
     make_skill,
 )
 from tests.statements import count_statements
+from tests.teaching.helpers import make_link, make_teacher
 from woodshed.db import db, utcnow
 from woodshed.goals import services as goals
 from woodshed.journal import services as journal
@@ -259,3 +260,28 @@ def test_a_rebuild_makes_the_same_index_the_services_keep(alice, bob, library):
     db.session.execute(sa.delete(SearchDocument).where(SearchDocument.profile_id == bob.profile.id))
     assert search_rebuild.fill_missing() == 1  # bob's piece; alice's rows were there
     assert snapshot() == before
+
+
+def test_a_teacher_searches_only_what_the_link_lets_them_open(app, alice):
+    """A linked teacher reads the journal, repertoire and goals. Search showed the
+    student's library and plans too — titles and words of pages that are a 404 for the
+    teacher, linked to them."""
+    log_session(alice.profile, notes="Arpeggio warm-up before the nocturne")
+    make_resource(alice.profile, title="Arpeggio fingering chart")
+    make_plan(alice.profile, title="Arpeggio mornings")
+    tess = make_teacher("tess")
+    make_link(tess, alice)
+    web = app.test_client()
+    web.sign_in(tess)
+
+    page = web.get(f"/students/{alice.profile.id}/search?q=arpeggio")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Journal entries" in text
+    assert "Arpeggio fingering chart" not in text
+    assert "Arpeggio mornings" not in text
+    api = ApiClient.for_user(app, tess.user)
+    found = api.get(f"/api/v1/search?q=arpeggio&profile_id={alice.profile.id}").get_json()
+    assert {hit["kind"] for hit in found["items"]} == {"session"}
+    own = ApiClient.for_user(app, alice.user).get("/api/v1/search?q=arpeggio").get_json()
+    assert {hit["kind"] for hit in own["items"]} == {"session", "resource", "plan"}

@@ -23,7 +23,7 @@ from woodshed.accounts.models import (
 )
 from woodshed.accounts.schemas import Registration
 from woodshed.config import base_url
-from woodshed.db import db, new_id, rowcount, utcnow
+from woodshed.db import bookkeeping, db, new_id, rowcount, utcnow
 from woodshed.errors import DomainError
 from woodshed.profiles import services as profiles
 from woodshed.tokens import generate_token, hash_token
@@ -245,11 +245,12 @@ def session_for_token(raw: str | None) -> AuthSession | None:
         return None
     now = utcnow()
     if _session_expired(row, now) or row.user.disabled:
-        db.session.delete(row)
-        db.session.flush()
+        with bookkeeping("deleting an ended sign-in session"):
+            db.session.delete(row)
         return None
     if (now - row.last_seen_at).total_seconds() > SESSION_TOUCH_SECONDS:
-        row.last_seen_at = now
+        with bookkeeping("a sign-in session's last use"):
+            row.last_seen_at = now
     return row
 
 
@@ -307,7 +308,8 @@ def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:
         return None
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+        with bookkeeping("an API token's last use"):
+            token.last_used_at = now
     return token.user, token
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -67,6 +68,28 @@ def _choices(form) -> tuple[dict[str, str] | None, str | None, bool]:
     return mapping, order, form.get("save_mapping") == "true"
 
 
+def _count(n: int, noun: str) -> str:
+    """ "1 session", "2 sessions" (the nouns here take an s)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _exported_at(value: str | None) -> datetime | None:
+    """The file's export time, for the date filter (a time it does not name: None)."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo is not None else None
+
+
+#: What the preview calls the counts `restore.summary` gives (the rest: the part's key).
+CONTENT_LABELS = {
+    "status_history": "status changes",
+    "files": "stored files listed",
+    "files_in_zip": "files in the ZIP",
+}
+
+
 def _preview_page(profile, pending: PendingImport, status: int = 200, problems=None):
     mapping, order, save = _choices(request.form)
     try:
@@ -82,6 +105,8 @@ def _preview_page(profile, pending: PendingImport, status: int = 200, problems=N
         "data/preview.html",
         pending=pending,
         result=result,
+        exported_at=_exported_at(result.exported_at),
+        content_labels=CONTENT_LABELS,
         fields=FIELDS,
         save_mapping=save,
     ), status
@@ -113,18 +138,20 @@ def commit(import_id: uuid.UUID):
     if result.kind == "csv":
         skipped = created.get("skipped", 0)
         flash(
-            f"Imported {created['sessions']} sessions"
+            f"Imported {_count(created['sessions'], 'session')}"
             + (f"; {skipped} rows were imported before and skipped." if skipped else "."),
             "success",
         )
     elif result.kind == "zip":
         flash(
-            f"Restored {created.get('sessions', 0)} sessions and everything else, with "
-            f"{created.get('files', 0)} recordings' files (being prepared to play).",
+            f"Restored {_count(created.get('sessions', 0), 'session')} and everything else, "
+            f"with the files of {_count(created.get('files', 0), 'recording')} (being "
+            "prepared to play).",
             "success",
         )
     else:
-        flash(f"Restored {created.get('sessions', 0)} sessions and everything else.", "success")
+        restored = _count(created.get("sessions", 0), "session")
+        flash(f"Restored {restored} and everything else.", "success")
     return redirect(url_for("journal.index"))
 
 

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 CONSENT_KINDS = ("child_profile", "teacher_link", "child_email")
 #: The version of the notice shown beside each consent (docs/children.md).
 NOTICE_VERSION = "2026-12"
+#: How long a guardian's note on a session, and an answer to a teacher's question, may be
+#: (`services.add_signoff` enforces them; the API's schema reads the same numbers).
+SIGNOFF_NOTE_MAX_CHARS = 2000
+SIGNOFF_ANSWER_MAX_CHARS = 500
 
 
 class Consent(IdMixin, Base):
@@ -88,7 +92,7 @@ class Signoff(IdMixin, Base):
         sa.ForeignKey("assignment_items.id", ondelete="SET NULL")
     )
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    answer: Mapped[str] = mapped_column(sa.String(500), default="")
+    answer: Mapped[str] = mapped_column(sa.String(SIGNOFF_ANSWER_MAX_CHARS), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     guardian: Mapped[User | None] = relationship("User", lazy="joined")

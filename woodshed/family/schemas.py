@@ -9,7 +9,11 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from woodshed.accounts.schemas import Email, NewPassword
-from woodshed.family.models import NOTICE_VERSION
+from woodshed.family.models import (
+    NOTICE_VERSION,
+    SIGNOFF_ANSWER_MAX_CHARS,
+    SIGNOFF_NOTE_MAX_CHARS,
+)
 from woodshed.validation import Schema, line_rules, text_rules
 
 
@@ -64,8 +68,9 @@ class SignoffIn(Schema):
     item_index: int | None = Field(
         None, ge=0, le=1000, description="The item signed off (from 0); none: a note."
     )
-    note: Annotated[str, *text_rules(2000)] = ""
-    answer: Annotated[str, *text_rules(500)] = Field(
+    # The lengths are add_signoff's rule (family.models); the schema documents them.
+    note: Annotated[str, *text_rules(SIGNOFF_NOTE_MAX_CHARS, length_by_service=True)] = ""
+    answer: Annotated[str, *text_rules(SIGNOFF_ANSWER_MAX_CHARS, length_by_service=True)] = Field(
         "", description="The answer to the teacher's question."
     )
 

@@ -26,6 +26,8 @@ from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem, TooManyRequests
 from woodshed.family.models import (
     NOTICE_VERSION,
+    SIGNOFF_ANSWER_MAX_CHARS,
+    SIGNOFF_NOTE_MAX_CHARS,
     Consent,
     GuardianInvite,
     KidPin,
@@ -657,10 +659,10 @@ def add_signoff(
     check_may_sign_off(user, profile)
     note, answer = (note or "").strip(), (answer or "").strip()
     errors = {}
-    if len(note) > 2000:
-        errors["note"] = "Use at most 2000 characters."
-    if len(answer) > 500:
-        errors["answer"] = "Use at most 500 characters."
+    if len(note) > SIGNOFF_NOTE_MAX_CHARS:
+        errors["note"] = f"Keep this to {SIGNOFF_NOTE_MAX_CHARS} characters or fewer."
+    if len(answer) > SIGNOFF_ANSWER_MAX_CHARS:
+        errors["answer"] = f"Keep this to {SIGNOFF_ANSWER_MAX_CHARS} characters or fewer."
     question = None
     if item_index is not None:
         if not 0 <= item_index < len(session_row.items):

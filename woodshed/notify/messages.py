@@ -140,20 +140,24 @@ def child_link(profile, url: str | None) -> str | None:
 
 
 def _summary(delivery: Delivery, now: datetime) -> Message | None:
+    from woodshed.reports.delivery import guardians_reported
+
     profile = delivery.profile
-    # The musician's address; for a child, each guardian who allowed email about the child
-    # (docs/children.md) — nobody else, and without consent no summary at all.
-    addresses = email_recipients(profile)
-    if not addresses:
-        return None
     today = profile.today(now)
     this_week = week_start_of(today, profile.week_start_index)
     start = this_week - timedelta(days=7)
+    # The musician's address; for a child, each guardian who allowed email about the child
+    # (docs/children.md) — nobody else, and without consent no summary at all. A guardian
+    # who gets the child's weekly report for the same week gets its streak and what next
+    # there: one email per child and week (`reports.delivery.build`).
+    reported = guardians_reported(profile, start) if profile.is_child else set()
+    addresses = [a for a in email_recipients(profile) if a not in reported]
+    if not addresses:
+        return None
     # The same totals the stats page and the API give for those seven practice dates.
     (week,) = period_sums(profile, [(start, this_week - timedelta(days=1))])
     minutes, days = week["minutes"], week["practice_days"]
-    streak = None if profile.quiet else _streak(profile, today)
-    suggestions = what_next(profile, today, limit=5)
+    streak, suggestions = summary_extras(profile, today)
     # About a child, `_email` puts the child's name first in the subject.
     title = "Practice week" if profile.is_child else "Your practice week"
     title += f": {minutes} minutes on {days} day{'s' if days != 1 else ''}"
@@ -176,9 +180,11 @@ def _summary(delivery: Delivery, now: datetime) -> Message | None:
     return Message(title, "", None, False, emails)
 
 
-def _streak(profile, today) -> int:
-    """The same current streak the dashboard shows (rest and skip days respected)."""
-    return streaks(profile, now=today)["current_streak"]
+def summary_extras(profile, today) -> tuple[int | None, list]:
+    """What the weekly summary adds to the week's numbers: the same current streak the
+    dashboard shows (none in quiet mode) and the first suggestions of What next."""
+    streak = None if profile.quiet else streaks(profile, now=today)["current_streak"]
+    return streak, what_next(profile, today, limit=5)
 
 
 def post_in_app(delivery: Delivery, message: Message) -> None:

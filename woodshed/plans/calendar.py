@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from woodshed import policy
 from woodshed.config import base_url
-from woodshed.db import db, utcnow
+from woodshed.db import bookkeeping, db, utcnow
 from woodshed.plans import services
 from woodshed.plans.models import CalendarFeed, Plan, PlanItem, PlanOccurrence
 from woodshed.profiles.models import MusicianProfile
@@ -74,7 +74,8 @@ def revoke(profile: MusicianProfile) -> None:
 def profile_for_token(token: str | None) -> MusicianProfile:
     """The profile whose feed this secret address is (the policy decides: 404 otherwise)."""
     feed = policy.shared_by_link_or_404(CalendarFeed, token, CalendarFeed.token_hash)
-    feed.last_used_at = utcnow()
+    with bookkeeping("a calendar feed's last use"):
+        feed.last_used_at = utcnow()
     return db.session.get_one(MusicianProfile, feed.profile_id)
 
 

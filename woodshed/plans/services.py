@@ -10,13 +10,12 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import g
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, contains_eager, selectinload
 
 from woodshed import events, policy, search
 from woodshed.api.keyset import keyset_page
 from woodshed.core.dashboard import shared_by_panels
-from woodshed.db import db, insert_ignore, new_id, rowcount, utcnow
+from woodshed.db import bookkeeping, db, insert_ignore, new_id, rowcount, utcnow
 from woodshed.errors import Conflict, DomainError
 from woodshed.journal import services as journal
 from woodshed.journal.models import PracticeSession
@@ -271,19 +270,16 @@ def expire_overdue(profile: MusicianProfile | None = None, now: datetime | None 
 def refresh(profile: MusicianProfile) -> None:
     """Bring occurrences up to date before showing them (generate, expire).
 
-    Runs in a savepoint: on SQLite a read request can lose the race for the write lock,
-    and then the page shows what exists instead of failing. Done once per request.
+    Bookkeeping (`db.bookkeeping`): when a read request loses the race for the write lock,
+    the page shows what exists instead of failing. Done once per request.
     """
     done = g.setdefault("plans_refreshed", set())
     if profile.id in done:
         return
     done.add(profile.id)
-    try:
-        with db.session.begin_nested():
-            ensure_occurrences(profile)
-            expire_overdue(profile)
-    except OperationalError:
-        log.info("occurrence refresh skipped for %s: database busy", profile.id)
+    with bookkeeping(f"occurrence refresh for {profile.id}"):
+        ensure_occurrences(profile)
+        expire_overdue(profile)
     # The bulk updates bypassed the identity map: reload occurrences, keep everything else.
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, PlanOccurrence):

@@ -17,6 +17,7 @@ from flask import Flask
 from woodshed import mail
 from woodshed.db import db, insert_ignore, new_id
 from woodshed.notify import messages
+from woodshed.notify import services as notify_services
 from woodshed.notify.models import Delivery
 from woodshed.reports.services import last_complete_week, weekly_report
 from woodshed.teaching.models import Link
@@ -32,7 +33,7 @@ def schedule(now: datetime) -> int:
             continue
         profile = link.profile
         week = last_complete_week(profile, profile.today(now))
-        if profile.today(link.accepted_at) >= week + timedelta(days=7):
+        if not _covers(link, week):
             continue  # linked after that week: the first report is the next one
         rows.append(
             {
@@ -52,6 +53,20 @@ def schedule(now: datetime) -> int:
     insert_ignore(Delivery, rows, ["key"])
     db.session.commit()
     return len(rows)
+
+
+def _covers(link: Link, week: date) -> bool:
+    """Whether the link was accepted before `week` ended (its reports start after that)."""
+    assert link.accepted_at is not None
+    return link.profile.today(link.accepted_at) < week + timedelta(days=7)
+
+
+def guardians_reported(profile, week: date) -> set[str]:
+    """The addresses of the child's guardians who get its report for `week` by email."""
+    links = db.session.scalars(
+        sa.select(Link).where(Link.profile_id == profile.id, Link.kind == "guardian")
+    )
+    return {link.user.email for link in links if _reported(link) and _covers(link, week)}
 
 
 def _reported(link: Link) -> bool:
@@ -79,6 +94,13 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
         "s" if report.days != 1 else ""
     )
     prefix = "children" if guardian else "students"
+    # A guardian's one email about the child this week: with the weekly summary turned on
+    # for the child, its streak and what next come here (`messages._summary` leaves them).
+    extras: dict = {}
+    summary = notify_services.settings_for(profile) if guardian else None
+    if summary is not None and summary.weekly_summary:
+        streak, suggestions = messages.summary_extras(profile, profile.today(now))
+        extras = {"streak": streak, "suggestions": suggestions}
     url = f"{messages.base_url()}/{prefix}/{profile.id}/reports/{week.isoformat()}"
     email = mail.render_mail(
         link.user.email,
@@ -90,6 +112,7 @@ def build(delivery: Delivery, now: datetime) -> messages.Message | None:
         url=url,
         guardian=guardian,
         studio_url=f"{messages.base_url()}/{'family' if guardian else 'studio'}",
+        **extras,
     )
     email.headers["Auto-Submitted"] = "auto-generated"
     return messages.Message(title, "", None, False, [email])

@@ -23,6 +23,9 @@ api = ApiBlueprint("search_api", __name__, tag="Search")
 )
 def search(user, profile, query: SearchQuery):
     hits, cursor = services.search_page(
-        profile, query, include_private=policy.can_view_private(user, profile)
+        profile,
+        query,
+        include_private=policy.can_view_private(user, profile),
+        kinds=services.readable_kinds(user, profile),
     )
     return Page(items=hits, next_cursor=cursor)

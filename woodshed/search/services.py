@@ -36,6 +36,23 @@ KIND_LABELS = {
     "plan": ("Plan", "Plans"),
 }
 PER_GROUP = 5  # hits shown per kind on the page that shows every kind
+#: The page a hit of each kind opens. A kind whose page the reader may not open is not
+#: searched at all: a teacher's link reads the journal, repertoire and goals, never the
+#: library or the plans, so their titles and words are not shown to the teacher either.
+KIND_PAGES = {
+    "piece": "repertoire.piece",
+    "section": "repertoire.piece",
+    "skill": "repertoire.skill",
+    "goal": "goals.goal",
+    "resource": "library.edit",
+    "session": "journal.show",
+    "plan": "plans.detail",
+}
+
+
+def readable_kinds(user, profile: MusicianProfile) -> frozenset[str]:
+    """The kinds of hit `user` may open of `profile`'s (all of them: the musician, family)."""
+    return frozenset(k for k, page in KIND_PAGES.items() if policy.readable(user, profile, page))
 
 
 @dataclass
@@ -92,9 +109,15 @@ def _hit(doc: SearchDocument, terms: Terms) -> Hit:
 
 
 def _visible(
-    profile: MusicianProfile, terms: Terms, include_private: bool, kind: str | None = None
+    profile: MusicianProfile,
+    terms: Terms,
+    include_private: bool,
+    kind: str | None = None,
+    kinds: frozenset[str] | None = None,
 ) -> sa.Select:
     stmt = policy.owned(SearchDocument, profile).where(matches(terms))
+    if kinds is not None:
+        stmt = stmt.where(SearchDocument.kind.in_(sorted(kinds)))
     if kind is not None:
         stmt = stmt.where(SearchDocument.kind == kind)
     if not include_private:
@@ -103,7 +126,10 @@ def _visible(
 
 
 def search_page(
-    profile: MusicianProfile, query: SearchQuery, include_private: bool
+    profile: MusicianProfile,
+    query: SearchQuery,
+    include_private: bool,
+    kinds: frozenset[str] | None = None,
 ) -> tuple[list[Hit], str | None]:
     """One page of hits (of one kind, or of every kind grouped in KINDS order)."""
     terms = Terms.parse(query.q)
@@ -115,11 +141,14 @@ def search_page(
         (SearchDocument.dated, True),
         (SearchDocument.object_id, True),
     )
-    docs, cursor = keyset_page(_visible(profile, terms, include_private, query.kind), order, query)
+    visible = _visible(profile, terms, include_private, query.kind, kinds)
+    docs, cursor = keyset_page(visible, order, query)
     return [_hit(d, terms) for d in docs], cursor
 
 
-def grouped(profile: MusicianProfile, q: str, include_private: bool) -> list[Group]:
+def grouped(
+    profile: MusicianProfile, q: str, include_private: bool, kinds: frozenset[str] | None = None
+) -> list[Group]:
     """The best few hits of every kind and how many there are, in one statement."""
     terms = Terms.parse(q)
     if not terms:
@@ -134,7 +163,7 @@ def grouped(profile: MusicianProfile, q: str, include_private: bool) -> list[Gro
     )
     total = sa.func.count().over(partition_by=SearchDocument.kind)
     ranked = (
-        _visible(profile, terms, include_private)
+        _visible(profile, terms, include_private, kinds=kinds)
         .add_columns(position.label("position"), total.label("total"))
         .subquery()
     )

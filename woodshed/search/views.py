@@ -19,6 +19,7 @@ bp = Blueprint("search", __name__)
 def index():
     profile = policy.signed_in_profile()
     include_private = policy.can_view_private(current_user, profile)
+    kinds = services.readable_kinds(current_user, profile)
     try:
         query, errors = parse_form(SearchQuery, request.args), {}
     except FormErrors as exc:
@@ -27,9 +28,9 @@ def index():
     hits: list = []
     cursor = None
     if query.kind is None:
-        groups = services.grouped(profile, query.q, include_private)
+        groups = services.grouped(profile, query.q, include_private, kinds)
     else:
-        hits, cursor = services.search_page(profile, query, include_private)
+        hits, cursor = services.search_page(profile, query, include_private, kinds)
     return render_template(
         "search/index.html",
         query=query,
