@@ -16,6 +16,7 @@ from woodshed.goals.models import Goal
 from woodshed.notify.models import Delivery, Reminder
 from woodshed.notify.services import notify, unsubscribe_token
 from woodshed.plans.models import PlanOccurrence
+from woodshed.reports.recipients import guardians_reported
 from woodshed.stats.services import period_sums, streaks
 from woodshed.timeutil import week_start_of
 
@@ -140,8 +141,6 @@ def child_link(profile, url: str | None) -> str | None:
 
 
 def _summary(delivery: Delivery, now: datetime) -> Message | None:
-    from woodshed.reports.delivery import guardians_reported
-
     profile = delivery.profile
     today = profile.today(now)
     this_week = week_start_of(today, profile.week_start_index)

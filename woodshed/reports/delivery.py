@@ -9,7 +9,7 @@ after that week ended waits for the next one. The email never counts private ent
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import Flask
@@ -19,6 +19,7 @@ from woodshed.db import db, insert_ignore, new_id
 from woodshed.notify import messages
 from woodshed.notify import services as notify_services
 from woodshed.notify.models import Delivery
+from woodshed.reports.recipients import covers, reported
 from woodshed.reports.services import last_complete_week, weekly_report
 from woodshed.teaching.models import Link
 
@@ -29,11 +30,11 @@ def schedule(now: datetime) -> int:
     links = db.session.scalars(sa.select(Link).where(Link.ended_at.is_(None))).all()
     rows = []
     for link in links:
-        if not _reported(link):
+        if not reported(link):
             continue
         profile = link.profile
         week = last_complete_week(profile, profile.today(now))
-        if not _covers(link, week):
+        if not covers(link, week):
             continue  # linked after that week: the first report is the next one
         rows.append(
             {
@@ -55,35 +56,9 @@ def schedule(now: datetime) -> int:
     return len(rows)
 
 
-def _covers(link: Link, week: date) -> bool:
-    """Whether the link was accepted before `week` ended (its reports start after that)."""
-    assert link.accepted_at is not None
-    return link.profile.today(link.accepted_at) < week + timedelta(days=7)
-
-
-def guardians_reported(profile, week: date) -> set[str]:
-    """The addresses of the child's guardians who get its report for `week` by email."""
-    links = db.session.scalars(
-        sa.select(Link).where(Link.profile_id == profile.id, Link.kind == "guardian")
-    )
-    return {link.user.email for link in links if _reported(link) and _covers(link, week)}
-
-
-def _reported(link: Link) -> bool:
-    """A teacher's link with `reports:read`; a guardian's of a child, once they allowed
-    email about the child."""
-    if link.accepted_at is None or not link.active:
-        return False
-    if link.kind == "guardian":
-        from woodshed.family.services import email_recipients
-
-        return link.profile.is_child and link.user.email in email_recipients(link.profile)
-    return "reports:read" in link.scopes
-
-
 def build(delivery: Delivery, now: datetime) -> messages.Message | None:
     link = db.session.get(Link, delivery.subject_id) if delivery.subject_id else None
-    if link is None or not _reported(link):
+    if link is None or not reported(link):
         return None
     profile = link.profile
     week = date_of_key(delivery.key)
