@@ -9,10 +9,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import sqlalchemy as sa
 from werkzeug.serving import WSGIRequestHandler
 
 from tests.clients import ApiClient, page_text
+from woodshed.accounts import services
 from woodshed.accounts.models import ApiToken, AuthSession, PasswordResetToken
 from woodshed.db import db
 from woodshed.ratelimit import throttle
@@ -181,6 +183,23 @@ def test_a_token_made_in_the_browser_is_shown_once_and_works(app, alice_web):
     again = alice_web.get("/settings/security")
     assert raw not in again.get_data(as_text=True)
     assert "my phone" in page_text(again)
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "two\nlines", "x" * 101])
+def test_a_token_name_that_is_not_one_short_line_is_refused_and_kept(app, alice, alice_web, name):
+    """A NUL byte answered 500 on PostgreSQL (text cannot hold it): the form fuzzer found it."""
+    before = len(services.list_api_tokens(alice.user))
+    page = alice_web.submit("/settings/tokens", {"name": name})
+    assert page.status_code == 422
+    assert 'id="f-token-name"' in page.get_data(as_text=True)
+    assert "has-error" in page.get_data(as_text=True)
+    assert len(services.list_api_tokens(alice.user)) == before
+
+
+def test_a_blank_token_name_gets_a_default(app, alice, alice_web):
+    page = alice_web.submit("/settings/tokens", {"name": "  "})
+    assert page.status_code == 200
+    assert "API token" in [t.name for t in services.list_api_tokens(alice.user)]
 
 
 def test_an_api_token_expires(app, alice, frozen_clock):

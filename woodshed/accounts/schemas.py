@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.accounts.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
 from woodshed.profiles.schemas import DisplayName
-from woodshed.validation import NO_CONTROL_CHARS, Schema, Timezone, no_control_chars
+from woodshed.validation import NO_CONTROL_CHARS, Schema, Timezone, line_rules, no_control_chars
 
 
 def _password_policy(value: str) -> str:
@@ -129,6 +129,12 @@ class TokenOut(Schema):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
     expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class TokenName(Schema):
+    """The name of a new API token, from the settings page (one line; blank gets a default)."""
+
+    name: Annotated[str, *line_rules(100)] = ""
 
 
 class TokenInfo(Schema):

@@ -29,6 +29,7 @@ from woodshed.accounts.schemas import (
     RegistrationConfirm,
     ResetConfirm,
     ResetRequest,
+    TokenName,
 )
 from woodshed.db import db, utcnow
 from woodshed.errors import DomainError
@@ -386,8 +387,11 @@ def end_other_sessions():
 @bp.post("/settings/tokens")
 @login_required
 def create_token():
-    name = (request.form.get("name") or "API token").strip()[:100]
-    raw, _token = services.issue_api_token(current_user, name)
+    try:
+        data = parse_form(TokenName, request.form)
+    except DomainError as exc:
+        return _security_page(exc.messages, 422)
+    raw, _token = services.issue_api_token(current_user, data.name or "API token")
     return _security_page(new_token=raw)
 
 
