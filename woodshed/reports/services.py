@@ -21,7 +21,7 @@ from woodshed.db import db
 from woodshed.errors import DomainError
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.repertoire.models import Piece, Section, Skill, bar_range
 from woodshed.timeutil import week_start_of
 
 FUTURE_WEEK = "This week has not started yet: a report covers a week that has begun."
@@ -82,7 +82,7 @@ def _logged(session_ids) -> list[tuple[Logged, str]]:
         elif piece:
             label = piece + (f", {section}" if section else "")
             if logged.bar_start is not None and not section:
-                label += f", bars {logged.bar_start}–{logged.bar_end}"
+                label += f", bars {bar_range(logged.bar_start, logged.bar_end or logged.bar_start)}"
         else:
             label = "Other"
         result.append((logged, label))
