@@ -76,3 +76,15 @@ def test_saving_a_childs_tab_keeps_the_guardians_settings_and_the_guardians_pass
         "de",
     )
     assert other.profile.timezone != "America/Chicago"
+
+
+def test_a_guardians_clock_changed_through_the_api_passes_on_to_the_children(alice, alice_api):
+    mia = make_child(alice, "Mia")
+    me = alice_api.get("/api/v1/me")
+    changed = alice_api.patch(
+        "/api/v1/me",
+        json={"timezone": "Asia/Tokyo", "skill_level": "advanced"},
+        headers={"If-Match": me.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert (mia.timezone, mia.skill_level) == ("Asia/Tokyo", None)  # the clock, not the rest
