@@ -14,6 +14,7 @@ from tests.clients import page_text
 from tests.data.helpers import export_of, fill_account
 from tests.data.rows import make_piece
 from tests.factories import log_session
+from tests.factories import make_piece as make_piece_with_sections
 from woodshed.data.csv_export import neutralise
 from woodshed.db import db
 
@@ -206,7 +207,7 @@ def test_the_sessions_csv_summarises_items_in_readable_columns(alice_api, alice,
     assert first["start_time"] == "01:00"
     assert first["started_at"] == "2026-03-08T01:00:00+01:00"
     assert first["items"] == (
-        "Nocturne op. 9/2 › A section, bars 1-8, 20 min, @ 60/72 bpm, run-through,"
+        "Nocturne op. 9/2 › A section, bars 1–8, 20 min, @ 60/72 bpm, run-through,"
         " “Bar 5: thumb under”; Scales, 10 min"
     )
     assert (first["pieces"], first["sections"], first["skills"]) == (
@@ -277,3 +278,24 @@ def test_the_delete_page_offers_the_export_first(alice_web):
     response = alice_web.get("/settings/delete")
     assert 'href="/api/v1/export"' in response.get_data(as_text=True)
     assert "download everything as JSON" in page_text(response)
+
+
+def test_the_sessions_csv_says_an_unnamed_passages_bars_once_as_its_label(alice_api, alice):
+    piece = make_piece_with_sections(
+        alice.profile, "Etude", sections=[("", 1, 8), ("Coda", 30, 40)]
+    )
+    unnamed, coda = piece.sections
+    log_session(
+        alice.profile,
+        items=[
+            {"section_id": unnamed.id, "bars": "1-8", "minutes": 10},
+            {"section_id": coda.id, "bars": "33-36"},
+        ],
+    )
+
+    row = _csv(alice_api.get("/api/v1/export/sessions.csv"))[0]
+    items = _csv(alice_api.get("/api/v1/export/session-items.csv"))
+
+    assert row["items"] == "Etude › bars 1–8, 10 min; Etude › Coda, bars 33–36"
+    assert row["sections"] == "bars 1–8; Coda"
+    assert [i["bars"] for i in items] == ["1-8", "33-36"]  # as typed, as the import takes it

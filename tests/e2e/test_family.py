@@ -155,3 +155,34 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
     expect(signed).to_contain_text("Signed off by guardian")
     expect(signed).to_contain_text("Yes, twice")
     context.close()
+
+
+def test_a_childs_profile_tab_at_360_px_is_the_childs_and_points_to_the_guardians(
+    live_server, page
+):
+    with live_server.app.app_context():
+        gwen = make_persona("gwen", timezone="Europe/Berlin")
+        db.session.commit()
+        login = (gwen.email, gwen.password)
+    url = live_server.url
+    page.set_viewport_size({"width": 360, "height": 800})
+    _sign_in(page, url, *login)
+    _add_child(page, url, "Mia", "Piano")
+    with live_server.app.app_context():
+        (mia,) = family.children_of(db.session.get(User, gwen.user.id))
+        mia_id = mia.id
+
+    page.goto(f"{url}/children/{mia_id}/settings/profile")
+    expect(page.get_by_role("heading", name="About Mia")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_have_count(0)
+    expect(page.get_by_label("Weeks start on")).to_have_count(0)
+    expect(page.get_by_label("Language code")).to_have_count(0)
+    expect(page.get_by_label("Display name")).to_have_value("Mia")
+    wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert wide is False  # nothing sideways at 360 px
+    screenshot(page, "child-profile-360")
+
+    page.get_by_role("link", name="your Profile settings").click()
+    expect(page.get_by_role("heading", name="About you")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_be_visible()
+    assert page.url == f"{url}/settings/profile"

@@ -100,7 +100,7 @@ def test_a_full_entry_with_a_section_and_tempo(live_server, page, musician):
     expect(page.locator("h1")).to_have_text("Monday 9 March 2026")
     items = page.locator(".item-list")
     expect(items).to_contain_text("Nocturne › Cadenza")
-    expect(items).to_contain_text("bars 33-40")
+    expect(items).to_contain_text("bars 33–40")
     expect(items).to_contain_text("63 / 72 bpm")
     expect(items).to_contain_text("run-through")
     expect(page.locator(".next-time")).to_contain_text("Start with bars 37-38 slowly")

@@ -44,7 +44,7 @@ def test_each_row_shows_the_session_at_a_glance(alice, alice_web):
     )
     text = page_text(alice_web.get("/journal"))
     assert "Sun, 1 Mar 2026 18:00 1 h 30 min Piano" in text
-    assert "Nocturne › Cadenza, bars 33-40, @ 60 bpm" in text
+    assert "Nocturne › Cadenza, bars 33–40, @ 60 bpm" in text
     assert "Worked on voicing" in text
     assert "second line" not in text
     assert "Next time: Start with the left hand" in text
@@ -200,3 +200,28 @@ def test_the_older_link_keeps_only_journal_filters(alice, alice_web):
     html = alice_web.get("/journal", query_string=query).get_data(as_text=True)
     older = html.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
     assert older.startswith("/journal?limit=1&amp;cursor=")
+
+
+def test_bars_typed_with_a_hyphen_are_shown_as_the_passages_label_once(alice, alice_web):
+    piece = make_piece(alice.profile, "Etude", sections=[("", 16, 20), ("Coda", 30, 40)])
+    unnamed, coda = piece.sections
+    session = log_session(
+        alice.profile,
+        started_at=DAY,
+        items=[
+            {"section_id": unnamed.id, "bars": "16-20", "minutes": 10},
+            {"section_id": coda.id, "bars": "33-36"},
+            {"piece_id": piece.id, "bars": "5"},
+        ],
+    )
+
+    listed = page_text(alice_web.get("/journal"))
+    entry = page_text(alice_web.get(f"/journal/{session.id}"))
+
+    assert "Etude › bars 16–20, 10 min" in listed  # the passage's label, said once
+    assert "Etude › Coda, bars 33–36" in listed
+    assert "Etude, bars 5" in listed
+    assert "16-20" not in listed + entry
+    assert "33-36" not in listed + entry
+    assert "Piece Etude › bars 16–20 10 min" in entry  # not "› bars 16–20 bars 16-20"
+    assert "Piece Etude › Coda bars 33–36" in entry

@@ -85,6 +85,30 @@ def test_the_report_pages_for_student_and_teacher(app, tess, alice, alice_web):
     assert "25 min" in page_text(teacher)
 
 
+def test_the_weeks_listed_begin_with_the_musicians_first_week(app, tess, alice, alice_web):
+    """Never a week before the musician existed: the profile's first week, or an earlier one
+    with a (back-dated) session in it; a teacher's list never learns of a private one."""
+    make_link(tess, alice)
+    teacher = app.test_client()
+    teacher.sign_in(tess)
+    this_week = alice.profile.today()
+
+    def weeks(client, prefix=""):
+        return page_text(client.get(f"{prefix}/reports")).count(" min on ")
+
+    students = f"/students/{alice.profile.id}"
+    assert (weeks(alice_web), weeks(teacher, students)) == (1, 1)
+    assert "Previous week" not in page_text(alice_web.get(f"/reports/{this_week}"))
+
+    log_session(alice.profile, _at(this_week - timedelta(days=21)), 20, private=True)
+    assert (weeks(alice_web), weeks(teacher, students)) == (4, 1)
+    assert "Previous week" in page_text(alice_web.get(f"/reports/{this_week}"))
+    assert "Previous week" not in page_text(teacher.get(f"{students}/reports/{this_week}"))
+
+    log_session(alice.profile, _at(this_week - timedelta(days=70)), 20)
+    assert (weeks(alice_web), weeks(teacher, students)) == (8, 8)  # at most eight
+
+
 @settings(
     max_examples=15,
     deadline=None,

@@ -24,7 +24,7 @@ from woodshed.goals.progress import Progress
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
 from woodshed.repertoire.history import alone_in_session
-from woodshed.repertoire.models import Piece, Section
+from woodshed.repertoire.models import Piece, Section, bar_range
 
 WINDOW_DAYS = 60
 SESSIONS_PER_CARD = 3
@@ -183,13 +183,7 @@ def _passages(rows) -> dict[uuid.UUID | None, list[Passage]]:
         key = (row.piece_id, row.section_id)
         passage = per_instrument.get(key)
         if passage is None:
-            bars = None
-            if row.section_id is not None:
-                bars = (
-                    str(row.bar_start)
-                    if row.bar_start == row.bar_end
-                    else f"{row.bar_start}–{row.bar_end}"
-                )
+            bars = bar_range(row.bar_start, row.bar_end) if row.section_id is not None else None
             passage = per_instrument[key] = Passage(
                 piece_id=row.piece_id,
                 piece_title=row.title,

@@ -21,7 +21,14 @@ import sqlalchemy as sa
 from woodshed.data.registry import chunked
 from woodshed.db import db
 from woodshed.goals.models import Goal, GoalChecklistItem
-from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_goals, session_tags
+from woodshed.journal.models import (
+    PracticeSession,
+    SessionItem,
+    Tag,
+    bars_shown,
+    session_goals,
+    session_tags,
+)
 from woodshed.journal.services import item_label
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire.models import Piece, Section, Skill, passage_label
@@ -94,16 +101,15 @@ class _Lookup:
         section = self.sections.get(row.section_id)
         bars = None
         if row.bar_start is not None:
-            bars = (
-                str(row.bar_start)
-                if row.bar_start == row.bar_end
-                else (f"{row.bar_start}-{row.bar_end}")
-            )
+            end = row.bar_end or row.bar_start
+            # The `bars` column as the API and import take it (`item_label` words them).
+            bars = str(row.bar_start) if row.bar_start == end else f"{row.bar_start}-{end}"
         stand_in = SimpleNamespace(
             piece=SimpleNamespace(title=self.pieces[row.piece_id]) if row.piece_id else None,
             section=SimpleNamespace(name=section.name, label=_label(section)) if section else None,
             skill=SimpleNamespace(name=self.skills[row.skill_id]) if row.skill_id else None,
             bars=bars,
+            bars_shown=bars_shown(row.bar_start, row.bar_end, section),
             minutes=row.minutes,
             tempo_bpm=row.tempo_bpm,
             target_tempo_bpm=row.target_tempo_bpm,

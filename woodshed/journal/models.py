@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from woodshed.db import Base, IdMixin, TimestampMixin, VersionMixin, utcnow
-from woodshed.repertoire.models import _in
+from woodshed.repertoire.models import _in, bar_range
 
 if TYPE_CHECKING:
     from woodshed.goals.models import Goal
@@ -191,11 +191,28 @@ class SessionItem(IdMixin, Base):
 
     @property
     def bars(self) -> str | None:
+        """The bars as the form and the API take them ("33-40"); shown in words: `bars_shown`."""
         if self.bar_start is None:
             return None
         if self.bar_start == self.bar_end:
             return str(self.bar_start)
         return f"{self.bar_start}-{self.bar_end}"
+
+    @property
+    def bars_shown(self) -> str | None:
+        """The bars in words ("33–40", `bar_range`), or None: see `bars_shown`."""
+        return bars_shown(self.bar_start, self.bar_end, self.section)
+
+
+def bars_shown(bar_start: int | None, bar_end: int | None, section) -> str | None:
+    """An item's bars in words beside its passage's label ("33–40"), or None when it has
+    none or its passage is unnamed with the same bars: that label ("bars 33–40",
+    `Section.label`) says them already, and once is enough."""
+    if bar_start is None:
+        return None
+    bars = bar_range(bar_start, bar_end or bar_start)
+    said = section is not None and not section.name
+    return None if said and bars == bar_range(section.bar_start, section.bar_end) else bars
 
 
 class Evidence(IdMixin, Base):

@@ -234,7 +234,10 @@ def _summary(session: PracticeSession) -> dict[str, Any]:
 
 
 def item_label(item: SessionItem) -> str:
-    """`Nocturne op. 9/2 › A section, bars 33-40, 10 min @ 72/80 bpm, run-through, “note”`."""
+    """`Nocturne op. 9/2 › A section, bars 33–40, 10 min @ 72/80 bpm, run-through, “note”`.
+
+    Bars are in words (`bar_range`); an unnamed passage's label is its bars already, so
+    they are not said twice ("› bars 1–8", never "› bars 1–8, bars 1-8")."""
     if item.skill is not None:
         name = item.skill.name
     else:
@@ -242,8 +245,8 @@ def item_label(item: SessionItem) -> str:
         if item.section is not None:
             name += f" › {item.section.label}"
     parts = [name]
-    if item.bars:
-        parts.append(f"bars {item.bars}")
+    if item.bars_shown:
+        parts.append(f"bars {item.bars_shown}")
     if item.minutes:
         parts.append(f"{item.minutes} min")
     if item.tempo_bpm:

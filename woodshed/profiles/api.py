@@ -49,7 +49,14 @@ def get_me(user, profile):
 
 
 @api.operation(
-    "PATCH", "/me", summary="Change your profile", body=ProfileUpdate, response=MeOut, etag=True
+    "PATCH",
+    "/me",
+    summary="Change your profile",
+    body=ProfileUpdate,
+    response=MeOut,
+    etag=True,
+    description="A guardian's `timezone`, `day_rollover_hour`, `week_start` and `locale` "
+    "pass on to each child they guard: a child's days and weeks are the family's.",
 )
 def patch_me(user, profile, body: ProfileUpdate):
     check_version(profile, if_match_version())

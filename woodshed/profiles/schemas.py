@@ -60,6 +60,11 @@ class ProfileFields(Schema):
         return sorted(set(value), key=list(WEEKDAY_LABELS).index)
 
 
+#: A child profile's settings that are its guardian's (docs/children.md): a child's days and
+#: weeks are the family's, set on the guardian's own profile and passed on to the children.
+GUARDIANS_FIELDS = ("timezone", "day_rollover_hour", "week_start", "locale")
+
+
 if TYPE_CHECKING:  # the checker sees the fields; each is optional at run time
     ProfileUpdate = ProfileFields
 else:

@@ -12,7 +12,12 @@ from woodshed.api.pagination import ListQuery
 from woodshed.db import db, new_id
 from woodshed.errors import DomainError
 from woodshed.profiles.models import Instrument, MusicianProfile
-from woodshed.profiles.schemas import InstrumentFields, InstrumentIn, ProfileFields
+from woodshed.profiles.schemas import (
+    GUARDIANS_FIELDS,
+    InstrumentFields,
+    InstrumentIn,
+    ProfileFields,
+)
 
 
 def new_profile_object(display_name: str, timezone: str) -> MusicianProfile:
@@ -22,10 +27,22 @@ def new_profile_object(display_name: str, timezone: str) -> MusicianProfile:
 
 
 def update_profile(profile: MusicianProfile, changes: dict) -> MusicianProfile:
-    """Apply validated changes (a partial dict from ProfileUpdate or ProfileFields)."""
+    """Apply validated changes (a partial dict from ProfileUpdate or ProfileFields).
+
+    A child's `GUARDIANS_FIELDS` are not its own to change; a guardian's changes to them
+    pass on to each child they guard (docs/children.md)."""
+    if profile.is_child:
+        changes = {k: v for k, v in changes.items() if k not in GUARDIANS_FIELDS}
     for key, value in changes.items():
         if key in ProfileFields.model_fields:
             setattr(profile, key, value)
+    family = {k: v for k, v in changes.items() if k in GUARDIANS_FIELDS}
+    if family and profile.user is not None:
+        from woodshed.family.services import children_of  # family builds on profiles
+
+        for child in children_of(profile.user):
+            for key, value in family.items():
+                setattr(child, key, value)
     db.session.flush()
     return profile
 

@@ -13,6 +13,7 @@ from woodshed.errors import FormErrors
 from woodshed.profiles import services
 from woodshed.profiles.models import Instrument
 from woodshed.profiles.schemas import (
+    GUARDIANS_FIELDS,
     LEVEL_LABELS,
     WEEKDAY_LABELS,
     InstrumentFields,
@@ -58,8 +59,12 @@ def profile():
 @login_required
 def update_profile():
     profile = policy.signed_in_profile()
+    form = request.form.copy()
+    if profile.is_child:  # its time zone, week and language are the guardian's
+        for name in GUARDIANS_FIELDS:
+            form[name] = str(getattr(profile, name))
     try:
-        data = parse_form(ProfileFields, request.form, lists=("rest_weekdays",))
+        data = parse_form(ProfileFields, form, lists=("rest_weekdays",))
         check_version(profile, form_version(request.form))
     except FormErrors as exc:
         return _page(exc.messages, _sticky(request.form), 422)

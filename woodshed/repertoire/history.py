@@ -25,7 +25,7 @@ from woodshed import policy
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.repertoire.models import Piece, Section, Skill, bar_range
 
 
 def items_in_session() -> sa.ScalarSelect[int]:
@@ -161,13 +161,7 @@ def _records(condition, partition, profile_id: uuid.UUID, per_group: int):
         .order_by(inner.c.grp, inner.c.started_at.desc(), inner.c.rank)
     )
     for row in db.session.execute(stmt):
-        bars = None
-        if row.bar_start is not None:
-            bars = (
-                str(row.bar_start)
-                if row.bar_start == row.bar_end
-                else f"{row.bar_start}–{row.bar_end}"
-            )
+        bars = bar_range(row.bar_start, row.bar_end) if row.bar_start is not None else None
         yield (
             row.grp,
             Record(

@@ -31,11 +31,15 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def bar_range(bar_start: int, bar_end: int) -> str:
+    """Bars in words: "33–40" (an en dash), or "12" for one bar. The one formatter for
+    bars shown anywhere (pages, emails, the CSV export); forms and the API keep "33-40"."""
+    return str(bar_start) if bar_start == bar_end else f"{bar_start}–{bar_end}"
+
+
 def passage_label(name: str, bar_start: int, bar_end: int) -> str:
     """A section's name, or "bars 33–40" for an unnamed one."""
-    if name:
-        return name
-    return f"bars {bar_start}" if bar_start == bar_end else f"bars {bar_start}–{bar_end}"
+    return name or f"bars {bar_range(bar_start, bar_end)}"
 
 
 class Piece(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -122,11 +126,7 @@ class Section(IdMixin, TimestampMixin, VersionMixin, Base):
 
     @property
     def bars(self) -> str:
-        return (
-            str(self.bar_start)
-            if self.bar_start == self.bar_end
-            else (f"{self.bar_start}–{self.bar_end}")
-        )
+        return bar_range(self.bar_start, self.bar_end)
 
     @property
     def label(self) -> str:

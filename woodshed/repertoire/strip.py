@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from woodshed.repertoire.models import bar_range
+
 LANE_HEIGHT = 30
 LANE_GAP = 6
 AXIS_HEIGHT = 22
@@ -64,8 +66,7 @@ class Segment:
 
     @property
     def bars(self) -> str:
-        start, end = self.item.bar_start, self.item.bar_end
-        return str(start) if start == end else f"{start}–{end}"
+        return bar_range(self.item.bar_start, self.item.bar_end)
 
     @property
     def name(self) -> str:

@@ -21,8 +21,8 @@ from woodshed.db import db
 from woodshed.errors import DomainError
 from woodshed.journal.models import PracticeSession, SessionItem
 from woodshed.profiles.models import MusicianProfile
-from woodshed.repertoire.models import Piece, Section, Skill
-from woodshed.timeutil import week_start_of
+from woodshed.repertoire.models import Piece, Section, Skill, bar_range
+from woodshed.timeutil import practice_date, week_start_of
 
 FUTURE_WEEK = "This week has not started yet: a report covers a week that has begun."
 
@@ -50,6 +50,20 @@ def last_complete_week(profile: MusicianProfile, today: date | None = None) -> d
     """The start of the student's latest week that has ended."""
     start, _ = week_of(profile, today or profile.today())
     return start - timedelta(days=7)
+
+
+def first_week(profile: MusicianProfile, *, include_private: bool) -> date:
+    """The start of the musician's first week: the week their profile began, or an earlier
+    one holding a session dated before it (a restored or back-dated log). No report lists
+    a week before it: the musician did not exist then ("0 min on 0 days" says nothing)."""
+    began = practice_date(profile.created_at, profile.timezone, profile.day_rollover_hour)
+    stmt = sa.select(sa.func.min(PracticeSession.practice_date)).where(
+        PracticeSession.profile_id == profile.id
+    )
+    if not include_private:
+        stmt = stmt.where(PracticeSession.private.is_(False))
+    first = db.session.scalar(stmt)
+    return week_of(profile, min(began, first) if first else began)[0]
 
 
 def _sessions(profile, start, end, include_private):
@@ -82,7 +96,7 @@ def _logged(session_ids) -> list[tuple[Logged, str]]:
         elif piece:
             label = piece + (f", {section}" if section else "")
             if logged.bar_start is not None and not section:
-                label += f", bars {logged.bar_start}–{logged.bar_end}"
+                label += f", bars {bar_range(logged.bar_start, logged.bar_end or logged.bar_start)}"
         else:
             label = "Other"
         result.append((logged, label))

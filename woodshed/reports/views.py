@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from woodshed import policy
 from woodshed.errors import DomainError, NotFound, Problem
-from woodshed.reports.services import FUTURE_WEEK, week_of, weekly_report
+from woodshed.reports.services import FUTURE_WEEK, first_week, week_of, weekly_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 WEEKS_LISTED = 8
@@ -22,7 +22,9 @@ def index():
     include_private = policy.sees_private(profile)
     today = profile.today()
     start, _ = week_of(profile, today)
+    first = first_week(profile, include_private=include_private)
     weeks = [start - timedelta(days=7 * n) for n in range(WEEKS_LISTED)]
+    weeks = [w for w in weeks if w >= first]
     return render_template(
         "reports/index.html",
         weeks=[(w, weekly_report(profile, w, include_private=include_private)) for w in weeks],
@@ -43,10 +45,11 @@ def week(week_start: str):
     except DomainError:
         raise Problem(422, FUTURE_WEEK) from None
     start = report.week_start
+    first = first_week(profile, include_private=policy.sees_private(profile))
     return render_template(
         "reports/week.html",
         report=report,
         sees_private=policy.sees_private(profile),
-        previous=start - timedelta(days=7),
+        previous=start - timedelta(days=7) if start > first else None,
         next=start + timedelta(days=7) if report.complete else None,
     )
