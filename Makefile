@@ -33,10 +33,15 @@ install-test: $(VENV)/.installed-test assets
 # Chart.js and other browser libraries come from the npm registry, pinned in
 # package-lock.json, and are copied into woodshed/static/vendor. Without npm the app
 # still works: every chart is also a table.
-assets:
-	@if [ -f package.json ] && command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error && node scripts/copy-vendor.mjs; \
-	elif [ -f package.json ]; then \
+# Built again only when the lock file or the copy script changes (`make clean` forgets it).
+VENDOR_STAMP := woodshed/static/vendor/.built
+
+assets: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json scripts/copy-vendor.mjs
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && node scripts/copy-vendor.mjs && touch $@; \
+	else \
 		echo "npm not found: charts will show as tables only."; \
 	fi
 
