@@ -321,10 +321,8 @@ def pending_requests(user: User) -> list[Link]:
         db.session.scalars(
             sa.select(Link)
             .where(
-                Link.kind == "guardian",
+                Link.guardian_request(),
                 Link.profile_id.in_(children),
-                Link.accepted_at.is_(None),
-                Link.ended_at.is_(None),
                 Link.created_at > utcnow() - timedelta(days=REQUEST_DAYS),
             )
             .order_by(Link.created_at)
@@ -765,9 +763,7 @@ def apply_retention(now: datetime | None = None) -> dict[str, int]:
         db.session.execute(
             sa.update(Link)
             .where(
-                Link.kind == "guardian",
-                Link.accepted_at.is_(None),
-                Link.ended_at.is_(None),
+                Link.guardian_request(),
                 Link.created_at <= now - timedelta(days=REQUEST_DAYS),
             )
             .values(ended_at=now)

@@ -73,6 +73,12 @@ class Link(IdMixin, Base):
         accepted it) and not ended. The one criterion of "a child's guardian now"."""
         return sa.and_(cls.kind == "guardian", cls.ended_at.is_(None), cls.accepted_at.is_not(None))
 
+    @classmethod
+    def guardian_request(cls) -> sa.ColumnElement[bool]:
+        """A second guardian's request still open: neither accepted nor ended. Whether it
+        is waiting or has lapsed is its age (`family.services.REQUEST_DAYS`)."""
+        return sa.and_(cls.kind == "guardian", cls.accepted_at.is_(None), cls.ended_at.is_(None))
+
     @property
     def active(self) -> bool:
         return self.ended_at is None
