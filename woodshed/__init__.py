@@ -265,6 +265,7 @@ def _connect_events() -> None:
     from woodshed.accounts.services import account_erasing
     from woodshed.comments import delivery as comment_delivery
     from woodshed.data.services import forget_files_on_erasure
+    from woodshed.family.services import follow_guardians_settings
     from woodshed.notify import reminders
     from woodshed.notify import services as notifications
     from woodshed.recordings.services import forget_session_recordings
@@ -282,6 +283,8 @@ def _connect_events() -> None:
     events.comment_posted.connect(notifications.announce_comment)
     # ... and the other party gets an email (a teacher replied to: in-app too), by the worker.
     events.comment_posted.connect(comment_delivery.on_comment_posted)
+    # A guardian's clock and language: the children they guard follow.
+    events.family_settings_changed.connect(follow_guardians_settings)
     # A session deleted: its recordings, their quota and files go with it.
     events.session_deleting.connect(forget_session_recordings)
 

@@ -50,6 +50,13 @@ comment_posted = _events.signal(
     comment is about. `comment_id`, `author_id` (the writing account), `author_name` (as
     the musician sees it), `excerpt` and `url` (the page that shows it).""",
 )
+family_settings_changed = _events.signal(
+    "family-settings-changed",
+    doc="""A musician changed settings that are the family's when they guard children — time
+    zone, day start, week start, language (`profiles.schemas.GUARDIANS_FIELDS`; sent by
+    `profiles.services.update_profile`). Sender: the MusicianProfile. `user` is its account,
+    `changes` maps each of those fields that changed to its new value.""",
+)
 session_deleting = _events.signal(
     "session-deleting",
     doc="""A practice session is about to be deleted (sent by `journal.services`), so what

@@ -752,6 +752,15 @@ def leave_kid_mode(user: User, pin: str) -> None:
     session.pop(policy.KID_MODE_KEY, None)
 
 
+def follow_guardians_settings(_profile, *, user: User, changes: dict) -> None:
+    """A guardian's time zone, day start, week start and language are the family's: each
+    child they guard takes them too (docs/children.md). Subscribed to
+    `events.family_settings_changed`."""
+    for child in children_of(user):
+        for key, value in changes.items():
+            setattr(child, key, value)
+
+
 # --- retention (docs/children.md) -------------------------------------------------------------
 
 

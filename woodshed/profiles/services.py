@@ -6,7 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from woodshed import policy
+from woodshed import events, policy
 from woodshed.api.keyset import keyset_page
 from woodshed.api.pagination import ListQuery
 from woodshed.db import db, new_id
@@ -38,11 +38,8 @@ def update_profile(profile: MusicianProfile, changes: dict) -> MusicianProfile:
             setattr(profile, key, value)
     family = {k: v for k, v in changes.items() if k in GUARDIANS_FIELDS}
     if family and profile.user is not None:
-        from woodshed.family.services import children_of  # family builds on profiles
-
-        for child in children_of(profile.user):
-            for key, value in family.items():
-                setattr(child, key, value)
+        # The children a guardian looks after follow (family.services, which builds on us).
+        events.family_settings_changed.send(profile, user=profile.user, changes=family)
     db.session.flush()
     return profile
 
