@@ -18,8 +18,12 @@ from woodshed.validation import Schema, line_rules, text_rules
 
 
 class ConsentIn(Schema):
+    # The document names the one version accepted; `family.services.check_consent` is the
+    # rule (for the form and the API alike) and answers another with a 422.
     notice_version: Annotated[str, *line_rules(20)] = Field(
-        NOTICE_VERSION, description="The notice that was shown."
+        NOTICE_VERSION,
+        description="The notice that was shown: the current one.",
+        json_schema_extra={"enum": [NOTICE_VERSION]},
     )
     accepted: bool = Field(False, description="The guardian's explicit agreement.")
 
