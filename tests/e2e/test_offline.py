@@ -501,7 +501,7 @@ def _planned_musician(live_server) -> dict:
     def build():
         persona = make_persona(name, timezone="UTC")
         log_session(persona.profile, started_at=datetime.now(UTC) - timedelta(days=1))
-        today = datetime.now(UTC).date()
+        today = persona.profile.today()  # the musician's day: before 04:00 it is yesterday
         make_plan(
             persona.profile,
             {

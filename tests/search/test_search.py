@@ -51,9 +51,11 @@ def library(alice):
     make_skill(profile, "Satie voicings", description="Wide left hand")
     make_goal(profile, "Gymnopédie by heart", description="Play it for Grandma")
     make_resource(profile, kind="note", title="Pedalling in Debussy", url=None, text="Half pedal")
-    log_session(profile, notes="Debussy: the arpeggios are still uneven", tags=["impressionism"])
+    session = log_session(
+        profile, notes="Debussy: the arpeggios are still uneven", tags=["impressionism"]
+    )
     make_plan(profile, title="Satie month", description="One Gymnopédie a week")
-    return {"gymno": gymno, "clair": clair}
+    return {"gymno": gymno, "clair": clair, "session": session}
 
 
 def test_a_composer_finds_the_piece_and_everything_else_that_names_him(alice_api, library):
@@ -61,7 +63,8 @@ def test_a_composer_finds_the_piece_and_everything_else_that_names_him(alice_api
         ("piece", "Clair de lune"),
         ("section", "Clair de lune › Arpeggiated climax"),
         ("resource", "Pedalling in Debussy"),
-        ("session", f"Practice on {utcnow().date().isoformat()}"),
+        # The musician's day, not UTC's: before the day start it is still yesterday.
+        ("session", f"Practice on {library['session'].practice_date.isoformat()}"),
     ]
     piece = hits(alice_api, "debussy")[0]
     assert piece["url"] == f"/repertoire/{library['clair'].id}"
@@ -237,7 +240,7 @@ def test_the_index_follows_every_edit_and_deletion(alice_api, alice, library):
     repertoire.delete_piece(clair)
     assert found(alice_api, "debussy") == [
         ("resource", "Pedalling in Debussy"),
-        ("session", f"Practice on {utcnow().date()}"),
+        ("session", f"Practice on {library['session'].practice_date}"),
     ]
     assert found(alice_api, "tick arpeggio czerny") == []
     ids = set(db.session.scalars(sa.select(SearchDocument.object_id)))
