@@ -82,7 +82,7 @@ def test_a_dry_run_guesses_the_mapping_and_previews_rows_as_stored(
     )
     assert first["new"] == ["tag:Left hand", "tag:trills"]
     assert late["practice_date"] == "2026-03-05"  # 01:30 is before the 04:00 rollover
-    assert late["bars"] == "33-40"
+    assert (first["bars"], late["bars"]) == ("1-12", "33-40")  # the section's, the typed ones
     assert dateless["date_only"] is True
     assert dateless["practice_date"] == "2026-03-07"
     assert dateless["started_at"] == "2026-03-07T11:00:00Z"  # noon in Berlin
@@ -404,6 +404,24 @@ def test_the_upload_preview_and_commit_pages(alice_web, alice, repertoire, froze
     assert "Rate from 1 to 5." not in page_text(commit)  # mood is ignored now
     assert "The duration cannot be negative." in page_text(commit)
     assert sessions_of(alice.profile) == []
+
+
+def test_the_preview_writes_bars_as_every_page_does(alice_web, alice_api, repertoire):
+    log = (
+        b"Date;Minutes;Piece;Section\r\n"
+        b"05/03/2026;30;Nocturne op. 9/2;33-40\r\n"
+        b"06/03/2026;30;Nocturne op. 9/2;12\r\n"
+    )
+    rows = post_import(alice_api, log).get_json()["preview"]
+    assert [r["bars"] for r in rows] == ["33-40", "12"]  # the API's form, one bar as one number
+    response = alice_web.submit(
+        "/settings/data/import", {"file": (io.BytesIO(log), "log.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    text = page_text(alice_web.get(response.headers["Location"]))
+    assert "Nocturne op. 9/2, bars 33–40" in text
+    assert "Nocturne op. 9/2, bars 12 " in text + " "
+    assert "12-12" not in text
 
 
 def test_a_good_file_commits_from_the_page_and_the_upload_is_removed(

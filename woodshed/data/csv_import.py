@@ -28,7 +28,7 @@ from woodshed.journal.models import PracticeSession, SessionItem, Tag, session_t
 from woodshed.journal.services import search_document as session_document
 from woodshed.profiles.models import Instrument, MusicianProfile
 from woodshed.repertoire import services as repertoire
-from woodshed.repertoire.models import Piece, Section, Skill
+from woodshed.repertoire.models import Piece, Section, Skill, bar_range
 from woodshed.stats.upkeep import rebuild_at_commit
 
 PREVIEW_ROWS = 20
@@ -267,7 +267,9 @@ def preview_rows(plan: Plan, limit: int = PREVIEW_ROWS) -> list[dict]:
                 "instrument": name_of(found["instrument"]),
                 "piece": name_of(found["piece"]),
                 "section": name_of(found["section"]),
-                "bars": f"{bars[0]}-{bars[1]}" if bars else None,
+                # The API's form ("9-16", "12"), and the words the pages use ("9–16").
+                "bars": bar_range(*bars).replace("–", "-") if bars else None,
+                "bars_in_words": bar_range(*bars) if bars else None,
                 "skill": name_of(found["skill"]),
                 "tags": [t.name for t in found["tags"]],
                 "notes": row.notes,
