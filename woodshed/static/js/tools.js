@@ -54,13 +54,18 @@ function passage() {
   };
 }
 
+// Bars in words as the pages write them (repertoire.models.bar_range): "bars 9–16", "bars 12".
+function barsInWords(bars) {
+  return `bars ${bars.replace("-", "–")}`;
+}
+
 function recordStatus() {
   const p = passage();
   const running = Boolean(timerState(timerKey)?.runningSince);
   $("[data-record-status]").textContent = !running
     ? "Start the timer to record this passage's time and tempo into your log."
     : p.pieceId
-      ? `Recording into the log: ${p.title}${p.bars ? `, bars ${p.bars}` : ""}.`
+      ? `Recording into the log: ${p.title}${p.bars ? `, ${barsInWords(p.bars)}` : ""}.`
       : "The timer runs: choose a piece to record what the metronome measures.";
 }
 
