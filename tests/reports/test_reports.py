@@ -100,10 +100,17 @@ def test_the_weeks_listed_begin_with_the_musicians_first_week(app, tess, alice, 
     assert (weeks(alice_web), weeks(teacher, students)) == (1, 1)
     assert "Previous week" not in page_text(alice_web.get(f"/reports/{this_week}"))
 
-    log_session(alice.profile, _at(this_week - timedelta(days=21)), 20, private=True)
+    before = this_week - timedelta(days=21)
+    # Nor is one opened by a typed address.
+    assert alice_web.get(f"/reports/{before}").status_code == 404
+    assert teacher.get(f"{students}/reports/{before}").status_code == 404
+
+    log_session(alice.profile, _at(before), 20, private=True)
     assert (weeks(alice_web), weeks(teacher, students)) == (4, 1)
     assert "Previous week" in page_text(alice_web.get(f"/reports/{this_week}"))
     assert "Previous week" not in page_text(teacher.get(f"{students}/reports/{this_week}"))
+    assert alice_web.get(f"/reports/{before}").status_code == 200
+    assert teacher.get(f"{students}/reports/{before}").status_code == 404  # private: unseen
 
     log_session(alice.profile, _at(this_week - timedelta(days=70)), 20)
     assert (weeks(alice_web), weeks(teacher, students)) == (8, 8)  # at most eight

@@ -40,16 +40,19 @@ def week(week_start: str):
         day = date.fromisoformat(week_start)
     except ValueError:
         raise NotFound() from None
+    include_private = policy.sees_private(profile)
     try:
-        report = weekly_report(profile, day, include_private=policy.sees_private(profile))
+        report = weekly_report(profile, day, include_private=include_private)
     except DomainError:
         raise Problem(422, FUTURE_WEEK) from None
     start = report.week_start
-    first = first_week(profile, include_private=policy.sees_private(profile))
+    first = first_week(profile, include_private=include_private)
+    if start < first:
+        raise NotFound()  # before the musician existed: no page lists or links such a week
     return render_template(
         "reports/week.html",
         report=report,
-        sees_private=policy.sees_private(profile),
+        sees_private=include_private,
         previous=start - timedelta(days=7) if start > first else None,
         next=start + timedelta(days=7) if report.complete else None,
     )
