@@ -396,23 +396,26 @@ def _filled(table: sa.Table, rows: list[dict]) -> tuple[list[str], list[list]]:
         for c in table.columns
         if c.name in present or c.default is not None or (c.nullable and not c.primary_key)
     ]
+    # Per column: its name and what fills it when a row leaves it out (the default's
+    # value, or null); a callable default (a new id) is called once per row that needs it.
+    fills: list[tuple[str, object]] = []
+    called: list[tuple[int, Callable[[object], object]]] = []
+    for i, column in enumerate(columns):
+        # A Column's default is a ColumnDefault (scalar or callable) when set here.
+        default = cast("sa.ColumnDefault | None", column.default)
+        if default is not None and default.is_callable:
+            fills.append((column.name, _MISSING))
+            called.append((i, default.arg))
+        else:
+            fills.append((column.name, None if default is None else default.arg))
     values = []
     for row in rows:
-        line = []
-        for column in columns:
-            value = row.get(column.name, _MISSING)
-            if value is _MISSING:
-                # A Column's default is a ColumnDefault (scalar or callable) when set here.
-                default = cast("sa.ColumnDefault | None", column.default)
-                if default is None:
-                    value = None
-                elif default.is_callable:
-                    value = default.arg(None)
-                else:
-                    value = default.arg
-            line.append(value)
+        line = [row.get(name, fill) for name, fill in fills]
+        for i, make in called:
+            if line[i] is _MISSING:
+                line[i] = make(None)
         values.append(line)
-    return [c.name for c in columns], values
+    return [name for name, _ in fills], values
 
 
 def bulk_insert(table: sa.Table, rows: list[dict], connection: sa.Connection | None = None) -> None:

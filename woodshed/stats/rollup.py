@@ -221,93 +221,93 @@ class Contributions:
 
     def add_session(self, s, items: list, tag_ids: list, goal_ids: list) -> None:
         """Add one session (a row of practice_sessions) with its items, tag and goal ids,
-        to the rows of each audience it counts for."""
-        for audience in audiences_of(bool(s.private)):
-            self._add_session(audience, s, items, tag_ids, goal_ids)
-
-    def _add_session(self, audience: str, s, items: list, tag_ids: list, goal_ids: list) -> None:
+        to the rows of each audience it counts for (worked out once, added to each)."""
         duration = s.duration_minutes
-        total = self.totals[(s.profile_id, audience, s.practice_date)]
-        total.minutes += duration
-        total.sessions += 1
+        total = TotalSums()
+        total.minutes, total.sessions = duration, 1
         if s.exam_prep:
-            total.exam_minutes += duration
-            total.exam_sessions += 1
+            total.exam_minutes, total.exam_sessions = duration, 1
         if s.performance_prep:
-            total.performance_minutes += duration
-            total.performance_sessions += 1
+            total.performance_minutes, total.performance_sessions = duration, 1
         if s.mode == "slow":
-            total.slow_minutes += duration
-            total.slow_sessions += 1
+            total.slow_minutes, total.slow_sessions = duration, 1
         if s.mood is not None:
-            total.mood_sum += s.mood
-            total.mood_n += 1
+            total.mood_sum, total.mood_n = s.mood, 1
         if s.quality is not None:
-            total.quality_sum += s.quality
-            total.quality_n += 1
+            total.quality_sum, total.quality_n = s.quality, 1
         if s.enjoyment is not None:
-            total.enjoyment_sum += s.enjoyment
-            total.enjoyment_n += 1
+            total.enjoyment_sum, total.enjoyment_n = s.enjoyment, 1
         if s.quality is not None and s.quality >= 4:
-            total.clean_runs += sum(1 for i in items if i.run_through)
-        total.tempos_reached += sum(
+            total.clean_runs = sum(1 for i in items if i.run_through)
+        total.tempos_reached = sum(
             1 for i in items if i.tempo_bpm and i.target and i.tempo_bpm >= i.target
         )
+        per_key, tempos = _breakdowns(s, items, tag_ids, goal_ids)
+        day, month = s.practice_date, s.practice_date.replace(day=1)
+        quality, enjoyment, confidence = s.quality, s.enjoyment, s.confidence
+        for audience in audiences_of(bool(s.private)):
+            self.totals[(s.profile_id, audience, day)].add(total)
+            for (dimension, key), minutes in per_key.items():
+                tempo = tempos.get((dimension, key))
+                for row in (
+                    self.breakdowns[(s.profile_id, audience, day, dimension, key)],
+                    self.monthly[(s.profile_id, audience, dimension, month, key)],
+                    self.lifetime[(s.profile_id, audience, dimension, key)],
+                ):
+                    row.minutes += minutes
+                    row.sessions += 1
+                    if quality is not None:
+                        row.quality_sum += quality
+                        row.quality_n += 1
+                    if enjoyment is not None:
+                        row.enjoyment_sum += enjoyment
+                        row.enjoyment_n += 1
+                    if confidence is not None:
+                        row.confidence_sum += confidence
+                        row.confidence_n += 1
+                    if tempo is not None:
+                        row.tempo_sum += tempo.tempo_sum
+                        row.tempo_n += tempo.tempo_n
+                        row.ratio_sum += tempo.ratio_sum
+                        row.ratio_n += tempo.ratio_n
 
-        per_key: dict[tuple[str, str], int] = defaultdict(int)
-        per_key[("instrument", str(s.instrument_id) if s.instrument_id else NO_INSTRUMENT)] += (
-            duration
-        )
-        local_hour = s.started_at.astimezone(ZoneInfo(s.timezone)).hour
-        per_key[("hour", f"{local_hour:02d}")] += duration
-        per_key[("length", length_bucket(duration))] += duration
-        for tag_id in tag_ids:
-            per_key[("tag", str(tag_id))] += duration
-        for goal_id in goal_ids:
-            per_key[("goal", str(goal_id))] += duration
-        # Tempo per piece/section: bpm reached, and per mille of the target where known.
-        tempos: dict[tuple[str, str], BreakdownSums] = defaultdict(BreakdownSums)
-        shares = item_minutes(duration, [i.minutes for i in items])
-        for item, minutes in zip(items, shares, strict=True):
-            for dimension, obj_id in (
-                ("piece", item.piece_id),
-                ("section", item.section_id),
-                ("skill", item.skill_id),
-                ("whole", item.piece_id if item.section_id is None else None),
-            ):
-                if obj_id is not None:
-                    per_key[(dimension, str(obj_id))] += minutes
-                    if item.tempo_bpm and dimension != "skill":
-                        tempo = tempos[(dimension, str(obj_id))]
-                        tempo.tempo_sum += item.tempo_bpm
-                        tempo.tempo_n += 1
-                        if item.target:
-                            tempo.ratio_sum += round(1000 * item.tempo_bpm / item.target)
-                            tempo.ratio_n += 1
-        month = s.practice_date.replace(day=1)
-        for (dimension, key), minutes in per_key.items():
-            tempo_sums = tempos.get((dimension, key))
-            for row in (
-                self.breakdowns[(s.profile_id, audience, s.practice_date, dimension, key)],
-                self.monthly[(s.profile_id, audience, dimension, month, key)],
-                self.lifetime[(s.profile_id, audience, dimension, key)],
-            ):
-                row.minutes += minutes
-                row.sessions += 1
-                if s.quality is not None:
-                    row.quality_sum += s.quality
-                    row.quality_n += 1
-                if s.enjoyment is not None:
-                    row.enjoyment_sum += s.enjoyment
-                    row.enjoyment_n += 1
-                if s.confidence is not None:
-                    row.confidence_sum += s.confidence
-                    row.confidence_n += 1
-                if tempo_sums is not None:
-                    row.tempo_sum += tempo_sums.tempo_sum
-                    row.tempo_n += tempo_sums.tempo_n
-                    row.ratio_sum += tempo_sums.ratio_sum
-                    row.ratio_n += tempo_sums.ratio_n
+
+def _breakdowns(
+    s, items: list, tag_ids: list, goal_ids: list
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], BreakdownSums]]:
+    """One session's minutes for each (dimension, key) it counts for — its instrument,
+    start hour, length, tags, goals, and each item's piece, section, skill or whole piece —
+    and the tempo sums of the pieces and sections it reached a tempo in."""
+    duration = s.duration_minutes
+    per_key: dict[tuple[str, str], int] = defaultdict(int)
+    per_key[("instrument", str(s.instrument_id) if s.instrument_id else NO_INSTRUMENT)] += duration
+    local_hour = s.started_at.astimezone(ZoneInfo(s.timezone)).hour
+    per_key[("hour", f"{local_hour:02d}")] += duration
+    per_key[("length", length_bucket(duration))] += duration
+    for tag_id in tag_ids:
+        per_key[("tag", str(tag_id))] += duration
+    for goal_id in goal_ids:
+        per_key[("goal", str(goal_id))] += duration
+    # Tempo per piece/section: bpm reached, and per mille of the target where known.
+    tempos: dict[tuple[str, str], BreakdownSums] = defaultdict(BreakdownSums)
+    shares = item_minutes(duration, [i.minutes for i in items])
+    for item, minutes in zip(items, shares, strict=True):
+        for dimension, obj_id in (
+            ("piece", item.piece_id),
+            ("section", item.section_id),
+            ("skill", item.skill_id),
+            ("whole", item.piece_id if item.section_id is None else None),
+        ):
+            if obj_id is not None:
+                per_key[(dimension, str(obj_id))] += minutes
+                if item.tempo_bpm and dimension != "skill":
+                    tempo = tempos[(dimension, str(obj_id))]
+                    tempo.tempo_sum += item.tempo_bpm
+                    tempo.tempo_n += 1
+                    if item.target:
+                        tempo.ratio_sum += round(1000 * item.tempo_bpm / item.target)
+                        tempo.ratio_n += 1
+    return per_key, tempos
 
 
 _S = PracticeSession.__table__
