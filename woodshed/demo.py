@@ -76,6 +76,7 @@ class PieceSpec(TypedDict):
     composer: str
     arranger: NotRequired[str]
     difficulty: int
+    length_bars: int  # the bar strip's length (the last section ends there or before)
     target_tempo_bpm: NotRequired[int]
     plan: list[tuple[int, str]]
     notes: NotRequired[str]
@@ -84,13 +85,14 @@ class PieceSpec(TypedDict):
 
 
 #: The fields of a PieceSpec that are the piece's own.
-PIECE_FIELDS = ("title", "composer", "arranger", "difficulty", "target_tempo_bpm")
+PIECE_FIELDS = ("title", "composer", "arranger", "difficulty", "length_bars", "target_tempo_bpm")
 
 PIECES: list[PieceSpec] = [
     {
         "instrument": "Piano",
         "title": "Nocturne in E-flat major, Op. 9 No. 2",
         "composer": "Frédéric Chopin",
+        "length_bars": 34,
         "difficulty": 7,
         "target_tempo_bpm": 66,
         "plan": [(12, "learning"), (250, "polishing")],
@@ -109,6 +111,7 @@ PIECES: list[PieceSpec] = [
         "instrument": "Piano",
         "title": "Prelude in C major, BWV 846",
         "composer": "Johann Sebastian Bach",
+        "length_bars": 35,
         "difficulty": 4,
         "target_tempo_bpm": 72,
         "plan": [(0, "learning"), (55, "polishing"), (140, "performance_ready")],
@@ -124,6 +127,7 @@ PIECES: list[PieceSpec] = [
         "instrument": "Piano",
         "title": "Gymnopédie No. 1",
         "composer": "Erik Satie",
+        "length_bars": 78,
         "difficulty": 3,
         "target_tempo_bpm": 66,
         "plan": [(0, "polishing"), (40, "performance_ready")],
@@ -137,6 +141,7 @@ PIECES: list[PieceSpec] = [
         "instrument": "Piano",
         "title": "Träumerei, Op. 15 No. 7",
         "composer": "Robert Schumann",
+        "length_bars": 24,
         "difficulty": 6,
         "target_tempo_bpm": 80,
         "plan": [(300, "learning")],
@@ -150,6 +155,7 @@ PIECES: list[PieceSpec] = [
         "instrument": "Piano",
         "title": "Clair de lune",
         "composer": "Claude Debussy",
+        "length_bars": 72,
         "difficulty": 8,
         "plan": [(200, "wishlist")],
         "sections": [],
@@ -159,6 +165,7 @@ PIECES: list[PieceSpec] = [
         "title": "Spanish Romance (Romanza)",
         "composer": "Anonymous",
         "arranger": "Narciso Yepes",
+        "length_bars": 32,
         "difficulty": 5,
         "target_tempo_bpm": 96,
         "plan": [(62, "learning"), (230, "polishing")],
@@ -172,6 +179,7 @@ PIECES: list[PieceSpec] = [
         "instrument": "Guitar",
         "title": "Lágrima",
         "composer": "Francisco Tárrega",
+        "length_bars": 16,
         "difficulty": 5,
         "target_tempo_bpm": 72,
         "plan": [(180, "learning")],
@@ -185,6 +193,7 @@ PIECES: list[PieceSpec] = [
         "title": "Blackbird",
         "composer": "Lennon–McCartney",
         "arranger": "fingerstyle",
+        "length_bars": 18,
         "difficulty": 4,
         "target_tempo_bpm": 92,
         "plan": [(290, "learning")],

@@ -46,6 +46,10 @@ def _has_a_full_year_and_a_full_dashboard(client, password: str) -> None:
     ).all()
     assert (max(days) - min(days)).days >= 350
     assert _count(Piece, Piece.profile_id == profile.id) >= 6
+    # Every piece has its length, so its page draws the bar strip; no passage runs past it.
+    for piece in db.session.scalars(sa.select(Piece).where(Piece.profile_id == profile.id)):
+        assert piece.length_bars, piece.title
+        assert all(s.bar_end <= piece.length_bars for s in piece.sections), piece.title
     assert _count(Section, Section.profile_id == profile.id) >= 20
     assert _count(PieceStatusChange) > _count(Piece, Piece.profile_id == profile.id)
     assert _count(Skill, Skill.profile_id == profile.id) >= 5
