@@ -78,7 +78,10 @@ def test_a_full_entry_with_a_section_and_tempo(live_server, page, musician):
     page.goto(f"{live_server.url}/journal/new")
     page.fill("#f-started_at", "2026-03-09T18:30")
     page.fill("#f-duration_minutes", "1h15m")
+    new_piece = page.locator("#f-items-0-piece_title")
+    expect(new_piece).to_be_visible()
     page.select_option("#f-items-0-piece_id", label="Nocturne")
+    expect(new_piece).to_be_hidden()  # "or a new piece" is for when none is chosen
     # The section list narrows to the chosen piece.
     expect(page.locator('#f-items-0-section_id optgroup[label="Prelude"]')).to_be_hidden()
     page.select_option("#f-items-0-section_id", label="Cadenza (bars 33–40)")

@@ -60,6 +60,11 @@ function narrowSections(row) {
   }
   const chosen = section.selectedOptions[0];
   if (chosen && chosen.parentElement.disabled) section.value = "";
+  // "Or a new piece" is for when none is chosen; it stays while it holds text or an error.
+  const title = row.querySelector("[data-new-piece]");
+  if (title)
+    title.closest(".field").hidden =
+      piece.value !== "" && title.value === "" && !title.hasAttribute("aria-invalid");
 }
 
 function sectionChosen(row) {
