@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 from hypothesis import given, settings
@@ -80,6 +81,16 @@ def test_a_snippet_is_the_text_escaped_with_only_mark_added(body, query):
     # Every marked stretch is a word the query matches.
     for marked in re.findall(r"<mark>(.*?)</mark>", result):
         assert all(terms.hits(w) for w in words(html.unescape(marked)))
+
+
+def _fold_in_full(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+@given(st.text(max_size=40) | st.text(st.characters(max_codepoint=127), max_size=40))
+def test_folding_plain_ascii_the_short_way_folds_as_the_full_way(value):
+    assert fold(value) == _fold_in_full(value)
 
 
 @given(st.text(max_size=40))

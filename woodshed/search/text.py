@@ -29,6 +29,8 @@ MAX_TERMS = 12
 
 def fold(text: str) -> str:
     """Case and accents folded away: 'Gymnopédie' → 'gymnopedie', 'Straße' → 'strasse'."""
+    if text.isascii():  # nothing to decompose and no accents: folding is lowering
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
