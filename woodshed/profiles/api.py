@@ -80,6 +80,7 @@ def list_instruments(profile, query: ListQuery):
     response=InstrumentOut,
     status=201,
     etag=True,
+    idempotent_create=True,
 )
 def create_instrument(profile, body: InstrumentIn):
     instrument, created = services.add_instrument(profile, body)
