@@ -98,10 +98,17 @@ def log_session(profile: MusicianProfile, started_at=None, duration_minutes: int
     from woodshed.db import utcnow
     from woodshed.journal.schemas import SessionIn
     from woodshed.journal.services import create_session
+    from woodshed.timeutil import day_start
 
+    if started_at is None:
+        # An hour ago, but never before the musician's day began: then it is logged today,
+        # whatever the hour (at 04:30 with the day starting at 04:00, an hour ago is yesterday).
+        now = utcnow()
+        began = day_start(profile.today(now), profile.timezone, profile.day_rollover_hour)
+        started_at = max(now - timedelta(hours=1), began)
     data = SessionIn.model_validate(
         {
-            "started_at": started_at or utcnow() - timedelta(hours=1),
+            "started_at": started_at,
             "duration_minutes": duration_minutes,
             **fields,
         }

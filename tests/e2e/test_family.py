@@ -55,11 +55,7 @@ def _assign_and_practise(gina_id, tamsin_id):
             leo,
             AssignmentIn.model_validate(body | {"items": [item | {"question": QUESTION}]}),
         )
-    # Started now, so it falls on the day the assignment began: an hour ago may be the day
-    # before in Leo's terms (the day starts at 04:00 Berlin time).
-    session = log_session(
-        leo, utcnow(), 5, items=[{"piece_id": piece.id, "section_id": section.id}]
-    )
+    session = log_session(leo, items=[{"piece_id": piece.id, "section_id": section.id}])
     return leo.id, session.id
 
 
