@@ -2,7 +2,8 @@
 student's journal read-only and the studio shows the student (1280 px and 360 px)."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -98,6 +99,10 @@ def test_the_whole_loop_invite_join_log_comment_assign_what_next_report(
     # The student logs a session.
     tab.goto(f"{url}/journal/new")
     tab.fill("#f-duration_minutes", "25")
+    # Started now, not 25 minutes ago (the form's default): between 04:00 and 04:25 London
+    # time that was the day before, and the assignment set next counts from today.
+    now_in_london = datetime.now(ZoneInfo("Europe/London"))
+    tab.fill("#f-started_at", now_in_london.strftime("%Y-%m-%dT%H:%M"))
     tab.select_option("#f-items-0-piece_id", label="Clair de lune")
     tab.fill("#f-notes", "Middle section hands apart")
     tab.get_by_role("button", name="Save entry").click()
