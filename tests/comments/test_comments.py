@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.clients import field_errors
+from tests.clients import field_errors, page_text
 from tests.factories import log_session, make_piece
 from woodshed import policy
 from woodshed.api.pagination import ListQuery
@@ -96,6 +96,8 @@ def test_markdown_is_sanitised(alice_api, etude):
     [
         ({"body": ""}, "body"),
         ({"body": "x" * 5001}, "body"),
+        ({"body": "\x00"}, "body"),  # PostgreSQL cannot store NUL: it used to answer 500
+        ({"body": "Slow\x07 down"}, "body"),
         ({"body": "ok", "item_index": 2}, "item_index"),
         ({"body": "ok", "item_index": -1}, "item_index"),
         ({"body": "ok", "parent_id": "0190d5c2-0000-7000-8000-000000000000"}, "parent_id"),
@@ -236,6 +238,18 @@ def test_a_refused_comment_keeps_what_was_typed_and_says_what_to_fix(alice_web, 
     html = refused.get_data(as_text=True)
     assert typed in html
     assert 'class="field-error"' in html
+
+
+@pytest.mark.parametrize("typed", ["\x00", "Pedal\x00less"])
+def test_a_comment_form_refuses_control_characters_and_keeps_the_text(alice_web, etude, typed):
+    """Both comment forms (a session's, a passage's): a 422 naming the body, never a 500
+    (PostgreSQL cannot store NUL; the form fuzzer found it on the passage's form)."""
+    piece, session = etude
+    for url in (f"/journal/{session.id}/comments", f"/sections/{piece.sections[0].id}/comments"):
+        refused = alice_web.submit(url, {"body": typed})
+        assert refused.status_code == 422, url
+        assert "Remove the control characters." in page_text(refused)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
 def test_the_piece_page_shows_each_passages_comments(alice_web, etude):

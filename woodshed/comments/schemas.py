@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from woodshed.validation import Schema
+from woodshed.validation import Schema, text_rules
 
 CommentBody = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+    *text_rules(5000, required=True),
     Field(description="Markdown (raw HTML is not rendered), 1–5,000 characters."),
 ]
 
