@@ -175,6 +175,19 @@ def _send_unknown_query_keys(case) -> None:
             case.query[key] = ""
 
 
+def _send_empty_multipart_lists(case) -> None:
+    """In a multipart body a list is one part per item, so an empty list is no part at all:
+    the server would see the field left out — a valid request the negative check expects
+    refused (a boolean `save_mapping` mutated to `[]`). Send it as one empty part."""
+    info = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+    if info is None or info.mode != GenerationMode.NEGATIVE:
+        return
+    if case.media_type == "multipart/form-data" and isinstance(case.body, dict):
+        for key, value in case.body.items():
+            if value == []:
+                case.body[key] = ""
+
+
 def check_case(case, world: World) -> None:
     """Call one generated case as alice and run the default checks on the answer."""
     _real_ids(case, world)
@@ -182,6 +195,7 @@ def check_case(case, world: World) -> None:
     throttle().reset()
     headers = {} if _negative_headers(case) else {"Authorization": f"Bearer {world.token}"}
     _send_unknown_query_keys(case)
+    _send_empty_multipart_lists(case)
     try:
         response = case.call(headers=headers)
         label = f"{case.operation.method.upper()} {case.operation.path}"
