@@ -28,14 +28,32 @@ export function frequencyOf(midi, a4 = 440) {
   return a4 * 2 ** ((midi - 69) / 12);
 }
 
-/** A pitch detector for frames of `size` samples: detect(samples, rate) → {frequency, clarity}. */
+/** Whether a frame's sound is still arriving: its first eighth holds less than half the
+ * frame's mean energy per eighth (the silence before the microphone joined, or a note's
+ * attack). An eighth of a frame is nearly half a period of the lowest note the tuner
+ * names (E1, 41 Hz), so a steady tone never looks like one. */
+export function arriving(samples) {
+  const eighth = samples.length >> 3;
+  let first = 0;
+  let all = 0;
+  for (let i = 0; i < samples.length; i += 1) {
+    const energy = samples[i] ** 2;
+    all += energy;
+    if (i < eighth) first += energy;
+  }
+  return first < all / 16;
+}
+
+/** A pitch detector for frames of `size` samples: detect(samples, rate) → {frequency, clarity}.
+ * A frame whose sound is still arriving reads a few cents off (+2 to +4 on a steady G3 from
+ * the microphone), so it counts as unclear and the smoother skips it. */
 export async function detector(size = FRAME) {
   const { PitchDetector } = await import("../vendor/pitchy.js");
   const pitchy = PitchDetector.forFloat32Array(size);
   pitchy.minVolumeDecibels = -60;
   return (samples, sampleRate) => {
     const [frequency, clarity] = pitchy.findPitch(samples, sampleRate);
-    return { frequency, clarity };
+    return { frequency, clarity: arriving(samples) ? 0 : clarity };
   };
 }
 
