@@ -329,7 +329,8 @@ def test_the_tuner_reads_synthetic_tones_from_41_hz_to_2_khz(page, live_server, 
     # silent, or more); once it fills nearly all of it (128 silent), it does.
     *arriving, settled, full = result["arriving"]
     assert arriving == [0, 0, 0]
-    assert settled >= 0.9 and full >= 0.9
+    assert settled >= 0.9
+    assert full >= 0.9
 
 
 # --- tap tempo and tap-along -------------------------------------------------------------
