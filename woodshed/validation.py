@@ -56,13 +56,19 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _no_control_chars(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value) or "\x7f" in value:
+def _no_control_chars(value: Any) -> Any:
+    # Checked on what was sent, before stripping (a BeforeValidator), like the length and a
+    # single line: the OpenAPI pattern refuses a control character anywhere, so does the
+    # server — a trailing form feed is refused, not stripped away.
+    if isinstance(value, str) and (
+        any(ord(c) < 32 and c not in "\t\n\r" for c in value) or "\x7f" in value
+    ):
         raise PydanticCustomError("control_chars", "Remove the control characters.")
     return value
 
 
-#: For string types built outside `text()`: PostgreSQL cannot even compare a text with NUL.
+#: For string types built outside `text()`, as `BeforeValidator(no_control_chars)`:
+#: PostgreSQL cannot even compare a text with NUL.
 no_control_chars = _no_control_chars
 
 
@@ -70,7 +76,9 @@ no_control_chars = _no_control_chars
 # patterns, so the OpenAPI document states the same rule the server applies.
 _TEXT_CHAR = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]"
 NO_CONTROL_CHARS = f"^{_TEXT_CHAR}*$"
-NOT_BLANK = f"^{_TEXT_CHAR}*[^\\s\\u0000-\\u001f\\u007f]{_TEXT_CHAR}*$"
+# U+0085 (NEL) is whitespace to Python's strip() but not to JavaScript's \s: named, so the
+# document refuses a blank text for every client as the server does.
+NOT_BLANK = f"^{_TEXT_CHAR}*[^\\s\\u0000-\\u001f\\u007f\\u0085]{_TEXT_CHAR}*$"
 
 
 def _raw_length(max_length: int):
@@ -99,13 +107,13 @@ def text_rules(
     its own words, for the page and the API alike); the schema only documents it."""
     if length_by_service:
         return (
-            AfterValidator(_no_control_chars),
+            BeforeValidator(_no_control_chars),
             Field(json_schema_extra={"pattern": NO_CONTROL_CHARS, "maxLength": max_length}),
         )
     return (
         _raw_length(max_length),
         StringConstraints(min_length=1 if required else 0, max_length=max_length),
-        AfterValidator(_no_control_chars),
+        BeforeValidator(_no_control_chars),
         Field(json_schema_extra={"pattern": NOT_BLANK if required else NO_CONTROL_CHARS}),
     )
 
