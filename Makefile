@@ -94,11 +94,12 @@ test-postgres: install-test
 		echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run."; \
 	fi
 
-# The three passes run side by side. Alone, each leaves the cores idle part of the time
-# (waiting on Chromium, on the PostgreSQL server, on racing threads); together they keep
-# both busy. `--output-sync=line` keeps each output line whole; a failing pass fails `make test`.
-test: lint typecheck
-	@$(MAKE) --no-print-directory --output-sync=line -j3 test-sqlite test-postgres test-e2e
+# The three passes run side by side, and ruff and mypy beside them (a cold mypy takes most
+# of a minute). Alone, each pass leaves the cores idle part of the time (waiting on
+# Chromium, on the PostgreSQL server, on racing threads); together they keep both busy.
+# `--output-sync=line` keeps each output line whole; any failing part fails `make test`.
+test:
+	@$(MAKE) --no-print-directory --output-sync=line -j5 lint typecheck test-sqlite test-postgres test-e2e
 
 bench: install-test
 	$(BIN)/python -m bench
