@@ -419,7 +419,6 @@ PARSED_NOT_STORED = {
     "password": "hashed (argon2id), never stored or compared as text; any character may be chosen",
     "new_password": "hashed like `password`",
     "rrule": "parsed into a recurrence rule; text that is not one is a 422 on `schedule.rrule`",
-    "start": "parsed into a date and time; anything else is a 422 on its field",
     "bars": "parsed into first and last bar numbers; anything else is a 422 on its field",
     "metronome_log": "JSON text parsed into a log (multipart); anything else is a 422",
 }

@@ -196,3 +196,15 @@ def test_the_journal_entry_finds_its_occurrence(alice_api, alice, frozen_clock):
 
     found = occurrence_for_session(alice.profile, uuid.UUID(session["id"]))
     assert str(found.id) == occ_id
+
+
+def test_a_start_with_a_control_character_is_refused_not_read_around(alice_api, frozen_clock):
+    """Python's datetime.fromisoformat reads "…T18:00\\x00" as 18:00: the NUL was dropped
+    and the plan saved; it is a field error, like a control character in any text."""
+    frozen_clock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    for start in ("2026-12-05T18:00\x00", "2026-12-05T18:00\x0c"):
+        schedule = {"kind": "single", "duration_minutes": 20, "start": start}
+        response = alice_api.post("/api/v1/plans", json={"title": "x", "schedule": schedule})
+        assert response.status_code == 422, repr(start)
+        assert field_errors(response) == {"schedule.start": "Remove the control characters."}
+    assert alice_api.get("/api/v1/plans").get_json()["items"] == []
