@@ -189,6 +189,8 @@ def test_a_restore_refuses_an_account_that_holds_data(alice, bob, frozen_clock):
             "profile.day_rollover_hour",
             "at most 6",
         ),
+        # PostgreSQL cannot store a NUL: restoring one answered 500 there.
+        (lambda d: d["sessions"][0].update(notes="a\x00b"), "sessions.0.notes", "NUL"),
     ],
 )
 def test_a_bad_export_is_refused_with_the_path_of_each_problem(

@@ -196,6 +196,18 @@ def shallow(value: Any) -> Any:
 ShallowJson = Annotated[Any, AfterValidator(shallow)]
 
 
+def _no_nul(value: str) -> str:
+    # Other control characters are restored as they were exported (older exports may hold
+    # them); a NUL cannot be stored by PostgreSQL at all, and answered 500 there.
+    if "\x00" in value:
+        raise PydanticCustomError("nul", "Remove the NUL character (U+0000): it cannot be stored.")
+    return value
+
+
+#: Text without a length limit (notes, descriptions, comments).
+LongText = Annotated[str, AfterValidator(_no_nul)]
+
+
 def _check_rules(table: sa.Table) -> dict[str, dict[str, Any]]:
     """Enumerations and ranges stated by the table's CHECK constraints, per column."""
     rules: dict[str, dict[str, Any]] = {}
@@ -243,7 +255,7 @@ def column_field(column: sa.Column) -> tuple[Any, Any]:
         # Every bounded string column holds one line (titles, names, addresses, keys).
         annotation = line(kind.length)
     elif isinstance(kind, sa.Text | sa.String):
-        annotation = str
+        annotation = LongText
     elif isinstance(kind, sa.JSON):
         annotation = ShallowJson
     else:  # pragma: no cover - a new column type needs a decision here
