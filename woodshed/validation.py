@@ -67,11 +67,6 @@ def _no_control_chars(value: Any) -> Any:
     return value
 
 
-#: For string types built outside `text()`, as `BeforeValidator(no_control_chars)`:
-#: PostgreSQL cannot even compare a text with NUL.
-no_control_chars = _no_control_chars
-
-
 # What `_no_control_chars` (and, for required text, stripping) allows, as JSON Schema
 # patterns, so the OpenAPI document states the same rule the server applies.
 _TEXT_CHAR = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]"
@@ -79,6 +74,16 @@ NO_CONTROL_CHARS = f"^{_TEXT_CHAR}*$"
 # U+0085 (NEL) is whitespace to Python's strip() but not to JavaScript's \s: named, so the
 # document refuses a blank text for every client as the server does.
 NOT_BLANK = f"^{_TEXT_CHAR}*[^\\s\\u0000-\\u001f\\u007f\\u0085]{_TEXT_CHAR}*$"
+
+
+def control_rules(*, required: bool = False) -> tuple[Any, ...]:
+    """No control character but tab and line breaks, checked on what was sent, and the
+    pattern that states it in the OpenAPI document (not blank either, if `required`): for
+    `Annotated[str, *control_rules()]`. PostgreSQL cannot even compare a text with NUL."""
+    return (
+        BeforeValidator(_no_control_chars),
+        Field(json_schema_extra={"pattern": NOT_BLANK if required else NO_CONTROL_CHARS}),
+    )
 
 
 def _raw_length(max_length: int):
@@ -106,15 +111,11 @@ def text_rules(
     `length_by_service`: the domain's service checks the length (on the trimmed text, in
     its own words, for the page and the API alike); the schema only documents it."""
     if length_by_service:
-        return (
-            BeforeValidator(_no_control_chars),
-            Field(json_schema_extra={"pattern": NO_CONTROL_CHARS, "maxLength": max_length}),
-        )
+        return (*control_rules(), Field(json_schema_extra={"maxLength": max_length}))
     return (
         _raw_length(max_length),
         StringConstraints(min_length=1 if required else 0, max_length=max_length),
-        BeforeValidator(_no_control_chars),
-        Field(json_schema_extra={"pattern": NOT_BLANK if required else NO_CONTROL_CHARS}),
+        *control_rules(required=required),
     )
 
 

@@ -6,19 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from woodshed.accounts.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
 from woodshed.profiles.schemas import DisplayName
-from woodshed.validation import (
-    NO_CONTROL_CHARS,
-    NOT_BLANK,
-    Schema,
-    Timezone,
-    line_rules,
-    no_control_chars,
-)
+from woodshed.validation import Schema, Timezone, control_rules, line_rules
 
 
 def _password_policy(value: str) -> str:
@@ -44,19 +37,17 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Identifier = Annotated[
     str,
     StringConstraints(strip_whitespace=False, min_length=1, max_length=320),
-    BeforeValidator(no_control_chars),
-    Field(json_schema_extra={"pattern": NO_CONTROL_CHARS}),
+    *control_rules(),
 ]
 
 
 InviteCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=32),
-    BeforeValidator(no_control_chars),
+    *control_rules(),
     Field(
         description="A teacher's invitation code; needed when the instance registers by "
-        "invitation only.",
-        json_schema_extra={"pattern": NO_CONTROL_CHARS},
+        "invitation only."
     ),
 ]
 
@@ -80,8 +71,7 @@ class RegistrationConfirm(Schema):
 OneTimeCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    BeforeValidator(no_control_chars),
-    Field(json_schema_extra={"pattern": NOT_BLANK}),  # stripped, then required
+    *control_rules(required=True),  # stripped, then required
 ]
 
 

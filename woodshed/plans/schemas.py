@@ -6,22 +6,14 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
-from woodshed.validation import (
-    NO_CONTROL_CHARS,
-    Name,
-    Schema,
-    line_rules,
-    no_control_chars,
-    partial,
-    text_rules,
-)
+from woodshed.validation import Name, Schema, control_rules, line_rules, partial, text_rules
 
 PlanKind = Literal["bootcamp", "course", "custom"]
 PlanStatus = Literal["active", "archived"]
@@ -38,12 +30,11 @@ LocalTime = Annotated[
 # "2026-12-01T18:00\x00" as 18:00, dropping the NUL.
 LocalStart = Annotated[
     str,
-    BeforeValidator(no_control_chars),
+    *control_rules(),
     Field(
         max_length=25,
         description="Local wall-clock date and time without offset, e.g. 2026-12-01T18:00; "
         "read in the musician's time zone.",
-        json_schema_extra={"pattern": NO_CONTROL_CHARS},
     ),
 ]
 RuleText = Annotated[str, Field(max_length=300, description="RRULE subset, see docs/plans.md.")]
