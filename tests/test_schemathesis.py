@@ -162,11 +162,16 @@ def _excluded_checks(label: str, response) -> list:
     return excluded
 
 
+def _negative(case, location: ParameterLocation) -> bool:
+    """Whether the case's `location` (headers, body, …) was generated invalid on purpose."""
+    info = case.meta.components.get(location) if case.meta else None
+    return info is not None and info.mode == GenerationMode.NEGATIVE
+
+
 def _negative_headers(case) -> bool:
     """A case generated with invalid headers (such as no Authorization) is sent as generated:
     adding alice's token would turn it into a valid request the check expects refused."""
-    info = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
-    return info is not None and info.mode == GenerationMode.NEGATIVE
+    return _negative(case, ParameterLocation.HEADER)
 
 
 def _send_unknown_query_keys(case) -> None:
@@ -182,8 +187,7 @@ def _send_empty_multipart_lists(case) -> None:
     """In a multipart body a list is one part per item, so an empty list is no part at all:
     the server would see the field left out — a valid request the negative check expects
     refused (a boolean `save_mapping` mutated to `[]`). Send it as one empty part."""
-    info = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
-    if info is None or info.mode != GenerationMode.NEGATIVE:
+    if not _negative(case, ParameterLocation.BODY):
         return
     if case.media_type == "multipart/form-data" and isinstance(case.body, dict):
         for key, value in case.body.items():

@@ -230,8 +230,13 @@ class Database:
     def engine(self) -> Engine:
         return current_app.extensions["woodshed.engine"]
 
+    @staticmethod
+    def _test_connection() -> sa.Connection | None:
+        """The connection holding a test's outer transaction, when a test runs the app."""
+        return current_app.extensions.get("woodshed.test_connection")
+
     def _make_session(self) -> Session:
-        bind = current_app.extensions.get("woodshed.test_connection") or self.engine
+        bind = self._test_connection() or self.engine
         return Session(bind=bind, join_transaction_mode="create_savepoint", autoflush=True)
 
     def _teardown(self, _exc) -> None:
@@ -246,10 +251,7 @@ class Database:
         rows (zeroed there by secure_delete) leave no copy behind. Nothing on PostgreSQL, nor
         inside a test's outer transaction: nothing is committed there to copy, and the
         checkpoint would wait out busy_timeout on that transaction's lock."""
-        if (
-            self.engine.dialect.name != "sqlite"
-            or "woodshed.test_connection" in current_app.extensions
-        ):
+        if self.engine.dialect.name != "sqlite" or self._test_connection() is not None:
             return
         raw = self.engine.raw_connection()
         try:
