@@ -92,6 +92,10 @@ def migrated_database(tmp_dir: Path) -> tuple[str, callable]:
 #: The environment carries it to apps made from the environment (tests/test_config.py).
 STATIC_BUILD_CACHE = Path(tempfile.gettempdir()) / f"woodshed-test-static-{os.getuid()}"
 os.environ.setdefault("WOODSHED_STATIC_BUILD_PATH", str(STATIC_BUILD_CACHE))
+#: Compiled templates, shared the same way: each app a test builds would compile again
+#: every template it renders (a tenth of a second or more per app).
+TEMPLATE_CACHE = Path(tempfile.gettempdir()) / f"woodshed-test-templates-{os.getuid()}"
+os.environ.setdefault("WOODSHED_TEMPLATE_CACHE_PATH", str(TEMPLATE_CACHE))
 
 
 def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict:
@@ -106,6 +110,7 @@ def test_config(database_url: str, instance: Path, smtp_url: str | None) -> dict
         "BASE_URL": "http://woodshed.test",
         "SERVER_NAME": None,
         "STATIC_BUILD_PATH": str(STATIC_BUILD_CACHE),
+        "TEMPLATE_CACHE_PATH": str(TEMPLATE_CACHE),
     }
 
 

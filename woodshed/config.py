@@ -89,6 +89,11 @@ SETTINGS: list[Setting] = [
         "Folder for the hashed, compressed copies of the static files (made at start-up).",
     ),
     Setting(
+        "TEMPLATE_CACHE_PATH",
+        "<instance>/template-cache",
+        "Folder for compiled page templates, shared by the processes that serve.",
+    ),
+    Setting(
         "BASE_URL",
         "(unset: the address served at)",
         "Public address, used in emails, plan-sharing and calendar-feed links. Unset, links "
@@ -230,6 +235,8 @@ def load_config(instance_path: Path, *, generate_secret: bool = True) -> dict:
         "DATABASE_URL": env_str("DATABASE_URL") or f"sqlite:///{instance_path / 'woodshed.db'}",
         "STORAGE_PATH": storage,
         "STATIC_BUILD_PATH": env_str("STATIC_BUILD_PATH") or str(instance_path / "static-build"),
+        "TEMPLATE_CACHE_PATH": env_str("TEMPLATE_CACHE_PATH")
+        or str(instance_path / "template-cache"),
         "BASE_URL": (env_str("BASE_URL") or "").rstrip("/") or None,
         # The address `woodshed run/dev/serve` listens on (they set it from --host/--port).
         "SERVED_URL": served_url(os.environ.get("HOST"), os.environ.get("PORT")),

@@ -7,10 +7,14 @@ Dates and times go through four filters only, all in the musician's zone and loc
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
+from jinja2 import FileSystemBytecodeCache
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from woodshed import dates, policy
@@ -127,7 +131,40 @@ def _family_profiles() -> list:
     return family.children_of(current_user._get_current_object())
 
 
+log = logging.getLogger(__name__)
+
+
+class TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates on disk, so that each process (each web worker, each app a test
+    builds) compiles a template once per change of its source rather than once per process.
+
+    Jinja keys a template by its name and checks its source's hash; all apps share one
+    Jinja configuration (`init_app`), which the compiled code depends on. A folder that
+    cannot be written costs only the cache, never a page.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        super().__init__(str(directory))
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError as error:  # Jinja itself passes over a missing file only
+            log.warning("compiled template not read from the cache: %s", error)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as error:
+            log.warning("compiled template not cached: %s", error)
+
+
 def init_app(app: Flask) -> None:
+    try:
+        app.jinja_env.bytecode_cache = TemplateCache(Path(app.config["TEMPLATE_CACHE_PATH"]))
+    except OSError as error:
+        log.warning("templates are compiled by each process: %s", error)
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["time"] = time_filter

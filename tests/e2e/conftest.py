@@ -20,7 +20,7 @@ import pytest
 from flask import Flask, g
 from werkzeug.serving import make_server
 
-from tests.conftest import CHEAP_HASH, STATIC_BUILD_CACHE
+from tests.conftest import CHEAP_HASH, STATIC_BUILD_CACHE, TEMPLATE_CACHE
 from tests.smtp import Mailbox
 from woodshed import create_app, migrate, outbox
 from woodshed.db import db
@@ -78,6 +78,7 @@ def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
             "BASE_URL": url,
             "PASSWORD_HASH_PARAMS": CHEAP_HASH,
             "STATIC_BUILD_PATH": str(STATIC_BUILD_CACHE),
+            "TEMPLATE_CACHE_PATH": str(TEMPLATE_CACHE),
             # Every person of every browser test signs in from 127.0.0.1: the per-address
             # limit for sign-ins and registrations (tested in tests/accounts) would refuse
             # the suite's later people with 429.
