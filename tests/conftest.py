@@ -13,13 +13,17 @@ database of its own without asking for `database` fails, so none is left out.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import secrets
+import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -77,13 +81,36 @@ def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
     return f"sqlite:///{path}", lambda: None
 
 
-def migrated_database(tmp_dir: Path) -> tuple[str, callable]:
-    """A fresh database migrated to head, and a function that removes it."""
-    url, drop = new_database_url(tmp_dir)
+def _migrate(url: str) -> None:
     app = Flask("migrate")
     app.extensions["woodshed.engine"] = make_engine(url)
     migrate.upgrade(app)
     app.extensions["woodshed.engine"].dispose()
+
+
+#: SQLite: this process's database migrated once, copied for each fresh one after it
+#: (the migrations take a third of a second; tests/test_migrations.py runs them itself).
+_migrated_sqlite: Path | None = None
+
+
+def migrated_database(tmp_dir: Path) -> tuple[str, callable]:
+    """A fresh database migrated to head, and a function that removes it."""
+    global _migrated_sqlite
+    url, drop = new_database_url(tmp_dir)
+    if database_kind() == "postgresql":
+        _migrate(url)
+        return url, drop
+    if _migrated_sqlite is None:
+        template = Path(tempfile.mkdtemp(prefix="woodshed-migrated-")) / "head.db"
+        _migrate(f"sqlite:///{template}")
+        atexit.register(shutil.rmtree, template.parent, ignore_errors=True)
+        _migrated_sqlite = template
+    # The backup API copies a consistent database whatever its journal mode.
+    with (
+        closing(sqlite3.connect(_migrated_sqlite)) as source,
+        closing(sqlite3.connect(sa.make_url(url).database)) as target,
+    ):
+        source.backup(target)
     return url, drop
 
 
