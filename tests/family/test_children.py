@@ -56,6 +56,31 @@ def test_a_guardian_creates_children_who_inherit_the_clock_and_consent_is_on_rec
     assert consents[0]["created_at"]
 
 
+def test_a_guardians_children_are_paged_by_name_like_every_list(app, alice, alice_api):
+    """Was the whole list cut in Python, with no next page and the cursor never read (a
+    cursor of garbage answered 200)."""
+    for name in ["nora", "Ben", "mia", "Anna", "Leo"]:
+        created = alice_api.post(
+            "/api/v1/children", json={"display_name": name, "consent": CONSENT}
+        )
+        assert created.status_code == 201
+    names, cursor = [], None
+    while True:
+        page = alice_api.get(
+            "/api/v1/children?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        ).get_json()
+        assert len(page["items"]) <= 2
+        names += [c["display_name"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert names == ["Anna", "Ben", "Leo", "mia", "nora"]
+
+    refused = alice_api.get("/api/v1/children?cursor=P%1E%F3%8C%B8%AE")
+    assert refused.status_code == 422
+    assert "cursor" in field_errors(refused)
+
+
 @pytest.mark.parametrize(
     "consent",
     [None, {"notice_version": NOTICE_VERSION, "accepted": False}],

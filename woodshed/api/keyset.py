@@ -63,6 +63,11 @@ def after(order: Order, values: list) -> sa.ColumnElement[bool]:
     return sa.or_(*clauses)
 
 
+def ordered(order: Order) -> list[sa.ColumnElement[Any]]:
+    """`order` as ORDER BY terms (for a list read whole, such as a menu's)."""
+    return [expr.desc() if desc else expr.asc() for expr, desc in order]
+
+
 def keyset_page(
     stmt: sa.Select, order: Order, query: ListQuery, options=()
 ) -> tuple[list, str | None]:
@@ -80,9 +85,7 @@ def keyset_page(
         except (ValueError, TypeError):
             raise DomainError({"cursor": BAD_CURSOR}) from None
         stmt = stmt.where(after(order, values))
-    stmt = stmt.add_columns(*keys).order_by(
-        *(expr.desc() if desc else expr.asc() for expr, desc in order)
-    )
+    stmt = stmt.add_columns(*keys).order_by(*ordered(order))
     if options:
         stmt = stmt.options(*options)
     rows = list(db.session.execute(stmt.limit(query.limit + 1)))

@@ -63,8 +63,8 @@ def create_child(user, body: ChildIn):
     "GET", "/children", summary="Your children", query=ListQuery, response=Page[ChildOut]
 )
 def list_children(user, query: ListQuery):
-    children = services.children_of(user)[: query.limit]
-    return Page(items=[child_out(c) for c in children], next_cursor=None)
+    children, cursor = services.list_children(user, query)
+    return Page(items=[child_out(c) for c in children], next_cursor=cursor)
 
 
 @api.operation(

@@ -17,10 +17,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, session, url_for
+from sqlalchemy.orm import selectinload
 
 from woodshed import mail, outbox, policy
 from woodshed.accounts.models import User
 from woodshed.accounts.passwords import hash_password, verify_password
+from woodshed.api.keyset import keyset_page, ordered
+from woodshed.api.pagination import ListQuery
 from woodshed.config import base_url
 from woodshed.db import db, rowcount, utcnow
 from woodshed.errors import DomainError, NotFound, Problem, TooManyRequests
@@ -109,18 +112,27 @@ def consents(user: User, profile: MusicianProfile) -> list[Consent]:
 # --- children ---------------------------------------------------------------------------------
 
 
+#: Children by name (case-insensitive), then id.
+CHILD_ORDER = ((sa.func.lower(MusicianProfile.display_name), False), (MusicianProfile.id, False))
+
+
+def _children(user: User) -> sa.Select:
+    return (
+        sa.select(MusicianProfile)
+        .join(Link, Link.profile_id == MusicianProfile.id)
+        .where(Link.guarding(), Link.user_id == user.id)
+    )
+
+
 def children_of(user: User) -> list[MusicianProfile]:
-    """The children `user` is an accepted guardian of, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(MusicianProfile)
-            .join(Link, Link.profile_id == MusicianProfile.id)
-            .where(
-                Link.guarding(),
-                Link.user_id == user.id,
-            )
-            .order_by(sa.func.lower(MusicianProfile.display_name), MusicianProfile.id)
-        )
+    """The children `user` is an accepted guardian of, by name (the header's menu)."""
+    return list(db.session.scalars(_children(user).order_by(*ordered(CHILD_ORDER))))
+
+
+def list_children(user: User, query: ListQuery) -> tuple[list[MusicianProfile], str | None]:
+    """One page of `user`'s children by name, and the cursor of the next page."""
+    return keyset_page(
+        _children(user), CHILD_ORDER, query, options=(selectinload(MusicianProfile.instruments),)
     )
 
 
