@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import database_kind
 from tests.factories import make_instrument
+from tests.notify.conftest import committed_app  # noqa: F401 (a fixture)
 from woodshed.accounts.models import User
 from woodshed.accounts.services import account_erasing
 from woodshed.db import db, make_engine
@@ -32,6 +34,24 @@ def test_the_test_database_commits_durably(app):
     else:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="SQLite has busy_timeout instead")
+def test_a_requests_transaction_gives_up_on_slow_locks_and_statements(committed_app):  # noqa: F811
+    """PostgreSQL: a web request's transaction carries its lock and statement timeouts
+    (SET LOCAL); outside a request nothing is limited, and the next transaction is not."""
+    app = committed_app
+    app.config.update(DB_LOCK_TIMEOUT_SECONDS=1.5, DB_STATEMENT_TIMEOUT_SECONDS=7)
+    with app.test_request_context("/journal"):
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "1500ms"
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "7s"
+        db.session.rollback()
+    with app.app_context():
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+        db.session.rollback()
 
 
 def test_the_database_enforces_foreign_keys(app, alice):

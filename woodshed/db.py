@@ -186,9 +186,13 @@ def _postgres_begin(conn) -> None:
     lock = int(config.get("DB_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS) * 1000)
     statement = int(config.get("DB_STATEMENT_TIMEOUT_SECONDS", STATEMENT_TIMEOUT_SECONDS) * 1000)
     # On the driver's cursor: bookkeeping, not one of the request's counted statements.
+    # One round trip: set_config(…, true) is SET LOCAL.
     with conn.connection.dbapi_connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = {lock}")
-        cursor.execute(f"SET LOCAL statement_timeout = {statement}")
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true), "
+            "set_config('statement_timeout', %s, true)",
+            (f"{lock}ms", f"{statement}ms"),
+        )
 
 
 def make_engine(url: str, **kwargs) -> Engine:
