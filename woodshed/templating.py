@@ -22,6 +22,8 @@ from woodshed.family.models import NOTICE_VERSION
 from woodshed.markdown import render_markdown
 from woodshed.timeutil import today as local_today
 
+log = logging.getLogger(__name__)
+
 #: Main navigation; entries whose feature is not installed are left out.
 NAV_ITEMS = [
     ("core.home", "Dashboard"),
@@ -129,9 +131,6 @@ def _family_profiles() -> list:
     from woodshed.family import services as family
 
     return family.children_of(current_user._get_current_object())
-
-
-log = logging.getLogger(__name__)
 
 
 class TemplateCache(FileSystemBytecodeCache):

@@ -125,7 +125,7 @@ def _children(user: User) -> sa.Select:
 
 
 def children_of(user: User) -> list[MusicianProfile]:
-    """The children `user` is an accepted guardian of, by name (the header's menu)."""
+    """The children `user` is an accepted guardian of, by name (the family page, the menu)."""
     return list(db.session.scalars(_children(user).order_by(*ordered(CHILD_ORDER))))
 
 
