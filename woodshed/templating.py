@@ -8,9 +8,11 @@ Dates and times go through four filters only, all in the musician's zone and loc
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date, datetime
 from pathlib import Path
 
+import jinja2
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache
@@ -137,13 +139,19 @@ class TemplateCache(FileSystemBytecodeCache):
     """Compiled templates on disk, so that each process (each web worker, each app a test
     builds) compiles a template once per change of its source rather than once per process.
 
-    Jinja keys a template by its name and checks its source's hash; all apps share one
-    Jinja configuration (`init_app`), which the compiled code depends on. A folder that
-    cannot be written costs only the cache, never a page.
+    Jinja keys a template by its name and checks its source's hash; the compiled code also
+    depends on Jinja's version (hence a folder per version) and on the environment's
+    options, which `init_app` sets the same for every app. The files are loaded as code,
+    so a folder that another user owns or may write is refused, as Jinja refuses its own
+    default one. A folder that cannot be used costs only the cache, never a page.
     """
 
     def __init__(self, directory: Path) -> None:
+        directory = directory / f"jinja-{jinja2.__version__}"
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = directory.stat()
+        if status.st_uid != os.getuid() or status.st_mode & 0o022:
+            raise PermissionError(f"{directory} is not this user's alone (owner, mode)")
         super().__init__(str(directory))
 
     def load_bytecode(self, bucket: Bucket) -> None:
