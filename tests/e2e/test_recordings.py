@@ -73,6 +73,9 @@ def test_a_take_is_recorded_uploaded_processed_and_commented(fake_microphone_bro
         page.click("text=Pin comment")
         page.wait_for_selector("text=The second note came in early")
         assert "0:01.500" in page.locator(".comment .time").first.inner_text()
+        # Pinning reloaded the page: its module (and the keys it answers) runs after the HTML
+        # is there; a B pressed before it is lost. The waveform is drawn after the keys are set.
+        page.wait_for_selector("[data-player] [data-waveform] div", state="attached")
 
         # Bar marks tapped from the keyboard while it plays: B at 1 s, B at 2 s — the
         # comment at 1.5 s falls in bar 1 (it had no bars before).

@@ -18,29 +18,7 @@ async function setUpPlayer(panel) {
   const loopBox = panel.querySelector("[data-loop]");
   const loopLabel = panel.querySelector("[data-loop-label]");
   media.preservesPitch = true;
-  let wave = null;
   let regions = null;
-  try {
-    const peaks = await (await fetch(panel.dataset.peaksUrl)).json();
-    const values = Float32Array.from(peaks.data, (v) => v / 127);
-    regions = RegionsPlugin.create();
-    wave = WaveSurfer.create({
-      container: panel.querySelector("[data-waveform]"),
-      media,
-      peaks: [values],
-      duration: Number(panel.dataset.duration),
-      height: 96,
-      normalize: true,
-      waveColor: "#8a8f98",
-      progressColor: "#2f5d8a",
-      cursorColor: "#c0392b",
-      dragToSeek: true,
-      cspNonce: panel.dataset.styleNonce,
-      plugins: [regions],
-    });
-  } catch {
-    // Without peaks the media element's own controls still play the take.
-  }
 
   let loop = { start: null, end: null };
   let region = null;
@@ -105,6 +83,30 @@ async function setUpPlayer(panel) {
   }
 
   if (panel.dataset.listenedUrl) reportListening(panel, media);
+
+  // The waveform last: the keys, the loop and the bar marks answer before the peaks arrive.
+  let wave = null;
+  try {
+    const peaks = await (await fetch(panel.dataset.peaksUrl)).json();
+    const values = Float32Array.from(peaks.data, (v) => v / 127);
+    regions = RegionsPlugin.create();
+    wave = WaveSurfer.create({
+      container: panel.querySelector("[data-waveform]"),
+      media,
+      peaks: [values],
+      duration: Number(panel.dataset.duration),
+      height: 96,
+      normalize: true,
+      waveColor: "#8a8f98",
+      progressColor: "#2f5d8a",
+      cursorColor: "#c0392b",
+      dragToSeek: true,
+      cspNonce: panel.dataset.styleNonce,
+      plugins: [regions],
+    });
+  } catch {
+    // Without peaks the media element's own controls still play the take.
+  }
   return wave;
 }
 
