@@ -9,8 +9,15 @@ from flask import Flask, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from woodshed.config import load_config, normalise_registration, refuse_unsafe
+from woodshed.routing import Rule
 
 __version__ = "0.1.0"
+
+
+class Woodshed(Flask):
+    """The application's class: its URL rules compile their builders once per process."""
+
+    url_rule_class = Rule
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         or os.environ.get("WOODSHED_INSTANCE_PATH")
         or Path.cwd() / "instance"
     )
-    app = Flask(__name__, instance_path=str(instance_path.resolve()))
+    app = Woodshed(__name__, instance_path=str(instance_path.resolve()))
     app.config.update(
         load_config(Path(app.instance_path), generate_secret="SECRET_KEY" not in test_config)
     )
