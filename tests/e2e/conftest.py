@@ -9,6 +9,7 @@ error: the `page` fixtures fail the test otherwise.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import threading
 from collections import Counter
@@ -26,6 +27,10 @@ from woodshed import create_app, migrate, outbox
 from woodshed.db import db
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+#: Pictures for a person to look at, taken when asked (`WOODSHED_SCREENSHOTS=1 make test-e2e`):
+#: no test reads them, and each costs Chromium a render of the whole page and a PNG (about
+#: 15 of the pass's 240 CPU s for the ~60 of them).
+SCREENSHOTS = os.environ.get("WOODSHED_SCREENSHOTS") == "1"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -160,9 +165,11 @@ def browser_page(chromium_browser, live_server):
     assert problems == []
 
 
-def screenshot(page, name: str) -> Path:
-    """Keep a full-page picture in test-results/ for a human to look at."""
+def screenshot(target, name: str) -> None:
+    """Keep a picture of a whole page, or of one element (a locator), in test-results/ when
+    WOODSHED_SCREENSHOTS=1 asks for them."""
+    if not SCREENSHOTS:
+        return
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    whole = {"full_page": True} if hasattr(target, "goto") else {}  # a page, not a locator
+    target.screenshot(path=str(RESULTS / f"{name}.png"), **whole)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import screenshot
+
 pytestmark = pytest.mark.e2e
 
 LOG = (
@@ -28,7 +30,7 @@ def register(page, base: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def test_a_csv_is_previewed_fixed_and_imported(page, live_server, tmp_path):
+def test_a_csv_is_previewed_fixed_and_imported(page, live_server):
     base = live_server.url
     register(page, base)
     page.goto(f"{base}/settings/data")
@@ -41,7 +43,7 @@ def test_a_csv_is_previewed_fixed_and_imported(page, live_server, tmp_path):
     # "Practice length" is not recognised: the preview says Duration is missing.
     problems = page.locator(".import-problems")
     assert "Map a column to Duration" in problems.inner_text()
-    page.screenshot(path=str(tmp_path / "preview-problem.png"), full_page=True)
+    screenshot(page, "import-preview-problem")
 
     page.get_by_label("Practice length").select_option("duration_minutes")
     page.click("text=Update preview")
@@ -49,7 +51,7 @@ def test_a_csv_is_previewed_fixed_and_imported(page, live_server, tmp_path):
     preview = page.locator(".import-preview")
     assert "Nocturne" in preview.inner_text()
     assert "90" in preview.inner_text()
-    page.screenshot(path=str(tmp_path / "preview-fixed.png"), full_page=True)
+    screenshot(page, "import-preview-fixed")
 
     page.click("text=Import 2 sessions")
     page.wait_for_load_state()

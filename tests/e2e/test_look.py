@@ -178,7 +178,7 @@ def test_strip_labels_fit_their_ranges_and_the_key_names_the_rest(
                 expect(key.get_by_role("link", name=name, exact=True)).to_be_visible()
         link = page.get_by_role("link", name="4. Fioritura: bars 16–18, learning")
         expect(link).to_be_attached()
-        page.locator(".strip").screenshot(path=str(screenshot(page, f"look-strip-{width}")))
+        screenshot(page.locator(".strip"), f"look-strip-{width}")
     finally:
         context.close()
 

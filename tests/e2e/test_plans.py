@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import screenshot
 from tests.factories import make_persona, make_piece
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
@@ -15,7 +16,7 @@ from woodshed.timeutil import WEEKDAYS, today
 pytestmark = pytest.mark.e2e
 
 
-def test_create_a_weekly_plan_check_in_today_and_see_the_entry(live_server, page, tmp_path):
+def test_create_a_weekly_plan_check_in_today_and_see_the_entry(live_server, page):
     with live_server.app.app_context():
         alice = make_persona("planner", timezone="Europe/Berlin")
         make_piece(alice.profile, "Clair de lune")
@@ -54,7 +55,7 @@ def test_create_a_weekly_plan_check_in_today_and_see_the_entry(live_server, page
     completed = page.locator("section.planning-today li.occurrence-completed")
     assert completed.count() == 1
     assert "Checked in: 35 min" in completed.inner_text()
-    page.screenshot(path=str(tmp_path / "plans.png"), full_page=True)
+    screenshot(page, "plans-today")
 
     with live_server.app.app_context():
         session = db.session.scalars(
