@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import time
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,35 @@ def test_racing_api_requests_pass_the_limit_exactly_once_each(make_app):
             return True
 
     assert sum(race(60, attempt)) == 25
+
+
+def test_counting_requests_starts_no_thread(limited, monkeypatch):
+    """limits' memory storage started a timer thread for its expiry pass whenever a counted
+    request came over 10 ms after the last one; the pass now runs in the request."""
+    import limits.storage.memory
+
+    from woodshed.ratelimit import check_api
+
+    started = []
+    real = limits.storage.memory.threading.Timer
+    monkeypatch.setattr(
+        limits.storage.memory.threading,
+        "Timer",
+        lambda *args, **kwargs: started.append(args) or real(*args, **kwargs),
+    )
+    for _ in range(5):
+        with limited.test_request_context("/api/v1/pieces"):
+            check_api("token:quiet")
+        time.sleep(0.015)  # longer than limits' 10 ms timer
+    assert started == []
+
+
+def test_a_window_that_has_passed_gives_its_attempts_back(make_app, alice):
+    """Ended windows are still forgotten: the attempts come back after the window."""
+    client = make_app(AUTH_RATE_LIMIT="2 per 1 second").test_client()
+    assert [token_api(client, alice.email).status_code for _ in range(3)] == [401, 401, 429]
+    time.sleep(1.1)
+    assert token_api(client, alice.email).status_code == 401
 
 
 # --- issue 19, item 4: no lockout of the owner, no mail floods ------------------------------
