@@ -3,9 +3,8 @@
 Werkzeug compiles two small Python functions for every URL rule (one builds the URL, the
 other also appends unknown arguments as a query string), with `ast` and `compile()`, each
 time the rule is added to an app's map: for the app's ~340 rules that is most of what
-building the app costs (about 0.07 of 0.08 CPU s). A process that builds the app more than
-once (the test suite builds hundreds; every CLI command builds one) compiled the same
-functions again each time.
+building the app costs (about 0.06 of 0.08 CPU s). A process that builds the app more than
+once (a test run builds hundreds) compiled the same functions again each time.
 
 A builder depends only on the rule's text and its parsed parts: it is kept per process
 under them and bound to each new rule, as Werkzeug binds the one it compiles. A rule with
