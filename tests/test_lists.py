@@ -175,3 +175,12 @@ def test_the_notification_page_with_a_mangled_cursor_shows_the_first_page(alice_
     response = alice_web.get(f"/notifications?cursor={cursor}")
     assert response.status_code == 200
     assert "Hello there" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search", "/api/v1/pieces"])
+def test_a_cursor_padded_past_its_limit_is_refused_as_sent(alice_api, url):
+    """The limit counts what was sent (schemathesis: a short cursor with 600 no-break
+    spaces after it was stripped to fit, and the search without words answered 200)."""
+    response = alice_api.get(url, query_string={"cursor": "abc" + "\u00a0" * 600})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["cursor"]

@@ -86,7 +86,7 @@ def control_rules(*, required: bool = False) -> tuple[Any, ...]:
     )
 
 
-def _raw_length(max_length: int):
+def raw_length(max_length: int):
     """Count what was sent: stripping happens first, so the limit would not see padding."""
 
     def check(value: Any) -> Any:
@@ -113,7 +113,7 @@ def text_rules(
     if length_by_service:
         return (*control_rules(), Field(json_schema_extra={"maxLength": max_length}))
     return (
-        _raw_length(max_length),
+        raw_length(max_length),
         StringConstraints(min_length=1 if required else 0, max_length=max_length),
         *control_rules(required=required),
     )
@@ -155,7 +155,7 @@ def line_rules(max_length: int, *, required: bool = False) -> tuple[Any, ...]:
     entry point that uses a schema (forms, API, JSON import; the CSV import asks
     `single_line_error`). Use as `Annotated[str, *line_rules(n)]`."""
     return (
-        _raw_length(max_length),
+        raw_length(max_length),
         BeforeValidator(_single_line),
         StringConstraints(min_length=1 if required else None, max_length=max_length),
         Field(json_schema_extra={"pattern": SINGLE_LINE_NOT_BLANK if required else SINGLE_LINE}),

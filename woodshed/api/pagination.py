@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import Field
 
 from woodshed.errors import DomainError
-from woodshed.validation import Schema
+from woodshed.validation import Schema, raw_length
 
 T = TypeVar("T")
 
@@ -25,7 +25,9 @@ class Page(Schema, Generic[T]):
 
 class ListQuery(Schema):
     limit: int = Field(50, ge=1, le=200, description="How many items to return.")
-    cursor: str | None = Field(
+    # Counted as sent, like every length limit: stripped first, a cursor padded with spaces
+    # past the documented limit would pass it.
+    cursor: Annotated[str | None, raw_length(500)] = Field(
         None, max_length=500, description="`next_cursor` from the previous page."
     )
 
