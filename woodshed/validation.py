@@ -178,6 +178,7 @@ def _timezone_enum(schema: dict[str, Any]) -> None:
 
 Timezone = Annotated[
     str,
+    raw_length(64),
     StringConstraints(max_length=64),
     AfterValidator(_timezone),
     Field(description="An IANA time zone name.", json_schema_extra=_timezone_enum),

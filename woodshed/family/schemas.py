@@ -14,7 +14,7 @@ from woodshed.family.models import (
     SIGNOFF_ANSWER_MAX_CHARS,
     SIGNOFF_NOTE_MAX_CHARS,
 )
-from woodshed.validation import Schema, line_rules, text_rules
+from woodshed.validation import Schema, line_rules, raw_length, text_rules
 
 
 class ConsentIn(Schema):
@@ -117,7 +117,7 @@ class MoveOut(Schema):
 class MoveAccept(Schema):
     """The emailed link's token and the password of the new account."""
 
-    token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    token: Annotated[str, raw_length(100), StringConstraints(min_length=1, max_length=100)]
     password: NewPassword
 
 

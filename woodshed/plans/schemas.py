@@ -13,7 +13,15 @@ from woodshed.api.pagination import ListQuery
 from woodshed.db import utcnow
 from woodshed.journal.schemas import SessionIn
 from woodshed.plans import schedule as sched
-from woodshed.validation import Name, Schema, control_rules, line_rules, partial, text_rules
+from woodshed.validation import (
+    Name,
+    Schema,
+    control_rules,
+    line_rules,
+    partial,
+    raw_length,
+    text_rules,
+)
 
 PlanKind = Literal["bootcamp", "course", "custom"]
 PlanStatus = Literal["active", "archived"]
@@ -30,6 +38,7 @@ LocalTime = Annotated[
 # "2026-12-01T18:00\x00" as 18:00, dropping the NUL.
 LocalStart = Annotated[
     str,
+    raw_length(25),
     *control_rules(),
     Field(
         max_length=25,
@@ -37,7 +46,9 @@ LocalStart = Annotated[
         "read in the musician's time zone.",
     ),
 ]
-RuleText = Annotated[str, Field(max_length=300, description="RRULE subset, see docs/plans.md.")]
+RuleText = Annotated[
+    str, raw_length(300), Field(max_length=300, description="RRULE subset, see docs/plans.md.")
+]
 Description = Annotated[str, *text_rules(5000)]
 MAX_PAST_DAYS = 365
 MAX_FUTURE_DAYS = 730
@@ -328,7 +339,9 @@ class PublishOut(Schema):
 
 
 class SharedQuery(Schema):
-    token: str = Field(max_length=200, description="The token from the share link.")
+    token: Annotated[str, raw_length(200)] = Field(
+        max_length=200, description="The token from the share link."
+    )
 
 
 class SlotChoice(Schema):
@@ -339,7 +352,9 @@ class SlotChoice(Schema):
 
 
 class AdoptIn(Schema):
-    token: str | None = Field(None, max_length=200, description="A share link's token …")
+    token: Annotated[str | None, raw_length(200)] = Field(
+        None, max_length=200, description="A share link's token …"
+    )
     template_id: uuid.UUID | None = Field(None, description="… or one of your own templates.")
     title: Annotated[str, *line_rules(200)] | None = None
     start_date: date

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from woodshed.validation import Schema, Timezone, line_rules, partial, text_rules
+from woodshed.validation import Schema, Timezone, line_rules, partial, raw_length, text_rules
 
 DisplayName = Annotated[str, *line_rules(100, required=True)]
 InstrumentName = Annotated[str, *line_rules(100, required=True)]
@@ -18,7 +18,9 @@ Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Level = Literal["beginner", "intermediate", "advanced", "professional"]
 MotivationMode = Literal["playful", "quiet"]
 Locale = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=20)
+    str,
+    raw_length(20),
+    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=20),
 ]
 RolloverHour = Annotated[
     int, Field(ge=0, le=6, description="Hour (0–6) at which the practice day begins.")
