@@ -19,8 +19,8 @@ Level = Literal["beginner", "intermediate", "advanced", "professional"]
 MotivationMode = Literal["playful", "quiet"]
 Locale = Annotated[
     str,
-    raw_length(20),
     StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=20),
+    raw_length(20),  # after the constraints: before them it hides the pattern from the schema
 ]
 RolloverHour = Annotated[
     int, Field(ge=0, le=6, description="Hour (0–6) at which the practice day begins.")
