@@ -95,6 +95,13 @@ def test_a_dry_run_guesses_the_mapping_and_previews_rows_as_stored(
     assert sessions_of(alice.profile) == []
 
 
+def test_an_option_sent_twice_is_refused_and_nothing_is_stored(alice_api, alice):
+    response = post_import(alice_api, LOG, dry_run=["false", "true"])
+    assert response.status_code == 422
+    assert field_errors(response) == {"dry_run": "Send this field once."}
+    assert sessions_of(alice.profile) == []
+
+
 def test_committing_stores_every_row_with_practice_dates_tags_and_search(
     alice_api, alice, repertoire, frozen_clock
 ):

@@ -187,6 +187,22 @@ def _query_dict(schema: type[BaseModel]) -> dict[str, Any]:
     return data
 
 
+def form_fields(schema: type[BaseModel]) -> dict[str, str]:
+    """A multipart body's text fields; each field the body's schema names is sent once. A
+    field sent twice is a list, which none of them is: it is refused (422), not settled by
+    which copy came first. Parsing the body may raise RequestEntityTooLarge."""
+    named = {info.alias or name for name, info in schema.model_fields.items()}
+    repeated = sorted(
+        key
+        for part in (request.form, request.files)
+        for key, values in part.lists()
+        if key in named and len(values) > 1
+    )
+    if repeated:
+        raise DomainError(dict.fromkeys(repeated, "Send this field once."))
+    return request.form.to_dict()
+
+
 class _NoQuery(BaseModel):
     """The query of an operation that takes no parameters."""
 

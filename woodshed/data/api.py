@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
 from pydantic import ValidationError
 
-from woodshed.api import ApiBlueprint
+from woodshed.api import ApiBlueprint, form_fields
 from woodshed.data import services
 from woodshed.data.schemas import ImportOptions, ImportResult, ImportUpload
 from woodshed.data.sections import document_model
@@ -89,7 +88,7 @@ for _name, _summary in CSV_FILES.items():
 def import_file(profile):
     filename, raw = read_upload(archives=True)
     try:
-        options = ImportOptions.model_validate(request.form.to_dict())
+        options = ImportOptions.model_validate(form_fields(ImportUpload))
     except ValidationError as exc:
         raise validation_problem(exc) from exc
     mapping = options.parsed_mapping()

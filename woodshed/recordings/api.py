@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from woodshed import policy
-from woodshed.api import ApiBlueprint, Reply, if_match_version
+from woodshed.api import ApiBlueprint, Reply, form_fields, if_match_version
 from woodshed.api.pagination import Page
 from woodshed.db import check_version
 from woodshed.errors import DomainError, Problem
@@ -104,8 +104,8 @@ def create_recording(profile):
         raise services.too_large(request.content_length)
     request.max_content_length = limit + ENVELOPE
     try:
+        form = form_fields(RecordingUploadForm)
         upload = request.files.get("file")
-        form = request.form.to_dict()
     except RequestEntityTooLarge:
         raise services.too_large(limit + 1) from None
     if upload is None:
