@@ -21,10 +21,12 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import ParameterLocation
+from schemathesis.python._constants.orchestrator import build_constants_pool
 
 from tests import conftest
 from tests.factories import make_instrument
@@ -115,11 +117,21 @@ def world(app, alice) -> World:
     return World(alice, raw, instrument.id)
 
 
+#: {app: its loaded schema}, one per worker. Each operation's test runs on a copy of it that
+#: keeps the pool of string constants schemathesis reads from the app's source: read once
+#: here instead of walking and parsing the app's modules again for every operation.
+_SCHEMAS: dict[Flask, schemathesis.BaseSchema] = {}
+
+
 @pytest.fixture
 def api_schema(app, world, request):
     # schemathesis 4.32 renames the pytest node through `_nodeid`, which pytest 9.2 calls `_id`.
     request.node._nodeid = request.node.nodeid
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", Isolated(app))
+    if app not in _SCHEMAS:
+        loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", Isolated(app))
+        build_constants_pool(loaded)  # kept on the schema and copied with it (pinned 4.32)
+        _SCHEMAS[app] = loaded
+    return _SCHEMAS[app]
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
