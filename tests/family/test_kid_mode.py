@@ -132,6 +132,10 @@ def _url(rule) -> str:
     )
 
 
+# About a thousand refusals, each decided by the gate (policy.py) before the route's own
+# queries: on SQLite only, like the access matrix's refusals. The gate's queries for kid
+# mode run on PostgreSQL in the other tests of this file.
+@pytest.mark.one_database
 def test_a_kid_mode_session_opens_no_other_page_of_anyone(app, alice, alice_web, family):
     """Every route but the kid pages: the guardian's own → 403, the child's other pages →
     403, the sibling's → 404; nothing is written."""
