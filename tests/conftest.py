@@ -94,9 +94,10 @@ def _migrate(url: str) -> None:
     app.extensions["woodshed.engine"].dispose()
 
 
-#: This process's database migrated once, copied for each fresh one after it (the
-#: migrations take a third of a second on SQLite, and on PostgreSQL 0.8 CPU s here and
-#: 0.7 s in the server, against 0.1 s for a copy; tests/test_migrations.py runs them itself).
+#: This process's database migrated once, copied for each fresh one after it. Migrating
+#: takes a third of a second on SQLite; on PostgreSQL about twice as long in the test
+#: process plus as much in the server, where a copy takes a tenth of that. The migrations
+#: themselves are tested in tests/test_migrations.py.
 _migrated_sqlite: Path | None = None
 _migrated_postgres: str | None = None
 
