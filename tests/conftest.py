@@ -96,7 +96,7 @@ def _migrate(url: str) -> None:
 
 #: This process's database migrated once, copied for each fresh one after it. Migrating
 #: takes a third of a second on SQLite; on PostgreSQL about twice as long in the test
-#: process plus as much in the server, where a copy takes a tenth of that. The migrations
+#: process plus as much in the server, where a copy takes a twentieth of that. The migrations
 #: themselves are tested in tests/test_migrations.py.
 _migrated_sqlite: Path | None = None
 _migrated_postgres: str | None = None
