@@ -101,6 +101,14 @@ def raw_length(max_length: int):
     return BeforeValidator(check)
 
 
+def max_length(limit: int, **constraints: Any) -> tuple[Any, ...]:
+    """A string's length limit, stated once: in the JSON Schema (with StringConstraints'
+    other `constraints`: strip, min length, pattern) and counted on what was sent. The raw
+    count comes after the constraints, so it runs before them and a pattern stays in the
+    schema. Use as `Annotated[str, *max_length(n)]`."""
+    return (StringConstraints(max_length=limit, **constraints), raw_length(limit))
+
+
 def text_rules(
     max_length: int, *, required: bool = False, length_by_service: bool = False
 ) -> tuple[Any, ...]:
@@ -178,8 +186,7 @@ def _timezone_enum(schema: dict[str, Any]) -> None:
 
 Timezone = Annotated[
     str,
-    raw_length(64),
-    StringConstraints(max_length=64),
+    *max_length(64),
     AfterValidator(_timezone),
     Field(description="An IANA time zone name.", json_schema_extra=_timezone_enum),
 ]

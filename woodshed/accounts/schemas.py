@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.accounts.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
 from woodshed.profiles.schemas import DisplayName
-from woodshed.validation import Schema, Timezone, control_rules, line_rules, raw_length
+from woodshed.validation import Schema, Timezone, control_rules, line_rules, max_length
 
 
 def _password_policy(value: str) -> str:
@@ -31,7 +31,7 @@ NewPassword = Annotated[
 AnyPassword = Annotated[
     str, StringConstraints(strip_whitespace=False, min_length=1, max_length=MAX_LENGTH * 4)
 ]
-Email = Annotated[EmailStr, raw_length(254), StringConstraints(max_length=254)]
+Email = Annotated[EmailStr, *max_length(254)]
 # Typed-in identifiers are matched as sent (services normalise emails), so the documented
 # length limits apply to exactly what was sent.
 Identifier = Annotated[
@@ -43,8 +43,7 @@ Identifier = Annotated[
 
 InviteCode = Annotated[
     str,
-    raw_length(32),
-    StringConstraints(strip_whitespace=True, max_length=32),
+    *max_length(32, strip_whitespace=True),
     *control_rules(),
     Field(
         description="A teacher's invitation code; needed when the instance registers by "
@@ -64,15 +63,14 @@ class Registration(Schema):
 class RegistrationConfirm(Schema):
     """The emailed link's token and the password chosen when registering."""
 
-    token: Annotated[str, raw_length(100), StringConstraints(min_length=1, max_length=100)]
+    token: Annotated[str, *max_length(100, min_length=1)]
     password: AnyPassword
 
 
 # A TOTP code ("123 456") or a recovery code ("ABCD-EFGH-…"), as typed.
 OneTimeCode = Annotated[
     str,
-    raw_length(64),
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    *max_length(64, strip_whitespace=True, min_length=1),
     *control_rules(required=True),  # stripped, then required
 ]
 

@@ -13,7 +13,7 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import Field
 
 from woodshed.errors import DomainError
-from woodshed.validation import Schema, raw_length
+from woodshed.validation import Schema, max_length
 
 T = TypeVar("T")
 
@@ -25,10 +25,8 @@ class Page(Schema, Generic[T]):
 
 class ListQuery(Schema):
     limit: int = Field(50, ge=1, le=200, description="How many items to return.")
-    # Counted as sent, like every length limit: stripped first, a cursor padded with spaces
-    # past the documented limit would pass it.
-    cursor: Annotated[str | None, raw_length(500)] = Field(
-        None, max_length=500, description="`next_cursor` from the previous page."
+    cursor: Annotated[str, *max_length(500)] | None = Field(
+        None, description="`next_cursor` from the previous page."
     )
 
 

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from woodshed.data.spreadsheet import FIELDS
 from woodshed.errors import DomainError
-from woodshed.validation import Schema, raw_length
+from woodshed.validation import Schema, max_length
 
 DateOrder = Literal["DMY", "MDY"]
 
@@ -49,9 +49,7 @@ else:
 class ImportOptions(Schema):
     """The form fields sent with the file."""
 
-    mapping: Annotated[str | None, raw_length(20000)] = Field(
-        None, max_length=20000, description=_MAPPING_HELP
-    )
+    mapping: Annotated[str, *max_length(20000)] | None = Field(None, description=_MAPPING_HELP)
     date_order: DateOrder | None = Field(None, description=_DATE_ORDER_HELP)
     dry_run: FormBool = Field(True, description=_DRY_RUN_HELP)
     save_mapping: FormBool = Field(True, description=_SAVE_HELP)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from woodshed.accounts.schemas import Email, NewPassword
 from woodshed.family.models import (
@@ -14,7 +14,7 @@ from woodshed.family.models import (
     SIGNOFF_ANSWER_MAX_CHARS,
     SIGNOFF_NOTE_MAX_CHARS,
 )
-from woodshed.validation import Schema, line_rules, raw_length, text_rules
+from woodshed.validation import Schema, line_rules, max_length, text_rules
 
 
 class ConsentIn(Schema):
@@ -117,7 +117,7 @@ class MoveOut(Schema):
 class MoveAccept(Schema):
     """The emailed link's token and the password of the new account."""
 
-    token: Annotated[str, raw_length(100), StringConstraints(min_length=1, max_length=100)]
+    token: Annotated[str, *max_length(100, min_length=1)]
     password: NewPassword
 
 

@@ -18,8 +18,8 @@ from woodshed.validation import (
     Schema,
     control_rules,
     line_rules,
+    max_length,
     partial,
-    raw_length,
     text_rules,
 )
 
@@ -38,17 +38,14 @@ LocalTime = Annotated[
 # "2026-12-01T18:00\x00" as 18:00, dropping the NUL.
 LocalStart = Annotated[
     str,
-    raw_length(25),
+    *max_length(25),
     *control_rules(),
     Field(
-        max_length=25,
         description="Local wall-clock date and time without offset, e.g. 2026-12-01T18:00; "
         "read in the musician's time zone.",
     ),
 ]
-RuleText = Annotated[
-    str, raw_length(300), Field(max_length=300, description="RRULE subset, see docs/plans.md.")
-]
+RuleText = Annotated[str, *max_length(300), Field(description="RRULE subset, see docs/plans.md.")]
 Description = Annotated[str, *text_rules(5000)]
 MAX_PAST_DAYS = 365
 MAX_FUTURE_DAYS = 730
@@ -339,9 +336,7 @@ class PublishOut(Schema):
 
 
 class SharedQuery(Schema):
-    token: Annotated[str, raw_length(200)] = Field(
-        max_length=200, description="The token from the share link."
-    )
+    token: Annotated[str, *max_length(200)] = Field(description="The token from the share link.")
 
 
 class SlotChoice(Schema):
@@ -352,8 +347,8 @@ class SlotChoice(Schema):
 
 
 class AdoptIn(Schema):
-    token: Annotated[str | None, raw_length(200)] = Field(
-        None, max_length=200, description="A share link's token …"
+    token: Annotated[str, *max_length(200)] | None = Field(
+        None, description="A share link's token …"
     )
     template_id: uuid.UUID | None = Field(None, description="… or one of your own templates.")
     title: Annotated[str, *line_rules(200)] | None = None

@@ -6,9 +6,9 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, field_validator
 
-from woodshed.validation import Schema, Timezone, line_rules, partial, raw_length, text_rules
+from woodshed.validation import Schema, Timezone, line_rules, max_length, partial, text_rules
 
 DisplayName = Annotated[str, *line_rules(100, required=True)]
 InstrumentName = Annotated[str, *line_rules(100, required=True)]
@@ -17,11 +17,7 @@ GoalsText = Annotated[str, *text_rules(2000)]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Level = Literal["beginner", "intermediate", "advanced", "professional"]
 MotivationMode = Literal["playful", "quiet"]
-Locale = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=20),
-    raw_length(20),  # after the constraints: before them it hides the pattern from the schema
-]
+Locale = Annotated[str, *max_length(20, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 RolloverHour = Annotated[
     int, Field(ge=0, le=6, description="Hour (0–6) at which the practice day begins.")
 ]
