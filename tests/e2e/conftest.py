@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import threading
 from collections import Counter
@@ -138,11 +139,23 @@ def _watched_page(browser, **context_options):
     return context, page, problems
 
 
+def _service_workers(request) -> str:
+    """The offline service worker only where a test asks for it (`service_worker`): each
+    new profile that installs it copies every static file, and after sign-in the shell and
+    the musician's recent pages, which the app renders for it (about half a CPU second a
+    test, in Chromium and in the served app). The offline tests and the whole account
+    journey run with it, as every person's browser does."""
+    return "allow" if request.node.get_closest_marker("service_worker") else "block"
+
+
 @pytest.fixture
-def page(chromium_browser, live_server):
+def page(chromium_browser, live_server, request):
     """A fresh browser tab; the test fails if a page broke the CSP or threw an error."""
     context, tab, problems = _watched_page(
-        chromium_browser, viewport={"width": 1200, "height": 900}, locale="en-GB"
+        chromium_browser,
+        viewport={"width": 1200, "height": 900},
+        locale="en-GB",
+        service_workers=_service_workers(request),
     )
     yield tab
     with contextlib.suppress(Exception):
@@ -151,10 +164,11 @@ def page(chromium_browser, live_server):
 
 
 @pytest.fixture
-def browser_page(chromium_browser, live_server):
+def browser_page(chromium_browser, live_server, request):
     """Like `page`, with relative URLs allowed and a browser clock that says it is in Tokyo."""
     context, tab, problems = _watched_page(
         chromium_browser,
+        service_workers=_service_workers(request),
         base_url=live_server.url,
         timezone_id="Asia/Tokyo",
         viewport={"width": 1280, "height": 900},
@@ -163,6 +177,28 @@ def browser_page(chromium_browser, live_server):
     with contextlib.suppress(Exception):
         context.close()
     assert problems == []
+
+
+def sign_in(page, base_url: str, email: str, password: str, then: str | None = "/") -> None:
+    """Sign `page`'s browser profile in through the sign-in form's POST, then open `then`.
+
+    The form is sent by the profile's own request client (it shares the cookies), so the
+    sign-in page and the dashboard it leads to are not rendered: about 2 of Chromium's CPU
+    seconds a test, most of the browser pass's set-up. Filling the form as a person does is
+    tested where it is the subject (test_account_journey, test_mfa, test_layout, the
+    offline and no-JavaScript sign-ins)."""
+    login = f"{base_url}/login"
+    form = page.request.get(login).text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, "the sign-in page has no CSRF token"
+    answer = page.request.post(
+        login,
+        form={"csrf_token": token[1], "email": email, "password": password},
+        max_redirects=0,
+    )
+    assert answer.status == 302, f"signing in {email} answered {answer.status}"
+    if then is not None:
+        page.goto(f"{base_url}{then}")
 
 
 def screenshot(target, name: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -22,6 +23,8 @@ def sign_in(page, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+# The whole journey with the offline service worker, as every person's browser has it.
+@pytest.mark.service_worker
 def test_a_musician_registers_sets_up_resets_and_leaves(browser_page, live_server, caplog):
     page = browser_page
     caplog.set_level(logging.INFO, logger="werkzeug")

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import log_session, make_persona, make_piece
 
 
@@ -26,10 +26,7 @@ def test_a_musician_comments_on_a_session_and_a_passage(browser_page, live_serve
         return SimpleNamespace(password=nell.password, session=session.id, piece=piece.id)
 
     made = live_server.seed(seed)
-    page.goto("/login")
-    page.get_by_label("Email").fill("nell@example.org")
-    page.get_by_label("Password").fill(made.password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "nell@example.org", made.password, then=None)
 
     page.goto(f"/journal/{made.session}")
     page.get_by_label("About").select_option(label="Arabesque › Opening")

@@ -10,7 +10,7 @@ import pytest
 from flask import current_app
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import log_session, make_persona, make_piece
 from tests.teaching.helpers import make_teacher
 from woodshed.accounts.models import User
@@ -23,13 +23,6 @@ from woodshed.teaching import services as teaching
 QUESTION = "Did Leo play bars 9-16 hands together?"
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, url, email, password):
-    page.goto(f"{url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _add_child(page, url, name, instruments):
@@ -71,7 +64,7 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
         teacher = (tamsin.email, tamsin.password)
         ids = (gina.user.id, tamsin.user.id)
     url = live_server.url
-    _sign_in(page, url, *guardian)
+    sign_in(page, url, *guardian, then=None)
 
     # Without consent, nothing is created and what was typed stays.
     page.goto(f"{url}/family/children/new")
@@ -149,7 +142,7 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
     # The teacher sees who signed off the item, and the answer.
     context = chromium_browser.new_context(viewport={"width": 1200, "height": 900})
     tab = context.new_page()
-    _sign_in(tab, url, *teacher)
+    sign_in(tab, url, *teacher, then=None)
     tab.goto(f"{url}/students/{leo_id}/journal/{session_id}")
     signed = tab.locator("[data-signoff]")
     expect(signed).to_contain_text("Signed off by guardian")
@@ -166,7 +159,7 @@ def test_a_childs_profile_tab_at_360_px_is_the_childs_and_points_to_the_guardian
         login = (gwen.email, gwen.password)
     url = live_server.url
     page.set_viewport_size({"width": 360, "height": 800})
-    _sign_in(page, url, *login)
+    sign_in(page, url, *login, then=None)
     _add_child(page, url, "Mia", "Piano")
     with live_server.app.app_context():
         (mia,) = family.children_of(db.session.get(User, gwen.user.id))

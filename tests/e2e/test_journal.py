@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
 from tests.factories import log_session, make_instrument, make_persona, make_piece
 from woodshed.db import db
 from woodshed.profiles.models import MusicianProfile
@@ -48,15 +49,12 @@ def musician(live_server, page):
         }
 
     data = live_server.seed(build)
-    page.goto(f"{live_server.url}/login")
-    page.fill("#f-email", data["email"])
-    page.fill("#f-password", data["password"])
-    page.click("main button[type=submit]")
-    expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
+    sign_in(page, live_server.url, data["email"], data["password"], then=None)
     return data
 
 
 def test_quick_log_from_the_dashboard(live_server, page, musician):
+    page.goto(f"{live_server.url}/")
     page.select_option("#q-instrument", label="Guitar")
     page.select_option("#q-piece", label="Nocturne")
     page.get_by_role("button", name="30 min").click()
@@ -69,6 +67,7 @@ def test_quick_log_from_the_dashboard(live_server, page, musician):
 
 
 def test_a_typed_quick_log_duration_is_used_on_enter(live_server, page, musician):
+    page.goto(f"{live_server.url}/")
     page.fill("#q-duration", "1h15m")
     page.press("#q-duration", "Enter")
     expect(page.locator(".flash-success")).to_contain_text("Logged 75 min")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import (
     log_session,
     make_instrument,
@@ -66,14 +66,6 @@ def musician(live_server, name: str):
         return persona.email, persona.password, piece.id
 
     return live_server.seed(build)
-
-
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Pick up where you left off")).to_be_attached()
 
 
 @pytest.fixture
@@ -164,7 +156,7 @@ def test_strip_labels_fit_their_ranges_and_the_key_names_the_rest(
     context = chromium_browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
-        sign_in(page, live_server.url, email, password)
+        sign_in(page, live_server.url, email, password, then=None)
         page.goto(f"{live_server.url}/repertoire/{piece_id}")
         fits = label_fit(page)
         assert fits, "no range shows a label"
@@ -187,7 +179,7 @@ def test_axe_finds_no_nested_interactive_elements_on_the_piece_page(live_server,
     if not AXE.exists():
         pytest.skip("axe-core is not installed (make assets runs npm ci)")
     email, password, piece_id = musician(live_server, "lena")
-    sign_in(phone, live_server.url, email, password)
+    sign_in(phone, live_server.url, email, password, then=None)
     phone.goto(f"{live_server.url}/repertoire/{piece_id}")
     # evaluate() runs outside the page's CSP, which would refuse an injected <script>.
     phone.evaluate(AXE.read_text(encoding="utf-8"))
@@ -206,7 +198,7 @@ def test_axe_finds_no_nested_interactive_elements_on_the_piece_page(live_server,
 
 def test_chart_labels_at_360px_are_shortened_and_keep_the_section_name(live_server, phone):
     email, password, _ = musician(live_server, "mira")
-    sign_in(phone, live_server.url, email, password)
+    sign_in(phone, live_server.url, email, password, then=None)
     phone.goto(f"{live_server.url}/stats")
     canvas = phone.locator("#chart-sections canvas")
     expect(canvas).to_be_attached()

@@ -27,7 +27,7 @@ from woodshed.plans.models import PlanOccurrence
 from woodshed.repertoire.models import Piece
 from woodshed.sync import views as sync_views
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.service_worker]
 _names = itertools.count()
 
 

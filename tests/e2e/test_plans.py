@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import make_persona, make_piece
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
@@ -25,11 +25,7 @@ def test_create_a_weekly_plan_check_in_today_and_see_the_entry(live_server, page
         email, password, profile_id = alice.email, alice.password, alice.profile.id
     base = live_server.url
 
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("button[type=submit]")
-    page.goto(f"{base}/plans/new")
+    sign_in(page, base, email, password, then="/plans/new")
     page.fill("#f-title", "Debussy every week")
     page.select_option("#f-pattern", "weekly")
     page.check(f"input[name=days][value={WEEKDAYS[practice_day.weekday()]}]")
@@ -76,11 +72,7 @@ def test_a_custom_schedule_is_chosen_in_the_browser_and_a_session_skipped(live_s
         practice_day = today("Europe/Berlin", alice.profile.day_rollover_hour)
         email, password = alice.email, alice.password
     base = live_server.url
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("button[type=submit]")
-    page.goto(f"{base}/plans/new")
+    sign_in(page, base, email, password, then="/plans/new")
     expect(page.locator("#f-custom_mode")).to_be_hidden()
     page.fill("#f-title", "Three times a week")
     page.select_option("#f-pattern", "custom")

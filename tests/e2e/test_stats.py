@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import sign_in
 from tests.factories import log_session, make_persona
 from woodshed.db import db
 
@@ -26,20 +27,11 @@ def musician(live_server):
         return persona.email, persona.password, base
 
 
-def sign_in(page, base, email, password):
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_the_stats_page_draws_charts_over_their_tables_and_downloads_csv(page, musician):
     email, password, base = musician
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    sign_in(page, base, email, password)
-    page.goto(f"{base}/stats")
+    sign_in(page, base, email, password, then="/stats")
     assert page.locator("svg.heatmap-svg rect.heat").count() >= 300
     assert page.locator("svg.heatmap-svg a").count() == 20
     assert page.locator("#chart-time table[data-chart-table] tbody tr").count() > 0
@@ -60,8 +52,7 @@ def test_without_javascript_the_tables_are_the_charts(chromium_browser, musician
     email, password, base = musician
     context = chromium_browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, base, email, password)
-    page.goto(f"{base}/stats")
+    sign_in(page, base, email, password, then="/stats")
     assert page.locator("canvas").count() == 0
     assert page.locator("#chart-time details.chart-data[open] table").is_visible()
     context.close()

@@ -8,19 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import log_session, make_persona
 from tests.teaching.helpers import make_teacher
 from woodshed.db import db, utcnow
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, url, email, password):
-    page.goto(f"{url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_invite_join_and_read_the_students_journal(live_server, page, chromium_browser):
@@ -34,7 +27,7 @@ def test_invite_join_and_read_the_students_journal(live_server, page, chromium_b
         db.session.commit()
         teacher, student = (tara.email, tara.password), (sam.email, sam.password)
 
-    _sign_in(page, live_server.url, *teacher)
+    sign_in(page, live_server.url, *teacher, then=None)
     page.goto(f"{live_server.url}/studio")
     page.get_by_role("button", name="Make a code").click()
     code = page.locator(".invite-code").inner_text()
@@ -43,7 +36,7 @@ def test_invite_join_and_read_the_students_journal(live_server, page, chromium_b
 
     student_context = chromium_browser.new_context(viewport={"width": 360, "height": 780})
     tab = student_context.new_page()
-    _sign_in(tab, live_server.url, *student)
+    sign_in(tab, live_server.url, *student, then=None)
     tab.goto(f"{live_server.url}/join")
     tab.get_by_label("Invitation code").fill(code.lower())
     tab.get_by_role("button", name="Continue").click()
@@ -83,14 +76,14 @@ def test_the_whole_loop_invite_join_log_comment_assign_what_next_report(
     teacher, student, pid = live_server.seed(build)
     url = live_server.url
 
-    _sign_in(page, url, *teacher)
+    sign_in(page, url, *teacher, then=None)
     page.goto(f"{url}/studio")
     page.get_by_role("button", name="Make a code").click()
     code = page.locator(".invite-code").inner_text()
 
     student_context = chromium_browser.new_context(viewport={"width": 360, "height": 780})
     tab = student_context.new_page()
-    _sign_in(tab, url, *student)
+    sign_in(tab, url, *student, then=None)
     tab.goto(f"{url}/join")
     tab.get_by_label("Invitation code").fill(code)
     tab.get_by_role("button", name="Continue").click()

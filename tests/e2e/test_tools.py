@@ -19,7 +19,7 @@ import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM_ARGS, _watched_page, screenshot
+from tests.e2e.conftest import CHROMIUM_ARGS, _watched_page, screenshot, sign_in
 from tests.factories import make_instrument, make_persona, make_piece
 
 pytestmark = pytest.mark.e2e
@@ -46,12 +46,7 @@ def musician(live_server, page):
         return {"piece": str(piece.id), "email": persona.email, "password": persona.password}
 
     data = live_server.seed(build)
-    page.goto(f"{live_server.url}/login")
-    page.fill("#f-email", data["email"])
-    page.fill("#f-password", data["password"])
-    page.click("main button[type=submit]")
-    expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
-    page.goto(f"{live_server.url}/tools")
+    sign_in(page, live_server.url, data["email"], data["password"], then="/tools")
     return data
 
 
@@ -579,12 +574,9 @@ def test_the_tuner_names_the_note_the_microphone_hears(chromium_browser, live_se
     try:
         name = f"tuner{next(_names)}"
         live_server.seed(lambda: make_persona(name))
-        page.goto(f"{live_server.url}/login")
-        page.fill("#f-email", f"{name}@example.org")
-        page.fill("#f-password", f"{name}-plays-the-long-game")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        page.goto(f"{live_server.url}/tools")
+        sign_in(
+            page, live_server.url, f"{name}@example.org", f"{name}-plays-the-long-game", "/tools"
+        )
         page.click("[data-tuner-toggle]")
         expect(page.locator("[data-tuner-note]")).to_have_text("G3", timeout=15_000)
         # Its first reading already (frames the tone was still arriving in do not count:
