@@ -72,15 +72,11 @@ def new_database_url(tmp_dir: Path) -> tuple[str, callable]:
     _check_asked_for_database()
     if database_kind() == "postgresql":
         schema = f"ws_test_{os.getpid()}_{secrets.token_hex(4)}"
-        admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        _postgres_admin(f'CREATE SCHEMA "{schema}"')
         url = sa.make_url(postgres_url()).update_query_dict({"options": f"-csearch_path={schema}"})
 
         def drop() -> None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            admin.dispose()
+            _postgres_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
         return url.render_as_string(hide_password=False), drop
     path = tmp_dir / f"woodshed-{uuid.uuid4().hex}.db"
@@ -146,7 +142,8 @@ def _copied_postgres_database() -> tuple[str, callable]:
 
 
 def _postgres_admin(statement: str) -> None:
-    """Run one statement that cannot run in a transaction (CREATE / DROP DATABASE)."""
+    """Run one statement on the server, outside a transaction (CREATE / DROP DATABASE
+    cannot run in one)."""
     admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
