@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ VENDOR = Path(__file__).parents[2] / "woodshed" / "static" / "vendor" / "chart.u
 def musician(live_server):
     app, base = live_server.app, live_server.url
     with app.app_context():
-        persona = make_persona(f"e2e{datetime.now(UTC).timestamp():.0f}", timezone="Europe/Berlin")
+        persona = make_persona(f"stats-{secrets.token_hex(4)}", timezone="Europe/Berlin")
         now = datetime.now(UTC)
         for day in range(1, 40, 2):
             log_session(persona.profile, now - timedelta(days=day), 20 + day, tags=["scales"])
