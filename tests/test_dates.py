@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from babel.dates import format_skeleton, format_time
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.clients import page_text
@@ -17,7 +17,6 @@ from woodshed import dates
 LOCALES = ["en", "en-GB", "en-US", "de", "fr-CH", "ja", "nb", "pt-BR", "ar"]
 
 
-@settings(deadline=None)  # the first call of a locale loads its data
 @given(
     day=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
     locale=st.sampled_from(LOCALES),
@@ -27,7 +26,6 @@ def test_the_compiled_formats_write_dates_as_babel_does(day, locale):
     assert dates.format_date(day, locale) == format_skeleton("yMMMEd", day, locale=babel_locale)
 
 
-@settings(deadline=None)
 @given(
     instant=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
     locale=st.sampled_from(LOCALES),

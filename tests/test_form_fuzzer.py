@@ -131,7 +131,6 @@ def test_every_form_answers_hostile_input_without_a_5xx(cast, route):  # noqa: F
 
     @settings(
         max_examples=8,
-        deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

@@ -51,7 +51,7 @@ def _value(converter: str, text: str, number: int):
     }.get(converter, text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     text=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/"), min_size=1),
     number=st.integers(0, 2**128 - 1),

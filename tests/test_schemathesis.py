@@ -233,7 +233,6 @@ def check_case(case, world: World) -> None:
 
 HYPOTHESIS = settings(
     max_examples=MAX_EXAMPLES,
-    deadline=None,
     # The app and alice are built once per operation, not per example, on purpose.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

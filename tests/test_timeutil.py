@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from woodshed.timeutil import day_start, local_to_utc, practice_date, timezone_names
@@ -60,7 +60,6 @@ def test_day_start_is_the_rollover_hour_in_local_time():
     assert day_start(date(2026, 3, 28), "Europe/Berlin", 4) == utc(2026, 3, 28, 3, 0)
 
 
-@settings(deadline=None)  # never fail on a busy machine's timing
 @given(
     instant=st.datetimes(
         min_value=datetime(2015, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)

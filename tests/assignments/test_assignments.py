@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.clients import ApiClient, field_errors, page_text
@@ -259,7 +259,6 @@ def test_the_teacher_sets_an_assignment_with_the_form_and_a_mistake_keeps_what_w
 bars = st.integers(1, 60)
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # load-independent
 @given(a=bars, b=bars, c=bars, d=bars)
 def test_a_logged_passage_counts_exactly_when_its_bars_overlap_the_assigned_ones(a, b, c, d):
     piece = uuid.uuid4()

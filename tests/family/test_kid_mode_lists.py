@@ -101,7 +101,6 @@ def _fill(profile, spec, names, draw) -> Made:
 
 @settings(
     max_examples=6,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

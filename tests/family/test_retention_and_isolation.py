@@ -60,7 +60,6 @@ families = st.lists(st.integers(min_value=0, max_value=3), min_size=2, max_size=
 
 @settings(
     max_examples=8,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(shape=families, data=st.data())

@@ -169,9 +169,7 @@ instants = st.datetimes(min_value=datetime(2026, 3, 1), max_value=datetime(2026,
 )
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     starts=st.lists(st.tuples(instants, st.integers(1, 90)), max_size=12),
     zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Auckland"]),

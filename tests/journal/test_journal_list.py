@@ -178,7 +178,6 @@ FILTERS += ["min_rating", "q", "cursor", "limit", "_external", "_scheme", "_anch
 
 @settings(
     max_examples=60,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

@@ -468,7 +468,6 @@ TEXT = st.one_of(
 
 @settings(
     max_examples=60,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(form=st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=10))

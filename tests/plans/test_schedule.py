@@ -263,7 +263,7 @@ def _rule(freq, interval, days, ordinal, count):
     return ";".join(parts)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     rule=rules,
     start=st.dates(date(2024, 1, 1), date(2027, 12, 31)),

@@ -92,7 +92,7 @@ def _naive_bar(points: list[tuple[int, float]], seconds: float) -> int | None:
     return max(1, int(b0 + (seconds - t0) / ((t1 - t0) / (b1 - b0))))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.lists(
         st.tuples(st.integers(1, 200), st.integers(0, 600_000)),

@@ -34,7 +34,7 @@ def test_click_tracks_from_40_to_220_bpm_with_jitter_are_within_2_percent():
     assert good / len(takes) >= 0.95
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(bpm=st.floats(40, 220), seed=st.integers(0, 10_000))
 def test_the_prior_settles_half_and_double_tempo(bpm, seed):
     seconds = max(20.0, 16 * 60 / bpm)
@@ -45,7 +45,7 @@ def test_the_prior_settles_half_and_double_tempo(bpm, seed):
     assert all(abs(s["bpm"] - bpm) / bpm <= 0.05 for s in result["segments"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(seed=st.integers(0, 10_000), count=st.integers(10, 80))
 def test_random_onsets_have_no_steady_pulse(seed, count):
     rng = np.random.default_rng(seed)

@@ -118,7 +118,6 @@ def test_the_weeks_listed_begin_with_the_musicians_first_week(app, tess, alice, 
 
 @settings(
     max_examples=15,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

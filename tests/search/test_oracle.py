@@ -168,7 +168,6 @@ def every_page(profile, query: str, include_private: bool, limit: int) -> list[t
 @pytest.mark.slow
 @settings(
     max_examples=25,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=journal_st, queries=st.lists(_query(), min_size=1, max_size=4))

@@ -3,7 +3,7 @@ daily one: together they cover each day of the range exactly once."""
 
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from woodshed.stats.services import _month_split
@@ -15,8 +15,6 @@ def days_of(first: date, end: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((end - first).days)]
 
 
-# No deadline: a loaded machine must not fail a rule about dates.
-@settings(deadline=None)
 @given(start=dates, length=st.integers(0, 800))
 def test_months_and_ends_cover_the_range_once(start, length):
     end = start + timedelta(days=length)

@@ -187,7 +187,6 @@ def build_journal(data: dict):
 @pytest.mark.slow
 @settings(
     max_examples=30,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=journal_st)
@@ -289,9 +288,7 @@ def test_every_aggregate_equals_a_naive_computation_over_the_entries(app, frozen
     assert {k: summary[k] for k in expected} == expected
 
 
-@settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(zone=st.sampled_from(ZONES), later=st.sampled_from(ZONES), rollover=st.integers(0, 6))
 def test_changing_the_time_zone_later_refiles_nothing(app, frozen_clock, zone, later, rollover):
     frozen_clock(NOW)

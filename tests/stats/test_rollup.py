@@ -176,9 +176,7 @@ def test_other_musicians_rollups_are_untouched(alice, bob, frozen_clock):
     assert totals(bob.profile) == [(datetime(2026, 3, 9).date(), 45, 1)]
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=journal_st)
 def test_the_incremental_rollup_equals_a_fresh_aggregation(app, frozen_clock, data):
     frozen_clock(NOW)
@@ -257,7 +255,6 @@ def test_the_named_sums_are_exactly_the_summed_columns_of_each_rollup_table():
         assert summed == set(rollup.fields), rollup.table.name
 
 
-@settings(deadline=None)
 @given(
     first=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),
     second=st.lists(st.integers(-1000, 1000), min_size=12, max_size=12),

@@ -22,7 +22,7 @@ def runs_of(days: set[int]) -> list[tuple[int, int]]:
 days_st = st.sets(st.integers(TODAY - 120, TODAY + 3), max_size=100)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(
     done=days_st,
     off=days_st,

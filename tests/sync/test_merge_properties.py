@@ -127,7 +127,6 @@ def test_two_devices_adding_different_items_both_keep_theirs(alice_api):
 
 @settings(
     max_examples=25,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(SETS, SETS, SETS)

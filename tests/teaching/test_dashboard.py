@@ -193,7 +193,6 @@ journals = st.lists(
 
 @settings(
     max_examples=10,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(entries=journals)
@@ -260,7 +259,6 @@ def _figures(api, pid, piece_id) -> dict:
 
 @settings(
     max_examples=8,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(entries=journals)
