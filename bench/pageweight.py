@@ -21,13 +21,17 @@ RESOURCES = """() => performance.getEntriesByType('resource')
 
 def run(base: str, email: str, password: str) -> list[dict]:
     """One figure per page; an empty list (with a note) without Playwright or Chromium."""
-    executable = shutil.which("chromium")
+    # As the browser tests choose (tests/e2e/conftest.py): the headless shell, else chromium.
+    executable = shutil.which("chromium-headless-shell") or shutil.which("chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         executable = None
     if executable is None:
-        print("page weight: skipped (needs Playwright and chromium: make install-test)")
+        print(
+            "page weight: skipped (needs Playwright and Debian's chromium-headless-shell: "
+            "CI=true make install-test test-e2e-setup)"
+        )
         return []
     figures = []
     with sync_playwright() as playwright:
