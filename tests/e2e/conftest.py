@@ -110,7 +110,7 @@ def live_server(tmp_path_factory, smtp_server: Mailbox) -> Iterator[LiveServer]:
 
 
 #: Debian's headless shell first: Chromium without the desktop browser's machinery, the build
-#: Playwright itself uses for headless tests. The same 72 tests cost Chromium about half the
+#: Playwright itself uses for headless tests. The same 72 tests cost Chromium less than half the
 #: CPU they cost the full `chromium` (CONTRIBUTING.md, "What runs where").
 CHROMIUM_EXECUTABLES = ("chromium-headless-shell", "chromium")
 
