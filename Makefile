@@ -63,8 +63,8 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # The browser tests run Debian's chromium-headless-shell (Chromium without the desktop
-# browser's machinery: less than half the CPU of the full `chromium` for the same tests). Outside CI a
-# `chromium` already on PATH serves too.
+# browser's machinery: less than half the CPU of the full `chromium` for the same tests).
+# Outside CI a `chromium` already on PATH serves too.
 test-e2e-setup:
 	@if ! command -v chromium-headless-shell >/dev/null 2>&1; then \
 		if [ "$$CI" = "true" ]; then \
