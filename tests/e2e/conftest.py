@@ -116,37 +116,26 @@ CHROMIUM_EXECUTABLES = ("chromium-headless-shell", "chromium")
 
 
 @pytest.fixture(scope="session")
-def chromium_browser():
+def chromium_executable() -> str:
     executable = next(filter(None, map(shutil.which, CHROMIUM_EXECUTABLES)), None)
     if executable is None:
         pytest.skip(
             "Chromium is not installed (CI=true make test installs Debian's "
             "chromium-headless-shell)"
         )
+    return executable
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
-
-
-def _watched_page(browser, **context_options):
-    """A fresh browser profile whose page records CSP violations and script errors."""
-    context = browser.new_context(**context_options)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    def console(msg) -> None:
-        # A 4xx answer (a form re-rendered with errors) is expected, not a page problem.
-        failed_load = msg.text.startswith("Failed to load resource")
-        if (msg.type == "error" and not failed_load) or "Content Security Policy" in msg.text:
-            problems.append(msg.text)
-
-    page.on("console", console)
-    return context, page, problems
 
 
 def _service_workers(request) -> str:
@@ -158,35 +147,76 @@ def _service_workers(request) -> str:
     return "allow" if request.node.get_closest_marker("service_worker") else "block"
 
 
+def launch_with_fake_microphone(chromium_browser, executable: str, *args: str):
+    """A second Chromium whose microphone is Chromium's fake device (a beep, or the file
+    `--use-file-for-fake-audio-capture=` names) and never asks for permission.
+
+    A second `sync_playwright()` cannot start while the session's one runs (its event loop
+    is "running" in this thread), so it is launched from the session's Playwright."""
+    fake = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", *args]
+    return chromium_browser.browser_type.launch(
+        executable_path=executable, args=[*CHROMIUM_ARGS, *fake]
+    )
+
+
+@contextlib.contextmanager
+def watched_tab(browser, request, **context_options) -> Iterator:
+    """A tab in a fresh browser profile (`context_options` as Playwright's `new_context`).
+
+    Every page it opens must load without a CSP violation or a script error: after the
+    block, the test fails with what the pages reported. Every browser test's tab comes from
+    here, a second person's and a phone's as much as the `page` fixture's."""
+    context = browser.new_context(service_workers=_service_workers(request), **context_options)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(str(error)))
+
+    def console(msg) -> None:
+        # A 4xx answer (a form re-rendered with errors) is expected, not a page problem.
+        failed_load = msg.text.startswith("Failed to load resource")
+        if (msg.type == "error" and not failed_load) or "Content Security Policy" in msg.text:
+            problems.append(msg.text)
+
+    tab.on("console", console)
+    try:
+        yield tab
+    finally:
+        with contextlib.suppress(Exception):
+            context.close()
+    assert problems == []
+
+
+#: A 360 px phone (Playwright's `new_context` options).
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
 @pytest.fixture
 def page(chromium_browser, live_server, request):
     """A fresh browser tab; the test fails if a page broke the CSP or threw an error."""
-    context, tab, problems = _watched_page(
-        chromium_browser,
-        viewport={"width": 1200, "height": 900},
-        locale="en-GB",
-        service_workers=_service_workers(request),
-    )
-    yield tab
-    with contextlib.suppress(Exception):
-        context.close()
-    assert problems == []
+    options = {"viewport": {"width": 1200, "height": 900}, "locale": "en-GB"}
+    with watched_tab(chromium_browser, request, **options) as tab:
+        yield tab
 
 
 @pytest.fixture
 def browser_page(chromium_browser, live_server, request):
     """Like `page`, with relative URLs allowed and a browser clock that says it is in Tokyo."""
-    context, tab, problems = _watched_page(
-        chromium_browser,
-        service_workers=_service_workers(request),
-        base_url=live_server.url,
-        timezone_id="Asia/Tokyo",
-        viewport={"width": 1280, "height": 900},
-    )
-    yield tab
-    with contextlib.suppress(Exception):
-        context.close()
-    assert problems == []
+    options = {"viewport": {"width": 1280, "height": 900}, "timezone_id": "Asia/Tokyo"}
+    with watched_tab(chromium_browser, request, base_url=live_server.url, **options) as tab:
+        yield tab
+
+
+@pytest.fixture
+def phone(chromium_browser, live_server, request):
+    """Like `page`, on a 360 px phone, with relative URLs allowed."""
+    with watched_tab(chromium_browser, request, base_url=live_server.url, **PHONE) as tab:
+        yield tab
 
 
 def sign_in(page, base_url: str, email: str, password: str, then: str | None = "/") -> None:

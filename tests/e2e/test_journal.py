@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, watched_tab
 from tests.factories import log_session, make_instrument, make_persona, make_piece
 from woodshed.db import db
 from woodshed.profiles.models import MusicianProfile
@@ -213,12 +213,12 @@ def test_the_start_of_a_new_entry_follows_the_duration_typed(live_server, page, 
     assert page.input_value("#f-started_at") == "2026-01-05T18:00"
 
 
-def test_without_javascript_a_new_entry_starts_now(live_server, chromium_browser, musician):
+def test_without_javascript_a_new_entry_starts_now(
+    live_server, chromium_browser, musician, request
+):
     from zoneinfo import ZoneInfo
 
-    context = chromium_browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
+    with watched_tab(chromium_browser, request, java_script_enabled=False) as page:
         page.goto(f"{live_server.url}/login")
         page.fill("#f-email", musician["email"])
         page.fill("#f-password", musician["password"])
@@ -226,7 +226,5 @@ def test_without_javascript_a_new_entry_starts_now(live_server, chromium_browser
         page.goto(f"{live_server.url}/journal/new")
         page.fill("#f-duration_minutes", "45")
         shown = _minutes(page.input_value("#f-started_at"))
-    finally:
-        context.close()
     berlin = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
     assert abs(berlin - shown) <= timedelta(minutes=2)

@@ -19,21 +19,6 @@ PRIVATE_PAGES = [
 ]
 
 
-@pytest.fixture
-def phone(chromium_browser, live_server):
-    context = chromium_browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def register_and_sign_in(page, email: str) -> None:
     response = page.request.post(
         "/api/v1/auth/register",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import PHONE, screenshot, sign_in, watched_tab
 from tests.factories import (
     log_session,
     make_instrument,
@@ -25,7 +25,6 @@ from woodshed.db import utcnow
 pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True}
 
 
 def musician(live_server, name: str):
@@ -68,15 +67,6 @@ def musician(live_server, name: str):
     return live_server.seed(build)
 
 
-@pytest.fixture
-def phone(chromium_browser, live_server):
-    context = chromium_browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def test_at_360px_the_header_is_one_row_and_the_pick_up_card_is_on_the_first_screen(
     live_server, phone
 ):
@@ -98,11 +88,9 @@ def test_at_360px_the_header_is_one_row_and_the_pick_up_card_is_on_the_first_scr
     screenshot(phone, "look-360-dashboard")
 
 
-def test_the_menu_opens_and_navigates_without_javascript(chromium_browser, live_server):
+def test_the_menu_opens_and_navigates_without_javascript(chromium_browser, live_server, request):
     email, password, _ = musician(live_server, "ines")
-    context = chromium_browser.new_context(java_script_enabled=False, **PHONE)
-    page = context.new_page()
-    try:
+    with watched_tab(chromium_browser, request, java_script_enabled=False, **PHONE) as page:
         sign_in(page, live_server.url, email, password)
         journal = page.locator(".user-menu").get_by_role("link", name="Journal", exact=True)
         expect(journal).to_be_hidden()
@@ -114,8 +102,6 @@ def test_the_menu_opens_and_navigates_without_javascript(chromium_browser, live_
         page.get_by_label("Search pieces, notes, goals, plans…").fill("gymnopedie")
         page.get_by_label("Search pieces, notes, goals, plans…").press("Enter")
         expect(page.get_by_role("heading", name="Search", exact=True)).to_be_visible()
-    finally:
-        context.close()
 
 
 def test_the_header_search_finds_a_composer_and_leads_to_the_piece(live_server, page):
@@ -150,12 +136,11 @@ def label_fit(page) -> list[dict]:
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_strip_labels_fit_their_ranges_and_the_key_names_the_rest(
-    chromium_browser, live_server, width
+    chromium_browser, live_server, width, request
 ):
     email, password, piece_id = musician(live_server, f"kai{width}")
-    context = chromium_browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    try:
+    viewport = {"width": width, "height": 900}
+    with watched_tab(chromium_browser, request, viewport=viewport) as page:
         sign_in(page, live_server.url, email, password, then=None)
         page.goto(f"{live_server.url}/repertoire/{piece_id}")
         fits = label_fit(page)
@@ -171,8 +156,6 @@ def test_strip_labels_fit_their_ranges_and_the_key_names_the_rest(
         link = page.get_by_role("link", name="4. Fioritura: bars 16–18, learning")
         expect(link).to_be_attached()
         screenshot(page.locator(".strip"), f"look-strip-{width}")
-    finally:
-        context.close()
 
 
 def test_axe_finds_no_nested_interactive_elements_on_the_piece_page(live_server, phone):

@@ -14,12 +14,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import flask
 import pytest
 import sqlalchemy as sa
-from flask import request
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, watched_tab
 from tests.factories import log_session, make_persona, make_piece, make_plan
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
@@ -180,16 +180,18 @@ def _edit_offline(page, live_server, musician, fill: dict[str, str]) -> None:
     expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
 
 
-def _two_devices(chromium_browser, live_server, musician):
-    pages = []
-    for _ in range(2):
-        context = chromium_browser.new_context(viewport={"width": 1200, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        _sign_in(tab, live_server, musician)
-        tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
-        pages.append(tab)
-    return pages
+@contextlib.contextmanager
+def _two_devices(chromium_browser, live_server, musician, request):
+    """Two browser profiles of the same musician, each on the entry's edit page."""
+    with contextlib.ExitStack() as devices:
+        pages = []
+        for _ in range(2):
+            viewport = {"width": 1200, "height": 900}
+            tab = devices.enter_context(watched_tab(chromium_browser, request, viewport=viewport))
+            _sign_in(tab, live_server, musician)
+            tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+            pages.append(tab)
+        yield pages
 
 
 def _go_online(page) -> None:
@@ -198,10 +200,9 @@ def _go_online(page) -> None:
     _synced(page)
 
 
-def test_two_devices_editing_one_entry_offline(chromium_browser, live_server):
+def test_two_devices_editing_one_entry_offline(chromium_browser, live_server, request):
     musician = _musician(live_server)
-    phone, laptop = _two_devices(chromium_browser, live_server, musician)
-    try:
+    with _two_devices(chromium_browser, live_server, musician, request) as (phone, laptop):
         # Different fields: both changes are kept.
         _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "45"})
         _edit_offline(laptop, live_server, musician, {"#f-notes": "laptop notes"})
@@ -230,9 +231,6 @@ def test_two_devices_editing_one_entry_offline(chromium_browser, live_server):
         expect(laptop.locator(".conflict")).to_have_count(0)
         [(_, minutes, _, _)] = _sessions(live_server, musician)
         assert minutes == 50
-    finally:
-        for tab in (phone, laptop):
-            tab.context.close()
 
 
 def test_a_sync_cut_off_after_the_server_saved_stores_nothing_twice(live_server, page):
@@ -557,8 +555,8 @@ def test_a_page_the_network_does_not_answer_in_time_comes_from_the_kept_copy(
     held = []
 
     def hold():  # the server has the request and does not answer until released
-        if request.path == path:
-            held.append(request.path)
+        if flask.request.path == path:
+            held.append(flask.request.path)
             release.wait(30)
 
     waiting = live_server.app.before_request_funcs.setdefault(None, [])

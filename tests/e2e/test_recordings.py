@@ -4,53 +4,31 @@ bar marks from the keyboard."""
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-
 import pytest
 
-from tests.e2e.conftest import CHROMIUM_ARGS, screenshot
+from tests.e2e.conftest import launch_with_fake_microphone, screenshot, watched_tab
 from tests.e2e.test_import import register
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def fake_microphone_browser(chromium_browser):
-    # A second `sync_playwright()` cannot start while the session's one runs (its event loop
-    # is "running" in this thread), so launch from the session's Playwright, whatever ran first.
-    browser = chromium_browser.browser_type.launch(
-        executable_path=shutil.which("chromium"),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            "--autoplay-policy=no-user-gesture-required",
-        ],
+def fake_microphone_browser(chromium_browser, chromium_executable):
+    browser = launch_with_fake_microphone(
+        chromium_browser, chromium_executable, "--autoplay-policy=no-user-gesture-required"
     )
     yield browser
     browser.close()
 
 
-def test_a_take_is_recorded_uploaded_processed_and_commented(fake_microphone_browser, live_server):
+def test_a_take_is_recorded_uploaded_processed_and_commented(
+    fake_microphone_browser, live_server, request
+):
     from woodshed.recordings import worker
 
-    context = fake_microphone_browser.new_context(
-        viewport={"width": 1280, "height": 900}, permissions=["microphone"]
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    try:
+    microphone = {"viewport": {"width": 1280, "height": 900}, "permissions": ["microphone"]}
+    with watched_tab(fake_microphone_browser, request, **microphone) as page:
+        page.set_default_timeout(20_000)
         base = live_server.url
         register(page, base)
         page.goto(f"{base}/recordings")
@@ -123,14 +101,10 @@ def test_a_take_is_recorded_uploaded_processed_and_commented(fake_microphone_bro
         page.click("[data-sync-remove]")
         page.wait_for_selector("[data-marks-status]:text-is('The mark of bar 2 removed.')")
         assert page.locator("[data-sync-list]").is_hidden()
-    finally:
-        with contextlib.suppress(Exception):
-            context.close()
-    assert problems == []
 
 
 def test_a_take_recorded_with_the_metronome_gets_bars_from_its_log(
-    fake_microphone_browser, live_server
+    fake_microphone_browser, live_server, request
 ):
     import uuid
 
@@ -140,14 +114,9 @@ def test_a_take_recorded_with_the_metronome_gets_bars_from_its_log(
     from woodshed.recordings import worker
     from woodshed.recordings.models import Recording
 
-    context = fake_microphone_browser.new_context(
-        viewport={"width": 1280, "height": 900}, permissions=["microphone"]
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    try:
+    microphone = {"viewport": {"width": 1280, "height": 900}, "permissions": ["microphone"]}
+    with watched_tab(fake_microphone_browser, request, **microphone) as page:
+        page.set_default_timeout(20_000)
         base = live_server.url
         register(page, base)
         page.goto(f"{base}/recordings")
@@ -207,7 +176,3 @@ def test_a_take_recorded_with_the_metronome_gets_bars_from_its_log(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow == 0
-    finally:
-        with contextlib.suppress(Exception):
-            context.close()
-    assert problems == []

@@ -11,21 +11,6 @@ from tests.e2e.test_layout import horizontal_overflow, register_and_sign_in
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def phone(chromium_browser, live_server):
-    context = chromium_browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 LONG_TITLE = "Coda, bars 33–40, slow with the metronome and a rather long title for a phone"
 
 

@@ -4,11 +4,9 @@ tones, tap tempo, tap-along after calibration, and a ramp run written into the l
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import re
-import shutil
 import struct
 import urllib.request
 import wave
@@ -19,7 +17,7 @@ import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM_ARGS, _watched_page, screenshot, sign_in
+from tests.e2e.conftest import launch_with_fake_microphone, screenshot, sign_in, watched_tab
 from tests.factories import make_instrument, make_persona, make_piece
 
 pytestmark = pytest.mark.e2e
@@ -556,40 +554,32 @@ def harmonic_wav(path, frequency: float, seconds: float = 3.0, rate: int = 48000
         out.writeframes(bytes(frames))
 
 
-def test_the_tuner_names_the_note_the_microphone_hears(chromium_browser, live_server, tmp_path):
+def test_the_tuner_names_the_note_the_microphone_hears(
+    chromium_browser, chromium_executable, live_server, tmp_path, request
+):
     """Chromium's fake microphone plays a G3 (196 Hz); the tuner shows G3 within a few cents,
     and E♭ instruments read it as their written E4."""
     wav = tmp_path / "g3.wav"
     harmonic_wav(wav, 196.0)
-    browser = chromium_browser.browser_type.launch(
-        executable_path=shutil.which("chromium"),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={wav}",
-        ],
+    browser = launch_with_fake_microphone(
+        chromium_browser, chromium_executable, f"--use-file-for-fake-audio-capture={wav}"
     )
-    context, page, problems = _watched_page(browser, viewport={"width": 1280, "height": 900})
     try:
-        name = f"tuner{next(_names)}"
-        live_server.seed(lambda: make_persona(name))
-        sign_in(
-            page, live_server.url, f"{name}@example.org", f"{name}-plays-the-long-game", "/tools"
-        )
-        page.click("[data-tuner-toggle]")
-        expect(page.locator("[data-tuner-note]")).to_have_text("G3", timeout=15_000)
-        # Its first reading already (frames the tone was still arriving in do not count:
-        # they read +2 to +4 cents), within the 1.9 cents measured on harmonic tones.
-        cents = page.locator("[data-tuner-cents]").text_content()
-        assert abs(int(cents.replace("−", "-").split()[0])) <= 2
-        page.select_option("#t-transpose", "Eb")
-        expect(page.locator("[data-tuner-note]")).to_have_text("E4")
-        page.click("[data-tuner-toggle]")
-        assert problems == []
+        with watched_tab(browser, request, viewport={"width": 1280, "height": 900}) as page:
+            name = f"tuner{next(_names)}"
+            live_server.seed(lambda: make_persona(name))
+            password = f"{name}-plays-the-long-game"
+            sign_in(page, live_server.url, f"{name}@example.org", password, "/tools")
+            page.click("[data-tuner-toggle]")
+            expect(page.locator("[data-tuner-note]")).to_have_text("G3", timeout=15_000)
+            # Its first reading already (frames the tone was still arriving in do not count:
+            # they read +2 to +4 cents), within the 1.9 cents measured on harmonic tones.
+            cents = page.locator("[data-tuner-cents]").text_content()
+            assert abs(int(cents.replace("−", "-").split()[0])) <= 2
+            page.select_option("#t-transpose", "Eb")
+            expect(page.locator("[data-tuner-note]")).to_have_text("E4")
+            page.click("[data-tuner-toggle]")
     finally:
-        with contextlib.suppress(Exception):
-            context.close()
         browser.close()
 
 
