@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import statistics
 import time
 import urllib.request
 
-from bench.pageweight import _sign_in
+from bench.pageweight import _sign_in, chromium
 
 RUNS = 10
 #: Targets: the shell of a phone on a slow connection, and a dashboard that is "instant".
@@ -61,14 +60,11 @@ def _shell_lists(base: str) -> tuple[list[str], list[str]]:
 
 def run(base: str, email: str, password: str) -> list[dict]:
     """The offline figures; an empty list (with a note) without Playwright or Chromium."""
-    executable = shutil.which("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        executable = None
+    executable = chromium("offline")
     if executable is None:
-        print("offline: skipped (needs Playwright and chromium: make install-test)")
         return []
+    from playwright.sync_api import sync_playwright
+
     static, _ = _shell_lists(base)
     static_bytes = 0
     encodings = set()

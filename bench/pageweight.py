@@ -19,20 +19,29 @@ RESOURCES = """() => performance.getEntriesByType('resource')
                 decoded: e.decodedBodySize}))"""
 
 
-def run(base: str, email: str, password: str) -> list[dict]:
-    """One figure per page; an empty list (with a note) without Playwright or Chromium."""
-    # As the browser tests choose (tests/e2e/conftest.py): the headless shell, else chromium.
+def chromium(figures: str) -> str | None:
+    """The Chromium to drive, as the browser tests choose (the headless shell, else
+    `chromium`); None, with a note that `figures` are skipped, without it or Playwright."""
     executable = shutil.which("chromium-headless-shell") or shutil.which("chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401 - only whether it is installed
     except ImportError:
         executable = None
     if executable is None:
         print(
-            "page weight: skipped (needs Playwright and Debian's chromium-headless-shell: "
+            f"{figures}: skipped (needs Playwright and Debian's chromium-headless-shell: "
             "CI=true make install-test test-e2e-setup)"
         )
+    return executable
+
+
+def run(base: str, email: str, password: str) -> list[dict]:
+    """One figure per page; an empty list (with a note) without Playwright or Chromium."""
+    executable = chromium("page weight")
+    if executable is None:
         return []
+    from playwright.sync_api import sync_playwright
+
     figures = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
