@@ -165,7 +165,7 @@ def watched_tab(browser, request, **context_options) -> Iterator:
 
     Every page it opens must load without a CSP violation or a script error: after the
     block, the test fails with what the pages reported. Every browser test's tab comes from
-    here, a second person's and a phone's as much as the `page` fixture's."""
+    here: through the `page`, `browser_page` and `phone` fixtures, or `new_tab`."""
     context = browser.new_context(service_workers=_service_workers(request), **context_options)
     tab = context.new_page()
     tab.set_default_timeout(10_000)
@@ -185,6 +185,20 @@ def watched_tab(browser, request, **context_options) -> Iterator:
         with contextlib.suppress(Exception):
             context.close()
     assert problems == []
+
+
+@pytest.fixture
+def new_tab(chromium_browser, request):
+    """Opens more tabs for one test: a second person's, another screen's, another browser's
+    (`new_tab(browser=..., viewport=...)`). Each is a `watched_tab`, closed and checked when
+    the test ends."""
+    with contextlib.ExitStack() as tabs:
+
+        def open_tab(browser=None, **context_options):
+            tab = watched_tab(browser or chromium_browser, request, **context_options)
+            return tabs.enter_context(tab)
+
+        yield open_tab
 
 
 #: A 360 px phone (Playwright's `new_context` options).

@@ -10,7 +10,7 @@ import pytest
 from flask import current_app
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, sign_in, watched_tab
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import log_session, make_persona, make_piece
 from tests.teaching.helpers import make_teacher
 from woodshed.accounts.models import User
@@ -52,9 +52,7 @@ def _assign_and_practise(gina_id, tamsin_id):
     return leo.id, session.id
 
 
-def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
-    live_server, page, chromium_browser, request
-):
+def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(live_server, page, new_tab):
     with live_server.app.app_context():
         gina = make_persona("gina", timezone="Europe/Berlin")
         tamsin = make_teacher("tamsin")
@@ -140,12 +138,12 @@ def test_a_guardian_creates_children_switches_logs_and_uses_kid_mode(
     expect(page.get_by_text("Signed off.", exact=True)).to_be_visible()
 
     # The teacher sees who signed off the item, and the answer.
-    with watched_tab(chromium_browser, request, viewport={"width": 1200, "height": 900}) as tab:
-        sign_in(tab, url, *teacher, then=None)
-        tab.goto(f"{url}/students/{leo_id}/journal/{session_id}")
-        signed = tab.locator("[data-signoff]")
-        expect(signed).to_contain_text("Signed off by guardian")
-        expect(signed).to_contain_text("Yes, twice")
+    tab = new_tab(viewport={"width": 1200, "height": 900})
+    sign_in(tab, url, *teacher, then=None)
+    tab.goto(f"{url}/students/{leo_id}/journal/{session_id}")
+    signed = tab.locator("[data-signoff]")
+    expect(signed).to_contain_text("Signed off by guardian")
+    expect(signed).to_contain_text("Yes, twice")
 
 
 def test_a_childs_profile_tab_at_360_px_is_the_childs_and_points_to_the_guardians(

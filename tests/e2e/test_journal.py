@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in, watched_tab
+from tests.e2e.conftest import sign_in
 from tests.factories import log_session, make_instrument, make_persona, make_piece
 from woodshed.db import db
 from woodshed.profiles.models import MusicianProfile
@@ -213,18 +213,16 @@ def test_the_start_of_a_new_entry_follows_the_duration_typed(live_server, page, 
     assert page.input_value("#f-started_at") == "2026-01-05T18:00"
 
 
-def test_without_javascript_a_new_entry_starts_now(
-    live_server, chromium_browser, musician, request
-):
+def test_without_javascript_a_new_entry_starts_now(live_server, musician, new_tab):
     from zoneinfo import ZoneInfo
 
-    with watched_tab(chromium_browser, request, java_script_enabled=False) as page:
-        page.goto(f"{live_server.url}/login")
-        page.fill("#f-email", musician["email"])
-        page.fill("#f-password", musician["password"])
-        page.click("main button[type=submit]")
-        page.goto(f"{live_server.url}/journal/new")
-        page.fill("#f-duration_minutes", "45")
-        shown = _minutes(page.input_value("#f-started_at"))
+    page = new_tab(java_script_enabled=False)
+    page.goto(f"{live_server.url}/login")
+    page.fill("#f-email", musician["email"])
+    page.fill("#f-password", musician["password"])
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/journal/new")
+    page.fill("#f-duration_minutes", "45")
+    shown = _minutes(page.input_value("#f-started_at"))
     berlin = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
     assert abs(berlin - shown) <= timedelta(minutes=2)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, screenshot, sign_in, watched_tab
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 from tests.factories import (
     log_session,
     make_instrument,
@@ -88,20 +88,20 @@ def test_at_360px_the_header_is_one_row_and_the_pick_up_card_is_on_the_first_scr
     screenshot(phone, "look-360-dashboard")
 
 
-def test_the_menu_opens_and_navigates_without_javascript(chromium_browser, live_server, request):
+def test_the_menu_opens_and_navigates_without_javascript(live_server, new_tab):
     email, password, _ = musician(live_server, "ines")
-    with watched_tab(chromium_browser, request, java_script_enabled=False, **PHONE) as page:
-        sign_in(page, live_server.url, email, password)
-        journal = page.locator(".user-menu").get_by_role("link", name="Journal", exact=True)
-        expect(journal).to_be_hidden()
-        page.locator(".user-menu summary").click()
-        expect(journal).to_be_visible()
-        screenshot(page, "look-360-menu-no-js")
-        journal.click()
-        expect(page).to_have_url(f"{live_server.url}/journal")
-        page.get_by_label("Search pieces, notes, goals, plans…").fill("gymnopedie")
-        page.get_by_label("Search pieces, notes, goals, plans…").press("Enter")
-        expect(page.get_by_role("heading", name="Search", exact=True)).to_be_visible()
+    page = new_tab(java_script_enabled=False, **PHONE)
+    sign_in(page, live_server.url, email, password)
+    journal = page.locator(".user-menu").get_by_role("link", name="Journal", exact=True)
+    expect(journal).to_be_hidden()
+    page.locator(".user-menu summary").click()
+    expect(journal).to_be_visible()
+    screenshot(page, "look-360-menu-no-js")
+    journal.click()
+    expect(page).to_have_url(f"{live_server.url}/journal")
+    page.get_by_label("Search pieces, notes, goals, plans…").fill("gymnopedie")
+    page.get_by_label("Search pieces, notes, goals, plans…").press("Enter")
+    expect(page.get_by_role("heading", name="Search", exact=True)).to_be_visible()
 
 
 def test_the_header_search_finds_a_composer_and_leads_to_the_piece(live_server, page):
@@ -135,27 +135,25 @@ def label_fit(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_strip_labels_fit_their_ranges_and_the_key_names_the_rest(
-    chromium_browser, live_server, width, request
-):
+def test_strip_labels_fit_their_ranges_and_the_key_names_the_rest(live_server, width, new_tab):
     email, password, piece_id = musician(live_server, f"kai{width}")
     viewport = {"width": width, "height": 900}
-    with watched_tab(chromium_browser, request, viewport=viewport) as page:
-        sign_in(page, live_server.url, email, password, then=None)
-        page.goto(f"{live_server.url}/repertoire/{piece_id}")
-        fits = label_fit(page)
-        assert fits, "no range shows a label"
-        for f in fits:
-            assert f["label"] + 6 <= f["range"], f
-        shown = {f["text"] for f in fits}
-        key = page.locator(".strip-key")
-        for name in ("A theme", "B section", "Fioritura", "Coda", "Cadenza"):
-            full = any(t.startswith(name) for t in shown)
-            if not full:  # shown as a number: the key gives the name, with its link
-                expect(key.get_by_role("link", name=name, exact=True)).to_be_visible()
-        link = page.get_by_role("link", name="4. Fioritura: bars 16–18, learning")
-        expect(link).to_be_attached()
-        screenshot(page.locator(".strip"), f"look-strip-{width}")
+    page = new_tab(viewport=viewport)
+    sign_in(page, live_server.url, email, password, then=None)
+    page.goto(f"{live_server.url}/repertoire/{piece_id}")
+    fits = label_fit(page)
+    assert fits, "no range shows a label"
+    for f in fits:
+        assert f["label"] + 6 <= f["range"], f
+    shown = {f["text"] for f in fits}
+    key = page.locator(".strip-key")
+    for name in ("A theme", "B section", "Fioritura", "Coda", "Cadenza"):
+        full = any(t.startswith(name) for t in shown)
+        if not full:  # shown as a number: the key gives the name, with its link
+            expect(key.get_by_role("link", name=name, exact=True)).to_be_visible()
+    link = page.get_by_role("link", name="4. Fioritura: bars 16–18, learning")
+    expect(link).to_be_attached()
+    screenshot(page.locator(".strip"), f"look-strip-{width}")
 
 
 def test_axe_finds_no_nested_interactive_elements_on_the_piece_page(live_server, phone):

@@ -14,12 +14,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import flask
 import pytest
 import sqlalchemy as sa
+from flask import request
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, watched_tab
+from tests.e2e.conftest import screenshot
 from tests.factories import log_session, make_persona, make_piece, make_plan
 from woodshed.db import db
 from woodshed.journal.models import PracticeSession
@@ -180,18 +180,15 @@ def _edit_offline(page, live_server, musician, fill: dict[str, str]) -> None:
     expect(page.locator("[data-offline-banner]")).to_contain_text("1 entry waiting")
 
 
-@contextlib.contextmanager
-def _two_devices(chromium_browser, live_server, musician, request):
+def _two_devices(new_tab, live_server, musician):
     """Two browser profiles of the same musician, each on the entry's edit page."""
-    with contextlib.ExitStack() as devices:
-        pages = []
-        for _ in range(2):
-            viewport = {"width": 1200, "height": 900}
-            tab = devices.enter_context(watched_tab(chromium_browser, request, viewport=viewport))
-            _sign_in(tab, live_server, musician)
-            tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
-            pages.append(tab)
-        yield pages
+    pages = []
+    for _ in range(2):
+        tab = new_tab(viewport={"width": 1200, "height": 900})
+        _sign_in(tab, live_server, musician)
+        tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+        pages.append(tab)
+    return pages
 
 
 def _go_online(page) -> None:
@@ -200,37 +197,37 @@ def _go_online(page) -> None:
     _synced(page)
 
 
-def test_two_devices_editing_one_entry_offline(chromium_browser, live_server, request):
+def test_two_devices_editing_one_entry_offline(live_server, new_tab):
     musician = _musician(live_server)
-    with _two_devices(chromium_browser, live_server, musician, request) as (phone, laptop):
-        # Different fields: both changes are kept.
-        _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "45"})
-        _edit_offline(laptop, live_server, musician, {"#f-notes": "laptop notes"})
-        _go_online(phone)
-        _go_online(laptop)
-        [(_, minutes, notes, _)] = _sessions(live_server, musician)
-        assert (minutes, notes) == (45, "laptop notes")
-        # The same field: the later write is live, the other waits in the inbox.
-        for tab in (phone, laptop):
-            tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
-        _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "50"})
-        _edit_offline(laptop, live_server, musician, {"#f-duration_minutes": "65"})
-        _go_online(phone)
-        _go_online(laptop)
-        [(_, minutes, _, _)] = _sessions(live_server, musician)
-        assert minutes == 65
-        laptop.goto(f"{live_server.url}/sync")
-        conflict = laptop.locator(".conflict")
-        expect(conflict).to_have_count(1)
-        expect(conflict.locator("[data-live]")).to_have_text("65 min")
-        expect(conflict.locator("[data-other]")).to_have_text("50 min")
-        screenshot(laptop, "offline-conflicts-1280")
-        laptop.set_viewport_size({"width": 360, "height": 800})
-        screenshot(laptop, "offline-conflicts-360")
-        conflict.get_by_role("button", name="Keep “50 min”").click()
-        expect(laptop.locator(".conflict")).to_have_count(0)
-        [(_, minutes, _, _)] = _sessions(live_server, musician)
-        assert minutes == 50
+    phone, laptop = _two_devices(new_tab, live_server, musician)
+    # Different fields: both changes are kept.
+    _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "45"})
+    _edit_offline(laptop, live_server, musician, {"#f-notes": "laptop notes"})
+    _go_online(phone)
+    _go_online(laptop)
+    [(_, minutes, notes, _)] = _sessions(live_server, musician)
+    assert (minutes, notes) == (45, "laptop notes")
+    # The same field: the later write is live, the other waits in the inbox.
+    for tab in (phone, laptop):
+        tab.goto(f"{live_server.url}/journal/{musician['session_id']}/edit")
+    _edit_offline(phone, live_server, musician, {"#f-duration_minutes": "50"})
+    _edit_offline(laptop, live_server, musician, {"#f-duration_minutes": "65"})
+    _go_online(phone)
+    _go_online(laptop)
+    [(_, minutes, _, _)] = _sessions(live_server, musician)
+    assert minutes == 65
+    laptop.goto(f"{live_server.url}/sync")
+    conflict = laptop.locator(".conflict")
+    expect(conflict).to_have_count(1)
+    expect(conflict.locator("[data-live]")).to_have_text("65 min")
+    expect(conflict.locator("[data-other]")).to_have_text("50 min")
+    screenshot(laptop, "offline-conflicts-1280")
+    laptop.set_viewport_size({"width": 360, "height": 800})
+    screenshot(laptop, "offline-conflicts-360")
+    conflict.get_by_role("button", name="Keep “50 min”").click()
+    expect(laptop.locator(".conflict")).to_have_count(0)
+    [(_, minutes, _, _)] = _sessions(live_server, musician)
+    assert minutes == 50
 
 
 def test_a_sync_cut_off_after_the_server_saved_stores_nothing_twice(live_server, page):
@@ -555,8 +552,8 @@ def test_a_page_the_network_does_not_answer_in_time_comes_from_the_kept_copy(
     held = []
 
     def hold():  # the server has the request and does not answer until released
-        if flask.request.path == path:
-            held.append(flask.request.path)
+        if request.path == path:
+            held.append(request.path)
             release.wait(30)
 
     waiting = live_server.app.before_request_funcs.setdefault(None, [])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import sign_in, watched_tab
+from tests.e2e.conftest import sign_in
 from tests.factories import log_session, make_persona
 from woodshed.db import db
 
@@ -49,9 +49,9 @@ def test_the_stats_page_draws_charts_over_their_tables_and_downloads_csv(page, m
     assert content.splitlines()[0].startswith("Week,Minutes")
 
 
-def test_without_javascript_the_tables_are_the_charts(chromium_browser, musician, request):
+def test_without_javascript_the_tables_are_the_charts(musician, new_tab):
     email, password, base = musician
-    with watched_tab(chromium_browser, request, java_script_enabled=False) as page:
-        sign_in(page, base, email, password, then="/stats")
-        assert page.locator("canvas").count() == 0
-        assert page.locator("#chart-time details.chart-data[open] table").is_visible()
+    page = new_tab(java_script_enabled=False)
+    sign_in(page, base, email, password, then="/stats")
+    assert page.locator("canvas").count() == 0
+    assert page.locator("#chart-time details.chart-data[open] table").is_visible()
